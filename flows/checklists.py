@@ -1,0 +1,201 @@
+"""Load and validate the checklist files in `checklists/`, one per IT system."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flows.model import FACTS, Action, Checklist, Hours, Library, Outcome, Rule, Step
+from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
+
+MAX_STEPS = 12  # a caller listens to every step; more than this is a sign of a bad file
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+TOP_KEYS = ("id", "key", "name", "description", "steps", "rules")
+STEP_KEYS = ("id", "say", "ask")
+STEP_OPTIONAL = ("yes", "no", "fact", "yes_means", "solved_say")
+RULE_KEYS = ("outcome",)
+RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say")
+# Outcomes a rule may choose; `resolved` only comes from a step answered "solved".
+RULE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.RESOLVED)
+
+
+def load_library(directory: Path) -> Library:
+    """Load every `*.yaml` in a folder; raise DataError listing every problem found."""
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not files:
+        raise DataError([f"{display_path(directory)}: no checklist files (*.yaml) found"])
+    problems: list[str] = []
+    checklists: list[Checklist] = []
+    for path in files:
+        try:
+            checklists.append(load_checklist(path))
+        except DataError as exc:
+            problems.extend(exc.problems)
+    seen: dict[int, str] = {}
+    seen_ids: dict[str, str] = {}
+    for checklist in checklists:
+        if checklist.key in seen:
+            problems.append(
+                f"{checklist.source}: key: menu key {checklist.key} is already used by {seen[checklist.key]}"
+            )
+        seen.setdefault(checklist.key, checklist.source)
+        if checklist.id in seen_ids:
+            problems.append(f"{checklist.source}: id: '{checklist.id}' is already used by {seen_ids[checklist.id]}")
+        seen_ids.setdefault(checklist.id, checklist.source)
+    if problems:
+        raise DataError(problems)
+    return Library(tuple(sorted(checklists, key=lambda c: c.key)))
+
+
+def load_checklist(path: Path) -> Checklist:
+    """Load and validate one checklist file."""
+    source = display_path(path)
+    return parse_checklist(read_yaml(path), source, expected_id=path.stem)
+
+
+def parse_checklist(data: Any, source: str, expected_id: str | None = None) -> Checklist:
+    """Validate one checklist's parsed YAML; every problem is reported with its path."""
+    problems = Problems(source)
+    top = problems.mapping(data, "")
+    if top is None:
+        problems.raise_if_any()
+        raise AssertionError("unreachable")
+    problems.keys(top, "", TOP_KEYS, ())
+    checklist_id = top.get("id")
+    if not isinstance(checklist_id, str) or not ID_PATTERN.match(checklist_id):
+        problems.add("id", "must be a lower-case identifier such as 'viva_omsorg'")
+    elif expected_id is not None and checklist_id != expected_id:
+        problems.add("id", f"'{checklist_id}' does not match the file name '{expected_id}.yaml'")
+    key = top.get("key")
+    if isinstance(key, bool) or not isinstance(key, int) or not 1 <= key <= 9:
+        problems.add("key", "must be a menu key from 1 to 9")
+    name = problems.text(top.get("name"), "name") if "name" in top else {}
+    description = problems.text(top.get("description"), "description") if "description" in top else {}
+    steps = _steps(top.get("steps"), problems) if "steps" in top else ()
+    rules = _rules(top.get("rules"), problems, steps) if "rules" in top else ()
+    problems.raise_if_any()
+    return Checklist(
+        id=str(checklist_id), key=int(key), name=name, description=description,  # type: ignore[arg-type]
+        steps=steps, rules=rules, source=source,
+    )
+
+
+def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
+    if not isinstance(value, list) or not value:
+        problems.add("steps", "must be a non-empty list of steps")
+        return ()
+    if len(value) > MAX_STEPS:
+        problems.add("steps", f"has {len(value)} steps; at most {MAX_STEPS} are allowed")
+    ids = [item.get("id") for item in value if isinstance(item, Mapping)]
+    steps: list[Step] = []
+    for index, item in enumerate(value):
+        path = f"steps[{index}]"
+        data = problems.mapping(item, path)
+        if data is None:
+            continue
+        problems.keys(data, path, STEP_KEYS, STEP_OPTIONAL)
+        step_id = data.get("id")
+        if not isinstance(step_id, str) or not ID_PATTERN.match(step_id):
+            problems.add(join(path, "id"), "must be a lower-case identifier such as 'network'")
+            step_id = f"step{index}"
+        elif ids.count(step_id) > 1:
+            problems.add(join(path, "id"), f"'{step_id}' is used by more than one step")
+        on_yes, goto_yes = _action(data.get("yes", "next"), join(path, "yes"), problems, ids, index)
+        on_no, goto_no = _action(data.get("no", "next"), join(path, "no"), problems, ids, index)
+        fact = data.get("fact")
+        if fact is not None and fact not in FACTS:
+            problems.add(join(path, "fact"), f"unknown fact '{fact}' (known: {', '.join(FACTS)})")
+        if Action.STOP in (on_yes, on_no) and fact is None:
+            problems.add(path, "a step that stops the checklist must record a fact to route on")
+        yes_means = data.get("yes_means", True)
+        if not isinstance(yes_means, bool):
+            problems.add(join(path, "yes_means"), "must be true or false")
+            yes_means = True
+        elif "yes_means" in data and fact is None:
+            problems.add(join(path, "yes_means"), "only means something together with 'fact'")
+        solved_say = problems.text(data["solved_say"], join(path, "solved_say")) if "solved_say" in data else None
+        if solved_say is not None and Action.SOLVED not in (on_yes, on_no):
+            problems.add(join(path, "solved_say"), "is never said: no answer to this step is 'solved'")
+        steps.append(
+            Step(
+                id=step_id, say=problems.text(data.get("say"), join(path, "say")),
+                ask=problems.text(data.get("ask"), join(path, "ask")),
+                on_yes=on_yes, on_no=on_no, goto_yes=goto_yes, goto_no=goto_no,
+                fact=fact if isinstance(fact, str) else None, yes_means=yes_means, solved_say=solved_say,
+            )
+        )
+    return tuple(steps)
+
+
+def _action(value: Any, path: str, problems: Problems, ids: list[Any], index: int) -> tuple[Action, str | None]:
+    if isinstance(value, Mapping) and set(value) == {"goto"}:
+        target = value["goto"]
+        if target not in ids:
+            problems.add(path, f"goto: step '{target}' does not exist")
+        elif ids.index(target) <= index:
+            problems.add(path, f"goto: step '{target}' is not after this step (only forward jumps)")
+        return Action.GOTO, str(target)
+    if isinstance(value, str) and value in (Action.NEXT, Action.SOLVED, Action.STOP):
+        return Action(value), None
+    problems.add(path, "must be next, solved, stop or {goto: <step id>}")
+    return Action.NEXT, None
+
+
+def _rules(value: Any, problems: Problems, steps: tuple[Step, ...]) -> tuple[Rule, ...]:
+    if not isinstance(value, list) or not value:
+        problems.add("rules", "must be a non-empty list of routing rules")
+        return ()
+    asked = {step.fact for step in steps if step.fact}
+    rules: list[Rule] = []
+    for index, item in enumerate(value):
+        path = f"rules[{index}]"
+        data = problems.mapping(item, path)
+        if data is None:
+            continue
+        problems.keys(data, path, RULE_KEYS, RULE_OPTIONAL)
+        outcome = data.get("outcome")
+        if outcome not in RULE_OUTCOMES:
+            problems.add(join(path, "outcome"), f"must be one of: {', '.join(RULE_OUTCOMES)}")
+            continue
+        hours = data.get("hours", "any")
+        if hours not in tuple(Hours):
+            problems.add(join(path, "hours"), f"must be one of: {', '.join(Hours)}")
+            continue
+        when = _when(data.get("when", {}), join(path, "when"), problems, asked)
+        contact, supplier = data.get("contact"), data.get("supplier")
+        if (outcome == Outcome.LOCAL_CONTACT) != (contact is not None):
+            problems.add(path, "'contact' is required for local_contact and only for it")
+        if (outcome == Outcome.SUPPLIER_OUTAGE) != (supplier is not None):
+            problems.add(path, "'supplier' is required for supplier_outage and only for it")
+        if outcome == Outcome.ON_CALL_MANAGER and Hours(hours) is not Hours.AFTER:
+            problems.add(join(path, "hours"), "on_call_manager rules must say 'hours: after_hours'")
+        say = problems.text(data["say"], join(path, "say")) if "say" in data else None
+        rules.append(Rule(Outcome(outcome), Hours(hours), when, contact, supplier, say))
+    for hours in (Hours.OFFICE, Hours.AFTER):
+        applicable = [r for r in rules if r.hours in (Hours.ANY, hours)]
+        if not applicable or applicable[-1].when or applicable[-1].outcome == Outcome.ON_CALL_MANAGER:
+            problems.add(
+                "rules",
+                f"the last rule that applies {'in office hours' if hours is Hours.OFFICE else 'after hours'} "
+                "must have no 'when' and must not be on_call_manager (it is the default)",
+            )
+    return tuple(rules)
+
+
+def _when(value: Any, path: str, problems: Problems, asked: set[str]) -> dict[str, bool]:
+    data = problems.mapping(value, path)
+    if data is None:
+        return {}
+    when: dict[str, bool] = {}
+    for name, wanted in data.items():
+        if name not in FACTS:
+            problems.add(join(path, str(name)), f"unknown fact '{name}' (known: {', '.join(FACTS)})")
+        elif name not in asked:
+            problems.add(join(path, str(name)), f"fact '{name}' is never asked by any step")
+        elif not isinstance(wanted, bool):
+            problems.add(join(path, str(name)), "must be true or false")
+        else:
+            when[name] = wanted
+    return when

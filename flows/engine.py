@@ -1,0 +1,162 @@
+"""The checklist engine: pure functions from a small JSON state and an answer to the next turn.
+
+A conversation is: choose a system, answer each step yes/no, end with a Decision.
+The state is a plain value; channels store it between requests and never
+interpret it. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from flows.model import LANGUAGES, Action, Checklist, Library, Step
+from flows.routing import Context, Decision, resolved, route
+
+STATE_VERSION = 1
+
+
+class StateError(ValueError):
+    """A stored state that cannot be continued (corrupt, or from an older version)."""
+
+
+class Expect(StrEnum):
+    """What the channel should ask the caller for next."""
+
+    SYSTEM = "system"  # a menu key or system name
+    YES_NO = "yes_no"  # an answer to the current step
+    NOTHING = "nothing"  # the conversation has its outcome
+
+
+@dataclass(frozen=True)
+class State:
+    """Where one conversation is. Round-trips through JSON."""
+
+    lang: str = "sv"
+    checklist: str | None = None
+    step: int = 0
+    answers: dict[str, bool] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None
+
+    def to_json(self) -> str:
+        """Serialise for the session store."""
+        return json.dumps(
+            {"v": STATE_VERSION, "lang": self.lang, "checklist": self.checklist, "step": self.step,
+             "answers": self.answers, "decision": self.decision},
+            ensure_ascii=False, sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> State:
+        """Parse a stored state; anything unexpected is a StateError, never a crash later."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"stored state is not JSON: {exc}") from None
+        if not isinstance(data, Mapping) or data.get("v") != STATE_VERSION:
+            raise StateError("stored state has an unknown version")
+        lang, checklist, step = data.get("lang"), data.get("checklist"), data.get("step")
+        answers, decision = data.get("answers"), data.get("decision")
+        if (
+            lang not in LANGUAGES
+            or not (checklist is None or isinstance(checklist, str))
+            or not isinstance(step, int) or step < 0
+            or not isinstance(answers, dict)
+            or not all(isinstance(k, str) and isinstance(v, bool) for k, v in answers.items())
+            or not (decision is None or isinstance(decision, dict))
+        ):
+            raise StateError("stored state has a field of the wrong type")
+        return cls(lang, checklist, step, dict(answers), decision)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The engine's answer: the new state and what to present."""
+
+    state: State
+    expect: Expect
+    checklist: Checklist | None = None
+    step: Step | None = None  # the question to ask when expect is YES_NO
+    decision: Decision | None = None
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(step number from 1, number of steps), for "Steg 2 av 5"."""
+        total = len(self.checklist.steps) if self.checklist else 0
+        return (self.state.step + 1, total)
+
+
+def start(lang: str = "sv") -> Turn:
+    """A new conversation at the system menu."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    return Turn(State(lang=lang), Expect.SYSTEM)
+
+
+def set_language(state: State, lang: str) -> State:
+    """Switch the conversation's language, keeping its place."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    return replace(state, lang=lang)
+
+
+def menu(state: State) -> Turn:
+    """Back to the system menu, forgetting any checklist in progress."""
+    return Turn(State(lang=state.lang), Expect.SYSTEM)
+
+
+def choose(library: Library, state: State, checklist_id: str) -> Turn:
+    """Start a system's checklist at its first step."""
+    checklist = library.by_id(checklist_id)
+    new_state = State(lang=state.lang, checklist=checklist.id)
+    return Turn(new_state, Expect.YES_NO, checklist, checklist.steps[0])
+
+
+def current(library: Library, state: State) -> Turn:
+    """The turn the state is waiting on, again (repeat, timeout, a reloaded session)."""
+    if state.checklist is None:
+        return Turn(state, Expect.SYSTEM)
+    checklist = _checklist(library, state)
+    if state.decision is not None:
+        return Turn(state, Expect.NOTHING, checklist, decision=Decision.from_dict(state.decision))
+    if state.step >= len(checklist.steps):
+        raise StateError(f"stored step {state.step} is past the end of {checklist.id}")
+    return Turn(state, Expect.YES_NO, checklist, checklist.steps[state.step])
+
+
+def answer(library: Library, state: State, yes: bool, context: Context) -> Turn:
+    """Record a yes/no answer to the current step and move on or decide."""
+    turn = current(library, state)
+    if turn.expect is not Expect.YES_NO or turn.step is None or turn.checklist is None:
+        raise StateError("no question is waiting for an answer")
+    checklist, step = turn.checklist, turn.step
+    answers = {**state.answers, step.id: yes}
+    action = step.action(yes)
+    if action is Action.SOLVED:
+        return _finish(state, checklist, answers, resolved(checklist, answers, step.id))
+    if action is Action.STOP:
+        return _finish(state, checklist, answers, route(checklist, answers, context))
+    if action is Action.GOTO:
+        target = step.goto_yes if yes else step.goto_no
+        next_index = checklist.step_index(str(target))
+    else:
+        next_index = state.step + 1
+    if next_index >= len(checklist.steps):
+        return _finish(state, checklist, answers, route(checklist, answers, context))
+    new_state = replace(state, step=next_index, answers=answers)
+    return Turn(new_state, Expect.YES_NO, checklist, checklist.steps[next_index])
+
+
+def _finish(state: State, checklist: Checklist, answers: dict[str, bool], decision: Decision) -> Turn:
+    new_state = replace(state, answers=answers, decision=decision.to_dict())
+    return Turn(new_state, Expect.NOTHING, checklist, decision=decision)
+
+
+def _checklist(library: Library, state: State) -> Checklist:
+    try:
+        return library.by_id(str(state.checklist))
+    except KeyError:
+        raise StateError(f"stored checklist {state.checklist!r} no longer exists") from None

@@ -1,0 +1,140 @@
+"""The checklist data model: what a loaded and validated checklist file holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+LANGUAGES = ("sv", "en")
+
+
+class Outcome(StrEnum):
+    """Where a finished conversation sends the caller (ARCHITECTURE.md, Outcomes)."""
+
+    RESOLVED = "resolved"
+    IT_SUPPORT = "it_support"
+    IT_PORTAL = "it_portal"
+    LOCAL_CONTACT = "local_contact"
+    SUPPLIER_OUTAGE = "supplier_outage"
+    ON_CALL_MANAGER = "on_call_manager"
+    WAIT_FOR_OFFICE_HOURS = "wait_for_office_hours"
+
+
+class Hours(StrEnum):
+    """When a routing rule applies."""
+
+    ANY = "any"
+    OFFICE = "office"
+    AFTER = "after_hours"
+
+
+class Action(StrEnum):
+    """What one answer to a step does."""
+
+    NEXT = "next"  # go on to the next step
+    SOLVED = "solved"  # the problem is gone: end as resolved
+    STOP = "stop"  # stop asking and route now on the facts so far (never to on-call)
+    GOTO = "goto"  # jump forward to a named step; skipped steps rule out on-call
+
+
+# The facts a step may record, with how the on-call whisper and reports name them.
+# A checklist that names any other fact is refused at load.
+FACTS: dict[str, dict[str, str]] = {
+    "multiple_users": {"sv": "flera användare berörs", "en": "several users affected"},
+    "network_ok": {"sv": "nätet fungerar", "en": "network works"},
+    "login_ok": {"sv": "inloggningen fungerar", "en": "login works"},
+    "supplier_outage": {"sv": "leverantören har driftstörning", "en": "supplier outage"},
+    "nobody_can_browse": {
+        "sv": "ingen personal kommer ut på internet",
+        "en": "no staff can reach the internet",
+    },
+}
+
+Text = dict[str, str]  # language code -> text
+
+
+@dataclass(frozen=True)
+class Step:
+    """One instruction with one yes/no question."""
+
+    id: str
+    say: Text
+    ask: Text
+    on_yes: Action
+    on_no: Action
+    goto_yes: str | None = None  # target step id when on_yes is GOTO
+    goto_no: str | None = None
+    fact: str | None = None
+    # Usually "yes" records the fact as true; some questions read better the other
+    # way round ("Kan någon surfa?" records nobody_can_browse = false on yes).
+    yes_means: bool = True
+    solved_say: Text | None = None  # said when this step ends the call as solved
+
+    def action(self, answer: bool) -> Action:
+        """The action an answer triggers."""
+        return self.on_yes if answer else self.on_no
+
+    def fact_value(self, answer: bool) -> bool:
+        """The value the answer records for this step's fact."""
+        return answer if self.yes_means else not answer
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Routing: when these facts hold (in these hours), choose this outcome."""
+
+    outcome: Outcome
+    hours: Hours = Hours.ANY
+    when: dict[str, bool] = field(default_factory=dict)
+    contact: str | None = None  # a contact id from config/line.yaml
+    supplier: str | None = None  # a supplier id from config/line.yaml
+    say: Text | None = None  # extra words for this system, spoken before the outcome
+
+    def applies(self, office_hours: bool, facts: dict[str, bool]) -> bool:
+        """True when the rule's hours and every fact condition match."""
+        if self.hours is Hours.OFFICE and not office_hours:
+            return False
+        if self.hours is Hours.AFTER and office_hours:
+            return False
+        return all(facts.get(name) is value for name, value in self.when.items())
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """One IT system's troubleshooting checklist and routing rules."""
+
+    id: str
+    key: int
+    name: Text
+    description: Text
+    steps: tuple[Step, ...]
+    rules: tuple[Rule, ...]
+    source: str = ""
+
+    def step_index(self, step_id: str) -> int:
+        """Position of a step by id."""
+        for index, step in enumerate(self.steps):
+            if step.id == step_id:
+                return index
+        raise KeyError(step_id)
+
+
+@dataclass(frozen=True)
+class Library:
+    """All checklists, by menu key order."""
+
+    checklists: tuple[Checklist, ...]
+
+    def by_id(self, checklist_id: str) -> Checklist:
+        """The checklist with this id."""
+        for checklist in self.checklists:
+            if checklist.id == checklist_id:
+                return checklist
+        raise KeyError(checklist_id)
+
+    def by_key(self, key: int) -> Checklist | None:
+        """The checklist on this menu key, if any."""
+        for checklist in self.checklists:
+            if checklist.key == key:
+                return checklist
+        return None

@@ -1,0 +1,212 @@
+"""The line's settings from `config/line.yaml` and `config/roster.yaml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from flows.model import LANGUAGES, Text
+from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
+
+REGION = "SE"  # numbers without +country are Swedish
+LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
+LINE_OPTIONAL = ("voice_line", "sms_line")
+VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
+SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
+ON_CALL_BY = ("callback", "text_number")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone the line can name, and dial when a number is known."""
+
+    id: str
+    name: Text
+    number: str | None  # E.164
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """A supplier with a status page (Inera, Everon, Alfa eCare)."""
+
+    id: str
+    name: Text
+    status: Text
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A Twilio <Say> voice and its language tag."""
+
+    voice: str
+    language: str
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """One number of the on-call manager chain."""
+
+    name: str
+    number: str  # E.164
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in config/ except office hours."""
+
+    languages: tuple[str, ...]
+    voices: dict[str, Voice]
+    it_support: Contact
+    it_portal_url: str
+    contacts: dict[str, Contact]
+    suppliers: dict[str, Supplier]
+    on_call: tuple[OnCall, ...]
+    gather_timeout: int = 6
+    max_repeats: int = 3
+    dial_timeout: int = 25
+    sms_quiet_minutes: int = 120
+    sms_on_call_by: str = "callback"
+
+    @property
+    def default_language(self) -> str:
+        """The language a conversation starts in."""
+        return self.languages[0]
+
+
+def e164(value: Any, problems: Problems, path: str) -> str | None:
+    """Normalise a phone number to E.164 (region SE), recording a problem if it is not one."""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(path, "must be a phone number such as '0141-22 50 47'")
+        return None
+    try:
+        parsed = phonenumbers.parse(value, REGION)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        problems.add(path, f"'{value}' is not a valid phone number")
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def load_settings(config_dir: Path) -> Settings:
+    """Load and validate line.yaml and roster.yaml; DataError lists every problem."""
+    problems: list[str] = []
+    try:
+        settings = _parse_line(read_yaml(config_dir / "line.yaml"), display_path(config_dir / "line.yaml"))
+    except DataError as exc:
+        problems.extend(exc.problems)
+    try:
+        on_call = parse_roster(read_yaml(config_dir / "roster.yaml"), display_path(config_dir / "roster.yaml"))
+    except DataError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    return Settings(**{**settings, "on_call": on_call})
+
+
+def parse_roster(data: Any, source: str) -> tuple[OnCall, ...]:
+    """The ordered on-call chain: the first number is tried first."""
+    problems = Problems(source)
+    top = problems.mapping(data, "")
+    chain: list[OnCall] = []
+    if top is not None:
+        problems.keys(top, "", ("on_call",), ())
+        entries = top.get("on_call")
+        if not isinstance(entries, list) or not entries:
+            problems.add("on_call", "must be a non-empty list of {name, number}")
+            entries = []
+        for index, item in enumerate(entries):
+            path = f"on_call[{index}]"
+            entry = problems.mapping(item, path)
+            if entry is None:
+                continue
+            problems.keys(entry, path, ("name", "number"), ())
+            number = e164(entry.get("number"), problems, join(path, "number"))
+            name = entry.get("name")
+            if not isinstance(name, str) or not name.strip():
+                problems.add(join(path, "name"), "must be a non-empty text")
+            elif number:
+                chain.append(OnCall(name.strip(), number))
+    problems.raise_if_any()
+    return tuple(chain)
+
+
+def _parse_line(data: Any, source: str) -> dict[str, Any]:
+    problems = Problems(source)
+    top = problems.mapping(data, "")
+    if top is None:
+        problems.raise_if_any()
+    assert top is not None
+    problems.keys(top, "", LINE_KEYS, LINE_OPTIONAL)
+    languages = top.get("languages")
+    if not isinstance(languages, list) or not languages or any(lang not in LANGUAGES for lang in languages):
+        problems.add("languages", f"must be a list of languages from: {', '.join(LANGUAGES)}")
+        languages = list(LANGUAGES)
+    voices = _voices(top.get("voices"), problems, languages)
+    it_support = _contact("it_support", top.get("it_support"), problems, "it_support", required_number=True)
+    portal = top.get("it_portal_url")
+    if not isinstance(portal, str) or not portal.startswith(("https://", "http://")):
+        problems.add("it_portal_url", "must be a web address starting with https://")
+    contacts = {
+        str(key): _contact(str(key), value, problems, join("contacts", str(key)))
+        for key, value in (problems.mapping(top.get("contacts"), "contacts") or {}).items()
+    }
+    suppliers: dict[str, Supplier] = {}
+    for key, value in (problems.mapping(top.get("suppliers"), "suppliers") or {}).items():
+        path = join("suppliers", str(key))
+        entry = problems.mapping(value, path)
+        if entry is not None:
+            problems.keys(entry, path, ("name", "status"), ())
+            suppliers[str(key)] = Supplier(
+                str(key), problems.text(entry.get("name"), join(path, "name")),
+                problems.text(entry.get("status"), join(path, "status")),
+            )
+    voice_line = _section(top, "voice_line", VOICE_LINE_DEFAULTS, problems)
+    sms_line = _section(top, "sms_line", SMS_LINE_DEFAULTS, problems)
+    if sms_line["on_call_by"] not in ON_CALL_BY:
+        problems.add("sms_line.on_call_by", f"must be one of: {', '.join(ON_CALL_BY)}")
+    problems.raise_if_any()
+    return {
+        "languages": tuple(languages), "voices": voices, "it_support": it_support,
+        "it_portal_url": portal, "contacts": contacts, "suppliers": suppliers,
+        "gather_timeout": voice_line["gather_timeout_seconds"], "max_repeats": voice_line["max_repeats"],
+        "dial_timeout": voice_line["dial_timeout_seconds"],
+        "sms_quiet_minutes": sms_line["quiet_minutes"], "sms_on_call_by": sms_line["on_call_by"],
+    }
+
+
+def _voices(value: Any, problems: Problems, languages: list[str]) -> dict[str, Voice]:
+    voices: dict[str, Voice] = {}
+    data = problems.mapping(value, "voices") or {}
+    for lang in languages:
+        entry = problems.mapping(data.get(lang), join("voices", lang))
+        if entry is None:
+            continue
+        problems.keys(entry, join("voices", lang), ("voice", "language"), ())
+        voice, tag = entry.get("voice"), entry.get("language")
+        if isinstance(voice, str) and isinstance(tag, str):
+            voices[lang] = Voice(voice, tag)
+    return voices
+
+
+def _contact(key: str, value: Any, problems: Problems, path: str, required_number: bool = False) -> Contact:
+    entry = problems.mapping(value, path) or {}
+    problems.keys(entry, path, ("name", "number"), ())
+    raw = entry.get("number")
+    number = None if raw is None and not required_number else e164(raw, problems, join(path, "number"))
+    return Contact(key, problems.text(entry.get("name"), join(path, "name")), number)
+
+
+def _section(top: Any, name: str, defaults: dict[str, Any], problems: Problems) -> dict[str, Any]:
+    data = problems.mapping(top.get(name, {}), name) or {}
+    problems.keys(data, name, (), defaults)
+    merged = {**defaults, **data}
+    for key, default in defaults.items():
+        if isinstance(default, int) and (isinstance(merged[key], bool) or not isinstance(merged[key], int)
+                                         or merged[key] < 1):
+            problems.add(join(name, key), "must be a whole number of at least 1")
+            merged[key] = default
+    return merged
