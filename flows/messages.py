@@ -24,9 +24,9 @@ class Messages:
 
     texts: dict[str, dict[str, Text]]
 
-    def get(self, section: str, key: str, lang: str, **values: object) -> str:
-        """One text filled in; a missing key is a programming error and raises KeyError."""
-        return self.texts[section][key][lang].format(**values)
+    def get(self, section: str, name: str, lang: str, /, **values: object) -> str:
+        """One text filled in; a missing name is a programming error and raises KeyError."""
+        return self.texts[section][name][lang].format(**values)
 
     def items(self) -> Iterator[tuple[str, str, str, str]]:
         """Every (section, key, lang, template), for checks over all texts."""

@@ -1,0 +1,82 @@
+"""Wiring the app: settings from the environment, the line's data, store, clock, notifier."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
+from ivr import fallback, signature, voice
+from ivr.notify import LogNotifier, TwilioNotifier
+from ivr.store import Store
+
+log = logging.getLogger(__name__)
+
+DEV_TOKEN = "dev-only-not-a-secret"  # signs requests in development mode; never valid at Twilio
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start safely with these settings."""
+
+
+def defaults(app: Flask) -> dict[str, Any]:
+    """Settings before the environment or test_config override them."""
+    return {
+        "TWILIO_AUTH_TOKEN": None,
+        "TWILIO_ACCOUNT_SID": None,
+        "PUBLIC_URL": None,
+        "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'felsokningslinjen.sqlite3'}",
+        "DB_AUTO_UPGRADE": True,
+        "CHECKLISTS_DIR": str(DEFAULT_CHECKLISTS),
+        "CONFIG_DIR": str(DEFAULT_CONFIG),
+        "DEV_MODE": False,
+    }
+
+
+def from_environment(app: Flask) -> None:
+    """IVR_* variables (IVR_DATABASE_URL, IVR_PUBLIC_URL, ...) and Twilio's own names."""
+    app.config.from_prefixed_env("IVR")
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Load everything the webhooks need, refusing to start when something is unsafe."""
+    app.config.from_mapping(defaults(app))
+    if test_config is None:
+        from_environment(app)
+    else:
+        app.config.update(test_config)
+    if not app.config["TWILIO_AUTH_TOKEN"]:
+        if not app.config["DEV_MODE"]:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is not set: without it no webhook can be verified. "
+                "Set it, or start with `ivr serve --dev` for local development only."
+            )
+        log.warning("DEVELOPMENT MODE: signatures use a fixed local token; never expose this server")
+        app.config["TWILIO_AUTH_TOKEN"] = DEV_TOKEN
+    app.extensions["ivr.line"] = load_line(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    store = Store(app.config["DATABASE_URL"])
+    if app.config["DB_AUTO_UPGRADE"]:
+        store.upgrade()
+    app.extensions["ivr.store"] = store
+    app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
+    app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
+    signature.init_app(app)
+    app.register_blueprint(voice.bp)
+    fallback.init_app(app)
+
+
+def make_notifier(app: Flask) -> TwilioNotifier | LogNotifier:
+    """Twilio's REST API when an account is configured, else a log (development)."""
+    sid, token = app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]
+    if sid and token and token != DEV_TOKEN:
+        return TwilioNotifier(sid, token)
+    log.warning("no TWILIO_ACCOUNT_SID: SMS and call-backs are logged, not sent")
+    return LogNotifier()

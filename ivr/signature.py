@@ -1,0 +1,39 @@
+"""Twilio request signatures: every webhook must carry a valid X-Twilio-Signature."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+
+def public_url() -> str:
+    """The URL Twilio requested, as Twilio saw it.
+
+    Behind a TLS-terminating proxy Flask sees http://internal-host/...; Twilio
+    signed https://public-host/..., so the configured public base URL wins.
+    """
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        return request.url
+    return str(base).rstrip("/") + request.full_path.rstrip("?")
+
+
+def signed_params() -> dict[str, str]:
+    """The parameters Twilio signs: the POST form (none for GET)."""
+    return request.form.to_dict() if request.method == "POST" else {}
+
+
+def verify_request() -> None:
+    """Abort with 403 unless the request is signed by Twilio with our token."""
+    if request.endpoint in (None, "static", "health.healthz"):
+        return
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not validator.validate(public_url(), signed_params(), signature):
+        current_app.logger.warning("rejected request with a bad signature: %s", request.path)
+        abort(403)
+
+
+def init_app(app: Flask) -> None:
+    """Check the signature before any view runs."""
+    app.before_request(verify_request)

@@ -1,0 +1,270 @@
+"""Voice webhooks: the call's menu, steps, outcome, and the on-call dial with screening."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from flows import engine
+from flows.engine import Expect, State, StateError, Turn
+from flows.model import Outcome
+from flows.routing import Context, Decision
+from ivr import deps
+from ivr.notify import NotifyError
+from ivr.store import SessionRecord
+from ivr.voice_twiml import VoiceRenderer
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
+
+
+def twiml(response: VoiceResponse) -> Response:
+    """A TwiML HTTP response."""
+    return Response(str(response), mimetype="text/xml")
+
+
+@dataclass
+class Call:
+    """One call's stored data: the engine state plus what the voice channel needs."""
+
+    state: State
+    misses: int = 0  # consecutive prompts without a key
+    line_number: str = ""  # the number the caller dialled: the sender of any SMS
+    dial: dict[str, Any] = field(default_factory=dict)  # the dial in progress
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready, for the store."""
+        return {"state": self.state.to_json(), "misses": self.misses,
+                "line_number": self.line_number, "dial": self.dial}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Call:
+        """Rebuild from the store; StateError when it cannot be continued."""
+        return cls(State.from_json(str(data.get("state"))), int(data.get("misses", 0)),
+                   str(data.get("line_number", "")), dict(data.get("dial") or {}))
+
+
+@contextmanager
+def call_session(call_sid: str) -> Iterator[tuple[SessionRecord, Call]]:
+    """Load a call by CallSid, yield it, save it with its events in one transaction."""
+    caller = request.form.get("From") or None
+    with deps.store().session(f"voice:{call_sid}", "voice", deps.now(), caller=caller) as record:
+        if record.data is None:
+            lang = deps.line().settings.default_language
+            call = Call(engine.start(lang).state, line_number=request.form.get("To", ""))
+            record.add_event("call_started", {})
+        else:
+            try:
+                call = Call.from_data(record.data)
+            except (StateError, TypeError, ValueError) as exc:
+                # A stored state that cannot go on (a checklist removed since) starts over.
+                record.add_event("state_reset", {"reason": str(exc)})
+                call = Call(engine.start(deps.line().settings.default_language).state)
+        yield record, call
+        record.data = call.to_data()
+
+
+def call_sid() -> str:
+    """The CallSid of this webhook; a request without one is not from Twilio's voice API."""
+    return request.form.get("CallSid", "") or "unknown"
+
+
+def renderer(call: Call) -> VoiceRenderer:
+    """The voice in the call's language."""
+    return VoiceRenderer(deps.line(), call.state.lang)
+
+
+def context() -> Context:
+    """Routing context for this moment."""
+    return Context(office_hours=deps.line().calendar.is_office_hours(deps.now()))
+
+
+@bp.post("")
+def incoming() -> Response:
+    """A new call: welcome and the system menu (a retried webhook re-presents the current turn)."""
+    with call_session(call_sid()) as (record, call):
+        if record.seq == 0:
+            return twiml(renderer(call).menu(welcome=True))
+        return twiml(present(call, engine.current(deps.line().library, call.state)))
+
+
+@bp.post("/input")
+def keypress() -> Response:
+    """A key (or silence) in answer to the menu or a step."""
+    digits = request.form.get("Digits", "").strip()
+    with call_session(call_sid()) as (record, call):
+        turn = engine.current(deps.line().library, call.state)
+        if turn.expect is Expect.NOTHING:
+            return twiml(renderer(call).goodbye("goodbye"))
+        if not digits:
+            return twiml(no_input(record, call, turn))
+        call.misses = 0
+        if turn.expect is Expect.SYSTEM:
+            return twiml(menu_key(record, call, digits))
+        return twiml(step_key(record, call, turn, digits))
+
+
+def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Silence: ask again, up to max_repeats, then tell whom to contact and hang up."""
+    call.misses += 1
+    voice = renderer(call)
+    if call.misses >= deps.line().settings.max_repeats:
+        record.add_event("abandoned", {"reason": "no_input", "step": step_id(turn)}, call.state.checklist)
+        key = "give_up_office" if context().office_hours else "give_up_after"
+        return voice.goodbye("no_input", key, it_support=voice.it_support_number())
+    return present(call, turn, [voice.text("no_input")])
+
+
+def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
+    """A key at the system menu."""
+    library = deps.line().library
+    if digits == LANGUAGE and len(deps.line().settings.languages) > 1:
+        languages = deps.line().settings.languages
+        new_lang = languages[(languages.index(call.state.lang) + 1) % len(languages)]
+        call.state = engine.set_language(call.state, new_lang)
+        record.add_event("language", {"lang": new_lang})
+        return renderer(call).menu()
+    if digits in (REPEAT, MENU):
+        return renderer(call).menu()
+    checklist = library.by_key(int(digits)) if digits.isdigit() and len(digits) == 1 else None
+    if checklist is None:
+        return renderer(call).menu([renderer(call).text("bad_menu_key")])
+    turn = engine.choose(library, call.state, checklist.id)
+    call.state = turn.state
+    record.add_event("system_chosen", {"key": checklist.key}, checklist.id)
+    return renderer(call).question(turn, first=True)
+
+
+def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
+    """A key in answer to a step."""
+    voice = renderer(call)
+    if digits == REPEAT:
+        return voice.question(turn)
+    if digits == MENU:
+        record.add_event("back_to_menu", {"step": step_id(turn)}, call.state.checklist)
+        call.state = engine.menu(call.state).state
+        return voice.menu()
+    if digits not in (YES, NO):
+        return voice.question(turn, [voice.text("bad_answer_key")])
+    new_turn = engine.answer(deps.line().library, call.state, digits == YES, context())
+    call.state = new_turn.state
+    record.add_event("answer", {"step": step_id(turn), "yes": digits == YES}, call.state.checklist)
+    if new_turn.decision is None:
+        return voice.question(new_turn)
+    return finish(record, call, new_turn.decision)
+
+
+def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
+    """Record the outcome and render it."""
+    record.add_event("outcome", decision.to_dict(), decision.checklist_id)
+    if decision.outcome is Outcome.ON_CALL_MANAGER:
+        call.dial = {"kind": "on_call", "attempt": 0, "accepted": False}
+    return renderer(call).outcome(decision, record.id.removeprefix("voice:"), deps.now())
+
+
+def present(call: Call, turn: Turn, preface: list[str] | None = None) -> VoiceResponse:
+    """Re-present whatever the call is waiting on."""
+    voice = renderer(call)
+    if turn.expect is Expect.SYSTEM:
+        return voice.menu(preface or [])
+    if turn.expect is Expect.YES_NO:
+        return voice.question(turn, preface or [])
+    return voice.goodbye("goodbye")
+
+
+def step_id(turn: Turn) -> str | None:
+    """The id of the step a turn waits on."""
+    return turn.step.id if turn.step else None
+
+
+@bp.post("/dial/<kind>")
+def dial_result(kind: str) -> Response:
+    """How a <Dial> ended: done, or what the caller should do instead."""
+    status = request.form.get("DialCallStatus", "")
+    with call_session(call_sid()) as (record, call):
+        voice = renderer(call)
+        if kind == "on_call":
+            return twiml(on_call_result(record, call, status))
+        record.add_event("dial_result", {"kind": kind, "status": status}, call.state.checklist)
+        if status == "completed":
+            response = VoiceResponse()
+            response.hangup()
+            return twiml(response)
+        if kind == "it_support":
+            return twiml(voice.goodbye("it_support_unanswered"))
+        return twiml(voice.goodbye("give_up_office", it_support=voice.it_support_number()))
+
+
+def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceResponse:
+    """After one on-call number: connected, the next number, or an SMS and a promise of a call back."""
+    voice = renderer(call)
+    attempt = int(call.dial.get("attempt", 0))
+    accepted = bool(call.dial.get("accepted"))
+    record.add_event("dial_result", {"kind": "on_call", "attempt": attempt, "status": status,
+                                     "accepted": accepted}, call.state.checklist)
+    if status == "completed" and accepted:
+        response = VoiceResponse()
+        response.hangup()
+        return response
+    chain = deps.line().settings.on_call
+    if attempt + 1 < len(chain):
+        call.dial = {"kind": "on_call", "attempt": attempt + 1, "accepted": False}
+        response = VoiceResponse()
+        voice.say(response, voice.text("on_call_next"))
+        voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1)
+        return response
+    decision = Decision.from_dict(call.state.decision or {})
+    lang = deps.line().settings.default_language
+    manager_voice = VoiceRenderer(deps.line(), lang)
+    body = deps.line().messages.get(
+        "whisper", "sms", lang, caller=record.caller or "okänt nummer",
+        system=deps.line().library.by_id(decision.checklist_id).name[lang],
+        facts=manager_voice.facts_text(decision) or "-",
+    )
+    try:
+        sid = deps.notifier().send_sms(chain[0].number, call.line_number, body)
+    except NotifyError as exc:
+        record.add_event("on_call_sms_failed", {"error": str(exc)}, call.state.checklist)
+        return voice.goodbye("on_call_unreachable")
+    record.add_event("on_call_sms", {"sid": sid}, call.state.checklist)
+    return voice.goodbye("on_call_unanswered")
+
+
+@bp.post("/whisper")
+def whisper() -> Response:
+    """The on-call manager's leg: who calls about what, press 1 to accept."""
+    parent = request.args.get("call", "")
+    attempt = int(request.args.get("attempt", "0") or 0)
+    record = deps.store().get(f"voice:{parent}")
+    if record is None or record.data is None:
+        response = VoiceResponse()
+        response.hangup()
+        return twiml(response)
+    call = Call.from_data(record.data)
+    decision = Decision.from_dict(call.state.decision or {})
+    voice = VoiceRenderer(deps.line(), deps.line().settings.default_language)
+    return twiml(voice.whisper(decision, record.caller or "", parent, attempt))
+
+
+@bp.post("/whisper/accept")
+def whisper_accept() -> Response:
+    """The manager's key: 1 bridges the call, anything else hangs up this leg."""
+    parent = request.args.get("call", "")
+    attempt = int(request.args.get("attempt", "0") or 0)
+    voice = VoiceRenderer(deps.line(), deps.line().settings.default_language)
+    if request.form.get("Digits", "") != YES:
+        response = VoiceResponse()
+        voice.say(response, voice.text_whisper("declined"))
+        response.hangup()
+        return twiml(response)
+    with deps.store().session(f"voice:{parent}", "voice", deps.now()) as record:
+        if record.data is not None and int(record.data.get("dial", {}).get("attempt", -1)) == attempt:
+            record.data = {**record.data, "dial": {**record.data["dial"], "accepted": True}}
+            record.add_event("on_call_accepted", {"attempt": attempt})
+    return twiml(VoiceResponse())  # an empty response bridges the two legs

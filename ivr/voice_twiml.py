@@ -1,0 +1,182 @@
+"""Turns engine turns and outcomes into TwiML, only through the twilio builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from flows.engine import Turn
+from flows.line import Line
+from flows.model import FACTS, Outcome
+from flows.routing import Decision
+from ivr.speech import spoken_number
+
+WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
+
+
+def url(path: str, **query: object) -> str:
+    """A relative action URL; Twilio resolves it against the request URL."""
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+@dataclass(frozen=True)
+class VoiceRenderer:
+    """Speaks one language of the line."""
+
+    line: Line
+    lang: str
+
+    def text(self, name: str, /, **values: object) -> str:
+        """A voice message in this language."""
+        return self.line.messages.get("voice", name, self.lang, **values)
+
+    def say(self, node: VoiceResponse | Gather, text: str, lang: str | None = None) -> None:
+        """<Say> with the configured voice for the language."""
+        voice = self.line.settings.voices[lang or self.lang]
+        node.say(text, voice=voice.voice, language=voice.language)
+
+    def gather(self, response: VoiceResponse, action: str, timeout: int | None = None) -> Gather:
+        """A one-key <Gather>; an empty result still reaches our action, so silence is handled there."""
+        voice = self.line.settings.voices[self.lang]
+        return response.gather(
+            num_digits=1, action=action, method="POST", action_on_empty_result=True,
+            timeout=timeout or self.line.settings.gather_timeout, language=voice.language,
+        )
+
+    def menu(self, preface: Iterable[str] = (), welcome: bool = False) -> VoiceResponse:
+        """The system menu; every prompt sits inside the Gather so a caller can press ahead."""
+        response = VoiceResponse()
+        gather = self.gather(response, "/voice/input")
+        for text in ([self.text("welcome")] if welcome else []) + list(preface):
+            self.say(gather, text)
+        self.say(gather, self.text("menu_intro"))
+        for checklist in self.line.library.checklists:
+            self.say(gather, self.text("menu_item", system=checklist.name[self.lang], key=checklist.key))
+        self.say(gather, self.text("menu_help"))
+        other = [lang for lang in self.line.settings.languages if lang != self.lang]
+        if other:
+            # The offer is spoken in the other language's voice, so its speakers understand it.
+            self.say(gather, self.text("language_offer"), lang=other[0])
+        return response
+
+    def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False) -> VoiceResponse:
+        """The current step: counter, instruction, question, key hint."""
+        assert turn.step is not None and turn.checklist is not None
+        response = VoiceResponse()
+        gather = self.gather(response, "/voice/input")
+        for text in preface:
+            self.say(gather, text)
+        if first:
+            self.say(gather, self.text("chosen", system=turn.checklist.name[self.lang]))
+        step, total = turn.position
+        self.say(gather, self.text("step_counter", step=step, total=total))
+        self.say(gather, turn.step.say[self.lang])
+        self.say(gather, turn.step.ask[self.lang])
+        self.say(gather, self.text("yes_no"))
+        return response
+
+    def goodbye(self, *keys: str, **values: object) -> VoiceResponse:
+        """Say the texts and hang up."""
+        response = VoiceResponse()
+        for key in keys:
+            self.say(response, self.text(key, **values))
+        response.hangup()
+        return response
+
+    def it_support_number(self) -> str:
+        """IT support's number, for the ear."""
+        number = self.line.settings.it_support.number
+        return spoken_number(number) if number else ""
+
+    def outcome(self, decision: Decision, call_sid: str, moment: datetime) -> VoiceResponse:
+        """What the caller hears at the end, and whom the line dials."""
+        settings = self.line.settings
+        response = VoiceResponse()
+        if decision.say:
+            self.say(response, decision.say[self.lang])
+        kind = decision.outcome
+        if kind is Outcome.RESOLVED:
+            self.say(response, self.text("resolved"))
+        elif kind is Outcome.IT_SUPPORT:
+            self.say(response, self.text("it_support"))
+            self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
+            return response
+        elif kind is Outcome.IT_PORTAL:
+            self.say(response, self.text("it_portal"))
+        elif kind is Outcome.LOCAL_CONTACT:
+            contact = settings.contacts[str(decision.contact)]
+            if contact.number:
+                self.say(response, self.text("local_contact_dial", contact=contact.name[self.lang]))
+                self.dial(response, contact.number, "/voice/dial/local")
+                return response
+            self.say(response, self.text("local_contact", contact=contact.name[self.lang]))
+            self.say(response, self.text("goodbye"))
+        elif kind is Outcome.SUPPLIER_OUTAGE:
+            supplier = settings.suppliers[str(decision.supplier)]
+            self.say(response, self.text("supplier_outage", supplier=supplier.name[self.lang]))
+        elif kind is Outcome.ON_CALL_MANAGER:
+            self.say(response, self.text("on_call_manager"))
+            self.dial_on_call(response, call_sid, attempt=0)
+            return response
+        else:
+            opening = self.line.calendar.describe_next_opening(moment, self.lang)
+            self.say(
+                response,
+                self.text("wait_for_office_hours", opening=opening, it_support=self.it_support_number()),
+            )
+        response.hangup()
+        return response
+
+    def dial(self, response: VoiceResponse, number: str, action: str) -> None:
+        """<Dial> a number; the action hears how it went."""
+        response.dial(number, action=action, method="POST", timeout=self.line.settings.dial_timeout)
+
+    def dial_on_call(self, response: VoiceResponse, call_sid: str, attempt: int) -> None:
+        """Dial one number of the on-call chain with call screening.
+
+        The manager's leg first runs the whisper TwiML and must press 1: a
+        voicemail never presses 1, so it can never swallow an escalation.
+        """
+        entry = self.line.settings.on_call[attempt]
+        dial = response.dial(
+            action=url("/voice/dial/on_call", attempt=attempt), method="POST",
+            timeout=self.line.settings.dial_timeout, answer_on_bridge=True,
+        )
+        dial.number(entry.number, url=url("/voice/whisper", call=call_sid, attempt=attempt), method="POST")
+
+    def whisper(self, decision: Decision, caller: str, call_sid: str, attempt: int) -> VoiceResponse:
+        """What the on-call manager hears before accepting; no key = this leg hangs up."""
+        response = VoiceResponse()
+        gather = response.gather(
+            num_digits=1, action=url("/voice/whisper/accept", call=call_sid, attempt=attempt),
+            method="POST", timeout=WHISPER_TIMEOUT,
+        )
+        for text in self.whisper_texts(decision, caller):
+            self.say(gather, text)
+        self.say(gather, self.text_whisper("accept"))
+        response.hangup()
+        return response
+
+    def text_whisper(self, name: str, /, **values: object) -> str:
+        """A whisper message in this language."""
+        return self.line.messages.get("whisper", name, self.lang, **values)
+
+    def whisper_texts(self, decision: Decision, caller: str) -> list[str]:
+        """System, caller and facts, for the whisper."""
+        system = self.line.library.by_id(decision.checklist_id).name[self.lang]
+        caller_text = spoken_number(caller) if caller.startswith("+") else caller
+        texts = [self.text_whisper("intro", system=system, caller=caller_text)]
+        facts = self.facts_text(decision)
+        return texts + ([facts + "."] if facts else [])
+
+    def facts_text(self, decision: Decision) -> str:
+        """"flera användare berörs: ja, nätet fungerar: nej"."""
+        parts = [
+            self.text_whisper("fact_yes" if value else "fact_no", text=FACTS[name][self.lang])
+            for name, value in decision.facts.items()
+        ]
+        return ", ".join(parts)

@@ -1,0 +1,45 @@
+"""`ivr check`: the whole line validates; a broken file exits 1 naming file and path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from flows.line import DEFAULT_CHECKLISTS
+from ivr.cli import main
+
+
+def test_check_lists_the_nine_systems_and_exits_0() -> None:
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("1  Viva ")
+    assert lines[8].startswith("9  Alfa e-Care ")
+    assert lines[-1] == "OK: 9 systems, 2 on-call numbers."
+
+
+def test_check_names_file_and_path_of_a_broken_checklist(tmp_path: Path) -> None:
+    checklists = tmp_path / "checklists"
+    shutil.copytree(DEFAULT_CHECKLISTS, checklists)
+    path = checklists / "viva.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("fact: network_ok", "fact: netwrk"), "utf-8")
+    result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "error: checklists/viva.yaml: steps[2].fact: unknown fact 'netwrk' "
+        "(known: multiple_users, network_ok, login_ok, supplier_outage, nobody_can_browse)",
+        "1 problem(s) found.",
+    ]
+
+
+def test_check_reports_problems_in_several_files_at_once(tmp_path: Path) -> None:
+    checklists = tmp_path / "checklists"
+    shutil.copytree(DEFAULT_CHECKLISTS, checklists)
+    (checklists / "npo.yaml").write_text("id: npo\n", encoding="utf-8")
+    (checklists / "pascal.yaml").write_text("- not a mapping\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
+    assert result.exit_code == 1
+    assert "error: checklists/pascal.yaml: must be a mapping, not a list" in result.output
+    assert "error: checklists/npo.yaml: missing key 'steps'" in result.output
