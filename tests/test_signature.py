@@ -1,0 +1,122 @@
+"""Every webhook verifies X-Twilio-Signature against the public URL."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+from ivr.setup import ConfigError
+from tests.conftest import PUBLIC_URL, TOKEN, FrozenClock, Twilio, app_config
+
+CALL = {"CallSid": "CA" + "2" * 32, "From": "+46701740699", "To": "+46141225000"}
+WEBHOOKS = ["/voice", "/voice/input", "/voice/fallback", "/voice/dial/it_support",
+            "/voice/whisper?call=CA1&attempt=0"]
+
+
+def sign(url: str, params: dict[str, str], token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, params)
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_unsigned_request_is_refused(app: Flask, path: str) -> None:
+    assert app.test_client().post(path, data=CALL).status_code == 403
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_wrong_token_is_refused(app: Flask, path: str) -> None:
+    response = Twilio(app.test_client(), token="another-token").post(path, **CALL)
+    assert response.status_code == 403
+
+
+def test_tampered_parameter_is_refused(app: Flask) -> None:
+    signature = sign(PUBLIC_URL + "/voice/input", {**CALL, "Digits": "1"})
+    response = app.test_client().post(
+        "/voice/input", data={**CALL, "Digits": "2"}, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_for_another_url_is_refused(app: Flask) -> None:
+    signature = sign(PUBLIC_URL + "/voice", CALL)
+    response = app.test_client().post(
+        "/voice/input", data=CALL, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_for_another_query_is_refused(app: Flask) -> None:
+    signature = sign(PUBLIC_URL + "/voice/whisper?call=CA1&attempt=0", CALL)
+    response = app.test_client().post(
+        "/voice/whisper?call=CA1&attempt=1", data=CALL, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signed_request_is_accepted(twilio: Twilio) -> None:
+    response = twilio.post("/voice", **CALL)
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+
+
+# Twilio's published example (docs: "Validating requests"): token 12345, this URL, these params.
+TWILIO_EXAMPLE = {
+    "CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
+    "From": "+14158675309", "To": "+18005551212",
+}
+
+
+@pytest.mark.parametrize(
+    ("signature", "accepted"),
+    [("RSOYDt4T1cUTdK1PDd93/VVr8B8=", True), ("RSOYDt4T1cUTdK1PDd93/VVr8B8X", False)],
+)
+def test_twilios_published_example_vector(
+    database_url: str, clock: FrozenClock, signature: str, accepted: bool
+) -> None:
+    app = create_app(app_config(database_url, clock, TWILIO_AUTH_TOKEN="12345",
+                                PUBLIC_URL="https://mycompany.com"))
+    app.add_url_rule("/myapp.php", "example", lambda: "ok", methods=["POST"])
+    response = app.test_client().post(
+        "/myapp.php?foo=1&bar=2", data=TWILIO_EXAMPLE, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == (200 if accepted else 403)
+    app.extensions["ivr.store"].dispose()
+
+
+def test_request_through_a_tls_proxy_is_checked_against_the_public_url(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """Twilio signs https://public/...; the app behind the proxy sees http://internal:8000/..."""
+    app = create_app(app_config(database_url, clock, PUBLIC_URL="https://ivr.kommun.example/"))
+    client = app.test_client()
+    signature = sign("https://ivr.kommun.example/voice", CALL)
+    response = client.post(
+        "/voice", data=CALL, headers={"X-Twilio-Signature": signature},
+        base_url="http://10.0.0.5:8000",
+    )
+    assert response.status_code == 200
+    internal = sign("http://10.0.0.5:8000/voice", CALL)
+    refused = client.post("/voice", data=CALL, headers={"X-Twilio-Signature": internal},
+                          base_url="http://10.0.0.5:8000")
+    assert refused.status_code == 403
+    app.extensions["ivr.store"].dispose()
+
+
+def test_server_refuses_to_start_without_a_token(database_url: str, clock: FrozenClock) -> None:
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN is not set"):
+        create_app(app_config(database_url, clock, TWILIO_AUTH_TOKEN=None))
+
+
+def test_development_mode_starts_without_a_token_but_still_checks(
+    database_url: str, clock: FrozenClock
+) -> None:
+    app = create_app(app_config(database_url, clock, TWILIO_AUTH_TOKEN=None, DEV_MODE=True))
+    assert app.test_client().post("/voice", data=CALL).status_code == 403
+    app.extensions["ivr.store"].dispose()
+
+
+def test_healthz_needs_no_signature(twilio: Twilio) -> None:
+    response = twilio.client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
