@@ -179,4 +179,5 @@ class VoiceRenderer:
             self.text_whisper("fact_yes" if value else "fact_no", text=FACTS[name][self.lang])
             for name, value in decision.facts.items()
         ]
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:]

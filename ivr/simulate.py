@@ -1,0 +1,516 @@
+"""`ivr simulate`: a phone in the terminal that calls the real webhooks in-process.
+
+The Phone signs every request the way Twilio does and follows the TwiML the
+way Twilio would: <Say> is heard, <Gather> takes one key (barge-in: the key
+applies whatever was still being said), <Dial> rings a number and, for a
+screened <Number url=...>, plays the on-call manager's leg with the manager's
+own keys. It needs no Twilio account and no network. Only voice calls for now;
+an SMS conversation would be a second driver beside Phone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import click
+
+from flows.calendar import CalendarError, load_office_hours
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
+from flows.yamlfile import DataError
+
+if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out until a call
+    from flask import Flask
+
+PUBLIC_URL = "https://felsokningslinjen.invalid"  # .invalid: never resolvable, never a real host
+LINE_NUMBER = "+46141225000"  # the number staff call (To)
+DEFAULT_CALLER = "+46701740699"  # PTS' range for fiction: never a real person
+ACCOUNT_SID = "AC" + "0" * 32
+MAX_REQUESTS = 200  # webhook requests per call before the phone gives up (a loop in the TwiML)
+KEYS = frozenset("0123456789*#")
+SILENCE = "-"
+BRIDGED_SECONDS = 120  # DialCallDuration reported for a connected call
+SCREENING_SECONDS = 10  # ... for a screened leg the manager did not accept
+ANSWERED = ("completed", "answered")  # DialCallStatus values meaning the callee picked up
+
+Entry = dict[str, str]  # one transcript line: {"who": ..., "text": ...}
+Jump = tuple[str, str, dict[str, str]]  # the next request: URL, method, extra parameters
+
+
+class HangUp(Exception):
+    """The person holding this phone puts it down."""
+
+
+KeySource = Callable[[], str | None]  # a key, or None for silence; raises HangUp
+
+
+def parse_keys(keys: str | Iterable[str]) -> list[str]:
+    """Tokens from "1 1 2 -" (or a list); "-" is silence. ValueError names a bad token."""
+    tokens = keys.split() if isinstance(keys, str) else [str(token) for token in keys]
+    for token in tokens:
+        if token != SILENCE and token not in KEYS:
+            raise ValueError(f"not a phone key: {token!r} (use 0-9, *, # or - for silence)")
+    return tokens
+
+
+class ScriptedKeys:
+    """Keys from a list; when it runs out, the person hangs up."""
+
+    def __init__(self, keys: str | Iterable[str]) -> None:
+        self.remaining = parse_keys(keys)
+
+    def __call__(self) -> str | None:
+        if not self.remaining:
+            raise HangUp
+        token = self.remaining.pop(0)
+        return None if token == SILENCE else token
+
+
+def prompt_keys(label: str = "DU") -> KeySource:
+    """Ask at the terminal: one key, Enter for silence, q to hang up."""
+
+    def ask() -> str | None:
+        while True:
+            text = click.prompt(
+                f"{label} [0-9 * #, Enter = tystnad/silence, q = lägg på/hang up]",
+                default="", show_default=False,
+            ).strip()
+            if text.lower() == "q":
+                raise HangUp
+            if text in ("", SILENCE):
+                return None
+            if text in KEYS:
+                return text
+            click.echo("En knapp: 0-9, * eller #. / One key: 0-9, * or #.", err=True)
+
+    return ask
+
+
+def always(key: str) -> KeySource:
+    """Someone who presses the same key every time (the default on-call manager: 1)."""
+    return lambda: key
+
+
+def key_source(keys: KeySource | str | Iterable[str]) -> KeySource:
+    """A callable as is; a string or list becomes ScriptedKeys."""
+    if isinstance(keys, str) or not callable(keys):
+        return ScriptedKeys(keys)
+    return keys
+
+
+@dataclass
+class Result:
+    """What happened on one simulated call."""
+
+    call_sid: str
+    caller: str
+    transcript: list[Entry] = field(default_factory=list)
+    dialed: list[str] = field(default_factory=list)
+    sms: list[dict[str, Any]] = field(default_factory=list)  # recorded by the app's LogNotifier
+    calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs, likewise
+    outcome: dict[str, Any] | None = None  # data of the call's last "outcome" event
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    # What a script held that the call never used: a golden case with leftovers is broken.
+    unused_keys: list[str] = field(default_factory=list)
+    unused_manager_keys: list[str] = field(default_factory=list)
+    unused_dial_status: list[str] = field(default_factory=list)
+
+
+class Stop(Exception):
+    """This leg of the call is over (hang-up, an error, or the request limit)."""
+
+
+class Phone:
+    """Places calls to the app through its test client, as Twilio would."""
+
+    def __init__(
+        self, app: Flask, caller: str = DEFAULT_CALLER, line_number: str = LINE_NUMBER,
+        on_line: Callable[[Entry], None] | None = None, max_requests: int = MAX_REQUESTS,
+    ) -> None:
+        self.app = app
+        self.client = app.test_client()
+        self.caller = caller
+        self.line_number = line_number
+        self.on_line = on_line  # called with each transcript line as it happens
+        self.max_requests = max_requests
+        # Without PUBLIC_URL the app checks signatures against the URL it sees itself.
+        self.base = str(app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
+        from twilio.request_validator import RequestValidator
+
+        self.validator = RequestValidator(str(app.config["TWILIO_AUTH_TOKEN"]))
+
+    def call(
+        self, keys: KeySource | str | Iterable[str], *,
+        manager_keys: KeySource | str | Iterable[str] | None = None,
+        dial_status: Sequence[str] = (), call_sid: str | None = None,
+    ) -> Result:
+        """One whole call: dial the line, press the keys, return what was heard and done."""
+        sid = call_sid or new_sid()
+        caller_keys = key_source(keys)
+        boss_keys = always("1") if manager_keys is None else key_source(manager_keys)
+        statuses = list(dial_status)
+        result = Result(call_sid=sid, caller=self.caller)
+        run = _Call(self, result, caller_keys, boss_keys, statuses)
+        with capture_app_errors(self.app) as app_errors:
+            run.start()
+        result.errors.extend(app_errors)
+        result.unused_keys = list(getattr(caller_keys, "remaining", []))
+        result.unused_manager_keys = list(getattr(boss_keys, "remaining", []))
+        result.unused_dial_status = statuses
+        result.outcome = last_outcome(self.app, sid)
+        return result
+
+
+def new_sid(prefix: str = "CA") -> str:
+    """A Twilio-shaped id: two letters and 32 hex digits."""
+    return prefix + secrets.token_hex(16)
+
+
+def last_outcome(app: Flask, sid: str) -> dict[str, Any] | None:
+    """The data of the call's last "outcome" event in the app's store."""
+    events = app.extensions["ivr.store"].events(f"voice:{sid}")
+    outcomes = [event["data"] for event in events if event["kind"] == "outcome"]
+    return dict(outcomes[-1]) if outcomes else None
+
+
+@contextmanager
+def capture_app_errors(app: Flask) -> Iterator[list[str]]:
+    """Errors the app logs during the call (its error handler answers 200 with fallback TwiML)."""
+    found: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            found.append(f"app logged: {record.getMessage()}")
+
+    handler = Collect(logging.ERROR)
+    app.logger.addHandler(handler)
+    try:
+        yield found
+    finally:
+        app.logger.removeHandler(handler)
+
+
+class _Call:
+    """One call in progress: the caller's leg and any screened legs it dials."""
+
+    def __init__(
+        self, phone: Phone, result: Result, keys: KeySource, manager_keys: KeySource,
+        statuses: list[str],
+    ) -> None:
+        self.phone = phone
+        self.result = result
+        self.keys = keys
+        self.manager_keys = manager_keys
+        self.statuses = statuses
+        from ivr.notify import LogNotifier
+
+        notifier = phone.app.extensions.get("ivr.notifier")
+        self.notifier = notifier if isinstance(notifier, LogNotifier) else None
+        self.seen = len(self.notifier.sent) if self.notifier else 0
+
+    def say(self, entry: Entry) -> None:
+        """Add a transcript line."""
+        self.result.transcript.append(entry)
+        if self.phone.on_line is not None:
+            self.phone.on_line(entry)
+
+    def system(self, text: str) -> None:
+        """A line about the call rather than in it."""
+        self.say({"who": "system", "text": text})
+
+    def error(self, text: str) -> None:
+        """An error ends this leg."""
+        self.result.errors.append(text)
+        self.system(f"FEL/ERROR: {text}")
+        raise Stop
+
+    def start(self) -> None:
+        """The caller dials the line."""
+        params = {
+            "CallSid": self.result.call_sid, "AccountSid": ACCOUNT_SID,
+            "From": self.phone.caller, "To": self.phone.line_number,
+            "CallStatus": "in-progress", "Direction": "inbound",
+        }
+        try:
+            self.follow(self.phone.base + "/voice", "POST", params, self.keys, leg=False)
+        except Stop:
+            pass
+
+    def follow(
+        self, url: str, method: str, params: dict[str, str], keys: KeySource, leg: bool,
+    ) -> str:
+        """Fetch and play TwiML until the leg ends: "hangup", or "end" of a document."""
+        document = self.request(url, method, params)
+        while True:
+            step = self.play(document, url, params, keys, leg)
+            if isinstance(step, str):
+                return step
+            url, method, extra = step
+            document = self.request(url, method, {**params, **extra})
+
+    def play(
+        self, document: ET.Element, url: str, params: dict[str, str], keys: KeySource, leg: bool,
+    ) -> Jump | str:
+        """Play one document's verbs: the next request to make, or how the leg ended."""
+        for verb in document:
+            if verb.tag == "Say":
+                self.speak(verb, leg)
+            elif verb.tag == "Gather":
+                for child in verb:
+                    if child.tag == "Say":
+                        self.speak(child, leg)
+                key = self.press(keys, leg)
+                # Twilio ends a Gather on its finishOnKey (default #) and leaves that key out.
+                digits = "" if key is None or key == verb.get("finishOnKey", "#") else key
+                if digits or verb.get("actionOnEmptyResult") == "true":
+                    action = urljoin(url, verb.get("action") or url)
+                    return action, verb.get("method", "POST"), {"Digits": digits}
+            elif verb.tag == "Redirect":
+                return urljoin(url, (verb.text or "").strip()), verb.get("method", "POST"), {}
+            elif verb.tag in ("Hangup", "Reject"):
+                return "hangup"
+            elif verb.tag == "Dial":
+                step = self.dial(verb, url, params)
+                if step is not None:
+                    return step
+            elif verb.tag == "Play":
+                self.say({"who": "line", "text": f"[ljud/audio: {(verb.text or '').strip()}]"})
+            elif verb.tag != "Pause":
+                self.system(f"okänt verb/unknown verb <{verb.tag}> hoppas över/skipped")
+        return "end"
+
+    def speak(self, say: ET.Element, leg: bool) -> None:
+        """A <Say> heard by the caller, or by the manager on a screened leg."""
+        entry = {"who": "line", "text": " ".join((say.text or "").split())}
+        if leg:
+            entry = {"who": "line", "to": "manager", "text": entry["text"]}
+        self.say(entry)
+
+    def press(self, keys: KeySource, leg: bool) -> str | None:
+        """The next key from whoever holds this phone."""
+        who = "manager" if leg else "caller"
+        try:
+            key = keys()
+        except HangUp:
+            self.system("CHEFEN LÄGGER PÅ/manager hangs up" if leg
+                        else "DU LÄGGER PÅ/caller hung up")
+            raise Stop from None
+        self.say({"who": who, "text": "(tystnad)" if key is None else key})
+        return key
+
+    def dial(self, verb: ET.Element, url: str, params: dict[str, str]) -> Jump | str | None:
+        """Ring the numbers of a <Dial>: its action request, "end", or None to go on."""
+        numbers = [child for child in verb if child.tag == "Number"]
+        targets = [(n.text or "").strip() for n in numbers] or [(verb.text or "").strip()]
+        self.result.dialed.extend(targets)
+        self.system(f"RINGER/DIALLING: {', '.join(targets)}")
+        status = self.statuses.pop(0) if self.statuses else "completed"
+        child_sid = new_sid()
+        screened = next((n for n in numbers if n.get("url")), None)
+        duration = 0
+        if status not in ANSWERED:
+            self.system(f"INGET SVAR/NOT CONNECTED: {status}")
+        elif screened is None:
+            duration = BRIDGED_SECONDS
+            self.system(f"KOPPLAD/CONNECTED: {', '.join(targets)}")
+        else:
+            accepted = self.screen(screened, url, params, child_sid)
+            # Twilio may report "completed" for a leg that hung up during screening:
+            # the app must rely on the manager's key, never on the status.
+            status = "completed"
+            duration = BRIDGED_SECONDS if accepted else SCREENING_SECONDS
+            if accepted:
+                self.system(f"KOPPLAD/CONNECTED: {', '.join(targets)}")
+        action = verb.get("action")
+        if action is None:
+            return "end" if status == "completed" else None
+        extra = {"DialCallStatus": status, "DialCallSid": child_sid,
+                 "DialCallDuration": str(duration)}
+        return urljoin(url, action), verb.get("method", "POST"), extra
+
+    def screen(self, number: ET.Element, url: str, params: dict[str, str], child_sid: str) -> bool:
+        """The manager answers and hears the whisper; True when the leg ends bridged."""
+        to = (number.text or "").strip()
+        leg_params = {
+            "CallSid": child_sid, "ParentCallSid": params["CallSid"], "AccountSid": ACCOUNT_SID,
+            "From": params["From"], "To": to, "CallStatus": "in-progress",
+            "Direction": "outbound-dial",
+        }
+        self.system(f"SVARAR/ANSWERS: {to} (samtalet granskas/call screening)")
+        whisper = urljoin(url, str(number.get("url")))
+        try:
+            ended = self.follow(whisper, number.get("method", "POST"), leg_params,
+                                self.manager_keys, leg=True)
+        except Stop:
+            ended = "stopped"
+        accepted = ended == "end"
+        self.system("CHEFEN TAR SAMTALET/manager accepts" if accepted
+                    else "CHEFEN TAR INTE SAMTALET/manager does not accept")
+        return accepted
+
+    def request(self, url: str, method: str, params: dict[str, str]) -> ET.Element:
+        """One signed webhook request; the TwiML document it returns."""
+        if self.result.requests >= self.phone.max_requests:
+            self.error(f"more than {self.phone.max_requests} webhook requests in one call")
+        self.result.requests += 1
+        if not url.startswith(self.phone.base + "/"):
+            self.error(f"TwiML points outside the app: {url}")
+        if method.upper() == "GET":
+            url = url + ("&" if "?" in url else "?") + urlencode(params)
+            signed: dict[str, str] = {}
+        else:
+            signed = params
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        signature = self.phone.validator.compute_signature(url, signed)
+        response = self.phone.client.open(
+            path, method=method.upper(), data=signed or None,
+            headers={"X-Twilio-Signature": signature},
+        )
+        self.collect_notifications()
+        if response.status_code != 200:
+            self.error(f"{method.upper()} {path} answered HTTP {response.status_code}")
+        try:
+            document = ET.fromstring(response.get_data())
+        except ET.ParseError as exc:
+            self.error(f"{method.upper()} {path} did not answer with XML: {exc}")
+        if document.tag != "Response":
+            self.error(f"{method.upper()} {path} answered <{document.tag}>, not <Response>")
+        return document
+
+    def collect_notifications(self) -> None:
+        """SMS and call-backs the app's LogNotifier recorded during the last request."""
+        if self.notifier is None:
+            return
+        for item in self.notifier.sent[self.seen:]:
+            if item["kind"] == "sms":
+                self.result.sms.append(item)
+                self.system(f"SMS till/to {item['to']}: {item['body']}")
+            else:
+                self.result.calls_placed.append(item)
+                self.system(f"UTGÅENDE SAMTAL/OUTBOUND CALL: {item['to']}")
+        self.seen = len(self.notifier.sent)
+
+
+# --- the command -------------------------------------------------------------------------
+
+LABELS = {"line": "LINJEN", "caller": "DU", "manager": "CHEFEN"}
+
+
+def format_entry(entry: Entry) -> str:
+    """One transcript line for the terminal."""
+    if entry["who"] == "system":
+        return f"  -- {entry['text']}"
+    if entry.get("to") == "manager":
+        return f"    LINJEN -> CHEFEN: {entry['text']}"
+    indent = "    " if entry["who"] == "manager" else ""
+    return f"{indent}{LABELS[entry['who']]}: {entry['text']}"
+
+
+def parse_moment(text: str | None, zone: ZoneInfo) -> datetime:
+    """--at: ISO date-time; naive means the line's local time."""
+    if not text:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def line_zone(config_dir: Path) -> ZoneInfo:
+    """The time zone office hours are written in."""
+    return ZoneInfo(load_office_hours(config_dir / "office_hours.yaml").timezone)
+
+
+@click.command()
+@click.option("--keys", default=None,
+              help='Keys to press, e.g. "1 1 2 1"; "-" is silence. Without it: ask at each prompt.')
+@click.option("--at", "at", default=None, metavar="DATETIME",
+              help="Moment of the call, e.g. 2026-12-24T22:00 (local time unless an offset is "
+                   "given); frozen for the whole call. Default: now.")
+@click.option("--from", "caller", default=DEFAULT_CALLER, show_default=True,
+              help="The caller's number (E.164).")
+@click.option("--dial-status", default="", show_default="completed",
+              help="How each <Dial> ends, one per dial in order, comma-separated "
+                   "(completed, no-answer, busy, failed, canceled); then completed.")
+@click.option("--manager-keys", default=None, show_default="always 1",
+              help='Keys the on-call manager presses on screened calls, e.g. "2 -".')
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--checklists", "checklists_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_CHECKLISTS, show_default="checklists/",
+              help="Folder of checklist YAML files.")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+              show_default="config/", help="Folder of settings YAML files.")
+@click.option("--database", default=None, metavar="URL",
+              help="Database URL. Default: SQLite in a fresh temporary folder, so the "
+                   "simulator never touches the server's data.")
+def simulate(
+    keys: str | None, at: str | None, caller: str, dial_status: str, manager_keys: str | None,
+    as_json: bool, checklists_dir: Path, config_dir: Path, database: str | None,
+) -> None:
+    """Call the line in the terminal, through the real webhooks, with no Twilio account."""
+    from ivr import create_app  # the web stack only when simulating
+    from ivr.notify import LogNotifier
+
+    try:
+        zone = line_zone(config_dir)
+        moment = parse_moment(at, zone)
+        caller_keys: KeySource = ScriptedKeys(keys) if keys is not None else prompt_keys()
+        boss_keys = always("1") if manager_keys is None else ScriptedKeys(manager_keys)
+    except (ValueError, CalendarError) as exc:
+        raise click.BadParameter(str(exc)) from None
+    statuses = [status.strip() for status in dial_status.split(",") if status.strip()]
+    with tempfile.TemporaryDirectory(prefix="ivr-simulate-", ignore_cleanup_errors=True) as tmp:
+        url = database or f"sqlite:///{Path(tmp) / 'simulate.sqlite3'}"
+        try:
+            app = create_app({
+                "TWILIO_AUTH_TOKEN": secrets.token_hex(16), "PUBLIC_URL": PUBLIC_URL,
+                "DATABASE_URL": url, "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
+                "CHECKLISTS_DIR": str(checklists_dir), "CONFIG_DIR": str(config_dir),
+            })
+        except DataError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            raise SystemExit(1) from None
+        try:
+            result = run_call(app, moment, caller, caller_keys, boss_keys, statuses, as_json)
+        finally:
+            app.extensions["ivr.store"].dispose()
+    if as_json:
+        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+    else:
+        outcome = result.outcome["outcome"] if result.outcome else "-"
+        click.echo(f"Utfall/outcome: {outcome}")
+        for label, left in (("knappar/keys", result.unused_keys),
+                            ("chefens knappar/manager keys", result.unused_manager_keys),
+                            ("dial-status", result.unused_dial_status)):
+            if left:
+                click.echo(f"Obs/note: oanvända/unused {label}: {' '.join(left)}")
+    if result.errors:
+        raise SystemExit(1)
+
+
+def run_call(
+    app: Flask, moment: datetime, caller: str, keys: KeySource, manager_keys: KeySource,
+    statuses: list[str], quiet: bool,
+) -> Result:
+    """Print a header, then the transcript as it happens (unless quiet)."""
+    on_line = None if quiet else (lambda entry: click.echo(format_entry(entry)))
+    if not quiet:
+        line = app.extensions["ivr.line"]
+        local = line.calendar.local(moment)
+        open_now = line.calendar.is_office_hours(moment)
+        hours = "kontorstid/office hours" if open_now else "utanför kontorstid/after hours"
+        click.echo(f"Samtal/call {local:%Y-%m-%d %H:%M %Z} ({hours}) från/from {caller}")
+    phone = Phone(app, caller=caller, on_line=on_line)
+    return phone.call(keys, manager_keys=manager_keys, dial_status=statuses)

@@ -1,0 +1,413 @@
+"""Session store: one row per call or SMS conversation, an event log, processed webhooks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+SCHEMA_VERSION = 1
+
+# Seconds a SQLite writer waits for another process's transaction before failing.
+SQLITE_BUSY_TIMEOUT_S = 10
+# A webhook must answer within Twilio's 15 s; a dead PostgreSQL host must not eat that.
+PG_CONNECT_TIMEOUT_S = 5
+# Any constant will do: it only has to be the same in every process running upgrade().
+PG_UPGRADE_LOCK = 0x1F5E_1DE5
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp column that only takes and gives timezone-aware UTC datetimes."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes: their zone would be a guess."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store needs a timezone-aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """SQLite gives back naive values (stored as UTC); PostgreSQL the session's zone."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version_table = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, nullable=False),
+)
+
+sessions_table = Table(
+    "sessions",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("channel", String(10), nullable=False),
+    Column("caller", String(32), nullable=True),
+    # NULL only in the placeholder row that session() inserts and never commits.
+    Column("data", Text, nullable=True),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+events_table = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(100), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("system", String(40), nullable=True),
+    Column("data", Text, nullable=False),
+)
+
+processed_messages_table = Table(
+    "processed_messages",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("session_id", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The database is unreachable or failing."""
+
+
+@dataclass
+class SessionRecord:
+    """One session as read inside a transaction; change `data`, queue events, set `delete`."""
+
+    id: str
+    channel: str
+    caller: str | None
+    data: dict[str, Any] | None  # None: a new session
+    seq: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    events: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+    delete: bool = False
+    # Set by Store.session() for the life of its transaction only.
+    _claim: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
+
+    def add_event(
+        self, kind: str, data: dict[str, Any] | None = None, system: str | None = None
+    ) -> None:
+        """Queue an event, written with the session in the same transaction."""
+        _check_length("event kind", kind, 40)
+        if system is not None:
+            _check_length("event system", system, 40)
+        self.events.append((kind, dict(data or {}), system))
+
+    def claim(self, sid: str) -> bool:
+        """Mark a webhook's MessageSid as processed; False if it already was (a retry)."""
+        if self._claim is None:
+            raise RuntimeError("claim() only works inside Store.session()")
+        _check_length("message sid", sid, 64)
+        return self._claim(sid)
+
+
+class Store:
+    """Sessions, events and processed webhooks in SQLite or PostgreSQL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        """Create the engine (no connection is made until first use)."""
+        try:
+            parsed = make_url(url)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"invalid database URL: {exc}") from exc
+        backend = parsed.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
+        kwargs: dict[str, Any] = {}
+        if backend == "sqlite":
+            database = parsed.database or ""
+            if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
+                # Each pooled connection would get its own empty database.
+                raise StoreError("in-memory SQLite is not supported: give a file path")
+            if not parsed.query.get("uri"):
+                try:
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError:
+                    pass  # connecting will fail with SQLite's own message, as a StoreError
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        else:
+            if "connect_timeout" not in parsed.query:
+                kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+            # A server restart leaves dead connections in the pool; test them on checkout.
+            kwargs["pool_pre_ping"] = True
+        try:
+            # Parameters hold callers' phone numbers: keep them out of errors and logs.
+            self.engine: Engine = create_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use database URL: {_short(exc)}") from exc
+        self.backend = backend
+        if backend == "sqlite":
+            _configure_sqlite(self.engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password masked."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def upgrade(self) -> int:
+        """Create missing tables and record the schema version; safe to run again."""
+        with self._transaction() as conn:
+            if self.backend == "postgresql":
+                # Two workers starting at once must not both CREATE TABLE.
+                conn.execute(select(func.pg_advisory_xact_lock(PG_UPGRADE_LOCK)))
+            metadata.create_all(conn)
+            versions = [row[0] for row in conn.execute(select(schema_version_table.c.version))]
+            if not versions:
+                conn.execute(insert(schema_version_table).values(version=SCHEMA_VERSION))
+                return SCHEMA_VERSION
+            if versions != [SCHEMA_VERSION]:
+                # There is no migration yet; a newer database needs a newer program.
+                raise StoreError(
+                    f"database schema version {versions} does not match this program's "
+                    f"{SCHEMA_VERSION}"
+                )
+            return SCHEMA_VERSION
+
+    def ping(self) -> None:
+        """Check that the database answers."""
+        with self._transaction(read_only=True) as conn:
+            conn.execute(select(1)).scalar_one()
+
+    @contextmanager
+    def session(
+        self, session_id: str, channel: str, now: datetime, caller: str | None = None
+    ) -> Iterator[SessionRecord]:
+        """Lock and read a session, yield it, then save it and its events in one transaction."""
+        _check_length("session id", session_id, 100)
+        _check_length("channel", channel, 10)
+        if caller is not None:
+            _check_length("caller", caller, 32)
+        now = _aware(now)
+        with self._transaction() as conn:
+            # Insert-if-missing first so that two first turns of one session cannot both
+            # see "no row": the second waits on the key, then locks the committed row.
+            conn.execute(
+                self._insert(sessions_table)
+                .values(
+                    id=session_id, channel=channel, caller=caller, data=None, seq=0,
+                    created_at=now, updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=[sessions_table.c.id])
+            )
+            row = conn.execute(
+                select(sessions_table).where(sessions_table.c.id == session_id).with_for_update()
+            ).one()
+            is_new = row.data is None
+            record = SessionRecord(
+                id=session_id,
+                channel=row.channel,
+                caller=caller or row.caller,
+                data=None if is_new else json.loads(row.data),
+                seq=row.seq,
+                created_at=None if is_new else row.created_at,
+                updated_at=None if is_new else row.updated_at,
+            )
+
+            def claim(sid: str) -> bool:
+                # RETURNING, not rowcount: SQLAlchemy does not keep an INSERT's rowcount
+                # (psycopg's reads -1) unless asked, and RETURNING says it plainly.
+                try:
+                    inserted = conn.execute(
+                        self._insert(processed_messages_table)
+                        .values(sid=sid, session_id=session_id, at=now)
+                        .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
+                        .returning(processed_messages_table.c.sid)
+                    ).scalar_one_or_none()
+                except SQLAlchemyError as exc:
+                    raise StoreError(f"database error: {_short(exc)}") from exc
+                return inserted is not None
+
+            record._claim = claim
+            try:
+                yield record
+            finally:
+                record._claim = None  # the connection is gone once this block ends
+            self._save(conn, record, now, is_new)
+
+    def get(self, session_id: str) -> SessionRecord | None:
+        """Read a session without locking it; None if there is none."""
+        with self._transaction(read_only=True) as conn:
+            query = select(sessions_table).where(sessions_table.c.id == session_id)
+            row = conn.execute(query).one_or_none()
+        if row is None:
+            return None
+        return SessionRecord(
+            id=row.id,
+            channel=row.channel,
+            caller=row.caller,
+            data=None if row.data is None else json.loads(row.data),
+            seq=row.seq,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    def events(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        """Events in the order written, for one session or all."""
+        query = select(events_table).order_by(events_table.c.id)
+        if session_id is not None:
+            query = query.where(events_table.c.session_id == session_id)
+        with self._transaction(read_only=True) as conn:
+            rows = conn.execute(query).all()
+        return [
+            {
+                "id": row.id,
+                "session_id": row.session_id,
+                "seq": row.seq,
+                "at": row.at,
+                "kind": row.kind,
+                "channel": row.channel,
+                "system": row.system,
+                "data": json.loads(row.data),
+            }
+            for row in rows
+        ]
+
+    def dispose(self) -> None:
+        """Close all pooled connections."""
+        self.engine.dispose()
+
+    def _save(self, conn: Connection, record: SessionRecord, now: datetime, is_new: bool) -> None:
+        """Write the session row (or delete it) and append its queued events."""
+        seq = record.seq + 1
+        where = sessions_table.c.id == record.id
+        if record.delete or (is_new and record.data is None):
+            # A first turn that stored nothing leaves no row (nor the placeholder).
+            conn.execute(delete(sessions_table).where(where))
+        else:
+            values: dict[str, Any] = {
+                "data": None if record.data is None else _dumps(record.data),
+                "seq": seq,
+                "updated_at": now,
+            }
+            if record.caller:
+                _check_length("caller", record.caller, 32)
+                values["caller"] = record.caller
+            conn.execute(update(sessions_table).where(where).values(**values))
+        if record.events:
+            conn.execute(
+                insert(events_table),
+                [
+                    {
+                        "session_id": record.id, "seq": seq, "at": now, "kind": kind,
+                        "channel": record.channel, "system": system, "data": _dumps(data),
+                    }
+                    for kind, data, system in record.events
+                ],
+            )
+
+    def _insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+        if self.backend == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    @contextmanager
+    def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """A committed-on-success transaction; database failures become StoreError."""
+        try:
+            with self.engine.connect() as conn:
+                if read_only:
+                    conn = conn.execution_options(ivr_read_only=True)
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {_short(exc)}") from exc
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, and BEGIN IMMEDIATE so that writers queue instead of deadlocking."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Take BEGIN away from the sqlite3 module: it would defer it past our SELECT.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+            # WAL lets readers (health checks, the whisper leg) run beside a writer.
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: a read-modify-write cannot interleave
+        # with another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
+        if conn.get_execution_options().get("ivr_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _aware(value: datetime) -> datetime:
+    """The same moment in UTC; naive datetimes are refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: the store needs a timezone-aware one")
+    return value.astimezone(UTC)
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    """JSON as stored: readable Swedish, no ASCII escapes."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _check_length(what: str, value: str, limit: int) -> None:
+    """Fail alike on both databases: PostgreSQL rejects long strings, SQLite keeps them."""
+    if len(value) > limit:
+        # The value is left out: it may be a phone number, and this message gets logged.
+        raise ValueError(f"{what} longer than {limit} characters")
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    """The driver's first line, without SQL or parameters."""
+    source: BaseException = exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        source = exc.orig
+    lines = str(source).strip().splitlines()
+    return lines[0] if lines else type(source).__name__
+

@@ -1,0 +1,82 @@
+"""Test databases: SQLite always, PostgreSQL when IVR_TEST_DATABASE_URL is set.
+
+Use from a test module or conftest::
+
+    from tests.conftest_db import database_params, fresh_url
+
+    @pytest.fixture(params=database_params())
+    def database_url(request, tmp_path):
+        return fresh_url(request.param, tmp_path)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url as make_url_object
+
+from ivr.store import Store, metadata
+
+PG_ENV = "IVR_TEST_DATABASE_URL"
+PG_SKIP_REASON = f"{PG_ENV} not set: PostgreSQL tests skipped"
+
+
+def pg_url() -> str | None:
+    """The PostgreSQL test database from the environment, if any."""
+    return os.environ.get(PG_ENV) or None
+
+
+def database_params() -> list[Any]:
+    """pytest params "sqlite" and "postgresql" (the latter skipped without a server URL)."""
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            "postgresql",
+            id="postgresql",
+            marks=pytest.mark.skipif(pg_url() is None, reason=PG_SKIP_REASON),
+        ),
+    ]
+
+
+def make_url(param: str, tmp_path: Path) -> str:
+    """The URL for a param of database_params(): a fresh file, or the PostgreSQL test db."""
+    if param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    url = pg_url()
+    if param != "postgresql" or url is None:
+        raise ValueError(f"no test database for {param!r}")
+    return url
+
+
+def reset(url: str) -> None:
+    """Drop the store's tables, so that each test starts from an empty database."""
+    parsed = make_url_object(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        return  # nothing to drop, and connecting would create the file (or fail on its folder)
+    engine = create_engine(url)
+    try:
+        metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+def fresh_url(param: str, tmp_path: Path) -> str:
+    """make_url() with its tables dropped (shared PostgreSQL keeps them between tests)."""
+    url = make_url(param, tmp_path)
+    reset(url)
+    return url
+
+
+def open_store(param: str, tmp_path: Path) -> Store:
+    """An upgraded Store on an empty database; the caller must dispose() it."""
+    store = Store(fresh_url(param, tmp_path))
+    try:
+        store.upgrade()
+    except BaseException:
+        store.dispose()
+        raise
+    return store

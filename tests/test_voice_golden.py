@@ -1,0 +1,106 @@
+"""Golden conversations: whole calls replayed through the real webhooks.
+
+Each file in tests/golden/voice/ is one call: when (`at`, Stockholm time), who
+calls (`from`), the keys pressed (`keys`, "-" = silence), how each <Dial> ends
+(`dial_status`) and what the on-call manager presses (`manager_keys`, default
+always 1); `expected` holds the outcome, the numbers dialled, the SMS count
+and every line of the transcript. Every webhook loads the call from a fresh
+SQLite database and saves it again, so the replay covers that too.
+
+    UPDATE_GOLDEN=1 pytest tests/test_voice_golden.py   # rewrite `expected`
+
+then read the diff: a golden is only as right as the person who checked it.
+A case with `known_bug` holds the behaviour the line should have; it must
+fail (strict xfail) until the bug is fixed, and is never rewritten.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from ivr import create_app
+from ivr.notify import LogNotifier
+from ivr.simulate import PUBLIC_URL, Entry, Phone, Result, ScriptedKeys
+
+GOLDEN = Path(__file__).parent / "golden" / "voice"
+CASES = sorted(GOLDEN.glob("*.yaml"))
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+TOKEN = "golden-token-not-a-secret"
+INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "known_bug")
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def replay(case: dict[str, Any], tmp_path: Path) -> Result:
+    """Run one case's call against a fresh app and database."""
+    moment = datetime.fromisoformat(str(case["at"])).replace(tzinfo=STOCKHOLM)
+    app = create_app({
+        "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'golden.sqlite3'}",
+        "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
+    })
+    try:
+        phone = Phone(app, caller=str(case["from"]))
+        manager = case.get("manager_keys")
+        return phone.call(
+            ScriptedKeys(str(case["keys"])),
+            manager_keys=None if manager is None else ScriptedKeys(str(manager)),
+            dial_status=[str(status) for status in case.get("dial_status") or []],
+        )
+    finally:
+        app.extensions["ivr.store"].dispose()
+
+
+def line(entry: Entry) -> dict[str, str]:
+    """A transcript line as the golden files write it: {who: text}."""
+    who = "line_to_manager" if entry.get("to") == "manager" else entry["who"]
+    return {who: entry["text"]}
+
+
+def observed(result: Result) -> dict[str, Any]:
+    """The `expected` section this call would have."""
+    return {
+        "outcome": result.outcome["outcome"] if result.outcome else None,
+        "dialed": result.dialed,
+        "sms_count": len(result.sms),
+        "transcript": [line(entry) for entry in result.transcript],
+    }
+
+
+def write(path: Path, case: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Rewrite a case file: its inputs as they were, then the new expected section."""
+    data = {key: case[key] for key in INPUTS if key in case}
+    data["at"] = str(data["at"])
+    data["expected"] = expected
+    path.write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
+def test_voice_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert {"description", "at", "from", "keys"} <= set(case), f"{path.name}: inputs missing"
+    if case.get("known_bug"):
+        request.applymarker(pytest.mark.xfail(reason=str(case["known_bug"]), strict=True))
+    result = replay(case, tmp_path)
+    assert result.errors == []
+    # Inputs the call never used mean the case does not test what it says.
+    assert result.unused_keys == [], "keys left over: the call ended before they were pressed"
+    assert result.unused_manager_keys == [], "manager keys left over"
+    assert result.unused_dial_status == [], "dial statuses left over"
+    if UPDATE and not case.get("known_bug"):
+        write(path, case, observed(result))
+        return
+    assert "expected" in case, f"{path.name}: no expected section (run with UPDATE_GOLDEN=1)"
+    assert observed(result) == case["expected"]
+
+
+def test_golden_cases_exist() -> None:
+    assert len(CASES) >= 30
