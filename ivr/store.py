@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 SCHEMA_VERSION = 1
@@ -153,8 +153,11 @@ class Store:
         """Create the engine (no connection is made until first use)."""
         try:
             parsed = make_url(url)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"invalid database URL: {exc}") from exc
+        except SQLAlchemyError:
+            # SQLAlchemy's message quotes the URL, password and all.
+            raise StoreError(
+                "invalid database URL: expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            ) from None
         backend = parsed.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
@@ -178,8 +181,9 @@ class Store:
         try:
             # Parameters hold callers' phone numbers: keep them out of errors and logs.
             self.engine: Engine = create_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot use database URL: {_short(exc)}") from exc
+        except (SQLAlchemyError, ImportError) as exc:
+            # ImportError: a driver that is not installed, e.g. psycopg2 for plain postgresql://.
+            raise StoreError(f"cannot use database URL {_masked(parsed)}: {exc}") from exc
         self.backend = backend
         if backend == "sqlite":
             _configure_sqlite(self.engine)
@@ -382,6 +386,11 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _masked(url: URL) -> str:
+    """A URL fit for messages: the password masked."""
+    return url.render_as_string(hide_password=True)
 
 
 def _aware(value: datetime) -> datetime:

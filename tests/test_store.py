@@ -311,11 +311,19 @@ def test_sqlite_creates_the_parent_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["sqlite://", "sqlite:///:memory:", "mysql://x@localhost/db", "not a url"]
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "mysql://x:hemligt@localhost/db",
+        "postgresql+nosuchdriver://x:hemligt@localhost/db",
+        "not a url hemligt",
+    ],
 )
-def test_unusable_urls_are_store_errors(url: str) -> None:
-    with pytest.raises(StoreError):
+def test_unusable_urls_are_store_errors_without_the_password(url: str) -> None:
+    with pytest.raises(StoreError) as info:
         Store(url)
+    assert "hemligt" not in str(info.value)
 
 
 def test_errors_do_not_carry_phone_numbers(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
