@@ -8,6 +8,7 @@ import click
 
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
 from flows.yamlfile import DataError
+from ivr.simulate import simulate
 
 checklists_option = click.option(
     "--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
@@ -39,3 +40,53 @@ def check(checklists_dir: Path, config_dir: Path) -> None:
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.settings.on_call)} on-call numbers.")
+
+
+main.add_command(simulate)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--dev", is_flag=True, help="Local development without TWILIO_AUTH_TOKEN (loopback only).")
+def serve(host: str, port: int, dev: bool) -> None:
+    """Run the webhooks on Flask's development server (see README for production)."""
+    from ivr import create_app
+    from ivr.setup import ConfigError
+
+    if dev and host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.UsageError("--dev serves unverifiable requests: it only listens on 127.0.0.1")
+    overrides = {"DEV_MODE": True} if dev else {}
+    try:
+        app = create_app(None, **overrides)
+    except (ConfigError, DataError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if dev:
+        click.secho(
+            "DEVELOPMENT MODE: requests are checked against a fixed local token, not Twilio's.\n"
+            "Never expose this server. Try the line with `ivr simulate` instead of a phone.",
+            fg="red", bold=True, err=True,
+        )
+    app.run(host=host, port=port)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+@click.option("--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite).")
+def upgrade(database_url: str | None) -> None:
+    """Create or upgrade the schema; safe to run twice."""
+    from ivr.setup import default_database_url
+    from ivr.store import Store, StoreError
+
+    store = Store(database_url or default_database_url())
+    try:
+        version = store.upgrade()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.dispose()
+    click.echo(f"database schema at version {version}: {store.url}")

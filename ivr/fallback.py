@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr import deps
+from ivr.speech import national
 from ivr.voice_twiml import VoiceRenderer, url
 
 bp = Blueprint("fallback", __name__)
@@ -86,9 +88,7 @@ def handle_error(error: Exception) -> Response | HTTPException:
         return error
     current_app.logger.exception("unexpected error on %s", request.path)
     if request.path.startswith("/sms"):
-        from ivr.sms import sms_error_response  # the SMS channel owns its error text
-
-        return sms_error_response()
+        return sms_error()
     try:
         return twiml(emergency_twiml())
     except Exception:  # noqa: BLE001 - the last resort must not fail
@@ -97,6 +97,17 @@ def handle_error(error: Exception) -> Response | HTTPException:
         response.say("Tekniskt fel. Ring IT-supporten på 0 1 4 1, 2 2, 5 0, 4 7.", language="sv-SE")
         response.hangup()
         return twiml(response)
+
+
+def sms_error() -> Response:
+    """A reply that tells the texter whom to contact, in or out of office hours."""
+    line = deps.line()
+    lang = line.settings.default_language
+    key = "error_office" if line.calendar.is_office_hours(deps.now()) else "error_after"
+    number = line.settings.it_support.number or ""
+    reply = MessagingResponse()
+    reply.message(line.messages.get("sms", key, lang, it_support=national(number), portal=line.settings.it_portal_url))
+    return Response(str(reply), mimetype="text/xml")
 
 
 def init_app(app: Flask) -> None:

@@ -24,13 +24,19 @@ class ConfigError(RuntimeError):
     """The app cannot start safely with these settings."""
 
 
+def default_database_url() -> str:
+    """The embedded default: SQLite in Flask's instance folder."""
+    instance = Flask("ivr", instance_relative_config=True).instance_path
+    return f"sqlite:///{Path(instance) / 'felsokningslinjen.sqlite3'}"
+
+
 def defaults(app: Flask) -> dict[str, Any]:
     """Settings before the environment or test_config override them."""
     return {
         "TWILIO_AUTH_TOKEN": None,
         "TWILIO_ACCOUNT_SID": None,
         "PUBLIC_URL": None,
-        "DATABASE_URL": f"sqlite:///{Path(app.instance_path) / 'felsokningslinjen.sqlite3'}",
+        "DATABASE_URL": default_database_url(),
         "DB_AUTO_UPGRADE": True,
         "CHECKLISTS_DIR": str(DEFAULT_CHECKLISTS),
         "CONFIG_DIR": str(DEFAULT_CONFIG),
@@ -46,13 +52,14 @@ def from_environment(app: Flask) -> None:
             app.config[name] = os.environ[name]
 
 
-def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[str, Any]) -> None:
     """Load everything the webhooks need, refusing to start when something is unsafe."""
     app.config.from_mapping(defaults(app))
     if test_config is None:
         from_environment(app)
     else:
         app.config.update(test_config)
+    app.config.update(overrides)
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if not app.config["DEV_MODE"]:
             raise ConfigError(

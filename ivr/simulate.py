@@ -458,7 +458,19 @@ def simulate(
     keys: str | None, at: str | None, caller: str, dial_status: str, manager_keys: str | None,
     as_json: bool, checklists_dir: Path, config_dir: Path, database: str | None,
 ) -> None:
-    """Call the line in the terminal, through the real webhooks, with no Twilio account."""
+    """Call the line from the terminal: the real webhooks, no Twilio account.
+
+    \b
+    Examples:
+      ivr simulate                                   # press keys as prompted
+      ivr simulate --keys "1 2 1 1" --at 2026-11-25T22:00
+      ivr simulate --keys "6 1 2 2 2 2" --at 2026-11-25T22:00 --manager-keys "- 2"
+      ivr simulate --keys "4 1 1 2 2 1" --at 2026-11-25T10:00 --dial-status no-answer
+
+    Keys: 1-9 at the menu, 1 yes / 2 no at a step, * repeats, 0 back to the
+    menu, # English; "-" is silence. The database is a fresh temporary SQLite
+    file unless --database is given.
+    """
     from ivr import create_app  # the web stack only when simulating
     from ivr.notify import LogNotifier
 

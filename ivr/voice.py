@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from ivr.voice_twiml import VoiceRenderer
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -53,7 +55,7 @@ class Call:
 @contextmanager
 def call_session(call_sid: str) -> Iterator[tuple[SessionRecord, Call]]:
     """Load a call by CallSid, yield it, save it with its events in one transaction."""
-    caller = request.form.get("From") or None
+    caller = phone_number(request.form.get("From", ""))
     with deps.store().session(f"voice:{call_sid}", "voice", deps.now(), caller=caller) as record:
         if record.data is None:
             lang = deps.line().settings.default_language
@@ -68,6 +70,12 @@ def call_session(call_sid: str) -> Iterator[tuple[SessionRecord, Call]]:
                 call = Call(engine.start(deps.line().settings.default_language).state)
         yield record, call
         record.data = call.to_data()
+
+
+def phone_number(value: str) -> str | None:
+    """The caller's E.164 number; None for withheld numbers, SIP and client identities."""
+    value = value.strip()
+    return value if E164.match(value) else None
 
 
 def call_sid() -> str:
