@@ -77,15 +77,16 @@ class ScriptedKeys:
         return None if token == SILENCE else token
 
 
+PROMPT_HELP = ("Tryck en knapp och Enter: 0-9, * eller #. Bara Enter = tystnad, q = lägg på.\n"
+               "Press a key and Enter: 0-9, * or #. Just Enter = silence, q = hang up.")
+
+
 def prompt_keys(label: str = "DU") -> KeySource:
     """Ask at the terminal: one key, Enter for silence, q to hang up."""
 
     def ask() -> str | None:
         while True:
-            text = click.prompt(
-                f"{label} [0-9 * #, Enter = tystnad/silence, q = lägg på/hang up]",
-                default="", show_default=False,
-            ).strip()
+            text = click.prompt(label, default="", show_default=False, prompt_suffix=" > ").strip()
             if text.lower() == "q":
                 raise HangUp
             if text in ("", SILENCE):
@@ -476,11 +477,20 @@ def simulate(
 
     try:
         zone = line_zone(config_dir)
+    except CalendarError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from None
+    try:
         moment = parse_moment(at, zone)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date and time: {at!r}", param_hint="--at") from None
+    try:
         caller_keys: KeySource = ScriptedKeys(keys) if keys is not None else prompt_keys()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--keys") from None
+    try:
         boss_keys = always("1") if manager_keys is None else ScriptedKeys(manager_keys)
-    except (ValueError, CalendarError) as exc:
-        raise click.BadParameter(str(exc)) from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--manager-keys") from None
     statuses = [status.strip() for status in dial_status.split(",") if status.strip()]
     with tempfile.TemporaryDirectory(prefix="ivr-simulate-", ignore_cleanup_errors=True) as tmp:
         url = database or f"sqlite:///{Path(tmp) / 'simulate.sqlite3'}"
@@ -524,5 +534,7 @@ def run_call(
         open_now = line.calendar.is_office_hours(moment)
         hours = "kontorstid/office hours" if open_now else "utanför kontorstid/after hours"
         click.echo(f"Samtal/call {local:%Y-%m-%d %H:%M %Z} ({hours}) från/from {caller}")
+        if not isinstance(keys, ScriptedKeys):
+            click.echo(PROMPT_HELP)
     phone = Phone(app, caller=caller, on_line=on_line)
     return phone.call(keys, manager_keys=manager_keys, dial_status=statuses)

@@ -16,6 +16,7 @@ fail (strict xfail) until the bug is fixed, and is never rewritten.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -24,10 +25,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from click.testing import CliRunner
+from flask import Flask
+from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.notify import LogNotifier
-from ivr.simulate import PUBLIC_URL, Entry, Phone, Result, ScriptedKeys
+from ivr.simulate import PUBLIC_URL, Entry, Phone, Result, ScriptedKeys, simulate
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
@@ -104,3 +108,56 @@ def test_voice_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest
 
 def test_golden_cases_exist() -> None:
     assert len(CASES) >= 30
+
+
+# --- the phone itself ---------------------------------------------------------------------
+
+
+def test_phone_signs_like_twilio(app: Flask) -> None:
+    """With another token the app refuses the very first webhook: the phone does sign."""
+    phone = Phone(app)
+    phone.validator = RequestValidator("not-the-apps-token")
+    result = phone.call("1 1")
+    assert result.requests == 1
+    assert result.errors == ["POST /voice answered HTTP 403"]
+    assert result.unused_keys == ["1", "1"]
+
+
+def test_phone_reports_leftover_keys(app: Flask) -> None:
+    result = Phone(app).call("1 1 2 2")  # Viva, solved at step 1: "2 2" is never heard
+    assert result.outcome is not None and result.outcome["outcome"] == "resolved"
+    assert result.unused_keys == ["2", "2"]
+
+
+def test_phone_hangs_up_when_keys_run_out(app: Flask) -> None:
+    result = Phone(app).call("1")
+    assert result.transcript[-1] == {"who": "system", "text": "DU LÄGGER PÅ/caller hung up"}
+    assert result.outcome is None and result.errors == []
+
+
+def test_phone_stops_at_the_request_limit(app: Flask) -> None:
+    result = Phone(app, max_requests=2).call("* * * *")
+    assert result.errors == ["more than 2 webhook requests in one call"]
+    assert result.unused_keys == ["*", "*"]
+
+
+def test_cli_simulate_prints_a_transcript() -> None:
+    output = CliRunner().invoke(
+        simulate, ["--keys", "1 2 1 1", "--at", "2026-11-25T22:00"], catch_exceptions=False
+    ).output
+    assert "DU: 1" in output
+    assert "LINJEN: Alla steg är gjorda." in output
+    assert "    CHEFEN: 1" in output
+    assert output.endswith("Utfall/outcome: on_call_manager\n")
+
+
+def test_cli_simulate_json_and_exit_code() -> None:
+    result = CliRunner().invoke(simulate, [
+        "--keys", "6 1 2 2 2 2", "--at", "2026-11-25T22:00", "--manager-keys", "- 2", "--json",
+    ])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["outcome"]["outcome"] == "on_call_manager"
+    assert data["dialed"] == ["+46701740610", "+46701740611"]
+    assert [sms["to"] for sms in data["sms"]] == ["+46701740610"]
+    assert data["unused_manager_keys"] == [] and data["errors"] == []
