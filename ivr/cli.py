@@ -76,7 +76,9 @@ def db() -> None:
 
 
 @db.command()
-@click.option("--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite).")
+@click.option(
+    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
+)
 def upgrade(database_url: str | None) -> None:
     """Create or upgrade the schema; safe to run twice."""
     from ivr.setup import default_database_url

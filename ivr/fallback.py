@@ -87,6 +87,11 @@ def handle_error(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     current_app.logger.exception("unexpected error on %s", request.path)
+    if request.path.startswith("/voice/whisper"):
+        # The manager's leg: hang it up, so the caller's dial moves on to the next number.
+        response = VoiceResponse()
+        response.hangup()
+        return twiml(response)
     if request.path.startswith("/sms"):
         return sms_error()
     try:

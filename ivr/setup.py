@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
-from ivr import fallback, signature, voice
+from ivr import fallback, signature, sms, voice
 from ivr.notify import LogNotifier, TwilioNotifier
 from ivr.store import Store
 
@@ -77,6 +77,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
     app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
     signature.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(sms.bp)
     fallback.init_app(app)
 
 

@@ -21,6 +21,12 @@ def public_url() -> str:
     return str(base).rstrip("/") + request.full_path.rstrip("?")
 
 
+def public_base() -> str:
+    """The base URL Twilio reaches this app at, for URLs handed to the REST API."""
+    base = current_app.config.get("PUBLIC_URL") or request.url_root
+    return str(base).rstrip("/")
+
+
 def signed_params() -> dict[str, str]:
     """The parameters Twilio signs: the POST form (none for GET)."""
     return request.form.to_dict() if request.method == "POST" else {}

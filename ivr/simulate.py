@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlencode, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -231,7 +231,7 @@ class _Call:
         """A line about the call rather than in it."""
         self.say({"who": "system", "text": text})
 
-    def error(self, text: str) -> None:
+    def error(self, text: str) -> NoReturn:
         """An error ends this leg."""
         self.result.errors.append(text)
         self.system(f"FEL/ERROR: {text}")

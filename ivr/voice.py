@@ -24,6 +24,8 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# What Twilio puts in From when the caller hides their number ("ANONYMOUS" etc. on a keypad).
+HIDDEN_NUMBERS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533", "+7378742833"})
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -55,8 +57,9 @@ class Call:
 @contextmanager
 def call_session(call_sid: str) -> Iterator[tuple[SessionRecord, Call]]:
     """Load a call by CallSid, yield it, save it with its events in one transaction."""
-    caller = phone_number(request.form.get("From", ""))
-    with deps.store().session(f"voice:{call_sid}", "voice", deps.now(), caller=caller) as record:
+    with deps.store().session(f"voice:{call_sid}", "voice", deps.now()) as record:
+        # The first request's From is the caller; a call-back's caller is set when it starts.
+        record.caller = record.caller or phone_number(request.form.get("From", ""))
         if record.data is None:
             lang = deps.line().settings.default_language
             call = Call(engine.start(lang).state, line_number=request.form.get("To", ""))
@@ -75,7 +78,7 @@ def call_session(call_sid: str) -> Iterator[tuple[SessionRecord, Call]]:
 def phone_number(value: str) -> str | None:
     """The caller's E.164 number; None for withheld numbers, SIP and client identities."""
     value = value.strip()
-    return value if E164.match(value) else None
+    return value if E164.match(value) and value not in HIDDEN_NUMBERS else None
 
 
 def call_sid() -> str:
@@ -231,7 +234,7 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
     lang = deps.line().settings.default_language
     manager_voice = VoiceRenderer(deps.line(), lang)
     body = deps.line().messages.get(
-        "whisper", "sms", lang, caller=record.caller or "okänt nummer",
+        "whisper", "sms", lang, caller=record.caller or manager_voice.text_whisper("unknown_caller"),
         system=deps.line().library.by_id(decision.checklist_id).name[lang],
         facts=manager_voice.facts_text(decision) or "-",
     )
@@ -241,7 +244,8 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         record.add_event("on_call_sms_failed", {"error": str(exc)}, call.state.checklist)
         return voice.goodbye("on_call_unreachable")
     record.add_event("on_call_sms", {"sid": sid}, call.state.checklist)
-    return voice.goodbye("on_call_unanswered")
+    # A hidden number cannot be called back: the caller must try again instead.
+    return voice.goodbye("on_call_unanswered" if record.caller else "on_call_unreachable")
 
 
 @bp.post("/whisper")
@@ -276,3 +280,43 @@ def whisper_accept() -> Response:
             record.data = {**record.data, "dial": {**record.data["dial"], "accepted": True}}
             record.add_event("on_call_accepted", {"attempt": attempt})
     return twiml(VoiceResponse())  # an empty response bridges the two legs
+
+
+@bp.post("/callback")
+def callback() -> Response:
+    """A call the SMS line placed after RING: bridge the carer to the on-call manager."""
+    sms_session = deps.store().get(f"sms:{request.args.get('sms', '')}")
+    decision_data = _sms_decision(sms_session.data if sms_session else None)
+    with call_session(call_sid()) as (record, call):
+        record.caller = phone_number(request.form.get("To", ""))  # Twilio called the carer
+        voice = renderer(call)
+        if decision_data is None or record.caller is None:
+            record.add_event("callback_invalid", {})
+            return twiml(voice.goodbye("on_call_unreachable"))
+        decision = Decision.from_dict(decision_data)
+        call.state = State.from_json(_sms_state(sms_session.data if sms_session else None))
+        call.line_number = request.form.get("From", "")
+        call.dial = {"kind": "on_call", "attempt": 0, "accepted": False}
+        record.add_event("callback_started", {}, decision.checklist_id)
+        voice = renderer(call)
+        response = VoiceResponse()
+        system = deps.line().library.by_id(decision.checklist_id).name[call.state.lang]
+        voice.say(response, voice.text("callback_intro", system=system))
+        voice.say(response, voice.text("on_call_manager"))
+        voice.dial_on_call(response, call_sid(), attempt=0)
+        return twiml(response)
+
+
+def _sms_state(data: dict[str, Any] | None) -> str:
+    return str((data or {}).get("state", ""))
+
+
+def _sms_decision(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The SMS conversation's decision, only if it is an on-call decision."""
+    try:
+        state = State.from_json(_sms_state(data))
+    except StateError:
+        return None
+    if state.decision is None or state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
+        return None
+    return state.decision

@@ -45,6 +45,7 @@ class VoiceRenderer:
         return response.gather(
             num_digits=1, action=action, method="POST", action_on_empty_result=True,
             timeout=timeout or self.line.settings.gather_timeout, language=voice.language,
+            finish_on_key="",  # Twilio's default "#" would swallow the language key
         )
 
     def menu(self, preface: Iterable[str] = (), welcome: bool = False) -> VoiceResponse:
@@ -168,16 +169,19 @@ class VoiceRenderer:
     def whisper_texts(self, decision: Decision, caller: str) -> list[str]:
         """System, caller and facts, for the whisper."""
         system = self.line.library.by_id(decision.checklist_id).name[self.lang]
-        caller_text = spoken_number(caller) if caller.startswith("+") else caller
+        caller_text = spoken_number(caller) if caller else self.text_whisper("unknown_caller")
         texts = [self.text_whisper("intro", system=system, caller=caller_text)]
         facts = self.facts_text(decision)
         return texts + ([facts + "."] if facts else [])
 
     def facts_text(self, decision: Decision) -> str:
         """"flera användare berörs: ja, nätet fungerar: nej"."""
+        # In the order the steps asked them (the stored decision's keys are sorted).
+        order = [s.fact for s in self.line.library.by_id(decision.checklist_id).steps if s.fact]
+        names = sorted(decision.facts, key=lambda name: order.index(name) if name in order else len(order))
         parts = [
-            self.text_whisper("fact_yes" if value else "fact_no", text=FACTS[name][self.lang])
-            for name, value in decision.facts.items()
+            self.text_whisper("fact_yes" if decision.facts[name] else "fact_no", text=FACTS[name][self.lang])
+            for name in names
         ]
         text = ", ".join(parts)
         return text[:1].upper() + text[1:]
