@@ -21,6 +21,7 @@ from ivr.signature import public_base
 from ivr.sms_text import SmsRenderer
 from ivr.store import SessionRecord
 from ivr.voice import phone_number
+from ivr.voice_twiml import url as action_url
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
@@ -206,7 +207,7 @@ def prompt(sms: SmsRenderer, turn: Turn) -> list[str]:
         return [sms.menu()]
     if turn.expect is Expect.YES_NO:
         return [sms.step(turn)]
-    return [sms.text("stopped")]
+    return []  # the conversation has its outcome: nothing is waiting
 
 
 def call_back(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
@@ -217,7 +218,7 @@ def call_back(record: SessionRecord, texting: Texting, decision: Decision) -> li
         return sms.outcome(decision, deps.now(), line.settings.sms_on_call_by)
     if texting.callback:
         return [sms.text("on_call_already")]
-    url = f"{public_base()}/voice/callback?sms={record.caller}"
+    url = public_base() + action_url("/voice/callback", sms=record.caller)
     try:
         sid = deps.notifier().create_call(str(record.caller), texting.line_number, url)
     except NotifyError as exc:
