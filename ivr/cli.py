@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, Line, load_line
 from flows.yamlfile import DataError
 from ivr.simulate import simulate
 
@@ -37,12 +37,39 @@ def check(checklists_dir: Path, config_dir: Path) -> None:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
         raise SystemExit(1) from None
+    costly = sms_cost_problems(line)
+    if costly:
+        for problem in costly:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{len(costly)} problem(s) found.", err=True)
+        raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.settings.on_call)} on-call numbers.")
 
 
 main.add_command(simulate)
+
+
+def sms_cost_problems(line: Line) -> list[str]:
+    """Texts that would not go out as one plain GSM-7 SMS (checked at two moments of the week)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
+    from ivr.sms_text import every_text
+
+    problems: dict[str, str] = {}
+    for moment in ("2026-11-25T10:00", "2026-12-23T22:00"):  # a weekday, and before a long holiday
+        at = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+        for where, text in every_text(line, at):
+            septets = gsm7_septets(text)
+            if septets is None:
+                odd = " ".join(non_gsm7_characters(text))
+                problems[where] = f"{where}: SMS has characters outside GSM-7 ({odd}), which doubles its cost"
+            elif septets > SEGMENT_SEPTETS:
+                problems[where] = f"{where}: SMS is {septets} characters; one message holds {SEGMENT_SEPTETS}"
+    return list(problems.values())
 
 
 @main.command()

@@ -117,7 +117,7 @@ def incoming() -> Response:
             # Twilio retried a message already handled: answer the same, advance nothing.
             return reply(list((record.data or {}).get("last_replies", [])))
         texting, preface = load(record, now)
-        texts = preface + handle(record, texting, body)
+        texts = preface + handle(record, texting, body, fresh=record.data is None or bool(preface))
         texting.last_replies = texts
         if not record.delete:
             record.data = texting.to_data()
@@ -146,8 +146,11 @@ def load(record: SessionRecord, now: Any) -> tuple[Texting, list[str]]:
     return texting, []
 
 
-def handle(record: SessionRecord, texting: Texting, body: str) -> list[str]:
-    """The reply texts for one message; updates texting and queues audit events."""
+def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> list[str]:
+    """The reply texts for one message; updates texting and queues audit events.
+
+    fresh: a new or restarted conversation, where any text that names no system gets the menu.
+    """
     line = deps.line()
     word = normalise(body)
     sms = SmsRenderer(line, texting.state.lang)
@@ -175,7 +178,7 @@ def handle(record: SessionRecord, texting: Texting, body: str) -> list[str]:
         record.add_event("sms_started", {"after": "outcome"})
         turn = engine.current(line.library, texting.state)
     if turn.expect is Expect.SYSTEM:
-        return choose(record, texting, body, first=record.seq == 0)
+        return choose(record, texting, body, fresh)
     answer = yes_no(body)
     if answer is None:
         return [sms.text("bad_answer")] + prompt(sms, turn)

@@ -43,3 +43,20 @@ def test_check_reports_problems_in_several_files_at_once(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert "error: checklists/pascal.yaml: must be a mapping, not a list" in result.output
     assert "error: checklists/npo.yaml: missing key 'steps'" in result.output
+
+
+def test_check_refuses_a_step_too_long_or_too_costly_for_one_sms(tmp_path: Path) -> None:
+    checklists = tmp_path / "checklists"
+    shutil.copytree(DEFAULT_CHECKLISTS, checklists)
+    path = checklists / "viva.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("Fungerar Viva nu?", "Fungerar Viva nu? " + "Kontrollera noga. " * 3, 1)
+    text = text.replace("Does Viva work now?", "Does Viva work now – really?", 1)
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "error: sv: checklists/viva.yaml steps[0]: SMS is 193 characters; one message holds 160",
+        "error: en: checklists/viva.yaml steps[0]: SMS has characters outside GSM-7 (–), which doubles its cost",
+        "2 problem(s) found.",
+    ]
