@@ -4,34 +4,48 @@ The expected outcomes below are written from the seed
 (`/work/shared/seed/checklista-felsokning.txt`), not read back from the YAML,
 so this table checks the checklist files against the seed.
 
-The time dimension is the boolean `office_hours`: True only for the "office"
-moment. The other moments (evening, weekend, julafton, a public holiday on a
-weekday) are all after hours; wiring them to real clock moments through the
-calendar is left to the calendar's own tests.
+The time dimension is a real moment of the week (a Wednesday morning and
+evening, a Saturday, julafton, Kristi himmelsfärd on a Thursday); whether it is
+office hours comes from the shipped `config/office_hours.yaml` through the
+calendar, and only the Wednesday morning is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from flows.calendar import Calendar, load_office_hours
 from flows.checklists import load_library
 from flows.model import Action, Checklist, Outcome
 from flows.routing import Context, Decision, all_steps_answered, facts_from, route
 
 LIBRARY = load_library(Path(__file__).resolve().parents[1] / "checklists")
 
-MOMENTS: tuple[tuple[str, bool], ...] = (
-    ("office", True),
-    ("evening", False),
-    ("weekend", False),
-    ("julafton", False),
-    ("holiday_weekday", False),
+CALENDAR = Calendar(load_office_hours(Path(__file__).resolve().parents[1] / "config" / "office_hours.yaml"))
+MOMENT_TIMES: tuple[tuple[str, str], ...] = (
+    ("office", "2026-11-25T10:00"),  # Wednesday
+    ("evening", "2026-11-25T22:00"),
+    ("weekend", "2026-11-28T11:00"),  # Saturday
+    ("julafton", "2026-12-24T10:00"),  # a Thursday
+    ("holiday_weekday", "2026-05-14T10:00"),  # Kristi himmelsfärds dag, a Thursday
 )
+MOMENTS: tuple[tuple[str, bool], ...] = tuple(
+    (name, CALENDAR.is_office_hours(datetime.fromisoformat(at).replace(tzinfo=ZoneInfo("Europe/Stockholm"))))
+    for name, at in MOMENT_TIMES
+)
+
+
+def test_only_the_weekday_morning_is_office_hours() -> None:
+    assert MOMENTS == (
+        ("office", True), ("evening", False), ("weekend", False), ("julafton", False), ("holiday_weekday", False)
+    )
 AFTER_HOURS_MOMENTS = tuple(name for name, office in MOMENTS if not office)
 
 
