@@ -9,8 +9,9 @@ from flows.calendar import Calendar, CalendarError, load_office_hours
 from flows.checklists import load_library
 from flows.messages import Messages, load_messages
 from flows.model import Library
+from flows.roster import Roster, parse_roster
 from flows.settings import Settings, load_settings
-from flows.yamlfile import DataError
+from flows.yamlfile import DataError, display_path, read_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHECKLISTS = PROJECT_ROOT / "checklists"
@@ -25,12 +26,13 @@ class Line:
     settings: Settings
     messages: Messages
     calendar: Calendar
+    roster: Roster
 
 
 def load_line(checklists: Path = DEFAULT_CHECKLISTS, config: Path = DEFAULT_CONFIG) -> Line:
     """Load every data file; DataError lists every problem in every file at once."""
     problems: list[str] = []
-    library = settings = messages = calendar = None
+    library = settings = messages = calendar = roster = None
     try:
         library = load_library(checklists)
     except DataError as exc:
@@ -47,11 +49,15 @@ def load_line(checklists: Path = DEFAULT_CHECKLISTS, config: Path = DEFAULT_CONF
         calendar = Calendar(load_office_hours(config / "office_hours.yaml"))
     except CalendarError as exc:
         problems.append(str(exc))
+    try:
+        roster = parse_roster(read_yaml(config / "roster.yaml"), display_path(config / "roster.yaml"))
+    except DataError as exc:
+        problems.extend(exc.problems)
     if library is not None and settings is not None:
         problems.extend(cross_check(library, settings))
-    if problems or library is None or settings is None or messages is None or calendar is None:
+    if problems or library is None or settings is None or messages is None or calendar is None or roster is None:
         raise DataError(problems)
-    return Line(library, settings, messages, calendar)
+    return Line(library, settings, messages, calendar, roster)
 
 
 def cross_check(library: Library, settings: Settings) -> list[str]:

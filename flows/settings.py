@@ -1,4 +1,4 @@
-"""The line's settings from `config/line.yaml` and `config/roster.yaml`."""
+"""The line's settings from `config/line.yaml`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import phonenumbers
 
 from flows.model import LANGUAGES, Text
-from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
+from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
@@ -46,14 +46,6 @@ class Voice:
 
 
 @dataclass(frozen=True)
-class OnCall:
-    """One number of the on-call manager chain."""
-
-    name: str
-    number: str  # E.164
-
-
-@dataclass(frozen=True)
 class Settings:
     """Everything in config/ except office hours."""
 
@@ -63,7 +55,6 @@ class Settings:
     it_portal_url: str
     contacts: dict[str, Contact]
     suppliers: dict[str, Supplier]
-    on_call: tuple[OnCall, ...]
     gather_timeout: int = 6
     max_repeats: int = 3
     dial_timeout: int = 25
@@ -92,46 +83,9 @@ def e164(value: Any, problems: Problems, path: str) -> str | None:
 
 
 def load_settings(config_dir: Path) -> Settings:
-    """Load and validate line.yaml and roster.yaml; DataError lists every problem."""
-    problems: list[str] = []
-    try:
-        settings = _parse_line(read_yaml(config_dir / "line.yaml"), display_path(config_dir / "line.yaml"))
-    except DataError as exc:
-        problems.extend(exc.problems)
-    try:
-        on_call = parse_roster(read_yaml(config_dir / "roster.yaml"), display_path(config_dir / "roster.yaml"))
-    except DataError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems)
-    return Settings(**{**settings, "on_call": on_call})
-
-
-def parse_roster(data: Any, source: str) -> tuple[OnCall, ...]:
-    """The ordered on-call chain: the first number is tried first."""
-    problems = Problems(source)
-    top = problems.mapping(data, "")
-    chain: list[OnCall] = []
-    if top is not None:
-        problems.keys(top, "", ("on_call",), ())
-        entries = top.get("on_call")
-        if not isinstance(entries, list) or not entries:
-            problems.add("on_call", "must be a non-empty list of {name, number}")
-            entries = []
-        for index, item in enumerate(entries):
-            path = f"on_call[{index}]"
-            entry = problems.mapping(item, path)
-            if entry is None:
-                continue
-            problems.keys(entry, path, ("name", "number"), ())
-            number = e164(entry.get("number"), problems, join(path, "number"))
-            name = entry.get("name")
-            if not isinstance(name, str) or not name.strip():
-                problems.add(join(path, "name"), "must be a non-empty text")
-            elif number:
-                chain.append(OnCall(name.strip(), number))
-    problems.raise_if_any()
-    return tuple(chain)
+    """Load and validate line.yaml; DataError lists every problem."""
+    path = config_dir / "line.yaml"
+    return Settings(**_parse_line(read_yaml(path), display_path(path)))
 
 
 def _parse_line(data: Any, source: str) -> dict[str, Any]:

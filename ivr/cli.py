@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -45,17 +47,55 @@ def check(checklists_dir: Path, config_dir: Path) -> None:
         raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
-    click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.settings.on_call)} on-call numbers.")
+    for start, end in line.roster.gaps(now_local()):
+        click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
+                   "the fallback list is used then", err=True)
+    click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")
+
+
+def now_local() -> datetime:
+    """Now, in Stockholm."""
+    return datetime.now(ZoneInfo("Europe/Stockholm"))
 
 
 main.add_command(simulate)
 
 
+@main.command()
+@click.option("--at", "at", help="A moment such as 2026-12-24T22:00 (Stockholm time); default now.")
+@config_option
+def roster(at: str | None, config_dir: Path) -> None:
+    """Show who is Chef i beredskap at a moment, and the fallback chain."""
+    from flows.roster import parse_roster
+    from flows.yamlfile import display_path, read_yaml
+
+    path = config_dir / "roster.yaml"
+    try:
+        rota = parse_roster(read_yaml(path), display_path(path))
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from None
+    try:
+        moment = parse_moment(at) if at else now_local()
+    except ValueError:
+        raise click.BadParameter(f"'{at}' is not a date and time such as 2026-12-24T22:00", param_hint="--at") from None
+    year, week = rota.duty_week(moment)
+    person = rota.on_call_at(moment)
+    click.echo(f"{moment:%Y-%m-%d %H:%M} (duty week {year}-W{week:02d})")
+    click.echo(f"on call: {person.name} {person.number}" if person else "on call: NOBODY - the fallback list is used")
+    for index, entry in enumerate(rota.chain_at(moment), start=1):
+        click.echo(f"  {index}. {entry.name} {entry.number}")
+
+
+def parse_moment(text: str) -> datetime:
+    """ISO date and time; without an offset it is Stockholm time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
 def sms_cost_problems(line: Line) -> list[str]:
     """Texts that would not go out as one plain GSM-7 SMS (checked at two moments of the week)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
     from ivr.sms_text import every_text
 

@@ -40,9 +40,9 @@ def emergency_twiml() -> VoiceResponse:
 
 def dial_on_call_plain(response: VoiceResponse, voice: VoiceRenderer, attempt: int) -> None:
     """Dial one on-call number without screening: screening needs the database."""
-    entry = voice.line.settings.on_call[attempt]
+    chain = voice.line.roster.chain_at(deps.now())
     response.dial(
-        entry.number, action=url("/voice/fallback/dial", to="on_call", attempt=attempt),
+        chain[min(attempt, len(chain) - 1)].number, action=url("/voice/fallback/dial", to="on_call", attempt=attempt),
         method="POST", timeout=voice.line.settings.dial_timeout,
     )
 
@@ -64,7 +64,7 @@ def fallback_dial() -> Response:
         response.hangup()
         return twiml(response)
     attempt = int(request.args.get("attempt", "0") or 0) + 1
-    if request.args.get("to") == "on_call" and attempt < len(line.settings.on_call):
+    if request.args.get("to") == "on_call" and attempt < len(line.roster.chain_at(deps.now())):
         dial_on_call_plain(response, voice, attempt)
         return twiml(response)
     key = "it_support_unanswered" if request.args.get("to") == "it_support" else "give_up_after"

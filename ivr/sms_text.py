@@ -64,7 +64,8 @@ class SmsRenderer:
             return extra + [self.text("supplier_outage", supplier=supplier.name[self.lang])]
         if kind is Outcome.ON_CALL_MANAGER:
             if on_call_by == "text_number":
-                return extra + [self.text("on_call_number", number=national(settings.on_call[0].number))]
+                number = self.line.roster.chain_at(moment)[0].number
+                return extra + [self.text("on_call_number", number=national(number))]
             return extra + [self.text("on_call_offer")]
         opening = self.line.calendar.describe_next_opening(moment, self.lang)
         return extra + [
@@ -83,7 +84,7 @@ def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
                 yield f"{lang}: config/messages.yaml sms.{name}", sms.text(
                     name, it_support=sms.it_support_number(), portal=line.settings.it_portal_url,
                     contact=max((c.name[lang] for c in line.settings.contacts.values()), key=len),
-                    contact_number="0141-22 50 47", number=national(line.settings.on_call[0].number),
+                    contact_number="0141-22 50 47", number=national(line.roster.chain_at(moment)[0].number),
                     supplier=max((s.name[lang] for s in line.settings.suppliers.values()), key=len),
                     opening=line.calendar.describe_next_opening(moment, lang),
                 )

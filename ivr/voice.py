@@ -174,9 +174,17 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
     """Record the outcome and render it."""
     record.add_event("outcome", decision.to_dict(), decision.checklist_id)
+    chain: list[str] = []
     if decision.outcome is Outcome.ON_CALL_MANAGER:
-        call.dial = {"kind": "on_call", "attempt": 0, "accepted": False}
-    return renderer(call).outcome(decision, record.id.removeprefix("voice:"), deps.now())
+        chain = start_on_call(call)
+    return renderer(call).outcome(decision, record.id.removeprefix("voice:"), deps.now(), *chain[:1])
+
+
+def start_on_call(call: Call) -> list[str]:
+    """Fix the on-call chain for this call now, so a handover mid-call cannot reorder it."""
+    chain = [person.number for person in deps.line().roster.chain_at(deps.now())]
+    call.dial = {"kind": "on_call", "attempt": 0, "accepted": False, "chain": chain}
+    return chain
 
 
 def present(call: Call, turn: Turn, preface: list[str] | None = None) -> VoiceResponse:
@@ -223,12 +231,12 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         response = VoiceResponse()
         response.hangup()
         return response
-    chain = deps.line().settings.on_call
+    chain = [str(n) for n in call.dial.get("chain", [])]
     if attempt + 1 < len(chain):
-        call.dial = {"kind": "on_call", "attempt": attempt + 1, "accepted": False}
+        call.dial = {**call.dial, "attempt": attempt + 1, "accepted": False}
         response = VoiceResponse()
         voice.say(response, voice.text("on_call_next"))
-        voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1)
+        voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1, chain[attempt + 1])
         return response
     decision = Decision.from_dict(call.state.decision or {})
     lang = deps.line().settings.default_language
@@ -239,7 +247,7 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         facts=manager_voice.facts_text(decision) or "-",
     )
     try:
-        sid = deps.notifier().send_sms(chain[0].number, call.line_number, body)
+        sid = deps.notifier().send_sms(chain[0], call.line_number, body)
     except NotifyError as exc:
         record.add_event("on_call_sms_failed", {"error": str(exc)}, call.state.checklist)
         return voice.goodbye("on_call_unreachable")
@@ -296,14 +304,14 @@ def callback() -> Response:
         decision = Decision.from_dict(decision_data)
         call.state = State.from_json(_sms_state(sms_session.data if sms_session else None))
         call.line_number = request.form.get("From", "")
-        call.dial = {"kind": "on_call", "attempt": 0, "accepted": False}
+        chain = start_on_call(call)
         record.add_event("callback_started", {}, decision.checklist_id)
         voice = renderer(call)
         response = VoiceResponse()
         system = deps.line().library.by_id(decision.checklist_id).name[call.state.lang]
         voice.say(response, voice.text("callback_intro", system=system))
         voice.say(response, voice.text("on_call_manager"))
-        voice.dial_on_call(response, call_sid(), attempt=0)
+        voice.dial_on_call(response, call_sid(), 0, chain[0])
         return twiml(response)
 
 

@@ -93,8 +93,8 @@ class VoiceRenderer:
         number = self.line.settings.it_support.number
         return spoken_number(number) if number else ""
 
-    def outcome(self, decision: Decision, call_sid: str, moment: datetime) -> VoiceResponse:
-        """What the caller hears at the end, and whom the line dials."""
+    def outcome(self, decision: Decision, call_sid: str, moment: datetime, on_call: str = "") -> VoiceResponse:
+        """What the caller hears at the end, and whom the line dials (on_call: the first on-call number)."""
         settings = self.line.settings
         response = VoiceResponse()
         if decision.say:
@@ -121,7 +121,7 @@ class VoiceRenderer:
             self.say(response, self.text("supplier_outage", supplier=supplier.name[self.lang]))
         elif kind is Outcome.ON_CALL_MANAGER:
             self.say(response, self.text("on_call_manager"))
-            self.dial_on_call(response, call_sid, attempt=0)
+            self.dial_on_call(response, call_sid, 0, on_call)
             return response
         else:
             opening = self.line.calendar.describe_next_opening(moment, self.lang)
@@ -136,18 +136,17 @@ class VoiceRenderer:
         """<Dial> a number; the action hears how it went."""
         response.dial(number, action=action, method="POST", timeout=self.line.settings.dial_timeout)
 
-    def dial_on_call(self, response: VoiceResponse, call_sid: str, attempt: int) -> None:
+    def dial_on_call(self, response: VoiceResponse, call_sid: str, attempt: int, number: str) -> None:
         """Dial one number of the on-call chain with call screening.
 
         The manager's leg first runs the whisper TwiML and must press 1: a
         voicemail never presses 1, so it can never swallow an escalation.
         """
-        entry = self.line.settings.on_call[attempt]
         dial = response.dial(
             action=url("/voice/dial/on_call", attempt=attempt), method="POST",
             timeout=self.line.settings.dial_timeout, answer_on_bridge=True,
         )
-        dial.number(entry.number, url=url("/voice/whisper", call=call_sid, attempt=attempt), method="POST")
+        dial.number(number, url=url("/voice/whisper", call=call_sid, attempt=attempt), method="POST")
 
     def whisper(self, decision: Decision, caller: str, call_sid: str, attempt: int) -> VoiceResponse:
         """What the on-call manager hears before accepting; no key = this leg hangs up."""

@@ -17,7 +17,7 @@ def test_check_lists_the_nine_systems_and_exits_0() -> None:
     lines = result.output.splitlines()
     assert lines[0].startswith("1  Viva ")
     assert lines[8].startswith("9  Alfa e-Care ")
-    assert lines[-1] == "OK: 9 systems, 2 on-call numbers."
+    assert lines[-1] == "OK: 9 systems, 4 people in the on-call roster."
 
 
 def test_check_names_file_and_path_of_a_broken_checklist(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from flows.yamlfile import DataError
 def test_shipped_settings_normalise_numbers_to_e164() -> None:
     settings = load_settings(DEFAULT_CONFIG)
     assert settings.it_support.number == "+46141225047"
-    assert [entry.number for entry in settings.on_call] == ["+46701740610", "+46701740611"]
     assert settings.default_language == "sv"
     assert settings.voices["sv"].language == "sv-SE"
 
@@ -44,8 +43,6 @@ def edit(path: Path, old: str, new: str) -> None:
     [
         ("line.yaml", '"0141-22 50 47"', '"0141-22 50"',
          "config/line.yaml: it_support.number: '0141-22 50' is not a valid phone number"),
-        ("roster.yaml", '"070-174 06 10"', '"hello"',
-         "config/roster.yaml: on_call[0].number: 'hello' is not a valid phone number"),
         ("line.yaml", "quiet_minutes: 120", "quiet_minutes: soon",
          "config/line.yaml: sms_line.quiet_minutes: must be a whole number of at least 1"),
         ("line.yaml", "on_call_by: callback", "on_call_by: pigeon",
@@ -55,8 +52,6 @@ def edit(path: Path, old: str, new: str) -> None:
         ("line.yaml", "    name: {sv: Viva-supporten, en: Viva support}",
          "    name: {sv: Viva-supporten}",
          "config/line.yaml: contacts.viva_support.name: missing text for language 'en'"),
-        ("roster.yaml", "on_call:", "oncall:",
-         "config/roster.yaml: missing key 'on_call'"),
     ],
 )
 def test_bad_setting_is_named(config: Path, file: str, old: str, new: str, expected: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -141,12 +142,9 @@ def test_the_managers_number_is_never_texted_in_callback_mode(app: Flask, twilio
     assert not [text for text in sent for number in MANAGER_NUMBERS if number in text]
 
 
-def test_text_number_mode_gives_the_number(database_url: str, clock: FrozenClock, tmp_path: object) -> None:
+def test_text_number_mode_gives_the_number(database_url: str, clock: FrozenClock) -> None:
     app = create_app(app_config(database_url, clock))
-    app.extensions["ivr.line"] = load_line().__class__(
-        LINE.library, LINE.settings.__class__(**{**LINE.settings.__dict__, "sms_on_call_by": "text_number"}),
-        LINE.messages, LINE.calendar,
-    )
+    app.extensions["ivr.line"] = replace(LINE, settings=replace(LINE.settings, sms_on_call_by="text_number"))
     texter = Texter(Twilio(app.test_client()))
     assert after_hours_viva_on_call(texter, clock) == ["Alla steg är gjorda. Ring chef i beredskap: 070-174 06 10"]
     app.extensions["ivr.store"].dispose()
