@@ -90,7 +90,8 @@ def test_shipped_roster_has_no_gap_in_two_weeks() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"fallback": []}, "config/roster.yaml: fallback: must list at least one person: a call must never ring nowhere"),
+        ({"fallback": []},
+         "config/roster.yaml: fallback: must list at least one person: a call must never ring nowhere"),
         ({"fallback": ["nobody"]}, "config/roster.yaml: fallback[0]: unknown person 'nobody' "
                                    "(people: anna, bengt, cecilia, reserv)"),
         ({"people": {**SHIPPED["people"], "anna": {"name": "Anna", "number": "12"}}},

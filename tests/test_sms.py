@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
