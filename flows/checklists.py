@@ -17,8 +17,9 @@ STEP_KEYS = ("id", "say", "ask")
 STEP_OPTIONAL = ("yes", "no", "fact", "yes_means", "solved_say")
 RULE_KEYS = ("outcome",)
 RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say")
-# Outcomes a rule may choose; `resolved` only comes from a step answered "solved".
-RULE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.RESOLVED)
+# Outcomes a rule may choose; `resolved` comes from a step answered "solved", `deflected`
+# from a caller who ends at an outage announcement.
+RULE_OUTCOMES = tuple(o for o in Outcome if o not in (Outcome.RESOLVED, Outcome.DEFLECTED))
 
 
 def load_library(directory: Path) -> Library:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from flows.model import LANGUAGES, Action, Checklist, Library, Step
+from flows.model import LANGUAGES, Action, Checklist, Library, Outcome, Step
 from flows.routing import Context, Decision, resolved, route
 
 STATE_VERSION = 1
@@ -27,6 +27,7 @@ class Expect(StrEnum):
     """What the channel should ask the caller for next."""
 
     SYSTEM = "system"  # a menu key or system name
+    GO_ON = "go_on"  # yes/no: go through the checklist despite the announced outage?
     YES_NO = "yes_no"  # an answer to the current step
     NOTHING = "nothing"  # the conversation has its outcome
 
@@ -40,12 +41,14 @@ class State:
     step: int = 0
     answers: dict[str, bool] = field(default_factory=dict)
     decision: dict[str, Any] | None = None
+    notice: bool = False  # waiting for "go on?" after an outage announcement
+    known: dict[str, bool] = field(default_factory=dict)  # facts known without asking (several reports)
 
     def to_json(self) -> str:
         """Serialise for the session store."""
         return json.dumps(
             {"v": STATE_VERSION, "lang": self.lang, "checklist": self.checklist, "step": self.step,
-             "answers": self.answers, "decision": self.decision},
+             "answers": self.answers, "decision": self.decision, "notice": self.notice, "known": self.known},
             ensure_ascii=False, sort_keys=True,
         )
 
@@ -60,6 +63,7 @@ class State:
             raise StateError("stored state has an unknown version")
         lang, checklist, step = data.get("lang"), data.get("checklist"), data.get("step")
         answers, decision = data.get("answers"), data.get("decision")
+        notice, known = data.get("notice", False), data.get("known", {})
         if (
             lang not in LANGUAGES
             or not (checklist is None or isinstance(checklist, str))
@@ -67,9 +71,12 @@ class State:
             or not isinstance(answers, dict)
             or not all(isinstance(k, str) and isinstance(v, bool) for k, v in answers.items())
             or not (decision is None or isinstance(decision, dict))
+            or not isinstance(notice, bool)
+            or not isinstance(known, dict)
+            or not all(isinstance(k, str) and isinstance(v, bool) for k, v in known.items())
         ):
             raise StateError("stored state has a field of the wrong type")
-        return cls(lang, checklist, step, dict(answers), decision)
+        return cls(lang, checklist, step, dict(answers), decision, notice, dict(known))
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,37 @@ def menu(state: State) -> Turn:
     return Turn(State(lang=state.lang), Expect.SYSTEM)
 
 
-def choose(library: Library, state: State, checklist_id: str) -> Turn:
-    """Start a system's checklist at its first step."""
+def choose(
+    library: Library, state: State, checklist_id: str, *, notice: bool = False,
+    known: dict[str, bool] | None = None,
+) -> Turn:
+    """Start a system's checklist: at an announcement (notice) or at its first open step.
+
+    known: facts already established (several callers reported this system), whose
+    steps are answered for the caller instead of asked.
+    """
     checklist = library.by_id(checklist_id)
-    new_state = State(lang=state.lang, checklist=checklist.id)
-    return Turn(new_state, Expect.YES_NO, checklist, checklist.steps[0])
+    new_state = State(lang=state.lang, checklist=checklist.id, notice=notice, known=dict(known or {}))
+    if notice:
+        return Turn(new_state, Expect.GO_ON, checklist)
+    return _advance(new_state, checklist, 0, {})
+
+
+def _advance(state: State, checklist: Checklist, index: int, answers: dict[str, bool]) -> Turn:
+    """Go to step `index`, answering steps whose fact is already known; a Turn without decision."""
+    while index < len(checklist.steps):
+        step = checklist.steps[index]
+        if step.fact is None or step.fact not in state.known:
+            break
+        value = state.known[step.fact] if step.yes_means else not state.known[step.fact]
+        if step.action(value) is not Action.NEXT:
+            break  # an answer that would end the checklist is always the caller's own
+        answers = {**answers, step.id: value}
+        index += 1
+    new_state = replace(state, step=index, answers=answers)
+    if index >= len(checklist.steps):
+        return Turn(new_state, Expect.NOTHING, checklist)
+    return Turn(new_state, Expect.YES_NO, checklist, checklist.steps[index])
 
 
 def current(library: Library, state: State) -> Turn:
@@ -122,14 +155,20 @@ def current(library: Library, state: State) -> Turn:
     checklist = _checklist(library, state)
     if state.decision is not None:
         return Turn(state, Expect.NOTHING, checklist, decision=Decision.from_dict(state.decision))
+    if state.notice:
+        return Turn(state, Expect.GO_ON, checklist)
     if state.step >= len(checklist.steps):
         raise StateError(f"stored step {state.step} is past the end of {checklist.id}")
     return Turn(state, Expect.YES_NO, checklist, checklist.steps[state.step])
 
 
 def answer(library: Library, state: State, yes: bool, context: Context) -> Turn:
-    """Record a yes/no answer to the current step and move on or decide."""
+    """Record a yes/no answer to the current step (or to "go on?") and move on or decide."""
     turn = current(library, state)
+    if turn.expect is Expect.GO_ON and turn.checklist is not None:
+        if not yes:
+            return _finish(state, turn.checklist, {}, Decision(Outcome.DEFLECTED, turn.checklist.id, {}))
+        return _continue(library, replace(state, notice=False), turn.checklist, 0, {}, context)
     if turn.expect is not Expect.YES_NO or turn.step is None or turn.checklist is None:
         raise StateError("no question is waiting for an answer")
     checklist, step = turn.checklist, turn.step
@@ -144,10 +183,18 @@ def answer(library: Library, state: State, yes: bool, context: Context) -> Turn:
         next_index = checklist.step_index(str(target))
     else:
         next_index = state.step + 1
-    if next_index >= len(checklist.steps):
-        return _finish(state, checklist, answers, route(checklist, answers, context))
-    new_state = replace(state, step=next_index, answers=answers)
-    return Turn(new_state, Expect.YES_NO, checklist, checklist.steps[next_index])
+    return _continue(library, state, checklist, next_index, answers, context)
+
+
+def _continue(
+    library: Library, state: State, checklist: Checklist, index: int, answers: dict[str, bool], context: Context
+) -> Turn:
+    """The next open step, or the routing decision when none is left."""
+    turn = _advance(state, checklist, index, answers)
+    if turn.expect is Expect.NOTHING:
+        known = Context(context.office_hours, context.may_escalate, {**context.known_facts, **state.known})
+        return _finish(state, checklist, turn.state.answers, route(checklist, turn.state.answers, known))
+    return turn
 
 
 def _finish(state: State, checklist: Checklist, answers: dict[str, bool], decision: Decision) -> Turn:

@@ -18,6 +18,8 @@ class Outcome(StrEnum):
     SUPPLIER_OUTAGE = "supplier_outage"
     ON_CALL_MANAGER = "on_call_manager"
     WAIT_FOR_OFFICE_HOURS = "wait_for_office_hours"
+    # The caller heard IT's announcement of a known outage and ended there.
+    DEFLECTED = "deflected"
 
 
 class Hours(StrEnum):

@@ -18,6 +18,7 @@ from ivr.store import Store
 log = logging.getLogger(__name__)
 
 DEV_TOKEN = "dev-only-not-a-secret"  # signs requests in development mode; never valid at Twilio
+DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key"  # development and tests only: pseudonyms are then guessable
 
 
 class ConfigError(RuntimeError):
@@ -41,6 +42,7 @@ def defaults(app: Flask) -> dict[str, Any]:
         "CHECKLISTS_DIR": str(DEFAULT_CHECKLISTS),
         "CONFIG_DIR": str(DEFAULT_CONFIG),
         "DEV_MODE": False,
+        "PSEUDONYM_KEY": None,
     }
 
 
@@ -68,6 +70,14 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
             )
         log.warning("DEVELOPMENT MODE: signatures use a fixed local token; never expose this server")
         app.config["TWILIO_AUTH_TOKEN"] = DEV_TOKEN
+    if not app.config["PSEUDONYM_KEY"]:
+        if test_config is None and not app.config["DEV_MODE"]:
+            raise ConfigError(
+                "IVR_PSEUDONYM_KEY is not set: it keys the hash that keeps callers' numbers out of the "
+                "audit log. Set it to a long random secret (e.g. `python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))'`) and keep it: changing it splits each caller's history."
+            )
+        app.config["PSEUDONYM_KEY"] = DEV_PSEUDONYM_KEY
     app.extensions["ivr.line"] = load_line(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
     store = Store(app.config["DATABASE_URL"])
     if app.config["DB_AUTO_UPGRADE"]:

@@ -806,9 +806,9 @@ def simulate(
       ivr simulate --keys "4 1 1 2 2 1" --at 2026-11-25T10:00 --dial-status no-answer
       ivr simulate --sms                             # type each text as prompted
       ivr simulate --sms --at 2026-11-25T22:00 --send viva --send nej --send ja \\
-                   --send ja --send ja --send RING
+                   --send ja --send RING                 # on-call: the line calls you back
       ivr simulate --sms --send npö --send "@+130m" --send ja   # the conversation expires
-      ivr simulate --sms --send viva --send ja --send "@dup"    # Twilio retries a message
+      ivr simulate --sms --send viva --send nej --send "@dup"   # Twilio retries a message
 
     Keys: 1-9 at the menu, 1 yes / 2 no at a step, * repeats, 0 back to the
     menu, # English; "-" is silence. SMS: a digit or a system's name, then

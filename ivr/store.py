@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     DateTime,
+    Index,
     Dialect,
     Engine,
     Integer,
@@ -98,6 +99,20 @@ events_table = Table(
     Column("channel", String(10), nullable=False),
     Column("system", String(40), nullable=True),
     Column("data", Text, nullable=False),
+    # A keyed hash of the caller's number (never the number): counts distinct reporters.
+    Column("caller_key", String(64), nullable=True),
+    Index("events_system_at", "system", "at"),
+)
+
+# Known outages posted by IT staff: one per system, spoken or texted before the checklist.
+announcements_table = Table(
+    "announcements",
+    metadata,
+    Column("system", String(40), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("until", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
 )
 
 processed_messages_table = Table(
@@ -126,6 +141,7 @@ class SessionRecord:
     updated_at: datetime | None
     events: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
     delete: bool = False
+    caller_key: str | None = None  # pseudonym written on this turn's events
     # Set by Store.session() for the life of its transaction only.
     _claim: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
 
@@ -307,6 +323,7 @@ class Store:
                 "channel": row.channel,
                 "system": row.system,
                 "data": json.loads(row.data),
+                "caller_key": row.caller_key,
             }
             for row in rows
         ]
@@ -339,10 +356,77 @@ class Store:
                     {
                         "session_id": record.id, "seq": seq, "at": now, "kind": kind,
                         "channel": record.channel, "system": system, "data": _dumps(data),
+                        "caller_key": record.caller_key,
                     }
                     for kind, data, system in record.events
                 ],
             )
+
+    def claim_once(self, key: str, now: datetime) -> bool:
+        """Claim a one-time action (an incident's SMS) across all instances; False if already claimed."""
+        _check_length("claim key", key, 64)
+        with self._transaction() as conn:
+            inserted = conn.execute(
+                self._insert(processed_messages_table)
+                .values(sid=key, session_id="-", at=_aware(now))
+                .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
+                .returning(processed_messages_table.c.sid)
+            ).scalar_one_or_none()
+        return inserted is not None
+
+    def reports(self, system: str, since: datetime) -> list[tuple[datetime, str | None]]:
+        """(time, caller key) of every choice of a system since a moment, oldest first."""
+        query = (
+            select(events_table.c.at, events_table.c.caller_key)
+            .where(events_table.c.kind == "system_chosen", events_table.c.system == system,
+                   events_table.c.at >= _aware(since))
+            .order_by(events_table.c.at)
+        )
+        with self._transaction(read_only=True) as conn:
+            return [(row.at, row.caller_key) for row in conn.execute(query)]
+
+    def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
+        """Post (or replace) a system's known-outage announcement."""
+        _check_length("announcement author", by, 64)
+        values = {"text": text, "until": None if until is None else _aware(until), "created_at": _aware(now),
+                  "created_by": by}
+        with self._transaction() as conn:
+            conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
+            conn.execute(insert(announcements_table).values(system=system, **values))
+
+    def clear_announcement(self, system: str) -> bool:
+        """Remove a system's announcement; False if there was none."""
+        with self._transaction() as conn:
+            result = conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
+        return bool(result.rowcount)
+
+    def announcements(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Announcements in force now, by system (expired ones are ignored, not deleted)."""
+        moment = _aware(now)
+        with self._transaction(read_only=True) as conn:
+            rows = conn.execute(select(announcements_table)).all()
+        return {
+            row.system: {"text": row.text, "until": row.until, "created_at": row.created_at, "by": row.created_by}
+            for row in rows if row.until is None or row.until > moment
+        }
+
+    def purge(self, before: datetime, forget_callers_before: datetime) -> dict[str, int]:
+        """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions."""
+        cutoff, forget = _aware(before), _aware(forget_callers_before)
+        with self._transaction() as conn:
+            counts = {
+                "sessions": conn.execute(delete(sessions_table).where(sessions_table.c.updated_at < cutoff)).rowcount,
+                "events": conn.execute(delete(events_table).where(events_table.c.at < cutoff)).rowcount,
+                "processed_messages": conn.execute(
+                    delete(processed_messages_table).where(processed_messages_table.c.at < cutoff)).rowcount,
+                "announcements": conn.execute(delete(announcements_table).where(
+                    announcements_table.c.until.is_not(None), announcements_table.c.until < cutoff)).rowcount,
+                "callers_forgotten": conn.execute(
+                    update(sessions_table)
+                    .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
+                    .values(caller=None)).rowcount,
+            }
+        return {key: int(value or 0) for key, value in counts.items()}
 
     def _insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
         """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""

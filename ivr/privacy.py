@@ -1,0 +1,23 @@
+"""Pseudonyms for callers' numbers: the audit log counts people without storing who they are."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+
+PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, plenty to tell a municipality's staff apart
+
+
+def pseudonym(number: str, key: str) -> str:
+    """A keyed hash of a phone number; without the key it cannot be reversed by trying numbers."""
+    digest = hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_LENGTH]
+
+
+def caller_key(number: str | None) -> str | None:
+    """The pseudonym of a caller with the app's key; None for a hidden number."""
+    if not number:
+        return None
+    return pseudonym(number, str(current_app.config["PSEUDONYM_KEY"]))

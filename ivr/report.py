@@ -1,0 +1,360 @@
+"""`ivr report`: what the line did in a period, counted from the audit events alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flows.model import Library, Outcome
+
+NO_SYSTEM = "(no system chosen)"
+DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+DURATION_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+# A voice session the SMS line placed (RING): it continues an SMS conversation, it is not one.
+CALLBACK_LEG_KINDS = frozenset({"callback_started", "callback_invalid"})
+STARTED_KINDS = frozenset({"call_started", "sms_started"})
+
+
+@dataclass
+class SystemFigures:
+    """One row of the report: a system's conversations and how they ended."""
+
+    system: str | None  # checklist id; None for conversations that chose no system
+    name: str
+    key: int | None = None
+    voice: int = 0
+    sms: int = 0
+    resolved: int = 0
+    solved_by_step: dict[str, int] = field(default_factory=dict)  # step id -> conversations it solved
+    supplier_outage: int = 0
+    it_support: int = 0
+    it_portal: int = 0
+    local_contact: int = 0
+    on_call_manager: int = 0
+    # Of the on_call_manager outcomes; a call-back (RING) also counts as connected or manager SMS.
+    on_call_connected: int = 0  # the manager pressed 1, on the call or on the SMS line's call-back
+    on_call_manager_sms: int = 0  # nobody pressed 1: the first manager was texted to call back
+    on_call_callback: int = 0  # an SMS conversation where the carer asked to be called (RING)
+    wait_for_office_hours: int = 0
+    abandoned: int = 0  # no outcome in the period, or an "abandoned" event
+
+    @property
+    def sessions(self) -> int:
+        """Conversations on both channels."""
+        return self.voice + self.sms
+
+    def add(self, other: SystemFigures) -> None:
+        """Add another row's figures to this one (for the totals)."""
+        for item in fields(self):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            if item.name == "solved_by_step":
+                for step, count in theirs.items():
+                    mine[step] = mine.get(step, 0) + count
+            elif isinstance(mine, int) and item.name != "key":
+                setattr(self, item.name, mine + theirs)
+
+
+@dataclass
+class Report:
+    """Figures per system in menu order, the no-system row last, and their totals."""
+
+    since: datetime | None
+    until: datetime | None
+    systems: list[SystemFigures]
+    total: SystemFigures
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        data = asdict(self)
+        for row, figures in zip([*data["systems"], data["total"]], [*self.systems, self.total], strict=True):
+            row["sessions"] = figures.sessions
+        data["since"] = self.since.isoformat() if self.since else None
+        data["until"] = self.until.isoformat() if self.until else None
+        return data
+
+
+@dataclass
+class Conversation:
+    """One troubleshooting conversation: a call, or one problem texted about."""
+
+    session_id: str
+    channel: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def kinds(self, kind: str) -> list[dict[str, Any]]:
+        """The conversation's events of one kind, in order."""
+        return [event for event in self.events if event["kind"] == kind]
+
+    def has_outcome(self) -> bool:
+        """True once the conversation has reached an outcome."""
+        return any(event["kind"] == "outcome" for event in self.events)
+
+
+def build_report(
+    events: list[dict[str, Any]], library: Library, *, since: datetime | None = None, until: datetime | None = None
+) -> Report:
+    """Count conversations and their outcomes per system from audit events (as Store.events() gives them)."""
+    in_period = [e for e in events if (since is None or e["at"] >= since) and (until is None or e["at"] < until)]
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for event in in_period:
+        sessions.setdefault(event["session_id"], []).append(event)
+    legs = {sid: evs for sid, evs in sessions.items() if any(e["kind"] in CALLBACK_LEG_KINDS for e in evs)}
+    rows = {c.id: SystemFigures(c.id, c.name.get("sv", c.id), c.key) for c in library.checklists}
+    no_system = SystemFigures(None, NO_SYSTEM)
+    for session_id, session_events in sessions.items():
+        if session_id in legs:
+            continue
+        for conversation in split_conversations(session_id, session_events):
+            system = system_of(conversation)
+            if system is None:
+                row = no_system
+            else:
+                row = rows.setdefault(system, SystemFigures(system, system))  # a checklist removed since
+            count(row, conversation, legs)
+    systems = list(rows.values()) + [no_system]
+    total = SystemFigures(None, "Total")
+    for row in systems:
+        total.add(row)
+    return Report(since, until, systems, total)
+
+
+def split_conversations(session_id: str, events: list[dict[str, Any]]) -> Iterator[Conversation]:
+    """A session's events cut into conversations.
+
+    A call is one session, but an SMS session is the sender's number and lasts for
+    weeks: a new conversation starts at each sms_started, and at a system chosen
+    after an outcome (MENY after an outcome starts a new problem without one).
+    """
+    current: Conversation | None = None
+    for event in events:
+        starts_anew = event["kind"] in STARTED_KINDS or (
+            event["kind"] == "system_chosen" and current is not None and current.has_outcome()
+        )
+        if current is None or (starts_anew and current.events):
+            if current is not None:
+                yield current
+            current = Conversation(session_id, str(event["channel"]))
+        current.events.append(event)
+    if current is not None:
+        yield current
+
+
+def system_of(conversation: Conversation) -> str | None:
+    """The last system chosen; else the last one any event names (the choice came before the period)."""
+    chosen = conversation.kinds("system_chosen")
+    if chosen and chosen[-1]["system"]:
+        return str(chosen[-1]["system"])
+    named = [event["system"] for event in conversation.events if event["system"]]
+    return str(named[-1]) if named else None
+
+
+def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[dict[str, Any]]]) -> None:
+    """Add one conversation to its system's row."""
+    if conversation.channel == "sms":
+        row.sms += 1
+    else:
+        row.voice += 1
+    outcomes = conversation.kinds("outcome")
+    if not outcomes or conversation.kinds("abandoned"):
+        row.abandoned += 1
+    if not outcomes:
+        return
+    decision = outcomes[-1]["data"]
+    outcome = decision.get("outcome")
+    if outcome == Outcome.RESOLVED:
+        row.resolved += 1
+        step = str(decision.get("solved_step") or "?")
+        row.solved_by_step[step] = row.solved_by_step.get(step, 0) + 1
+    elif outcome == Outcome.ON_CALL_MANAGER:
+        row.on_call_manager += 1
+        callbacks = conversation.kinds("callback_requested")
+        # The call-back is its own voice session, named by the SID the SMS line got for it.
+        linked = conversation.events + [
+            event for request in callbacks for event in legs.get(f"voice:{request['data'].get('call')}", [])
+        ]
+        kinds = {event["kind"] for event in linked}
+        row.on_call_connected += int("on_call_accepted" in kinds)
+        row.on_call_manager_sms += int("on_call_sms" in kinds)
+        row.on_call_callback += int(bool(callbacks))
+    elif outcome in (Outcome.SUPPLIER_OUTAGE, Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.LOCAL_CONTACT,
+                     Outcome.WAIT_FOR_OFFICE_HOURS):
+        setattr(row, str(outcome), getattr(row, str(outcome)) + 1)
+
+
+def ordered_steps(row: SystemFigures, library: Library) -> list[tuple[str, int]]:
+    """Solved-by-step counts in the checklist's step order (unknown steps last)."""
+    order: list[str] = []
+    if row.system is not None:
+        try:
+            order = [step.id for step in library.by_id(row.system).steps]
+        except KeyError:
+            pass
+    return sorted(row.solved_by_step.items(),
+                  key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+
+
+def solved_by_step_text(row: SystemFigures, library: Library) -> str:
+    """"home_drive:3;restart:1"."""
+    return ";".join(f"{step}:{number}" for step, number in ordered_steps(row, library))
+
+
+# ---------------------------------------------------------------------------------- output
+
+CSV_COLUMNS = (
+    "period_start", "period_end", "system", "name", "key", "voice_sessions", "sms_sessions", "sessions",
+    "resolved", "solved_by_step", "supplier_outage", "it_support", "it_portal", "local_contact",
+    "on_call_manager", "on_call_connected", "on_call_manager_sms", "on_call_callback",
+    "wait_for_office_hours", "abandoned",
+)
+
+# (heading, figure): Swedish first; the CSV and JSON carry the English names.
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Samtal", "voice"), ("SMS", "sms"), ("Löst", "resolved"), ("Leverantör", "supplier_outage"),
+    ("IT-support", "it_support"), ("IT-portal", "it_portal"), ("Lokalt", "local_contact"),
+    ("Chef i beredskap", "on_call_manager"), ("Väntar", "wait_for_office_hours"), ("Avbrutna", "abandoned"),
+)
+
+
+def write_csv(report: Report, library: Library, path: Path) -> None:
+    """One row per system (and the no-system row), every figure."""
+    # utf-8-sig: Excel on Windows otherwise reads "NPÖ" as mojibake.
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for row in report.systems:
+            writer.writerow([
+                report.since.isoformat() if report.since else "", report.until.isoformat() if report.until else "",
+                row.system or "", row.name, row.key or "", row.voice, row.sms, row.sessions,
+                row.resolved, solved_by_step_text(row, library), row.supplier_outage, row.it_support,
+                row.it_portal, row.local_contact, row.on_call_manager, row.on_call_connected,
+                row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.abandoned,
+            ])
+
+
+def table_lines(report: Report, library: Library, zone: tzinfo) -> Iterable[str]:
+    """The readable fixed-width report."""
+    yield f"Felsökningslinjen, period {moment_text(report.since, zone)} till {moment_text(report.until, zone)}"
+    yield ""
+    label_width = max(len("System"), len("Totalt"), *(len(row_label(row)) for row in report.systems))
+    header = "System".ljust(label_width) + "".join(f"  {heading}" for heading, _ in TABLE_COLUMNS)
+    yield header
+    yield "-" * len(header)
+    for row in report.systems:
+        yield figures_line(row_label(row), row, label_width)
+    yield "-" * len(header)
+    yield figures_line("Totalt", report.total, label_width)
+    details = list(detail_lines(report, library))
+    if details:
+        yield ""
+        yield from details
+
+
+def figures_line(label: str, row: SystemFigures, label_width: int) -> str:
+    """One table row, each figure right-aligned under its heading."""
+    return label.ljust(label_width) + "".join(
+        f"  {getattr(row, name):>{len(heading)}}" for heading, name in TABLE_COLUMNS
+    )
+
+
+def detail_lines(report: Report, library: Library) -> Iterable[str]:
+    """Which step solved it, and how the on-call escalations went, for rows that have any."""
+    for row in report.systems:
+        if row.solved_by_step:
+            steps = ", ".join(f"{step} {number}" for step, number in ordered_steps(row, library))
+            yield f"{row_label(row)}: löst vid steg {steps}"
+        if row.on_call_manager:
+            yield (f"{row_label(row)}: chef i beredskap {row.on_call_manager}: kopplad {row.on_call_connected}, "
+                   f"sms till chefen {row.on_call_manager_sms}, uppringning begärd {row.on_call_callback}")
+
+
+def row_label(row: SystemFigures) -> str:
+    """The system's Swedish name, or the no-system label."""
+    return "(inget system valt)" if row.system is None else row.name
+
+
+def moment_text(moment: datetime | None, zone: tzinfo) -> str:
+    """A local wall-clock time for people."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+# ---------------------------------------------------------------------------------- period
+
+
+def parse_moment(text: str, now: datetime, zone: tzinfo, *, end_of_day: bool = False) -> datetime:
+    """"7d", "24h", "2w" before now; an ISO date or date-time in the line's time zone.
+
+    end_of_day: a bare date means the end of that day (so `--until 2026-11-30` includes the 30th).
+    """
+    match = DURATION.match(text)
+    if match:
+        return now - int(match.group(1)) * DURATION_UNITS[match.group(2)]
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        day = None
+    if day is not None:
+        start = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
+        return start.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use a duration such as 7d or 24h, or a date such as 2026-11-01") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+@click.command()
+@click.option("--since", default="7d", show_default=True,
+              help="Start: a duration before --until (24h, 7d, 30d) or an ISO date or date-time.")
+@click.option("--until", default=None, help="End (exclusive; a bare date includes that day). Default: now.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write one row per system with every figure to this CSV file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+@click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
+              help="Database URL (default: the instance SQLite).")
+def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, database_url: str | None) -> None:
+    """Conversations per system and how they ended, from the audit log."""
+    from flows.line import load_line
+    from flows.yamlfile import DataError
+    from ivr.setup import default_database_url
+    from ivr.store import Store, StoreError
+
+    try:
+        line = load_line()
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    zone = line.calendar.tz
+    end = parse_moment(until, datetime.now(UTC), zone, end_of_day=True) if until else datetime.now(UTC)
+    # A duration counts back from the end, so a report of a past week is `--until DATE --since 7d`.
+    start = parse_moment(since, end, zone)
+    if start >= end:
+        raise click.BadParameter(f"--since ({moment_text(start, zone)}) is not before --until "
+                                 f"({moment_text(end, zone)})")
+    try:
+        store = Store(database_url or default_database_url())
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        # Store.events() reads the whole log; build_report keeps the period.
+        events = store.events()
+    except StoreError as exc:
+        raise click.ClickException(f"{exc} (has `ivr db upgrade` been run on {store.url}?)") from None
+    finally:
+        store.dispose()
+    result = build_report(events, line.library, since=start.astimezone(zone), until=end.astimezone(zone))
+    if csv_path is not None:
+        write_csv(result, line.library, csv_path)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for text in table_lines(result, line.library, zone):
+            click.echo(text)

@@ -1,0 +1,286 @@
+"""Failures: a server killed mid-call, and fuzzed webhooks (loopback only, bounded in time).
+
+- The kill test starts gunicorn on a free loopback port, plays a call to step 2
+  over real HTTP with signed requests, SIGKILLs the master and its worker (the
+  whole process group), starts a new server on the same database, and checks
+  that "*" repeats step 2.
+- The fuzz test sends FUZZ_EXAMPLES (default 10,000) signed webhooks with odd,
+  missing and huge fields to every webhook path through the Flask test client,
+  and checks that every answer is a 2xx with a TwiML body.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+from ivr.notify import LogNotifier
+from tests.conftest import CALLER, LINE_NUMBER, TOKEN, FrozenClock, local
+
+ROOT = Path(__file__).resolve().parent.parent
+START_DEADLINE_S = 10.0
+REQUEST_TIMEOUT_S = 10.0
+
+
+# --- kill -9 between two webhooks ------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """`gunicorn -w 1 'ivr:create_app()'` on a loopback port, in its own process group."""
+
+    def __init__(self, port: int, database_url: str, log: Path) -> None:
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.database_url = database_url
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_PUBLIC_URL": self.base,
+            "IVR_DATABASE_URL": self.database_url, "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("TWILIO_ACCOUNT_SID", None)  # never send anything to Twilio from a test
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{self.port}",
+                 "--graceful-timeout", "1", "ivr:create_app()"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        self.wait_until_healthy()
+
+    def wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + START_DEADLINE_S
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+                conn.close()
+            except OSError:
+                pass
+            time.sleep(0.05)
+        pytest.fail(f"gunicorn did not answer /healthz within {START_DEADLINE_S} s:\n{self.log_text()}")
+
+    def kill_everything(self) -> None:
+        """SIGKILL the master and its workers at once: no shutdown code runs anywhere."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)  # start_new_session: pgid == the master's pid
+        self.proc.wait(timeout=REQUEST_TIMEOUT_S)
+        deadline = time.monotonic() + START_DEADLINE_S
+        while time.monotonic() < deadline:  # the worker shares the listening socket: closed once it is dead too
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            except ConnectionRefusedError:
+                return
+            time.sleep(0.05)
+        pytest.fail("a gunicorn process survived SIGKILL of its process group")
+
+    def stop(self) -> None:
+        """Clean up after the test, whatever state it left."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=REQUEST_TIMEOUT_S)
+
+    def post(self, path: str, **params: str) -> str:
+        """A signed form POST, as Twilio sends it; the TwiML body (asserts 200)."""
+        signature = RequestValidator(TOKEN).compute_signature(self.base + path, params)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            conn.request("POST", path, body=urlencode(params), headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature,
+            })
+            response = conn.getresponse()
+            body = response.read().decode()
+        finally:
+            conn.close()
+        assert response.status == 200, f"{path}: HTTP {response.status}\n{body}\n{self.log_text()}"
+        return body
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+def spoken(body: str) -> list[str]:
+    """Every <Say> of a TwiML document, in order."""
+    return [" ".join((node.text or "").split()) for node in ET.fromstring(body).iter("Say")]
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    if importlib.util.find_spec("gunicorn") is None:
+        pytest.skip("gunicorn is not installed (pip install -e '.[production]'): kill -9 test skipped")
+    running = Server(free_port(), database_url, tmp_path / "gunicorn.log")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_a_call_continues_at_the_same_step_after_kill_9(server: Server) -> None:
+    sid = "CA" + "7" * 32
+
+    def call(path: str, **params: str) -> str:
+        return server.post(path, CallSid=sid, From=CALLER, To=LINE_NUMBER, **params)
+
+    server.start()
+    call("/voice")
+    call("/voice/input", Digits="1")  # Viva
+    before = spoken(call("/voice/input", Digits="2"))  # step 1 (W: drive): no -> step 2
+    assert "Steg 2 av 3." in before
+    server.kill_everything()
+
+    server.start()
+    again = spoken(call("/voice/input", Digits="*"))
+    assert "Steg 2 av 3." in again
+    assert again == before  # the same step, word for word
+    assert "Steg 3 av 3." in spoken(call("/voice/input", Digits="1"))  # and the call goes on from there
+
+
+# --- fuzzed webhooks -------------------------------------------------------------------------
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10000"))
+FUZZ_BASE = "https://ivr.fuzz.invalid"
+CALL_SIDS = ["CA" + str(n) * 32 for n in range(1, 5)]
+NUMBERS = [CALLER, "+46701740698", "+46701740610", "+266696687"]  # the last: Twilio's "anonymous"
+MOMENTS = [local("2026-11-25T10:00"), local("2026-11-25T22:00"), local("2026-12-24T14:00")]
+KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#", ""]
+WORDS = ["ja", "nej", "JA!", "viva", "Viva omsorg", "npö", "RING", "meny", "hjälp", "avsluta", "english",
+         "svenska", "completed", "no-answer", "busy", "failed", "in-progress"]
+
+odd_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+huge = st.sampled_from(["x" * 100_000, "ö" * 100_000, "A" * 5000, "1" * 5000, "\u202e" * 2000])
+value = st.one_of(
+    st.sampled_from(KEYS + WORDS + NUMBERS + CALL_SIDS), odd_text, st.integers().map(str), huge,
+)
+FIELDS = ["CallSid", "From", "To", "Digits", "Body", "MessageSid", "DialCallStatus", "DialCallSid",
+          "CallStatus", "ParentCallSid", "AccountSid"]
+
+
+@st.composite
+def webhook(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    """A path with its query and the form Twilio would sign."""
+    query_value = st.one_of(st.sampled_from(CALL_SIDS + NUMBERS + ["0", "1", "2", "-1", ""]), odd_text, huge)
+    kind = st.one_of(st.sampled_from(["it_support", "local", "on_call"]), st.text(
+        st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="/?#%;"), min_size=1, max_size=20))
+    choice = draw(st.sampled_from(["voice", "input", "dial", "whisper", "accept", "callback", "fallback",
+                                   "fallback_dial", "sms"]))
+    path = {
+        "voice": "/voice", "input": "/voice/input", "fallback": "/voice/fallback", "sms": "/sms",
+        "dial": f"/voice/dial/{draw(kind)}", "whisper": "/voice/whisper", "accept": "/voice/whisper/accept",
+        "callback": "/voice/callback", "fallback_dial": "/voice/fallback/dial",
+    }[choice]
+    query: dict[str, str] = {}
+    for name in {"whisper": ["call", "attempt"], "accept": ["call", "attempt"], "callback": ["sms"],
+                 "dial": ["attempt"], "fallback_dial": ["to", "attempt"]}.get(choice, []):
+        if draw(st.booleans()):
+            query[name] = draw(st.sampled_from(["on_call", "it_support"]) if name == "to" else query_value)
+    if query:
+        path += "?" + urlencode(query)
+    form = draw(st.dictionaries(st.sampled_from(FIELDS), value, max_size=len(FIELDS)))
+    # Most requests look like Twilio's, so that calls and conversations get somewhere.
+    if draw(st.integers(0, 3)):
+        form.setdefault("CallSid", draw(st.sampled_from(CALL_SIDS)))
+        form.setdefault("From", draw(st.sampled_from(NUMBERS)))
+        form.setdefault("To", LINE_NUMBER)
+        form.setdefault("Digits", draw(st.sampled_from(KEYS)))
+        form.setdefault("Body", draw(st.sampled_from(WORDS)))
+        form.setdefault("MessageSid", "SM" + "%032x" % draw(st.integers(0, 2**128 - 1)))
+    form.update(draw(st.dictionaries(odd_text, value, max_size=2)))  # fields Twilio never sends
+    return path, form
+
+
+class Collect(logging.Handler):
+    """The app's logged errors: requests its error handler rescued."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        where = ""
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            frame = f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else "?"
+            where = f" {type(exc).__name__} at {frame}: {str(exc)[:80]}"
+        self.seen[f"{record.getMessage()[:60]}{where}"] += 1
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, FrozenClock, Collect]]:
+    """One app for every example: calls and conversations build up state across examples."""
+    clock = FrozenClock(MOMENTS[0])
+    database = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
+    app = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": FUZZ_BASE, "DATABASE_URL": f"sqlite:///{database}",
+                      "CLOCK": clock, "NOTIFIER": LogNotifier()})
+    collect = Collect()
+    app.logger.addHandler(collect)
+    app.logger.propagate = False  # 10,000 requests of rescued tracebacks would drown the test output
+    yield app, clock, collect
+    app.logger.removeHandler(collect)
+    app.extensions["ivr.store"].dispose()
+    if collect.seen:
+        summary = "\n".join(f"  {count:6d}x {what}" for what, count in collect.seen.most_common())
+        print(f"\nfuzz: the error handler rescued these (answered with fallback TwiML):\n{summary}")
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@given(request=webhook(), moment=st.sampled_from(MOMENTS))
+def test_fuzzed_webhooks_always_get_twiml(
+    fuzz_app: tuple[Flask, FrozenClock, Collect], request: tuple[str, dict[str, str]], moment: Any
+) -> None:
+    app, clock, _ = fuzz_app
+    clock.moment = moment
+    path, form = request
+    # Sign what the app checks: its PUBLIC_URL plus the (decoded) path and the raw query. (";" is left out
+    # of paths: RequestValidator.validate() round-trips the URL through urlparse, which drops a bare ";".)
+    signed_path = path.split("?", 1)
+    url = FUZZ_BASE + signed_path[0] + ("?" + signed_path[1] if len(signed_path) > 1 else "")
+    signature = RequestValidator(TOKEN).compute_signature(url, form)
+    wire_path = quote(signed_path[0]) + ("?" + signed_path[1] if len(signed_path) > 1 else "")
+    response = app.test_client().post(wire_path, data=form, headers={"X-Twilio-Signature": signature})
+    body = response.get_data(as_text=True)
+    assert response.status_code < 500, f"POST {path} {form!r:.300}: HTTP {response.status_code}"
+    assert response.status_code == 200, f"POST {path} {form!r:.300}: HTTP {response.status_code}: {body[:300]}"
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(body)  # raises on anything but well-formed XML
+    assert root.tag == "Response", body[:300]
