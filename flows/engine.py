@@ -133,7 +133,8 @@ def choose(
 
 def _advance(state: State, checklist: Checklist, index: int, answers: dict[str, bool]) -> Turn:
     """Go to step `index`, answering steps whose fact is already known; a Turn without decision."""
-    while index < len(checklist.steps):
+    # The last step is always asked: the caller, not a count of reports, finishes the checklist.
+    while index < len(checklist.steps) - 1:
         step = checklist.steps[index]
         if step.fact is None or step.fact not in state.known:
             break

@@ -91,6 +91,14 @@ def route(checklist: Checklist, answers: Mapping[str, bool], context: Context) -
     return Decision(fallback, checklist.id, facts)
 
 
+def needs_pin(checklist: Checklist, answers: Mapping[str, bool], context: Context) -> bool:
+    """True when the caller may not escalate but would reach Chef i beredskap if they could."""
+    if context.may_escalate:
+        return False
+    allowed = Context(context.office_hours, True, context.known_facts)
+    return route(checklist, answers, allowed).outcome is Outcome.ON_CALL_MANAGER
+
+
 def resolved(checklist: Checklist, answers: Mapping[str, bool], step_id: str) -> Decision:
     """The decision for a checklist that a step solved."""
     step = checklist.steps[checklist.step_index(step_id)]

@@ -13,9 +13,12 @@ from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("voice_line", "sms_line")
+LINE_OPTIONAL = ("voice_line", "sms_line", "incidents", "staff", "admins", "privacy")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
+INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
+PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
+STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env")
 ON_CALL_BY = ("callback", "text_number")
 
 
@@ -60,7 +63,21 @@ class Settings:
     dial_timeout: int = 25
     sms_quiet_minutes: int = 120
     sms_on_call_by: str = "callback"
+    incident_threshold: int = 3
+    incident_window_minutes: int = 30
+    staff_required: bool = False
+    staff_numbers: frozenset[str] = frozenset()
+    staff_prefixes: tuple[str, ...] = ()
+    staff_pin_env: str | None = None
+    admins: frozenset[str] = frozenset()
+    retention_days: int = 90
+    forget_numbers_after_hours: int = 24
 
+    def is_staff(self, number: str | None) -> bool:
+        """May this phone reach Chef i beredskap without a PIN?"""
+        if not self.staff_required:
+            return True
+        return bool(number) and (number in self.staff_numbers or str(number).startswith(self.staff_prefixes))
     @property
     def default_language(self) -> str:
         """The language a conversation starts in."""
@@ -122,6 +139,13 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
     sms_line = _section(top, "sms_line", SMS_LINE_DEFAULTS, problems)
     if sms_line["on_call_by"] not in ON_CALL_BY:
         problems.add("sms_line.on_call_by", f"must be one of: {', '.join(ON_CALL_BY)}")
+    incidents = _section(top, "incidents", INCIDENT_DEFAULTS, problems)
+    privacy = _section(top, "privacy", PRIVACY_DEFAULTS, problems)
+    staff = _staff(top.get("staff", {}), problems)
+    admins = {
+        number for index, value in enumerate(_list_of(top.get("admins", []), "admins", problems))
+        if (number := e164(value, problems, f"admins[{index}]"))
+    }
     problems.raise_if_any()
     return {
         "languages": tuple(languages), "voices": voices, "it_support": it_support,
@@ -129,7 +153,43 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "gather_timeout": voice_line["gather_timeout_seconds"], "max_repeats": voice_line["max_repeats"],
         "dial_timeout": voice_line["dial_timeout_seconds"],
         "sms_quiet_minutes": sms_line["quiet_minutes"], "sms_on_call_by": sms_line["on_call_by"],
+        "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
+        "retention_days": privacy["retention_days"],
+        "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
+        "admins": frozenset(admins), **staff,
     }
+
+
+def _list_of(value: Any, path: str, problems: Problems) -> list[Any]:
+    if not isinstance(value, list):
+        problems.add(path, "must be a list")
+        return []
+    return value
+
+
+def _staff(value: Any, problems: Problems) -> dict[str, Any]:
+    data = problems.mapping(value, "staff") or {}
+    problems.keys(data, "staff", (), STAFF_KEYS)
+    required = data.get("required", False)
+    if not isinstance(required, bool):
+        problems.add("staff.required", "must be true or false")
+        required = True  # when in doubt, protect the on-call manager
+    numbers = {
+        number for index, item in enumerate(_list_of(data.get("numbers", []), "staff.numbers", problems))
+        if (number := e164(item, problems, f"staff.numbers[{index}]"))
+    }
+    prefixes = []
+    for index, item in enumerate(_list_of(data.get("prefixes", []), "staff.prefixes", problems)):
+        if isinstance(item, str) and item.startswith("+") and item[1:].isdigit():
+            prefixes.append(item)
+        else:
+            problems.add(f"staff.prefixes[{index}]", f"'{item}' must be an E.164 prefix such as +4670")
+    pin_env = data.get("pin_env")
+    if pin_env is not None and not (isinstance(pin_env, str) and pin_env.isidentifier()):
+        problems.add("staff.pin_env", "must be the name of an environment variable")
+        pin_env = None
+    return {"staff_required": required, "staff_numbers": frozenset(numbers), "staff_prefixes": tuple(prefixes),
+            "staff_pin_env": pin_env}
 
 
 def _voices(value: Any, problems: Problems, languages: list[str]) -> dict[str, Voice]:

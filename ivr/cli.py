@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, Line, load_line
 from flows.yamlfile import DataError
+
+if TYPE_CHECKING:
+    from ivr.store import Store
 from ivr.simulate import simulate
 
 checklists_option = click.option(
@@ -86,6 +90,93 @@ def roster(at: str | None, config_dir: Path) -> None:
     click.echo(f"on call: {person.name} {person.number}" if person else "on call: NOBODY - the fallback list is used")
     for index, entry in enumerate(rota.chain_at(moment), start=1):
         click.echo(f"  {index}. {entry.name} {entry.number}")
+
+
+database_option = click.option(
+    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
+)
+
+
+def open_store(database_url: str | None) -> Store:
+    """The store at the given URL or the embedded default."""
+    from ivr.setup import default_database_url
+    from ivr.store import Store
+
+    store = Store(database_url or default_database_url())
+    store.upgrade()
+    return store
+
+
+@main.command()
+@click.argument("system", required=False)
+@click.argument("text", required=False)
+@click.option("--until", "until", help="When it ends by itself: 18:00 (today) or 2026-12-24T18:00.")
+@click.option("--clear", "clear", is_flag=True, help="Remove the system's announcement.")
+@click.option("--list", "show", is_flag=True, help="List the announcements in force.")
+@checklists_option
+@config_option
+@database_option
+def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool,
+             checklists_dir: Path, config_dir: Path, database_url: str | None) -> None:
+    """Post a known outage: callers choosing SYSTEM hear TEXT first and may end there.
+
+    Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
+              ivr announce --clear viva
+    """
+    from ivr.announcements import AnnouncementError, check_text, until_moment
+    from ivr.textmatch import exact_system
+
+    line = load_line(checklists_dir, config_dir)
+    store = open_store(database_url)
+    now = datetime.now(ZoneInfo("UTC"))
+    try:
+        if show or system is None:
+            for key, item in sorted(store.announcements(now).items()):
+                end = f" (until {line.calendar.local(item['until']):%Y-%m-%d %H:%M})" if item["until"] else ""
+                click.echo(f"{key}: {item['text']}{end}")
+            return
+        checklist = exact_system(line.library.checklists, system)
+        if checklist is None:
+            names = ", ".join(c.id for c in line.library.checklists)
+            raise click.BadParameter(f"unknown system '{system}' (one of: {names})", param_hint="SYSTEM")
+        if clear:
+            found = store.clear_announcement(checklist.id)
+            click.echo(f"cleared: {checklist.id}" if found else f"no announcement for {checklist.id}")
+            return
+        try:
+            cleaned = check_text(text or "")
+            ends = until_moment(until, now, line) if until else None
+        except AnnouncementError as exc:
+            raise click.ClickException(str(exc)) from None
+        store.announce(checklist.id, cleaned, ends, now, by="cli")
+        click.echo(f"posted: {checklist.id}: {cleaned}" + (f" (until {ends:%Y-%m-%d %H:%M})" if ends else ""))
+    finally:
+        store.dispose()
+
+
+@main.command()
+@click.option("--older-than", "older_than", help="Age such as 90d (default: privacy.retention_days).")
+@config_option
+@database_option
+def purge(older_than: str | None, config_dir: Path, database_url: str | None) -> None:
+    """Delete sessions and audit events older than the retention period; forget quiet callers' numbers."""
+    from datetime import timedelta
+
+    from flows.settings import load_settings
+
+    settings = load_settings(config_dir)
+    days = settings.retention_days
+    if older_than:
+        if not (older_than.endswith("d") and older_than[:-1].isdigit()):
+            raise click.BadParameter(f"'{older_than}' is not an age such as 90d", param_hint="--older-than")
+        days = int(older_than[:-1])
+    now = datetime.now(ZoneInfo("UTC"))
+    store = open_store(database_url)
+    try:
+        counts = store.purge(now - timedelta(days=days), now - timedelta(hours=settings.forget_numbers_after_hours))
+    finally:
+        store.dispose()
+    click.echo(f"older than {days} days: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 def parse_moment(text: str) -> datetime:

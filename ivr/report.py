@@ -268,11 +268,22 @@ def detail_lines(report: Report, library: Library) -> Iterable[str]:
     """Which step solved it, and how the on-call escalations went, for rows that have any."""
     for row in report.systems:
         if row.solved_by_step:
-            steps = ", ".join(f"{step} {number}" for step, number in ordered_steps(row, library))
-            yield f"{row_label(row)}: löst vid steg {steps}"
+            steps = ", ".join(
+                f"{step_label(row, step, library)}: {number}" for step, number in ordered_steps(row, library)
+            )
+            yield f"{row_label(row)}: löst vid {steps}"
         if row.on_call_manager:
             yield (f"{row_label(row)}: chef i beredskap {row.on_call_manager}: kopplad {row.on_call_connected}, "
                    f"sms till chefen {row.on_call_manager_sms}, uppringning begärd {row.on_call_callback}")
+
+
+def step_label(row: SystemFigures, step_id: str, library: Library) -> str:
+    """"steg 1 (home_drive)", or just the id of a step no longer in the checklist."""
+    try:
+        number = library.by_id(str(row.system)).step_index(step_id) + 1
+    except KeyError:
+        return f"steg {step_id}"
+    return f"steg {number} ({step_id})"
 
 
 def row_label(row: SystemFigures) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,63 +11,27 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
-from flows.model import Checklist, Outcome
-from flows.routing import Context, Decision
+from flows.model import Outcome
+from flows.routing import Context, Decision, route
 from ivr import deps
+from ivr.announcements import admin_command, is_admin_command
+from ivr.intake import offers_pin, pin_matches, system_chosen
 from ivr.notify import NotifyError
+from ivr.privacy import caller_key
 from ivr.signature import public_base
 from ivr.sms_text import SmsRenderer
 from ivr.store import SessionRecord
+from ivr.textmatch import find_system, normalise, yes_no
 from ivr.voice import phone_number
 from ivr.voice_twiml import url as action_url
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
-YES_WORDS = frozenset({"1", "ja", "j", "klar", "ok", "okej", "yes", "y"})
-NO_WORDS = frozenset({"2", "nej", "n", "no"})
-MENU_WORDS = frozenset({"meny", "menu"})
 HELP_WORDS = frozenset({"hjalp", "?"})
 STOP_WORDS = frozenset({"stopp", "avsluta"})
+MENU_WORDS = frozenset({"meny", "menu"})
 CALL_WORDS = frozenset({"ring", "call"})
 LANGUAGE_WORDS = {"english": "en", "svenska": "sv"}
-MIN_PREFIX = 3  # "npo", "alfa": shorter fragments are too ambiguous to start a checklist
-
-
-def normalise(text: str) -> str:
-    """Case-, space-, punctuation- and diacritic-tolerant form: " Viva Omsorg. " -> "vivaomsorg"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\s.,!:;'\"\-_]+", "", letters)
-
-
-def yes_no(text: str) -> bool | None:
-    """True for yes, False for no, None for anything else."""
-    word = normalise(text)
-    if word in YES_WORDS:
-        return True
-    if word in NO_WORDS:
-        return False
-    return None
-
-
-def find_system(checklists: tuple[Checklist, ...], text: str) -> Checklist | None:
-    """A checklist by menu digit, name or id; a unique prefix also counts ("alfa", "timecarema")."""
-    word = normalise(text)
-    if not word:
-        return None
-    best: dict[str, int] = {}  # checklist id -> length of its longest name the text matches
-    for checklist in checklists:
-        names = {normalise(checklist.id), *(normalise(name) for name in checklist.name.values())}
-        if word == str(checklist.key) or word in names:
-            return checklist
-        lengths = [len(n) for n in names if n.startswith(word) or word.startswith(n)]
-        if lengths and len(word) >= MIN_PREFIX:
-            best[checklist.id] = max(lengths)
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    # "vivaomsorgappen" matches both "viva" and "vivaomsorg": the longer name wins; a tie is ambiguous.
-    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-        return next(c for c in checklists if c.id == ranked[0][0])
-    return None
 
 
 @dataclass
@@ -80,17 +42,18 @@ class Texting:
     line_number: str = ""
     last_replies: list[str] = field(default_factory=list)  # resent if Twilio retries a message
     callback: str | None = None  # the call placed after RING, so a second RING places none
+    pin: dict[str, Any] = field(default_factory=dict)  # {"tries": n} while a staff code is asked; {"ok": True}
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
         return {"state": self.state.to_json(), "line_number": self.line_number,
-                "last_replies": self.last_replies, "callback": self.callback}
+                "last_replies": self.last_replies, "callback": self.callback, "pin": self.pin}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Texting:
         """Rebuild from the store."""
         return cls(State.from_json(str(data.get("state"))), str(data.get("line_number", "")),
-                   [str(r) for r in data.get("last_replies", [])], data.get("callback"))
+                   [str(r) for r in data.get("last_replies", [])], data.get("callback"), dict(data.get("pin") or {}))
 
 
 def reply(texts: list[str]) -> Response:
@@ -111,7 +74,10 @@ def incoming() -> Response:
         # No number to keep a conversation by: answer, keep nothing.
         return reply([SmsRenderer(line, line.settings.default_language).menu()])
     now = deps.now()
+    if sender in line.settings.admins and is_admin_command(body):
+        return reply(admin_command(sender, body))
     with deps.store().session(f"sms:{sender}", "sms", now, caller=sender) as record:
+        record.caller_key = caller_key(sender)
         message_sid = request.form.get("MessageSid", "")
         if message_sid and not record.claim(message_sid[:64]):
             # Twilio retried a message already handled: answer the same, advance nothing.
@@ -169,6 +135,8 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     turn = engine.current(line.library, texting.state)
     if word in HELP_WORDS:
         return [sms.text("help")] + prompt(sms, turn)
+    if "tries" in texting.pin and turn.decision is not None:
+        return pin_entered(record, texting, turn, body)
     if turn.expect is Expect.NOTHING:
         if word in CALL_WORDS and turn.decision is not None:
             return call_back(record, texting, turn.decision)
@@ -182,13 +150,59 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     answer = yes_no(body)
     if answer is None:
         return [sms.text("bad_answer")] + prompt(sms, turn)
-    new_turn = engine.answer(line.library, texting.state, answer, Context(line.calendar.is_office_hours(deps.now())))
-    record.add_event("answer", {"step": turn.step.id if turn.step else None, "yes": answer}, texting.state.checklist)
+    ctx = context(record, texting)
+    new_turn = engine.answer(line.library, texting.state, answer, ctx)
+    if turn.expect is Expect.GO_ON:
+        record.add_event("notice_answer", {"go_on": answer}, texting.state.checklist)
+    else:
+        record.add_event("answer", {"step": turn.step.id if turn.step else None, "yes": answer},
+                         texting.state.checklist)
     texting.state = new_turn.state
     if new_turn.decision is None:
         return prompt(sms, new_turn)
-    record.add_event("outcome", new_turn.decision.to_dict(), new_turn.decision.checklist_id)
-    return sms.outcome(new_turn.decision, deps.now(), line.settings.sms_on_call_by)
+    if offers_pin(new_turn, ctx):
+        texting.pin = {"tries": 0}
+        record.add_event("pin_asked", {}, texting.state.checklist)
+        return [sms.text("pin_prompt")]
+    return finish(record, texting, new_turn.decision)
+
+
+def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
+    """Record the outcome; the closing message(s)."""
+    line = deps.line()
+    record.add_event("outcome", decision.to_dict(), decision.checklist_id)
+    return SmsRenderer(line, texting.state.lang).outcome(decision, deps.now(), line.settings.sms_on_call_by)
+
+
+def context(record: SessionRecord, texting: Texting) -> Context:
+    """Routing context: the hour, and whether this phone (or a keyed-in code) may escalate."""
+    line = deps.line()
+    may_escalate = line.settings.is_staff(record.caller) or bool(texting.pin.get("ok"))
+    return Context(line.calendar.is_office_hours(deps.now()), may_escalate)
+
+
+MAX_PIN_TRIES = 3
+
+
+def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str) -> list[str]:
+    """A staff code: right -> route again as staff; NEJ or too many wrong -> the decision stands."""
+    assert turn.decision is not None and turn.checklist is not None
+    sms = SmsRenderer(deps.line(), texting.state.lang)
+    if pin_matches(body):
+        texting.pin = {"ok": True}
+        record.add_event("pin_accepted", {}, texting.state.checklist)
+        ctx = context(record, texting)
+        known = Context(ctx.office_hours, ctx.may_escalate, dict(texting.state.known))
+        decision = route(turn.checklist, texting.state.answers, known)
+        texting.state = replace(texting.state, decision=decision.to_dict())
+        return finish(record, texting, decision)
+    tries = int(texting.pin.get("tries", 0)) + 1
+    if yes_no(body) is None and tries < MAX_PIN_TRIES:
+        texting.pin = {"tries": tries}
+        record.add_event("pin_refused", {}, texting.state.checklist)
+        return [sms.text("pin_wrong") + " " + sms.text("pin_prompt")]
+    texting.pin = {}
+    return finish(record, texting, turn.decision)
 
 
 def choose(record: SessionRecord, texting: Texting, body: str, first: bool) -> list[str]:
@@ -198,10 +212,16 @@ def choose(record: SessionRecord, texting: Texting, body: str, first: bool) -> l
     checklist = find_system(line.library.checklists, body)
     if checklist is None:
         return [sms.menu()] if first or not body.strip() else [sms.text("bad_menu")]
-    turn = engine.choose(line.library, texting.state, checklist.id)
+    intake = system_chosen(record, checklist.id, texting.line_number)
+    turn = engine.choose(line.library, texting.state, checklist.id, notice=bool(intake.announcement),
+                         known=intake.known)
     texting.state = turn.state
-    record.add_event("system_chosen", {"text": normalise(body)[:20]}, checklist.id)
-    return [sms.step(turn)]
+    record.add_event("system_chosen", {"text": normalise(body)[:20], "incident": intake.incident}, checklist.id)
+    preface = [sms.text("incident", system=checklist.name[texting.state.lang])] if intake.incident else []
+    if turn.expect is Expect.GO_ON:
+        name = checklist.name[texting.state.lang]
+        return preface + [sms.text("notice", system=name, text=str(intake.announcement)), sms.text("notice_question")]
+    return preface + [sms.step(turn)]
 
 
 def prompt(sms: SmsRenderer, turn: Turn) -> list[str]:
@@ -210,6 +230,8 @@ def prompt(sms: SmsRenderer, turn: Turn) -> list[str]:
         return [sms.menu()]
     if turn.expect is Expect.YES_NO:
         return [sms.step(turn)]
+    if turn.expect is Expect.GO_ON:
+        return [sms.text("notice_question")]
     return []  # the conversation has its outcome: nothing is waiting
 
 

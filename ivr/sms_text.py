@@ -49,6 +49,8 @@ class SmsRenderer:
         portal = settings.it_portal_url
         if kind is Outcome.RESOLVED:
             return extra + [self.text("resolved")]
+        if kind is Outcome.DEFLECTED:
+            return extra + [self.text("deflected")]
         if kind is Outcome.IT_SUPPORT:
             return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
         if kind is Outcome.IT_PORTAL:
@@ -79,7 +81,8 @@ def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
         sms = SmsRenderer(line, lang)
         yield f"{lang}: menu", sms.menu()
         for name in line.messages.texts["sms"]:
-            if name not in ("menu", "step"):
+            # menu and step are checked as built below; a notice carries IT's own text, checked when posted.
+            if name not in ("menu", "step", "notice"):
                 # Placeholders filled with the longest values they can take.
                 yield f"{lang}: config/messages.yaml sms.{name}", sms.text(
                     name, it_support=sms.it_support_number(), portal=line.settings.it_portal_url,
@@ -87,6 +90,7 @@ def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
                     contact_number="0141-22 50 47", number=national(line.roster.chain_at(moment)[0].number),
                     supplier=max((s.name[lang] for s in line.settings.suppliers.values()), key=len),
                     opening=line.calendar.describe_next_opening(moment, lang),
+                    system=max((c.name[lang] for c in line.library.checklists), key=len),
                 )
         for checklist in line.library.checklists:
             for index, step in enumerate(checklist.steps):

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import (
     Column,
     DateTime,
-    Index,
     Dialect,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -14,9 +14,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.model import Outcome
-from flows.routing import Context, Decision
+from flows.routing import Context, Decision, route
 from ivr import deps
+from ivr.intake import offers_pin, pin_matches, system_chosen
 from ivr.notify import NotifyError
+from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.voice_twiml import VoiceRenderer
 
@@ -41,17 +43,18 @@ class Call:
     misses: int = 0  # consecutive prompts without a key
     line_number: str = ""  # the number the caller dialled: the sender of any SMS
     dial: dict[str, Any] = field(default_factory=dict)  # the dial in progress
+    pin: dict[str, Any] = field(default_factory=dict)  # {"tries": n} while a staff code is asked; {"ok": True}
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
         return {"state": self.state.to_json(), "misses": self.misses,
-                "line_number": self.line_number, "dial": self.dial}
+                "line_number": self.line_number, "dial": self.dial, "pin": self.pin}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Call:
         """Rebuild from the store; StateError when it cannot be continued."""
         return cls(State.from_json(str(data.get("state"))), int(data.get("misses", 0)),
-                   str(data.get("line_number", "")), dict(data.get("dial") or {}))
+                   str(data.get("line_number", "")), dict(data.get("dial") or {}), dict(data.get("pin") or {}))
 
 
 @contextmanager
@@ -60,6 +63,7 @@ def call_session(call_sid: str) -> Iterator[tuple[SessionRecord, Call]]:
     with deps.store().session(f"voice:{call_sid}", "voice", deps.now()) as record:
         # The first request's From is the caller; a call-back's caller is set when it starts.
         record.caller = record.caller or phone_number(request.form.get("From", ""))
+        record.caller_key = caller_key(record.caller)
         if record.data is None:
             lang = deps.line().settings.default_language
             call = Call(engine.start(lang).state, line_number=request.form.get("To", ""))
@@ -91,9 +95,13 @@ def renderer(call: Call) -> VoiceRenderer:
     return VoiceRenderer(deps.line(), call.state.lang)
 
 
-def context() -> Context:
-    """Routing context for this moment."""
-    return Context(office_hours=deps.line().calendar.is_office_hours(deps.now()))
+def context(record: SessionRecord | None = None, call: Call | None = None) -> Context:
+    """Routing context for this moment and caller (staff phone, or a staff code keyed in)."""
+    office = deps.line().calendar.is_office_hours(deps.now())
+    if record is None or call is None:
+        return Context(office_hours=office)
+    may_escalate = deps.line().settings.is_staff(record.caller) or bool(call.pin.get("ok"))
+    return Context(office_hours=office, may_escalate=may_escalate)
 
 
 @bp.post("")
@@ -111,6 +119,8 @@ def keypress() -> Response:
     digits = request.form.get("Digits", "").strip()
     with call_session(call_sid()) as (record, call):
         turn = engine.current(deps.line().library, call.state)
+        if "tries" in call.pin and turn.decision is not None:
+            return twiml(pin_entered(record, call, turn, digits))
         if turn.expect is Expect.NOTHING:
             return twiml(renderer(call).goodbye("goodbye"))
         if not digits:
@@ -119,6 +129,32 @@ def keypress() -> Response:
         if turn.expect is Expect.SYSTEM:
             return twiml(menu_key(record, call, digits))
         return twiml(step_key(record, call, turn, digits))
+
+
+MAX_PIN_TRIES = 3
+
+
+def pin_entered(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
+    """A staff code (or # to skip): right code -> route again as staff; else the decision stands."""
+    assert turn.decision is not None and turn.checklist is not None
+    if digits and pin_matches(digits):
+        call.pin = {"ok": True}
+        record.add_event("pin_accepted", {}, call.state.checklist)
+        decision = route(turn.checklist, call.state.answers, with_known(context(record, call), call.state))
+        call.state = replace(call.state, decision=decision.to_dict())
+        return finish(record, call, decision)
+    tries = int(call.pin.get("tries", 0)) + 1
+    if digits and tries < MAX_PIN_TRIES:
+        call.pin = {"tries": tries}
+        record.add_event("pin_refused", {}, call.state.checklist)
+        return renderer(call).pin_prompt([renderer(call).text("pin_wrong")])
+    call.pin = {}
+    return finish(record, call, turn.decision)
+
+
+def with_known(ctx: Context, state: State) -> Context:
+    """The context plus the facts the state already knows (several reports)."""
+    return Context(ctx.office_hours, ctx.may_escalate, {**ctx.known_facts, **state.known})
 
 
 def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
@@ -146,28 +182,41 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     checklist = library.by_key(int(digits)) if digits.isdigit() and len(digits) == 1 else None
     if checklist is None:
         return renderer(call).menu([renderer(call).text("bad_menu_key")])
-    turn = engine.choose(library, call.state, checklist.id)
+    intake = system_chosen(record, checklist.id, call.line_number)
+    turn = engine.choose(library, call.state, checklist.id, notice=bool(intake.announcement), known=intake.known)
     call.state = turn.state
-    record.add_event("system_chosen", {"key": checklist.key}, checklist.id)
-    return renderer(call).question(turn, first=True)
+    record.add_event("system_chosen", {"key": checklist.key, "incident": intake.incident}, checklist.id)
+    voice = renderer(call)
+    preface = [voice.text("incident", system=checklist.name[call.state.lang])] if intake.incident else []
+    if turn.expect is Expect.GO_ON:
+        return voice.notice(turn, preface + [str(intake.announcement)])
+    return voice.question(turn, preface, first=True)
 
 
 def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
     """A key in answer to a step."""
     voice = renderer(call)
     if digits == REPEAT:
-        return voice.question(turn)
+        return present(call, turn)
     if digits == MENU:
         record.add_event("back_to_menu", {"step": step_id(turn)}, call.state.checklist)
         call.state = engine.menu(call.state).state
         return voice.menu()
     if digits not in (YES, NO):
-        return voice.question(turn, [voice.text("bad_answer_key")])
-    new_turn = engine.answer(deps.line().library, call.state, digits == YES, context())
+        return present(call, turn, [voice.text("bad_answer_key")])
+    ctx = context(record, call)
+    new_turn = engine.answer(deps.line().library, call.state, digits == YES, ctx)
     call.state = new_turn.state
-    record.add_event("answer", {"step": step_id(turn), "yes": digits == YES}, call.state.checklist)
+    if turn.expect is Expect.GO_ON:
+        record.add_event("notice_answer", {"go_on": digits == YES}, call.state.checklist)
+    else:
+        record.add_event("answer", {"step": step_id(turn), "yes": digits == YES}, call.state.checklist)
     if new_turn.decision is None:
-        return voice.question(new_turn)
+        return voice.question(new_turn, first=turn.expect is Expect.GO_ON)
+    if offers_pin(new_turn, ctx):
+        call.pin = {"tries": 0}
+        record.add_event("pin_asked", {}, call.state.checklist)
+        return voice.pin_prompt()
     return finish(record, call, new_turn.decision)
 
 
@@ -194,6 +243,9 @@ def present(call: Call, turn: Turn, preface: list[str] | None = None) -> VoiceRe
         return voice.menu(preface or [])
     if turn.expect is Expect.YES_NO:
         return voice.question(turn, preface or [])
+    if turn.expect is Expect.GO_ON:
+        announcement = deps.store().announcements(deps.now()).get(str(call.state.checklist))
+        return voice.notice(turn, (preface or []) + ([str(announcement["text"])] if announcement else []))
     return voice.goodbye("goodbye")
 
 
@@ -297,6 +349,7 @@ def callback() -> Response:
     decision_data = _sms_decision(sms_session.data if sms_session else None)
     with call_session(call_sid()) as (record, call):
         record.caller = phone_number(request.form.get("To", ""))  # Twilio called the carer
+        record.caller_key = caller_key(record.caller)
         voice = renderer(call)
         if decision_data is None or record.caller is None:
             record.add_event("callback_invalid", {})

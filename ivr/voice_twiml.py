@@ -80,6 +80,29 @@ class VoiceRenderer:
         self.say(gather, self.text("yes_no"))
         return response
 
+    def notice(self, turn: Turn, texts: Iterable[str]) -> VoiceResponse:
+        """IT's announcement for the system, then: go through the checklist anyway?"""
+        assert turn.checklist is not None
+        response = VoiceResponse()
+        gather = self.gather(response, "/voice/input")
+        self.say(gather, self.text("chosen", system=turn.checklist.name[self.lang]))
+        for text in texts:
+            self.say(gather, text)
+        self.say(gather, self.text("notice_question"))
+        return response
+
+    def pin_prompt(self, preface: Iterable[str] = ()) -> VoiceResponse:
+        """Ask a caller off the staff list for the staff code, ended by #."""
+        response = VoiceResponse()
+        voice = self.line.settings.voices[self.lang]
+        gather = response.gather(
+            action="/voice/input", method="POST", action_on_empty_result=True, finish_on_key="#",
+            timeout=self.line.settings.gather_timeout * 2, language=voice.language,
+        )
+        for text in [*preface, self.text("pin_prompt")]:
+            self.say(gather, text)
+        return response
+
     def goodbye(self, *keys: str, **values: object) -> VoiceResponse:
         """Say the texts and hang up."""
         response = VoiceResponse()
@@ -102,6 +125,8 @@ class VoiceRenderer:
         kind = decision.outcome
         if kind is Outcome.RESOLVED:
             self.say(response, self.text("resolved"))
+        elif kind is Outcome.DEFLECTED:
+            self.say(response, self.text("deflected"))
         elif kind is Outcome.IT_SUPPORT:
             self.say(response, self.text("it_support"))
             self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")

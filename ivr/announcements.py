@@ -1,0 +1,85 @@
+"""Known-outage announcements: posted by IT staff from the CLI or by SMS, heard before the checklist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.line import Line
+from flows.sms_cost import non_gsm7_characters
+from ivr import deps
+from ivr.textmatch import exact_system, normalise
+
+POST_WORD, CLEAR_WORD = "drift", "klar"
+MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report
+
+
+class AnnouncementError(ValueError):
+    """An announcement that cannot be posted as given."""
+
+
+def check_text(text: str) -> str:
+    """The text cleaned, or AnnouncementError saying what is wrong with it."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise AnnouncementError("the announcement text is empty")
+    if len(cleaned) > MAX_TEXT:
+        raise AnnouncementError(f"the announcement is {len(cleaned)} characters; keep it under {MAX_TEXT}")
+    odd = non_gsm7_characters(cleaned)
+    if odd:
+        # Texters get it by SMS: typographic punctuation would double the cost of every message.
+        raise AnnouncementError(f"replace these characters, they are not plain SMS text: {' '.join(odd)}")
+    return cleaned
+
+
+def split_command(line: Line, body: str) -> tuple[str, str | None, str]:
+    """'DRIFT Viva omsorg Appen ...' -> ('drift', 'viva_omsorg', 'Appen ...'); longest system name first."""
+    words = body.split()
+    keyword = normalise(words[0]) if words else ""
+    for count in (3, 2, 1):
+        checklist = exact_system(line.library.checklists, " ".join(words[1 : 1 + count]))
+        if len(words) > count and checklist is not None:
+            return keyword, checklist.id, " ".join(words[1 + count :])
+    return keyword, None, ""
+
+
+def is_admin_command(body: str) -> bool:
+    """Does an administrator's text start with DRIFT or KLAR?"""
+    words = body.split()
+    return bool(words) and normalise(words[0]) in (POST_WORD, CLEAR_WORD)
+
+
+def admin_command(sender: str, body: str) -> list[str]:
+    """Carry out DRIFT <system> <text> / KLAR <system> from an administrator's phone; the reply."""
+    line, store, now = deps.line(), deps.store(), deps.now()
+    lang = line.settings.default_language
+    keyword, system, text = split_command(line, body)
+    if system is None:
+        return [line.messages.get("sms", "admin_help", lang)]
+    name = line.library.by_id(system).name[lang]
+    if keyword == CLEAR_WORD:
+        store.clear_announcement(system)
+        return [line.messages.get("sms", "cleared", lang, system=name)]
+    try:
+        cleaned = check_text(text)
+    except AnnouncementError as exc:
+        return [str(exc)[:160]]
+    # The author is kept as the last digits only: enough to ask a colleague, not a phone book.
+    store.announce(system, cleaned, None, now, by=f"sms:...{sender[-4:]}")
+    return [line.messages.get("sms", "announced", lang, system=name)]
+
+
+def until_moment(text: str, now: datetime, line: Line) -> datetime:
+    """'18:00' (today, Stockholm) or an ISO date and time; AnnouncementError if it is not ahead."""
+    local_now = line.calendar.local(now)
+    try:
+        if len(text) <= 5 and ":" in text:
+            hours, minutes = (int(part) for part in text.split(":"))
+            moment = local_now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+        else:
+            parsed = datetime.fromisoformat(text)
+            moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=local_now.tzinfo)
+    except ValueError:
+        raise AnnouncementError(f"'{text}' is not a time such as 18:00 or 2026-12-24T18:00") from None
+    if moment <= local_now:
+        raise AnnouncementError(f"{moment:%Y-%m-%d %H:%M} has already passed")
+    return moment

@@ -1,0 +1,100 @@
+"""What the line knows when a system is chosen: IT's announcement and recent reports (incidents)."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from flows.engine import Turn
+from flows.routing import Context, needs_pin
+from ivr import deps
+from ivr.notify import NotifyError
+from ivr.store import SessionRecord
+
+INCIDENT_LOOKBACK = timedelta(hours=24)  # how far back an incident's first report is searched
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Announcement, incident and the facts they make known."""
+
+    announcement: str | None = None
+    incident: bool = False
+    known: dict[str, bool] = field(default_factory=dict)
+
+
+def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intake:
+    """Look up announcements and recent reports for a system; alert the on-call manager once per incident."""
+    line, store, now = deps.line(), deps.store(), deps.now()
+    window = timedelta(minutes=line.settings.incident_window_minutes)
+    reports = store.reports(system, now - INCIDENT_LOOKBACK)
+    callers = {key for at, key in reports if key and at >= now - window}
+    if record.caller_key:
+        callers.add(record.caller_key)
+    incident = len(callers) >= line.settings.incident_threshold
+    if incident and not line.calendar.is_office_hours(now):
+        alert_once(record, system, [at for at, _ in reports] + [now], len(callers), line_number)
+    announcement = store.announcements(now).get(system)
+    return Intake(
+        announcement=str(announcement["text"]) if announcement else None,
+        incident=incident,
+        known={"multiple_users": True} if incident else {},
+    )
+
+
+def incident_start(times: list[datetime], window: timedelta) -> datetime:
+    """The first report of the run of reports that ends now (each less than `window` after the last)."""
+    ordered = sorted(times)
+    start = ordered[-1]
+    for earlier in reversed(ordered[:-1]):
+        if start - earlier >= window:
+            break
+        start = earlier
+    return start
+
+
+def alert_once(record: SessionRecord, system: str, times: list[datetime], count: int, line_number: str) -> None:
+    """One SMS to the on-call manager per incident, however many callers and instances."""
+    line, now = deps.line(), deps.now()
+    first = incident_start(times, timedelta(minutes=line.settings.incident_window_minutes))
+    # The claim lives in this session's transaction: if the turn fails, another caller may alert.
+    if not record.claim(f"incident:{system}:{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"):
+        return
+    lang = line.settings.default_language
+    local = line.calendar.local(first)
+    body = line.messages.get("whisper", "incident_sms", lang, count=count,
+                             system=line.library.by_id(system).name[lang], time=f"{local:%H.%M}")
+    manager = line.roster.chain_at(now)[0]
+    try:
+        sid = deps.notifier().send_sms(manager.number, line_number, body)
+    except NotifyError as exc:
+        current_app.logger.error("incident SMS failed: %s", exc)
+        record.add_event("incident_alert_failed", {"count": count}, system)
+        return
+    record.add_event("incident_alert", {"count": count, "first_report": first.isoformat(), "sid": sid}, system)
+
+
+def staff_pin() -> str | None:
+    """The PIN that lets a phone off the staff list escalate, if one is set in the environment."""
+    name = deps.line().settings.staff_pin_env
+    pin = os.environ.get(name, "") if name else ""
+    return pin or None
+
+
+def pin_matches(entered: str) -> bool:
+    """Compare in constant time, so the PIN cannot be found by timing."""
+    pin = staff_pin()
+    return bool(pin) and hmac.compare_digest(entered.strip().encode(), str(pin).encode())
+
+
+def offers_pin(turn: Turn, context: Context) -> bool:
+    """True when only the staff check stands between this caller and Chef i beredskap."""
+    if turn.checklist is None or staff_pin() is None:
+        return False
+    known = Context(context.office_hours, context.may_escalate, {**context.known_facts, **turn.state.known})
+    return needs_pin(turn.checklist, turn.state.answers, known)
