@@ -21,3 +21,8 @@ def caller_key(number: str | None) -> str | None:
     if not number:
         return None
     return pseudonym(number, str(current_app.config["PSEUDONYM_KEY"]))
+
+
+def sms_session_id(number: str) -> str:
+    """An SMS conversation's key: by the sender, but pseudonymous, since it is copied into every event."""
+    return f"sms:{caller_key(number)}"

@@ -510,7 +510,7 @@ class SmsResult:
     calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs (LogNotifier)
     dialed: list[str] = field(default_factory=list)  # numbers the call-backs dialled
     sms: list[dict[str, Any]] = field(default_factory=list)  # SMS the app sent (LogNotifier)
-    outcome: dict[str, Any] | None = None  # data of the last "outcome" event of "sms:<sender>"
+    outcome: dict[str, Any] | None = None  # data of the sender's session's last "outcome" event
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     unused_sends: list[str] = field(default_factory=list)
@@ -567,7 +567,11 @@ class SmsPhone:
         result.unused_sends = list(getattr(source, "remaining", []))
         result.unused_manager_keys = list(getattr(boss_keys, "remaining", []))
         result.unused_dial_status = statuses
-        result.outcome = last_session_outcome(self.app, f"sms:{self.sender}")
+        from ivr.privacy import sms_session_id  # Flask: only when simulating
+
+        with self.app.app_context():  # the session id is a keyed pseudonym of the sender
+            session_id = sms_session_id(self.sender)
+        result.outcome = last_session_outcome(self.app, session_id)
         return result
 
     def _call_line(self, entry: Entry) -> None:

@@ -17,7 +17,7 @@ from ivr import deps
 from ivr.announcements import admin_command, is_admin_command
 from ivr.intake import offers_pin, pin_matches, system_chosen
 from ivr.notify import NotifyError
-from ivr.privacy import caller_key
+from ivr.privacy import caller_key, sms_session_id
 from ivr.signature import public_base
 from ivr.sms_text import SmsRenderer
 from ivr.store import SessionRecord
@@ -76,7 +76,7 @@ def incoming() -> Response:
     now = deps.now()
     if sender in line.settings.admins and is_admin_command(body):
         return reply(admin_command(sender, body))
-    with deps.store().session(f"sms:{sender}", "sms", now, caller=sender) as record:
+    with deps.store().session(sms_session_id(sender), "sms", now, caller=sender) as record:
         record.caller_key = caller_key(sender)
         message_sid = request.form.get("MessageSid", "")
         if message_sid and not record.claim(message_sid[:64]):
@@ -243,7 +243,7 @@ def call_back(record: SessionRecord, texting: Texting, decision: Decision) -> li
         return sms.outcome(decision, deps.now(), line.settings.sms_on_call_by)
     if texting.callback:
         return [sms.text("on_call_already")]
-    url = public_base() + action_url("/voice/callback", sms=record.caller)
+    url = public_base() + action_url("/voice/callback", sms=record.id.removeprefix("sms:"))
     try:
         sid = deps.notifier().create_call(str(record.caller), texting.line_number, url)
     except NotifyError as exc:

@@ -25,6 +25,13 @@ CALLER = "+46701740699"
 LINE_NUMBER = "+46141225000"
 
 
+def sms_session(app: Flask, number: str) -> str:
+    """The pseudonymous session id the app keeps a sender's SMS conversation under."""
+    from ivr.privacy import pseudonym
+
+    return f"sms:{pseudonym(number, app.config['PSEUDONYM_KEY'])}"
+
+
 def local(text: str) -> datetime:
     """A Stockholm wall-clock time: local('2026-11-25T22:00')."""
     return datetime.fromisoformat(text).replace(tzinfo=STOCKHOLM)

@@ -66,7 +66,8 @@ class Server:
     def start(self) -> None:
         env = {
             **os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_PUBLIC_URL": self.base,
-            "IVR_DATABASE_URL": self.database_url, "PYTHONUNBUFFERED": "1",
+            "IVR_DATABASE_URL": self.database_url, "IVR_PSEUDONYM_KEY": "failure-test-pseudonym-key",
+            "PYTHONUNBUFFERED": "1",
         }
         env.pop("TWILIO_ACCOUNT_SID", None)  # never send anything to Twilio from a test
         with self.log.open("ab") as out:

@@ -14,7 +14,7 @@ from flask import Flask
 
 from flows.line import load_line
 from ivr.report import Report, SystemFigures, build_report, parse_moment, report
-from tests.conftest import STOCKHOLM, FrozenClock, Twilio, local
+from tests.conftest import STOCKHOLM, FrozenClock, Twilio, local, sms_session
 
 LIBRARY = load_line().library
 TEXTER_A, TEXTER_B, TEXTER_C, TEXTER_D = "+46701740601", "+46701740602", "+46701740603", "+46701740604"
@@ -74,7 +74,7 @@ def known_week(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     call(twilio, "v8", "1", "2", "1", "1")  # Viva after hours: nobody answers, the manager is texted
     dial_on_call(twilio, sid("v8"), accept=False, attempts=2)
     text(twilio, TEXTER_B, "viva", "nej", "ja", "ja", "RING")  # after hours by SMS, call-back accepted
-    requested = [e for e in app.extensions["ivr.store"].events(f"sms:{TEXTER_B}") if e["kind"] == "callback_requested"]
+    requested = [e for e in app.extensions["ivr.store"].events(sms_session(app, TEXTER_B)) if e["kind"] == "callback_requested"]
     leg = requested[0]["data"]["call"]
     twilio.post(f"/voice/callback?sms=%2B{TEXTER_B[1:]}", CallSid=leg, From="+46141225000", To=TEXTER_B)
     dial_on_call(twilio, leg, accept=True)
