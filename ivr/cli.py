@@ -204,21 +204,32 @@ def sms_cost_problems(line: Line) -> list[str]:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--dev", is_flag=True, help="Local development without TWILIO_AUTH_TOKEN (loopback only).")
-def serve(host: str, port: int, dev: bool) -> None:
-    """Run the webhooks on Flask's development server (see README for production)."""
+@click.option("--production", is_flag=True, help="gunicorn with several workers and JSON logs.")
+@click.option("--workers", type=int, envvar="IVR_WORKERS", help="gunicorn workers (default: 2 x cores + 1).")
+def serve(host: str, port: int, dev: bool, production: bool, workers: int | None) -> None:
+    """Run the webhooks: Flask's development server, or gunicorn with --production."""
     from ivr import create_app
     from ivr.setup import ConfigError
 
+    if dev and production:
+        raise click.UsageError("--dev and --production exclude each other")
     if dev and host not in ("127.0.0.1", "localhost", "::1"):
         raise click.UsageError("--dev serves unverifiable requests: it only listens on 127.0.0.1")
-    overrides = {"DEV_MODE": True} if dev else {}
+    overrides: dict[str, object] = {"DEV_MODE": True} if dev else {}
+    if production:
+        overrides["LOG_FORMAT"] = "json"
     try:
         app = create_app(None, **overrides)
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
+    if production:
+        from ivr.production import run_gunicorn
+
+        run_gunicorn(app, f"{host}:{port}", workers)
+        return
     if dev:
         click.secho(
             "DEVELOPMENT MODE: requests are checked against a fixed local token, not Twilio's.\n"

@@ -12,6 +12,7 @@ from flask import Flask
 
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
 from ivr import fallback, signature, sms, voice
+from ivr.logs import use_json_logs
 from ivr.notify import LogNotifier, TwilioNotifier
 from ivr.store import Store
 
@@ -43,6 +44,7 @@ def defaults(app: Flask) -> dict[str, Any]:
         "CONFIG_DIR": str(DEFAULT_CONFIG),
         "DEV_MODE": False,
         "PSEUDONYM_KEY": None,
+        "LOG_FORMAT": "text",  # "json" in production: one JSON object per line
     }
 
 
@@ -62,6 +64,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
     else:
         app.config.update(test_config)
     app.config.update(overrides)
+    if app.config["LOG_FORMAT"] == "json":
+        use_json_logs()
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if not app.config["DEV_MODE"]:
             raise ConfigError(

@@ -345,9 +345,10 @@ class Store:
                 "seq": seq,
                 "updated_at": now,
             }
-            if record.caller:
+            # Written every turn, so that setting caller to None forgets a finished call's number.
+            if record.caller is not None:
                 _check_length("caller", record.caller, 32)
-                values["caller"] = record.caller
+            values["caller"] = record.caller
             conn.execute(update(sessions_table).where(where).values(**values))
         if record.events:
             conn.execute(

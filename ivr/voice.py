@@ -381,3 +381,20 @@ def _sms_decision(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if state.decision is None or state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
         return None
     return state.decision
+
+
+@bp.post("/status")
+def status() -> Response:
+    """Twilio's status callback: a call that ended before its outcome was abandoned by the caller."""
+    if request.form.get("CallStatus") not in ("completed", "busy", "failed", "no-answer", "canceled"):
+        return twiml(VoiceResponse())
+    record = deps.store().get(f"voice:{call_sid()}")
+    if record is None or record.data is None:
+        return twiml(VoiceResponse())
+    with call_session(call_sid()) as (record, call):
+        record.caller = None  # the call is over: its number is no longer needed
+        if call.state.decision is None:
+            record.add_event("abandoned", {"reason": "hangup", "step": call.state.step}, call.state.checklist)
+        record.add_event("call_ended", {"status": request.form.get("CallStatus"),
+                                        "seconds": request.form.get("CallDuration", "")[:8]}, call.state.checklist)
+    return twiml(VoiceResponse())

@@ -1,0 +1,36 @@
+"""`ivr serve --production`: the app under gunicorn with settings fit for Twilio webhooks."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+# Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted well before.
+WORKER_TIMEOUT_S = 12
+
+
+def default_workers() -> int:
+    """gunicorn's usual advice for I/O-bound work: 2 x cores + 1."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
+    """Serve the already-built app (it was validated at start-up) with gunicorn's pre-fork workers."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            settings: dict[str, Any] = {
+                "bind": bind, "workers": workers or default_workers(), "timeout": WORKER_TIMEOUT_S,
+                "accesslog": None,  # the app logs JSON; gunicorn's access lines would carry raw query strings
+                "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    Server().run()
