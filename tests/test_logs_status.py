@@ -14,7 +14,8 @@ from tests.conftest import CALLER, Twilio
 def test_phone_numbers_are_masked_in_log_text() -> None:
     assert mask_numbers("SMS to +46701740610 failed") == "SMS to +46...610 failed"
     assert mask_numbers("ring 070-174 06 10 nu") == "ring 070... 10 nu"
-    assert mask_numbers("call CA1234567890abcdef at 22:00, step 3 of 5") == "call CA1234567890abcdef at 22:00, step 3 of 5"
+    kept = "call CA1234567890abcdef at 22:00, step 3 of 5"
+    assert mask_numbers(kept) == kept
 
 
 def test_json_log_line_has_the_call_sid(app: Flask) -> None:
