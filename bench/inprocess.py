@@ -132,16 +132,20 @@ def main() -> None:
     parser.add_argument("--startups", type=int, default=5)
     parser.add_argument("--database", default=None, help="database URL (default: SQLite in a temporary folder)")
     parser.add_argument("--profile", action="store_true", help="cProfile the turns and print the top functions")
+    parser.add_argument("--what-if", default="", help="comma-separated settings from bench/whatif.py")
     args = parser.parse_args()
 
+    from bench.whatif import apply
     from ivr import create_app
     from ivr.notify import LogNotifier
 
-    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average "
+          f"{Path('/proc/loadavg').read_text().split()[0]}{'; what-if: ' + args.what_if if args.what_if else ''}")
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
         database = args.database or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         app = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL, "DATABASE_URL": database,
                           "NOTIFIER": LogNotifier()})
+        apply(app, [name for name in args.what_if.split(",") if name])
         try:
             turns(app, 200, seed=99)  # warm-up: caches, the connection pool
             profile = cProfile.Profile() if args.profile else None

@@ -242,6 +242,14 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -284,20 +292,23 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=200_000, help="request budget per server")
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause between a call's webhooks")
     parser.add_argument("--database", default=None, help="database URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--what-if", default="", help="comma-separated settings from bench/whatif.py")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    line_app = "bench.whatif:create_app()" if args.what_if else "ivr:create_app()"
 
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
         database = args.database or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_DATABASE_URL": database,
-               "IVR_PSEUDONYM_KEY": "bench-pseudonym-key"}
-        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; database: "
-              f"{'PostgreSQL' if database.startswith('postgresql') else 'SQLite (temporary file)'}")
+               "IVR_PSEUDONYM_KEY": "bench-pseudonym-key", "BENCH_WHAT_IF": args.what_if}
+        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {load_average()}; "
+              f"database: {'PostgreSQL' if database.startswith('postgresql') else 'SQLite (temporary file)'}"
+              f"{'; what-if: ' + args.what_if if args.what_if else ''}")
         print(f"load: {args.concurrency} concurrent calls, {args.workers} workers per server, "
               f"{args.duration:g} s per server, think time {args.think_ms:g} ms")
         results: list[Result] = []
         memory: dict[str, list[tuple[int, int, int]]] = {}
-        for name, app, bare in (("bare", "bench.bare_app:app", True), ("line", "ivr:create_app()", False)):
+        for name, app, bare in (("bare", "bench.bare_app:app", True), ("line", line_app, False)):
             server = Gunicorn(name, app, args.workers, env, Path(tmp) / f"{name}.log")
             try:
                 results.append(drive(name, server, bare, args.concurrency, args.duration, args.max_requests,
@@ -323,6 +334,7 @@ def main() -> None:
     for name, workers in memory.items():
         shown = ", ".join(f"pid {pid}: RSS {rss / 1024:.1f} MiB (peak {hwm / 1024:.1f})" for pid, rss, hwm in workers)
         print(f"{name} workers: {shown}")
+    print(f"load average after the run: {load_average()}")
     line_ok = line.errors == 0 and line.fallbacks == 0
     print(f"\ntargets: ratio >= 0.6: {'met' if ratio >= 0.6 else 'MISSED'} ({ratio:.2f}); "
           f"p99 <= 60 ms: {'met' if line.p99_ms <= 60 else 'MISSED'} ({line.p99_ms:.1f} ms); "

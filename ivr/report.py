@@ -55,10 +55,8 @@ class SystemFigures:
         """Add another row's figures to this one (for the totals)."""
         for item in fields(self):
             mine, theirs = getattr(self, item.name), getattr(other, item.name)
-            if item.name == "solved_by_step":
-                for step, count in theirs.items():
-                    mine[step] = mine.get(step, 0) + count
-            elif isinstance(mine, int) and item.name != "key":
+            # solved_by_step is left out: step ids (network, multiple_users) repeat across checklists.
+            if isinstance(mine, int) and item.name != "key":
                 setattr(self, item.name, mine + theirs)
 
 
@@ -129,8 +127,8 @@ def build_report(
 def split_conversations(session_id: str, events: list[dict[str, Any]]) -> Iterator[Conversation]:
     """A session's events cut into conversations.
 
-    A call is one session, but an SMS session is the sender's number and lasts for
-    weeks: a new conversation starts at each sms_started, and at a system chosen
+    A call is one session, but an SMS session is keyed by the sender (a pseudonym) and
+    lasts for weeks: a new conversation starts at each sms_started, and at a system chosen
     after an outcome (MENY after an outcome starts a new problem without one).
     """
     current: Conversation | None = None

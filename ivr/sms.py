@@ -81,7 +81,10 @@ def incoming() -> Response:
         message_sid = request.form.get("MessageSid", "")
         if message_sid and not record.claim(message_sid[:64]):
             # Twilio retried a message already handled: answer the same, advance nothing.
-            return reply(list((record.data or {}).get("last_replies", [])))
+            if record.data is None:
+                # Only STOPP removes a conversation whose message was handled: say so again.
+                return reply([SmsRenderer(line, line.settings.default_language).text("stopped")])
+            return reply(list(record.data.get("last_replies", [])))
         texting, preface = load(record, now)
         texts = preface + handle(record, texting, body, fresh=record.data is None or bool(preface))
         texting.last_replies = texts
@@ -127,11 +130,16 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
         return [sms.text("stopped")]
     if word in MENU_WORDS:
         texting.state = engine.menu(texting.state).state
+        texting.callback, texting.pin = None, {}  # a new checklist may need a new call-back
         return [sms.menu()]
     if word in LANGUAGE_WORDS:
         texting.state = engine.set_language(texting.state, LANGUAGE_WORDS[word])
         record.add_event("language", {"lang": texting.state.lang})
-        return prompt(SmsRenderer(line, texting.state.lang), engine.current(line.library, texting.state))
+        renderer = SmsRenderer(line, texting.state.lang)
+        turn = engine.current(line.library, texting.state)
+        if turn.decision is not None:  # nothing is waiting: repeat the outcome in the new language
+            return renderer.outcome(turn.decision, deps.now(), line.settings.sms_on_call_by)
+        return prompt(renderer, turn)
     turn = engine.current(line.library, texting.state)
     if word in HELP_WORDS:
         return [sms.text("help")] + prompt(sms, turn)
@@ -243,6 +251,10 @@ def call_back(record: SessionRecord, texting: Texting, decision: Decision) -> li
         return sms.outcome(decision, deps.now(), line.settings.sms_on_call_by)
     if texting.callback:
         return [sms.text("on_call_already")]
+    if line.calendar.is_office_hours(deps.now()):
+        # Office hours began since the offer: IT support is open, Chef i beredskap is not for this.
+        record.add_event("callback_in_office_hours", {}, decision.checklist_id)
+        return [sms.text("it_support", it_support=sms.it_support_number(), portal=line.settings.it_portal_url)]
     url = public_base() + action_url("/voice/callback", sms=record.id.removeprefix("sms:"))
     try:
         sid = deps.notifier().create_call(str(record.caller), texting.line_number, url)

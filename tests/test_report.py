@@ -14,7 +14,7 @@ from flask import Flask
 
 from flows.line import load_line
 from ivr.report import Report, SystemFigures, build_report, parse_moment, report
-from tests.conftest import STOCKHOLM, FrozenClock, Twilio, local, sms_session
+from tests.conftest import PUBLIC_URL, STOCKHOLM, FrozenClock, Twilio, local, sms_session
 
 LIBRARY = load_line().library
 TEXTER_A, TEXTER_B, TEXTER_C, TEXTER_D = "+46701740601", "+46701740602", "+46701740603", "+46701740604"
@@ -58,10 +58,12 @@ def known_week(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     call(twilio, "old", "1", "1")  # Viva, solved at step 1, two weeks earlier
     clock.set("2026-11-25T10:00")
     call(twilio, "v1", "1", "1")  # Viva: solved at home_drive
+    twilio.call("/voice/status", sid=sid("v1"), CallStatus="completed")  # ended after its outcome: not abandoned
     call(twilio, "v2", "1", "1")  # Viva: solved at home_drive
     call(twilio, "v3", "4", "1", "1", "1")  # NPÖ: Inera shows an outage
     call(twilio, "v4", "2", "", "", "")  # Viva omsorg: silence three times
     call(twilio, "v5")  # hangs up at the menu
+    twilio.call("/voice/status", sid=sid("v5"), CallStatus="completed")
     call(twilio, "v6", "1", "2", "0", "2", "2", "2", "2", "2")  # Viva, back to the menu, Viva omsorg: IT support
     twilio.call("/voice/dial/it_support", sid=sid("v6"), DialCallStatus="no-answer")
     call(twilio, "v9", "1", "2", "1", "1")  # Viva in office hours: Viva support (local contact)
@@ -74,9 +76,10 @@ def known_week(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     call(twilio, "v8", "1", "2", "1", "1")  # Viva after hours: nobody answers, the manager is texted
     dial_on_call(twilio, sid("v8"), accept=False, attempts=2)
     text(twilio, TEXTER_B, "viva", "nej", "ja", "ja", "RING")  # after hours by SMS, call-back accepted
-    requested = [e for e in app.extensions["ivr.store"].events(sms_session(app, TEXTER_B)) if e["kind"] == "callback_requested"]
-    leg = requested[0]["data"]["call"]
-    twilio.post(f"/voice/callback?sms=%2B{TEXTER_B[1:]}", CallSid=leg, From="+46141225000", To=TEXTER_B)
+    events = app.extensions["ivr.store"].events(sms_session(app, TEXTER_B))
+    leg = next(e for e in events if e["kind"] == "callback_requested")["data"]["call"]
+    placed = app.extensions["ivr.notifier"].sent[-1]  # the call Twilio would now place: its TwiML URL
+    twilio.post(placed["url"].removeprefix(PUBLIC_URL), CallSid=leg, From="+46141225000", To=TEXTER_B)
     dial_on_call(twilio, leg, accept=True)
     text(twilio, TEXTER_C, "viva omsorg", "nej", "ja", "nej", "nej")  # one user after hours: wait
 
@@ -186,10 +189,25 @@ def test_a_new_problem_texted_after_an_outcome_is_a_conversation_of_its_own(
     assert (rows["npo"].sms, rows["npo"].supplier_outage, rows["npo"].abandoned) == (1, 1, 0)
 
 
+def test_an_expired_sms_conversation_is_abandoned_and_the_next_text_starts_another(
+    app: Flask, twilio: Twilio, clock: FrozenClock
+) -> None:
+    clock.set("2026-11-25T10:00")
+    text(twilio, TEXTER_D, "npo", "ja")
+    clock.set("2026-11-25T12:01")  # past sms_line.quiet_minutes
+    text(twilio, TEXTER_D, "ja")  # an answer to the old question: the line starts over at the menu
+    rows = figures(build_report(app.extensions["ivr.store"].events(), LIBRARY))
+    assert (rows["npo"].sms, rows["npo"].abandoned) == (1, 1)
+    # The restarted conversation got only the menu so far: it has no system and no outcome.
+    assert (rows[""].sms, rows[""].abandoned) == (1, 1)
+
+
 def test_an_unfinished_conversation_counts_as_abandoned_under_its_system(app: Flask, twilio: Twilio) -> None:
     call(twilio, "u1", "3", "1")  # Time Care, step 1 answered, then the caller hangs up
+    call(twilio, "u2", "3", "1")  # the same, and Twilio's status callback says so
+    twilio.call("/voice/status", sid=sid("u2"), CallStatus="completed")
     rows = figures(build_report(app.extensions["ivr.store"].events(), LIBRARY))
-    assert (rows["time_care"].voice, rows["time_care"].abandoned) == (1, 1)
+    assert (rows["time_care"].voice, rows["time_care"].abandoned) == (2, 2)
 
 
 def test_periods_parse_durations_dates_and_times() -> None:

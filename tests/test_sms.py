@@ -221,3 +221,24 @@ def test_two_instances_handling_one_sender_at_once_lose_no_answer(
     assert record is not None and '"step": 2' in record.data["state"]
     for app in apps:
         app.extensions["ivr.store"].dispose()
+
+
+def test_language_switch_after_an_outcome_repeats_it_in_the_new_language(twilio: Twilio, clock: FrozenClock) -> None:
+    texter = Texter(twilio)
+    texter.send("viva")
+    texter.send("ja")  # solved at step 1
+    assert texter.send("ENGLISH") == ["Good that it is solved. Bye!"]
+
+
+def test_ring_after_office_hours_began_gives_it_support_instead(app: Flask, twilio: Twilio,
+                                                                clock: FrozenClock) -> None:
+    texter = Texter(twilio)
+    clock.set("2026-11-25T07:00")
+    for body in ("viva", "nej", "ja"):
+        texter.send(body)
+    assert texter.send("ja")[0].startswith("Alla steg är gjorda. Svara RING")
+    clock.set("2026-11-25T08:10")
+    assert texter.send("RING") == [
+        "Ring IT-supporten 0141-22 50 47 eller skapa ett ärende i IT-portalen: https://itportal.example.se"
+    ]
+    assert app.extensions["ivr.notifier"].sent == []

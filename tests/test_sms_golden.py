@@ -202,8 +202,10 @@ def test_the_goldens_use_every_keyword_and_answer_form() -> None:
 
 def test_an_on_call_golden_rings_once_and_bridges() -> None:
     """RING twice: one call, bridged to the first on-call number."""
+    # Two RINGs for the same offer (MENY between them starts a new checklist that may ring again).
     rings = [case for _, case in expected_cases()
-             if [str(s).casefold() for s in case["sends"]].count("ring") >= 2]
+             if [str(s).casefold() for s in case["sends"]].count("ring") >= 2
+             and "meny" not in [str(s).casefold() for s in case["sends"]]]
     assert rings
     for case in rings:
         assert case["expected"]["calls_placed"] == 1
