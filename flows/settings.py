@@ -13,7 +13,7 @@ from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("voice_line", "sms_line", "incidents", "staff", "admins", "privacy")
+LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
@@ -58,6 +58,7 @@ class Settings:
     it_portal_url: str
     contacts: dict[str, Contact]
     suppliers: dict[str, Supplier]
+    line_number: str | None = None  # the line's own number, E.164: printed on the posted checklist
     gather_timeout: int = 6
     max_repeats: int = 3
     dial_timeout: int = 25
@@ -146,8 +147,10 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         number for index, value in enumerate(_list_of(top.get("admins", []), "admins", problems))
         if (number := e164(value, problems, f"admins[{index}]"))
     }
+    line_number = e164(top["line_number"], problems, "line_number") if top.get("line_number") else None
     problems.raise_if_any()
     return {
+        "line_number": line_number,
         "languages": tuple(languages), "voices": voices, "it_support": it_support,
         "it_portal_url": portal, "contacts": contacts, "suppliers": suppliers,
         "gather_timeout": voice_line["gather_timeout_seconds"], "max_repeats": voice_line["max_repeats"],

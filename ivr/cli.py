@@ -14,6 +14,8 @@ from flows.yamlfile import DataError
 
 if TYPE_CHECKING:
     from ivr.store import Store
+from ivr.printable import print_checklists
+from ivr.report import report
 from ivr.simulate import simulate
 
 checklists_option = click.option(
@@ -63,6 +65,8 @@ def now_local() -> datetime:
 
 
 main.add_command(simulate)
+main.add_command(report)
+main.add_command(print_checklists)
 
 
 @main.command()
@@ -261,3 +265,4 @@ def upgrade(database_url: str | None) -> None:
     finally:
         store.dispose()
     click.echo(f"database schema at version {version}: {store.url}")
+

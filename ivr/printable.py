@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 import phonenumbers
 from jinja2 import Environment, StrictUndefined
 
-from flows.line import DEFAULT_CONFIG, Line
+from flows.line import Line
 from flows.model import FACTS, LANGUAGES, Action, Checklist, Hours, Outcome, Rule, Step
 from flows.settings import REGION
-from flows.yamlfile import read_yaml
 
 # Words of the page itself; the checklists bring their own texts in both languages.
 WORDS: dict[str, dict[str, str]] = {
@@ -315,13 +313,6 @@ def national(number: str) -> str:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
-def configured_line_number(config_dir: Path) -> str | None:
-    """`line_number` from config/line.yaml if it is there (the line's own number is not a setting yet)."""
-    data: Any = read_yaml(config_dir / "line.yaml")
-    value = data.get("line_number") if isinstance(data, dict) else None
-    return str(value) if value else None
-
-
 @click.command("print")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the HTML to this file (default: standard output).")
@@ -334,7 +325,7 @@ def print_checklists(out_path: Path | None, lang: str, number: str | None) -> No
 
     try:
         line = load_line()
-        number = number or configured_line_number(DEFAULT_CONFIG)
+        number = number or line.settings.line_number
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
     page = render_html(line, lang, national(number) if number else None)

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from flows.line import load_line
-from ivr.printable import configured_line_number, print_checklists, render_html
+from ivr.printable import print_checklists, render_html
 
 LINE = load_line()
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -91,11 +91,9 @@ def test_without_a_number_the_title_is_the_line_name_alone() -> None:
     assert "Ring " not in text_of(root)
 
 
-def test_line_number_comes_from_line_yaml_when_present(tmp_path: Path) -> None:
-    (tmp_path / "line.yaml").write_text('line_number: "0141-22 50 00"\n', encoding="utf-8")
-    assert configured_line_number(tmp_path) == "0141-22 50 00"
-    (tmp_path / "line.yaml").write_text("languages: [sv, en]\n", encoding="utf-8")
-    assert configured_line_number(tmp_path) is None
+def test_line_number_comes_from_line_yaml() -> None:
+    assert LINE.settings.line_number == "+46141225000"
+    assert "0141-22 50 00" in invoke()
 
 
 def test_routing_is_summarised_in_words() -> None:
