@@ -129,6 +129,8 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
         record.delete = True  # nothing of the conversation is kept beyond the audit events
         return [sms.text("stopped")]
     if word in MENU_WORDS:
+        if texting.state.decision is not None:
+            record.add_event("sms_started", {"after": "menu"})  # a new conversation for the report
         texting.state = engine.menu(texting.state).state
         texting.callback, texting.pin = None, {}  # a new checklist may need a new call-back
         return [sms.menu()]
