@@ -11,6 +11,7 @@ Use from a test module or conftest::
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,48 @@ def database_params() -> list[Any]:
 
 
 def make_url(param: str, tmp_path: Path) -> str:
-    """The URL for a param of database_params(): a fresh file, or the PostgreSQL test db."""
+    """The URL for a param of database_params(): a fresh file, or this run's schema in PostgreSQL."""
     if param == "sqlite":
         return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
     url = pg_url()
     if param != "postgresql" or url is None:
         raise ValueError(f"no test database for {param!r}")
-    return url
+    return private_schema_url(url)
+
+
+_SCHEMAS: dict[str, str] = {}
+
+
+def private_schema_url(url: str) -> str:
+    """The same database, but a schema of this test process's own.
+
+    Two test runs against one server (a developer's and CI's, or two sessions)
+    would otherwise drop each other's tables mid-test.
+    """
+    if url in _SCHEMAS:
+        return _SCHEMAS[url]
+    schema = f"ivr_test_{os.getpid()}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    finally:
+        engine.dispose()
+    atexit.register(_drop_schema, url, schema)
+    parsed = make_url_object(url)
+    private = parsed.update_query_dict({"options": f"-csearch_path={schema}"})
+    _SCHEMAS[url] = private.render_as_string(hide_password=False)
+    return _SCHEMAS[url]
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    finally:
+        engine.dispose()
 
 
 def reset(url: str) -> None:
