@@ -42,16 +42,9 @@ from flows.model import Outcome
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.privacy import sms_session_id
-from ivr.simulate import (
-    PUBLIC_URL,
-    Entry,
-    ScriptedKeys,
-    ScriptedSends,
-    SmsPhone,
-    SmsResult,
-    parse_send,
-    simulate,
-)
+from ivr.sim_common import PUBLIC_URL, Entry, ScriptedKeys
+from ivr.sim_sms import ScriptedSends, SmsPhone, SmsResult, parse_send
+from ivr.simulate import simulate
 
 GOLDEN = Path(__file__).parent / "golden" / "sms"
 CASES = sorted(GOLDEN.glob("*.yaml"))

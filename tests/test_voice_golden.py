@@ -31,7 +31,9 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.notify import LogNotifier
-from ivr.simulate import PUBLIC_URL, Entry, Phone, Result, ScriptedKeys, simulate
+from ivr.sim_common import PUBLIC_URL, Entry, ScriptedKeys
+from ivr.sim_voice import Phone, Result
+from ivr.simulate import simulate
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
