@@ -54,8 +54,9 @@ print(json.dumps({"import_s": t1 - t0, "create_app_s": t2 - t1}))
 """
 
 
-def turns(app: Any, count: int, seed: int = 1, profile: cProfile.Profile | None = None) -> list[float]:
-    """Seconds per webhook over whole calls, until `count` webhooks were sent."""
+def turns(app: Any, count: int, seed: int = 1, profile: cProfile.Profile | None = None,
+          by_turn: dict[str, list[float]] | None = None) -> list[float]:
+    """Seconds per webhook over whole calls, until `count` webhooks were sent (by kind into by_turn)."""
     from twilio.request_validator import RequestValidator
 
     client = app.test_client()
@@ -63,7 +64,7 @@ def turns(app: Any, count: int, seed: int = 1, profile: cProfile.Profile | None 
     rng = random.Random(seed)
     times: list[float] = []
 
-    def post(path: str, form: dict[str, str]) -> bytes:
+    def post(path: str, form: dict[str, str], turn: str) -> bytes:
         signature = validator.compute_signature(PUBLIC_URL + path, form)
         headers = {"X-Twilio-Signature": signature}
         if profile:
@@ -71,6 +72,8 @@ def turns(app: Any, count: int, seed: int = 1, profile: cProfile.Profile | None 
         started = time.perf_counter()
         response = client.post(path, data=form, headers=headers)
         times.append(time.perf_counter() - started)
+        if by_turn is not None:
+            by_turn.setdefault(turn, []).append(times[-1])
         if profile:
             profile.disable()
         if response.status_code != 200 or b"tekniskt fel" in response.data:
@@ -80,13 +83,13 @@ def turns(app: Any, count: int, seed: int = 1, profile: cProfile.Profile | None 
     while len(times) < count:
         form = {"CallSid": f"CA{rng.getrandbits(128):032x}", "AccountSid": "AC" + "0" * 32,
                 "From": f"+467017406{rng.randrange(100):02d}", "To": LINE_NUMBER, "CallStatus": "in-progress"}
-        body = post("/voice", form)
-        keys = "123456789"
+        body = post("/voice", form, "call")
+        keys, turn = "123456789", "menu key"
         for _ in range(20):
             if b'action="/voice/input"' not in body or len(times) >= count:
                 break
-            body = post("/voice/input", {**form, "Digits": rng.choice(keys)})
-            keys = "12"
+            body = post("/voice/input", {**form, "Digits": rng.choice(keys)}, turn)
+            keys, turn = "12", "step key"
     return times
 
 
@@ -149,7 +152,8 @@ def main() -> None:
         try:
             turns(app, 200, seed=99)  # warm-up: caches, the connection pool
             profile = cProfile.Profile() if args.profile else None
-            times = turns(app, args.turns, profile=profile)
+            by_turn: dict[str, list[float]] = {}
+            times = turns(app, args.turns, profile=profile, by_turn=by_turn)
         finally:
             app.extensions["ivr.store"].dispose()
         bare = bare_turns(args.turns)
@@ -158,6 +162,8 @@ def main() -> None:
     turn_ms = ms(times)
     print(f"\nwebhook turn ({len(times)} turns, {'PostgreSQL' if database.startswith('postgresql') else 'SQLite'}): "
           f"median {turn_ms:.3f} ms, p90 {ms(times, 0.9):.3f} ms, mean {statistics.mean(times) * 1000:.3f} ms")
+    print("  by turn: " + "; ".join(f"{turn} median {ms(values):.3f} ms ({len(values)})"
+                                    for turn, values in by_turn.items()))
     print(f"bare endpoint through the same test client: median {ms(bare):.3f} ms")
     print(f"target turn <= {TURN_TARGET_MS} ms: {'met' if turn_ms <= TURN_TARGET_MS else 'MISSED'}")
     startup_s = statistics.median(walls)

@@ -19,7 +19,8 @@ endpoint's, and each worker's resident memory. Bounded: --duration seconds and
 With --think-ms 0 (the default) every thread sends its next request as soon as
 the answer arrives: that measures throughput at saturation, where latency is
 queueing (Little's law: p50 ~ concurrency / req/s). A real call waits seconds
-between webhooks (the caller listens); --think-ms gives that.
+between webhooks (the caller listens); --think-ms gives that (each pause drawn
+from 0.5-1.5 times it, and the callers' starts spread over one pause).
 """
 
 from __future__ import annotations
@@ -117,6 +118,18 @@ class Gunicorn:
             found.append((pid, fields.get("VmRSS", 0), fields.get("VmHWM", 0)))
         return found
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds of the workers so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.workers():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -132,6 +145,7 @@ class Tally:
     """One thread's results."""
 
     latencies: list[float] = field(default_factory=list)
+    by_turn: dict[str, list[float]] = field(default_factory=dict)  # "call", "menu key", "step key"
     errors: int = 0
     fallbacks: int = 0  # answered with the "technical error" TwiML: the app's error handler ran
     calls: int = 0
@@ -156,6 +170,8 @@ class Caller(threading.Thread):
 
     def run(self) -> None:
         try:
+            if self.think_s:  # callers do not all start, or press keys, in step
+                time.sleep(self.rng.uniform(0, self.think_s))
             while self.alive():
                 self.call()
         finally:
@@ -169,22 +185,23 @@ class Caller(threading.Thread):
         caller = f"+467017406{self.rng.randrange(100):02d}"  # PTS' range for fiction
         form = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": LINE_NUMBER,
                 "CallStatus": "in-progress", "Direction": "inbound"}
-        body = self.post("/voice", form)
+        body = self.post("/voice", form, "call")
         turns = 1
         keys = "123456789"  # the menu first, then yes/no
         while body is not None and turns < (BARE_TURNS if self.bare else MAX_TURNS):
             if not self.bare and b'action="/voice/input"' not in body:
                 break  # the outcome: a <Dial> or a <Hangup>
             if self.think_s:
-                time.sleep(self.think_s)
+                time.sleep(self.rng.uniform(0.5, 1.5) * self.think_s)
             if not self.alive():
                 return
-            body = self.post("/voice/input", {**form, "Digits": self.rng.choice(keys)})
+            body = self.post("/voice/input", {**form, "Digits": self.rng.choice(keys)},
+                             "menu key" if turns == 1 else "step key")
             keys = "12"
             turns += 1
         self.tally.calls += 1
 
-    def post(self, path: str, form: dict[str, str]) -> bytes | None:
+    def post(self, path: str, form: dict[str, str], turn: str) -> bytes | None:
         signature = self.validator.compute_signature(self.base + path, form)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
         started = time.perf_counter()
@@ -197,6 +214,7 @@ class Caller(threading.Thread):
             self.error(f"{path}: {type(exc).__name__}: {exc}")
             return None
         self.tally.latencies.append(time.perf_counter() - started)
+        self.tally.by_turn.setdefault(turn, []).append(self.tally.latencies[-1])
         if response.status != 200:
             self.error(f"{path}: HTTP {response.status}: {body[:200]!r}")
             return None
@@ -236,6 +254,10 @@ class Result:
     p99_ms: float
     max_ms: float
     first_error: str
+    by_turn: dict[str, list[float]]
+    server_cpu: float  # CPU seconds of the workers during the run
+    client_cpu: float  # ... of this load generator
+
 
     @property
     def rate(self) -> float:
@@ -266,6 +288,7 @@ def drive(name: str, server: Gunicorn, bare: bool, concurrency: int, seconds: fl
     for thread in warm:
         thread.join()
     budget = Budget(max_requests)
+    server_cpu, client_cpu = server.cpu_seconds(), sum(os.times()[:2])
     started = time.monotonic()
     callers = [Caller(server.base, bare, started + seconds, budget, think_s, seed + 100 + i)
                for i in range(concurrency)]
@@ -274,6 +297,7 @@ def drive(name: str, server: Gunicorn, bare: bool, concurrency: int, seconds: fl
     for thread in callers:
         thread.join(timeout=seconds + TIMEOUT_S + 5)
     elapsed = time.monotonic() - started
+    server_cpu, client_cpu = server.cpu_seconds() - server_cpu, sum(os.times()[:2]) - client_cpu
     latencies = [value for thread in callers for value in thread.tally.latencies]
     errors = [thread.tally.first_error for thread in callers if thread.tally.first_error]
     return Result(
@@ -281,6 +305,9 @@ def drive(name: str, server: Gunicorn, bare: bool, concurrency: int, seconds: fl
         errors=sum(t.tally.errors for t in callers), fallbacks=sum(t.tally.fallbacks for t in callers),
         p50_ms=percentile(latencies, 0.50) * 1000, p99_ms=percentile(latencies, 0.99) * 1000,
         max_ms=max(latencies, default=float("nan")) * 1000, first_error=errors[0] if errors else "",
+        server_cpu=server_cpu, client_cpu=client_cpu,
+        by_turn={turn: [v for t in callers for v in t.tally.by_turn.get(turn, [])]
+                 for turn in ("call", "menu key", "step key")},
     )
 
 
@@ -290,7 +317,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per server")
     parser.add_argument("--max-requests", type=int, default=200_000, help="request budget per server")
-    parser.add_argument("--think-ms", type=float, default=0.0, help="pause between a call's webhooks")
+    parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause between a call's webhooks")
     parser.add_argument("--database", default=None, help="database URL (default: SQLite in a temporary folder)")
     parser.add_argument("--what-if", default="", help="comma-separated settings from bench/whatif.py")
     parser.add_argument("--seed", type=int, default=1)
@@ -322,13 +349,17 @@ def main() -> None:
 
     print()
     print(f"{'server':<6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'requests':>9} {'calls':>7} "
-          f"{'errors':>7} {'fallback':>8}")
+          f"{'errors':>7} {'fallback':>8} {'worker CPU':>11} {'CPU ms/req':>10} {'client CPU':>10}")
     for r in results:
         print(f"{r.name:<6} {r.rate:8.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.max_ms:8.1f} {r.requests:9d} "
-              f"{r.calls:7d} {r.errors:7d} {r.fallbacks:8d}")
+              f"{r.calls:7d} {r.errors:7d} {r.fallbacks:8d} {r.server_cpu / r.seconds * 100:10.0f}% "
+              f"{r.server_cpu / max(r.requests, 1) * 1000:10.2f} {r.client_cpu / r.seconds * 100:9.0f}%")
         if r.first_error:
             print(f"       first error: {r.first_error}")
     bare, line = results
+    print("line by turn: " + "; ".join(
+        f"{turn} p50 {percentile(values, 0.5) * 1000:.1f} / p99 {percentile(values, 0.99) * 1000:.1f} ms "
+        f"({len(values)})" for turn, values in line.by_turn.items()))
     ratio = line.rate / bare.rate if bare.rate else float("nan")
     print(f"\nratio line/bare req/s: {ratio:.2f}")
     for name, workers in memory.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from flows.line import Line
@@ -24,11 +25,18 @@ def check_text(text: str) -> str:
         raise AnnouncementError("the announcement text is empty")
     if len(cleaned) > MAX_TEXT:
         raise AnnouncementError(f"the announcement is {len(cleaned)} characters; keep it under {MAX_TEXT}")
-    odd = non_gsm7_characters(cleaned)
+    # Control characters (ESC is GSM-7, but XML cannot carry it) would break every caller's TwiML.
+    odd = sorted({char for char in cleaned if not printable(char)} | set(non_gsm7_characters(cleaned)))
     if odd:
         # Texters get it by SMS: typographic punctuation would double the cost of every message.
-        raise AnnouncementError(f"replace these characters, they are not plain SMS text: {' '.join(odd)}")
+        shown = " ".join(char if printable(char) else f"U+{ord(char):04X}" for char in odd)
+        raise AnnouncementError(f"replace these characters, they are not plain SMS text: {shown}")
     return cleaned
+
+
+def printable(char: str) -> bool:
+    """A character that may stand in spoken and texted text (no control or non-characters)."""
+    return unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
 
 
 def split_command(line: Line, body: str) -> tuple[str, str | None, str]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from ivr.printable import print_checklists
 from ivr.report import report
 from ivr.simulate import simulate
+from ivr.twilio_setup import twilio
 
 checklists_option = click.option(
     "--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
@@ -67,6 +68,7 @@ def now_local() -> datetime:
 main.add_command(simulate)
 main.add_command(report)
 main.add_command(print_checklists)
+main.add_command(twilio)
 
 
 @main.command()
@@ -171,7 +173,7 @@ def purge(older_than: str | None, config_dir: Path, database_url: str | None) ->
     settings = load_settings(config_dir)
     days = settings.retention_days
     if older_than:
-        if not (older_than.endswith("d") and older_than[:-1].isdigit()):
+        if not (older_than.endswith("d") and older_than[:-1].isascii() and older_than[:-1].isdigit()):
             raise click.BadParameter(f"'{older_than}' is not an age such as 90d", param_hint="--older-than")
         days = int(older_than[:-1])
     now = datetime.now(ZoneInfo("UTC"))

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import deps
 from ivr.speech import national
+from ivr.voice import query_int
 from ivr.voice_twiml import VoiceRenderer, url
 
 bp = Blueprint("fallback", __name__)
@@ -63,7 +64,7 @@ def fallback_dial() -> Response:
     if request.form.get("DialCallStatus") == "completed":
         response.hangup()
         return twiml(response)
-    attempt = int(request.args.get("attempt", "0") or 0) + 1
+    attempt = query_int("attempt") + 1
     if request.args.get("to") == "on_call" and attempt < len(line.roster.chain_at(deps.now())):
         dial_on_call_plain(response, voice, attempt)
         return twiml(response)

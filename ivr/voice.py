@@ -85,6 +85,12 @@ def phone_number(value: str) -> str | None:
     return value if E164.match(value) and value not in HIDDEN_NUMBERS else None
 
 
+def query_int(name: str) -> int:
+    """A small whole number from our own action URL's query; 0 if it was tampered into anything else."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 3 else 0
+
+
 def call_sid() -> str:
     """The CallSid of this webhook; a request without one is not from Twilio's voice API."""
     return request.form.get("CallSid", "") or "unknown"
@@ -179,7 +185,7 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
         return renderer(call).menu()
     if digits in (REPEAT, MENU):
         return renderer(call).menu()
-    checklist = library.by_key(int(digits)) if digits.isdigit() and len(digits) == 1 else None
+    checklist = library.by_key(int(digits)) if len(digits) == 1 and digits in "123456789" else None
     if checklist is None:
         return renderer(call).menu([renderer(call).text("bad_menu_key")])
     intake = system_chosen(record, checklist.id, call.line_number)
@@ -283,7 +289,10 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         response = VoiceResponse()
         response.hangup()
         return response
-    chain = [str(n) for n in call.dial.get("chain", [])]
+    # A dial started before the chain was stored (an older deploy) takes today's chain.
+    chain = [str(n) for n in call.dial.get("chain", [])] or [p.number for p in deps.line().roster.chain_at(deps.now())]
+    if call.state.decision is None or call.state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
+        return voice.goodbye("goodbye")  # no on-call dial was made for this call: nothing to continue
     if attempt + 1 < len(chain):
         call.dial = {**call.dial, "attempt": attempt + 1, "accepted": False}
         response = VoiceResponse()
@@ -312,13 +321,13 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
 def whisper() -> Response:
     """The on-call manager's leg: who calls about what, press 1 to accept."""
     parent = request.args.get("call", "")
-    attempt = int(request.args.get("attempt", "0") or 0)
+    attempt = query_int("attempt")
     record = deps.store().get(f"voice:{parent}")
-    if record is None or record.data is None:
+    call = Call.from_data(record.data) if record is not None and record.data is not None else None
+    if record is None or call is None or call.state.decision is None:
         response = VoiceResponse()
-        response.hangup()
+        response.hangup()  # no escalation waiting: this leg has nothing to say
         return twiml(response)
-    call = Call.from_data(record.data)
     decision = Decision.from_dict(call.state.decision or {})
     voice = VoiceRenderer(deps.line(), deps.line().settings.default_language)
     return twiml(voice.whisper(decision, record.caller or "", parent, attempt))
@@ -328,7 +337,7 @@ def whisper() -> Response:
 def whisper_accept() -> Response:
     """The manager's key: 1 bridges the call, anything else hangs up this leg."""
     parent = request.args.get("call", "")
-    attempt = int(request.args.get("attempt", "0") or 0)
+    attempt = query_int("attempt")
     voice = VoiceRenderer(deps.line(), deps.line().settings.default_language)
     if request.form.get("Digits", "") != YES:
         response = VoiceResponse()
