@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -124,6 +125,37 @@ processed_messages_table = Table(
 )
 
 
+# The statements of every webhook turn, built once: building them per call cost more than running them.
+_SELECT_SESSION = select(sessions_table).where(sessions_table.c.id == bindparam("b_id"))
+_PG_LOCK_SESSION = (
+    postgresql.insert(sessions_table)
+    .values(id=bindparam("b_id"), channel=bindparam("b_channel"), caller=bindparam("b_caller"), data=None, seq=0,
+            created_at=bindparam("b_now"), updated_at=bindparam("b_now"))
+    # DO UPDATE (of nothing that changes) rather than DO NOTHING: it locks and returns an existing row too.
+    .on_conflict_do_update(index_elements=[sessions_table.c.id], set_={"id": bindparam("b_id")})
+    .returning(*sessions_table.c)
+)
+_INSERT_SESSION = insert(sessions_table).values(
+    id=bindparam("b_id"), channel=bindparam("b_channel"), caller=bindparam("b_caller"), data=bindparam("b_data"),
+    seq=bindparam("b_seq"), created_at=bindparam("b_now"), updated_at=bindparam("b_now"),
+)
+_UPDATE_SESSION = (
+    update(sessions_table)
+    .where(sessions_table.c.id == bindparam("b_id"))
+    .values(data=bindparam("b_data"), seq=bindparam("b_seq"), updated_at=bindparam("b_now"),
+            caller=bindparam("b_caller"))
+)
+_DELETE_SESSION = delete(sessions_table).where(sessions_table.c.id == bindparam("b_id"))
+_INSERT_EVENT = insert(events_table)
+_SELECT_REPORTS = (
+    select(events_table.c.at, events_table.c.caller_key)
+    .where(events_table.c.kind == "system_chosen", events_table.c.system == bindparam("b_system"),
+           events_table.c.at >= bindparam("b_since", type_=UTCDateTime))
+    .order_by(events_table.c.at)
+)
+_SELECT_ANNOUNCEMENTS = select(announcements_table)
+
+
 class StoreError(RuntimeError):
     """The database is unreachable or failing."""
 
@@ -144,6 +176,8 @@ class SessionRecord:
     caller_key: str | None = None  # pseudonym written on this turn's events
     # Set by Store.session() for the life of its transaction only.
     _claim: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
+    # The session's own connection, for reads that belong to the same turn (no second transaction).
+    _conn: Connection | None = field(default=None, repr=False, compare=False)
 
     def add_event(
         self, kind: str, data: dict[str, Any] | None = None, system: str | None = None
@@ -244,28 +278,16 @@ class Store:
             _check_length("caller", caller, 32)
         now = _aware(now)
         with self._transaction() as conn:
-            # Insert-if-missing first so that two first turns of one session cannot both
-            # see "no row": the second waits on the key, then locks the committed row.
-            conn.execute(
-                self._insert(sessions_table)
-                .values(
-                    id=session_id, channel=channel, caller=caller, data=None, seq=0,
-                    created_at=now, updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=[sessions_table.c.id])
-            )
-            row = conn.execute(
-                select(sessions_table).where(sessions_table.c.id == session_id).with_for_update()
-            ).one()
-            is_new = row.data is None
+            row = self._lock_row(conn, session_id, channel, caller, now)
+            is_new = row is None or row.data is None
             record = SessionRecord(
                 id=session_id,
-                channel=row.channel,
-                caller=caller or row.caller,
-                data=None if is_new else json.loads(row.data),
-                seq=row.seq,
-                created_at=None if is_new else row.created_at,
-                updated_at=None if is_new else row.updated_at,
+                channel=row.channel if row is not None else channel,
+                caller=caller or (row.caller if row is not None else None),
+                data=None if is_new or row is None else json.loads(row.data),
+                seq=row.seq if row is not None else 0,
+                created_at=None if is_new or row is None else row.created_at,
+                updated_at=None if is_new or row is None else row.updated_at,
             )
 
             def claim(sid: str) -> bool:
@@ -283,11 +305,13 @@ class Store:
                 return inserted is not None
 
             record._claim = claim
+            record._conn = conn
             try:
                 yield record
             finally:
                 record._claim = None  # the connection is gone once this block ends
-            self._save(conn, record, now, is_new)
+                record._conn = None
+            self._save(conn, record, now, is_new, row_exists=row is not None)
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
@@ -332,27 +356,39 @@ class Store:
         """Close all pooled connections."""
         self.engine.dispose()
 
-    def _save(self, conn: Connection, record: SessionRecord, now: datetime, is_new: bool) -> None:
+    def _lock_row(self, conn: Connection, session_id: str, channel: str, caller: str | None, now: datetime) -> Any:
+        """The session's row, locked for this transaction; None (SQLite) when there is none yet.
+
+        SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain
+        read is enough. PostgreSQL: one upsert both creates a missing row (so two
+        first turns of a session cannot both see "no row") and row-locks it.
+        """
+        if self.backend == "sqlite":
+            return conn.execute(_SELECT_SESSION, {"b_id": session_id}).one_or_none()
+        params = {"b_id": session_id, "b_channel": channel, "b_caller": caller, "b_now": now}
+        return conn.execute(_PG_LOCK_SESSION, params).one()
+
+    def _save(
+        self, conn: Connection, record: SessionRecord, now: datetime, is_new: bool, row_exists: bool
+    ) -> None:
         """Write the session row (or delete it) and append its queued events."""
         seq = record.seq + 1
-        where = sessions_table.c.id == record.id
         if record.delete or (is_new and record.data is None):
             # A first turn that stored nothing leaves no row (nor the placeholder).
-            conn.execute(delete(sessions_table).where(where))
+            if row_exists:
+                conn.execute(_DELETE_SESSION, {"b_id": record.id})
         else:
-            values: dict[str, Any] = {
-                "data": None if record.data is None else _dumps(record.data),
-                "seq": seq,
-                "updated_at": now,
-            }
             # Written every turn, so that setting caller to None forgets a finished call's number.
             if record.caller is not None:
                 _check_length("caller", record.caller, 32)
-            values["caller"] = record.caller
-            conn.execute(update(sessions_table).where(where).values(**values))
+            values = {
+                "b_id": record.id, "b_channel": record.channel, "b_caller": record.caller,
+                "b_data": None if record.data is None else _dumps(record.data), "b_seq": seq, "b_now": now,
+            }
+            conn.execute(_UPDATE_SESSION if row_exists else _INSERT_SESSION, values)
         if record.events:
             conn.execute(
-                insert(events_table),
+                _INSERT_EVENT,
                 [
                     {
                         "session_id": record.id, "seq": seq, "at": now, "kind": kind,
@@ -375,16 +411,13 @@ class Store:
             ).scalar_one_or_none()
         return inserted is not None
 
-    def reports(self, system: str, since: datetime) -> list[tuple[datetime, str | None]]:
+    def reports(
+        self, system: str, since: datetime, via: SessionRecord | None = None
+    ) -> list[tuple[datetime, str | None]]:
         """(time, caller key) of every choice of a system since a moment, oldest first."""
-        query = (
-            select(events_table.c.at, events_table.c.caller_key)
-            .where(events_table.c.kind == "system_chosen", events_table.c.system == system,
-                   events_table.c.at >= _aware(since))
-            .order_by(events_table.c.at)
-        )
-        with self._transaction(read_only=True) as conn:
-            return [(row.at, row.caller_key) for row in conn.execute(query)]
+        with self._reading(via) as conn:
+            rows = conn.execute(_SELECT_REPORTS, {"b_system": system, "b_since": _aware(since)})
+            return [(row.at, row.caller_key) for row in rows]
 
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
         """Post (or replace) a system's known-outage announcement."""
@@ -401,11 +434,11 @@ class Store:
             result = conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
         return bool(result.rowcount)
 
-    def announcements(self, now: datetime) -> dict[str, dict[str, Any]]:
+    def announcements(self, now: datetime, via: SessionRecord | None = None) -> dict[str, dict[str, Any]]:
         """Announcements in force now, by system (expired ones are ignored, not deleted)."""
         moment = _aware(now)
-        with self._transaction(read_only=True) as conn:
-            rows = conn.execute(select(announcements_table)).all()
+        with self._reading(via) as conn:
+            rows = conn.execute(_SELECT_ANNOUNCEMENTS).all()
         return {
             row.system: {"text": row.text, "until": row.until, "created_at": row.created_at, "by": row.created_by}
             for row in rows if row.until is None or row.until > moment
@@ -436,6 +469,18 @@ class Store:
         return sqlite.insert(table)
 
     @contextmanager
+    def _reading(self, via: SessionRecord | None) -> Iterator[Connection]:
+        """The open session's connection when given one (the same turn), else a read-only transaction."""
+        if via is not None and via._conn is not None:
+            try:
+                yield via._conn
+            except SQLAlchemyError as exc:
+                raise StoreError(f"database error: {_short(exc)}") from exc
+            return
+        with self._transaction(read_only=True) as conn:
+            yield conn
+
+    @contextmanager
     def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
         """A committed-on-success transaction; database failures become StoreError."""
         try:
@@ -460,6 +505,10 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
             # WAL lets readers (health checks, the whisper leg) run beside a writer.
             cursor.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
+            # nothing (tests/test_failures.py kills -9 between webhooks); a power cut may lose the
+            # last turns, and a call in progress then hears the step before again.
+            cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
 

@@ -328,7 +328,7 @@ def test_unusable_urls_are_store_errors_without_the_password(url: str) -> None:
 
 def test_errors_do_not_carry_phone_numbers(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # A statement that fails with the caller's number as a bound parameter.
-    def failing_save(self: Store, conn: Connection, record: SessionRecord, *args: object) -> None:
+    def failing_save(self: Store, conn: Connection, record: SessionRecord, *args: object, **kwargs: object) -> None:
         conn.execute(text("SELECT x FROM no_such_table WHERE c = :c"), {"c": record.caller})
 
     monkeypatch.setattr(Store, "_save", failing_save)
