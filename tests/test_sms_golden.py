@@ -24,12 +24,10 @@ fail (strict xfail) until the bug is fixed, and is never rewritten.
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -39,19 +37,15 @@ from twilio.request_validator import RequestValidator
 
 from flows.line import load_line
 from flows.model import Outcome
-from ivr import create_app
-from ivr.notify import LogNotifier
 from ivr.privacy import sms_session_id
-from ivr.sim_common import PUBLIC_URL, Entry, ScriptedKeys
+from ivr.sim_common import Entry, ScriptedKeys
 from ivr.sim_sms import ScriptedSends, SmsPhone, SmsResult, parse_send
 from ivr.simulate import simulate
+from tests.golden_support import STOCKHOLM, UPDATE, golden_app, write_case
 
 GOLDEN = Path(__file__).parent / "golden" / "sms"
 CASES = sorted(GOLDEN.glob("*.yaml"))
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-TOKEN = "golden-token-not-a-secret"
 INPUTS = ("description", "at", "from", "sends", "dial_status", "manager_keys", "known_bug")
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 LINE = load_line()
 # Chef i beredskap's numbers (everyone in the roster, and the two the line started with), E.164
 # and the national way (070-174 06 10): never in an SMS in callback mode.
@@ -71,12 +65,7 @@ def load(path: Path) -> dict[str, Any]:
 
 def replay(case: dict[str, Any], database_url: str) -> SmsResult:
     """Run one case's conversation against a fresh app on the given database."""
-    moment = datetime.fromisoformat(str(case["at"])).replace(tzinfo=STOCKHOLM)
-    app = create_app({
-        "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL, "DATABASE_URL": database_url,
-        "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
-    })
-    try:
+    with golden_app(case, database_url) as app:
         phone = SmsPhone(app, sender=str(case["from"]))
         manager = case.get("manager_keys")
         return phone.converse(
@@ -84,8 +73,6 @@ def replay(case: dict[str, Any], database_url: str) -> SmsResult:
             manager_keys=None if manager is None else ScriptedKeys(str(manager)),
             dial_status=[str(status) for status in case.get("dial_status") or []],
         )
-    finally:
-        app.extensions["ivr.store"].dispose()
 
 
 def line(entry: Entry) -> dict[str, str]:
@@ -109,17 +96,6 @@ def observed(result: SmsResult) -> dict[str, Any]:
         "sms_count": len(result.sms),
         "transcript": [line(entry) for entry in result.transcript],
     }
-
-
-def write(path: Path, case: dict[str, Any], expected: dict[str, Any]) -> None:
-    """Rewrite a case file: its inputs as they were, then the new expected section."""
-    data = {key: case[key] for key in INPUTS if key in case}
-    data["at"] = str(data["at"])
-    data["sends"] = [str(send) for send in data["sends"]]
-    data["expected"] = expected
-    path.write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
-    )
 
 
 def texted_on_call_number(texts: list[str]) -> list[str]:
@@ -148,7 +124,7 @@ def test_sms_golden(path: Path, database_url: str, request: pytest.FixtureReques
     # Callback mode: the carer is called back and bridged, never texted the manager's number.
     assert texted_on_call_number([text for replies in result.replies for text in replies]) == []
     if UPDATE and not case.get("known_bug"):
-        write(path, case, observed(result))
+        write_case(path, case, INPUTS, observed(result))
         return
     assert "expected" in case, f"{path.name}: no expected section (run with UPDATE_GOLDEN=1)"
     assert observed(result) == case["expected"]

@@ -5,7 +5,8 @@ calls (`from`), the keys pressed (`keys`, "-" = silence), how each <Dial> ends
 (`dial_status`) and what the on-call manager presses (`manager_keys`, default
 always 1); `expected` holds the outcome, the numbers dialled, the SMS count
 and every line of the transcript. Every webhook loads the call from a fresh
-SQLite database and saves it again, so the replay covers that too.
+database (SQLite, and PostgreSQL too when IVR_TEST_DATABASE_URL is set) and
+saves it again, so the replay covers that too.
 
     UPDATE_GOLDEN=1 pytest tests/test_voice_golden.py   # rewrite `expected`
 
@@ -17,11 +18,8 @@ fail (strict xfail) until the bug is fixed, and is never rewritten.
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -29,29 +27,19 @@ from click.testing import CliRunner
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
-from ivr.notify import LogNotifier
-from ivr.sim_common import PUBLIC_URL, Entry, ScriptedKeys
+from ivr.sim_common import Entry, ScriptedKeys
 from ivr.sim_voice import Phone, Result
 from ivr.simulate import simulate
+from tests.golden_support import UPDATE, golden_app, write_case
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-TOKEN = "golden-token-not-a-secret"
 INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "known_bug")
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
-def replay(case: dict[str, Any], tmp_path: Path) -> Result:
-    """Run one case's call against a fresh app and database."""
-    moment = datetime.fromisoformat(str(case["at"])).replace(tzinfo=STOCKHOLM)
-    app = create_app({
-        "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'golden.sqlite3'}",
-        "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
-    })
-    try:
+def replay(case: dict[str, Any], database_url: str) -> Result:
+    """Run one case's call against a fresh app on the given database."""
+    with golden_app(case, database_url) as app:
         phone = Phone(app, caller=str(case["from"]))
         manager = case.get("manager_keys")
         return phone.call(
@@ -59,8 +47,6 @@ def replay(case: dict[str, Any], tmp_path: Path) -> Result:
             manager_keys=None if manager is None else ScriptedKeys(str(manager)),
             dial_status=[str(status) for status in case.get("dial_status") or []],
         )
-    finally:
-        app.extensions["ivr.store"].dispose()
 
 
 def line(entry: Entry) -> dict[str, str]:
@@ -79,30 +65,20 @@ def observed(result: Result) -> dict[str, Any]:
     }
 
 
-def write(path: Path, case: dict[str, Any], expected: dict[str, Any]) -> None:
-    """Rewrite a case file: its inputs as they were, then the new expected section."""
-    data = {key: case[key] for key in INPUTS if key in case}
-    data["at"] = str(data["at"])
-    data["expected"] = expected
-    path.write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
-    )
-
-
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
-def test_voice_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_voice_golden(path: Path, database_url: str, request: pytest.FixtureRequest) -> None:
     case = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert {"description", "at", "from", "keys"} <= set(case), f"{path.name}: inputs missing"
     if case.get("known_bug"):
         request.applymarker(pytest.mark.xfail(reason=str(case["known_bug"]), strict=True))
-    result = replay(case, tmp_path)
+    result = replay(case, database_url)
     assert result.errors == []
     # Inputs the call never used mean the case does not test what it says.
     assert result.unused_keys == [], "keys left over: the call ended before they were pressed"
     assert result.unused_manager_keys == [], "manager keys left over"
     assert result.unused_dial_status == [], "dial statuses left over"
     if UPDATE and not case.get("known_bug"):
-        write(path, case, observed(result))
+        write_case(path, case, INPUTS, observed(result))
         return
     assert "expected" in case, f"{path.name}: no expected section (run with UPDATE_GOLDEN=1)"
     assert observed(result) == case["expected"]
