@@ -39,6 +39,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.notify import LogNotifier
+from ivr.store import Store
 from tests.conftest import CALLER, LINE_NUMBER, TOKEN, FrozenClock, Twilio, local
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +176,41 @@ def test_a_call_continues_at_the_same_step_after_kill_9(server: Server) -> None:
     assert "Steg 2 av 3." in again
     assert again == before  # the same step, word for word
     assert "Steg 3 av 3." in spoken(call("/voice/input", Digits="1"))  # and the call goes on from there
+
+
+def test_two_servers_on_one_database_serve_calls_interleaved(database_url: str, tmp_path: Path) -> None:
+    """Behind a load balancer each webhook may reach either instance: two calls, turns alternating."""
+    if importlib.util.find_spec("gunicorn") is None:
+        pytest.skip("gunicorn is not installed (pip install -e '.[production]')")
+    servers = [Server(free_port(), database_url, tmp_path / f"gunicorn{n}.log") for n in (1, 2)]
+    try:
+        for server in servers:
+            server.start()
+        calls = {"CA" + "a" * 32: ["4", "1", "2", "2", "2", "1"],  # NPÖ: every step answered
+                 "CA" + "b" * 32: ["1", "2", "1"]}  # Viva to step 3
+        heard: dict[str, list[str]] = {sid: [] for sid in calls}
+        for sid in calls:
+            servers[0].post("/voice", CallSid=sid, From=CALLER, To=LINE_NUMBER)
+        for turn in range(max(len(keys) for keys in calls.values())):
+            for index, (sid, keys) in enumerate(calls.items()):
+                if turn < len(keys):
+                    server = servers[(turn + index) % 2]  # every turn on the other instance
+                    body = server.post("/voice/input", CallSid=sid, From=CALLER, To=LINE_NUMBER, Digits=keys[turn])
+                    heard[sid].append(" ".join(spoken(body)))
+        assert "Steg 5 av 5." in heard["CA" + "a" * 32][-2]
+        assert "Steg 3 av 3." in heard["CA" + "b" * 32][-1]
+        store = Store(database_url)
+        try:
+            npo = store.events("voice:CA" + "a" * 32)
+        finally:
+            store.dispose()
+        # Every answer recorded once, in order, whichever instance took it (the outcome depends on the hour).
+        assert [e["data"]["yes"] for e in npo if e["kind"] == "answer"] == [True, False, False, False, True]
+        assert [e["seq"] for e in npo] == sorted(e["seq"] for e in npo)
+        assert [e["data"]["checklist"] for e in npo if e["kind"] == "outcome"] == ["npo"]
+    finally:
+        for server in servers:
+            server.stop()
 
 
 # --- fuzzed webhooks -------------------------------------------------------------------------
