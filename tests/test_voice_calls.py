@@ -168,3 +168,15 @@ def test_unexpected_error_returns_twiml_not_a_500(
     assert "tekniskt fel" in spoken(response.data)
     assert verbs(response.data) == ["Say", "Dial"]
     app.extensions["ivr.store"].dispose()
+
+
+def test_database_down_still_answers_a_text(clock: FrozenClock) -> None:
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=1"
+    app = create_app(app_config(unreachable, clock, DB_AUTO_UPGRADE=False))
+    twilio = Twilio(app.test_client())
+    response = twilio.post("/sms", From="+46701740699", To=LINE_NUMBER, Body="viva", MessageSid="SM" + "1" * 32)
+    assert response.status_code == 200
+    texts = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
+    assert texts == ["Tyvärr blev det ett tekniskt fel. Ring IT-supporten 0141-22 50 47 eller gör ett ärende: "
+                     "https://itportal.example.se"]
+    app.extensions["ivr.store"].dispose()
