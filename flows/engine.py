@@ -15,6 +15,7 @@ from typing import Any
 
 from flows.model import LANGUAGES, Action, Checklist, Library, Outcome, Step
 from flows.routing import Context, Decision, resolved, route
+from flows.routing import needs_pin as routing_needs_pin
 
 STATE_VERSION = 1
 
@@ -193,9 +194,26 @@ def _continue(
     """The next open step, or the routing decision when none is left."""
     turn = _advance(state, checklist, index, answers)
     if turn.expect is Expect.NOTHING:
-        known = Context(context.office_hours, context.may_escalate, {**context.known_facts, **state.known})
-        return _finish(state, checklist, turn.state.answers, route(checklist, turn.state.answers, known))
+        return _finish(state, checklist, turn.state.answers, route(checklist, turn.state.answers,
+                                                                   _with_known(context, state)))
     return turn
+
+
+def _with_known(context: Context, state: State) -> Context:
+    """The routing context plus the facts this conversation knows without asking (several reports)."""
+    return Context(context.office_hours, context.may_escalate, {**context.known_facts, **state.known})
+
+
+def needs_pin(library: Library, state: State, context: Context) -> bool:
+    """True when only the staff check stands between this finished checklist and Chef i beredskap."""
+    checklist = _checklist(library, state)
+    return routing_needs_pin(checklist, state.answers, _with_known(context, state))
+
+
+def reroute(library: Library, state: State, context: Context) -> Turn:
+    """Decide a finished checklist again in a new context (the caller keyed in the staff code)."""
+    checklist = _checklist(library, state)
+    return _finish(state, checklist, state.answers, route(checklist, state.answers, _with_known(context, state)))
 
 
 def _finish(state: State, checklist: Checklist, answers: dict[str, bool], decision: Decision) -> Turn:

@@ -9,15 +9,10 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import deps
 from ivr.speech import national
-from ivr.voice import query_int
+from ivr.voice import query_int, twiml
 from ivr.voice_twiml import VoiceRenderer, url
 
 bp = Blueprint("fallback", __name__)
-
-
-def twiml(response: VoiceResponse) -> Response:
-    """A TwiML HTTP response."""
-    return Response(str(response), mimetype="text/xml")
 
 
 def emergency_twiml() -> VoiceResponse:

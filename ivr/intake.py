@@ -6,12 +6,13 @@ import hmac
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from flows.engine import Turn
-from flows.routing import Context, needs_pin
+from flows.engine import Turn, needs_pin
+from flows.routing import Context
 from ivr import deps
 from ivr.notify import NotifyError
 from ivr.store import SessionRecord
@@ -93,8 +94,19 @@ def pin_matches(entered: str) -> bool:
 
 
 def offers_pin(turn: Turn, context: Context) -> bool:
-    """True when only the staff check stands between this caller and Chef i beredskap."""
-    if turn.checklist is None or staff_pin() is None:
-        return False
-    known = Context(context.office_hours, context.may_escalate, {**context.known_facts, **turn.state.known})
-    return needs_pin(turn.checklist, turn.state.answers, known)
+    """True when a PIN is set and only the staff check stands between this caller and Chef i beredskap."""
+    return staff_pin() is not None and needs_pin(deps.line().library, turn.state, context)
+
+
+MAX_PIN_TRIES = 3
+ACCEPTED, RETRY, GIVE_UP = "accepted", "retry", "give_up"
+
+
+def pin_attempt(pin: dict[str, Any], entered: str, skipped: bool) -> tuple[str, dict[str, Any]]:
+    """One answer to the staff-code question: (ACCEPTED | RETRY | GIVE_UP, the new pin state)."""
+    if pin_matches(entered):
+        return ACCEPTED, {"ok": True}
+    tries = int(pin.get("tries", 0)) + 1
+    if not skipped and tries < MAX_PIN_TRIES:
+        return RETRY, {"tries": tries}
+    return GIVE_UP, {}

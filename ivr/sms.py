@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -12,10 +12,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.model import Outcome
-from flows.routing import Context, Decision, route
+from flows.routing import Context, Decision
 from ivr import deps
 from ivr.announcements import admin_command, is_admin_command
-from ivr.intake import offers_pin, pin_matches, system_chosen
+from ivr.intake import ACCEPTED, RETRY, offers_pin, pin_attempt, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.signature import public_base
@@ -191,27 +191,20 @@ def context(record: SessionRecord, texting: Texting) -> Context:
     return Context(line.calendar.is_office_hours(deps.now()), may_escalate)
 
 
-MAX_PIN_TRIES = 3
-
-
 def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str) -> list[str]:
     """A staff code: right -> route again as staff; NEJ or too many wrong -> the decision stands."""
-    assert turn.decision is not None and turn.checklist is not None
+    assert turn.decision is not None
     sms = SmsRenderer(deps.line(), texting.state.lang)
-    if pin_matches(body):
-        texting.pin = {"ok": True}
+    result, texting.pin = pin_attempt(texting.pin, body, skipped=yes_no(body) is not None)
+    if result == ACCEPTED:
         record.add_event("pin_accepted", {}, texting.state.checklist)
-        ctx = context(record, texting)
-        known = Context(ctx.office_hours, ctx.may_escalate, dict(texting.state.known))
-        decision = route(turn.checklist, texting.state.answers, known)
-        texting.state = replace(texting.state, decision=decision.to_dict())
-        return finish(record, texting, decision)
-    tries = int(texting.pin.get("tries", 0)) + 1
-    if yes_no(body) is None and tries < MAX_PIN_TRIES:
-        texting.pin = {"tries": tries}
+        decided = engine.reroute(deps.line().library, texting.state, context(record, texting))
+        texting.state = decided.state
+        assert decided.decision is not None
+        return finish(record, texting, decided.decision)
+    if result == RETRY:
         record.add_event("pin_refused", {}, texting.state.checklist)
         return [sms.text("pin_wrong") + " " + sms.text("pin_prompt")]
-    texting.pin = {}
     return finish(record, texting, turn.decision)
 
 

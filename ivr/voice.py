@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -14,9 +14,9 @@ from twilio.twiml.voice_response import VoiceResponse
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.model import Outcome
-from flows.routing import Context, Decision, route
+from flows.routing import Context, Decision
 from ivr import deps
-from ivr.intake import offers_pin, pin_matches, system_chosen
+from ivr.intake import ACCEPTED, RETRY, offers_pin, pin_attempt, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
@@ -137,30 +137,20 @@ def keypress() -> Response:
         return twiml(step_key(record, call, turn, digits))
 
 
-MAX_PIN_TRIES = 3
-
-
 def pin_entered(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
     """A staff code (or # to skip): right code -> route again as staff; else the decision stands."""
-    assert turn.decision is not None and turn.checklist is not None
-    if digits and pin_matches(digits):
-        call.pin = {"ok": True}
+    assert turn.decision is not None
+    result, call.pin = pin_attempt(call.pin, digits, skipped=not digits)
+    if result == ACCEPTED:
         record.add_event("pin_accepted", {}, call.state.checklist)
-        decision = route(turn.checklist, call.state.answers, with_known(context(record, call), call.state))
-        call.state = replace(call.state, decision=decision.to_dict())
-        return finish(record, call, decision)
-    tries = int(call.pin.get("tries", 0)) + 1
-    if digits and tries < MAX_PIN_TRIES:
-        call.pin = {"tries": tries}
+        decided = engine.reroute(deps.line().library, call.state, context(record, call))
+        call.state = decided.state
+        assert decided.decision is not None
+        return finish(record, call, decided.decision)
+    if result == RETRY:
         record.add_event("pin_refused", {}, call.state.checklist)
         return renderer(call).pin_prompt([renderer(call).text("pin_wrong")])
-    call.pin = {}
     return finish(record, call, turn.decision)
-
-
-def with_known(ctx: Context, state: State) -> Context:
-    """The context plus the facts the state already knows (several reports)."""
-    return Context(ctx.office_hours, ctx.may_escalate, {**ctx.known_facts, **state.known})
 
 
 def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
