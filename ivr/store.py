@@ -4,38 +4,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Dialect,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    TypeDecorator,
-    bindparam,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-SCHEMA_VERSION = 1
+from ivr.schema import (
+    SCHEMA_VERSION,
+    announcements_table,
+    events_table,
+    metadata,
+    processed_messages_table,
+    schema_version_table,
+    sessions_table,
+)
+from ivr.sqlite_lock import WriteLock
+from ivr.turn_sql import TurnSql
+
+__all__ = ["SCHEMA_VERSION", "SessionRecord", "Store", "StoreError", "schema_version_table", "sessions_table"]
 
 # Seconds a SQLite writer waits for another process's transaction before failing.
 SQLITE_BUSY_TIMEOUT_S = 10
@@ -43,117 +34,6 @@ SQLITE_BUSY_TIMEOUT_S = 10
 PG_CONNECT_TIMEOUT_S = 5
 # Any constant will do: it only has to be the same in every process running upgrade().
 PG_UPGRADE_LOCK = 0x1F5E_1DE5
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp column that only takes and gives timezone-aware UTC datetimes."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Refuse naive datetimes: their zone would be a guess."""
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}: the store needs a timezone-aware one")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """SQLite gives back naive values (stored as UTC); PostgreSQL the session's zone."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-metadata = MetaData()
-
-schema_version_table = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, nullable=False),
-)
-
-sessions_table = Table(
-    "sessions",
-    metadata,
-    Column("id", String(100), primary_key=True),
-    Column("channel", String(10), nullable=False),
-    Column("caller", String(32), nullable=True),
-    # NULL only in the placeholder row that session() inserts and never commits.
-    Column("data", Text, nullable=True),
-    Column("seq", Integer, nullable=False, default=0),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-events_table = Table(
-    "events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("session_id", String(100), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("channel", String(10), nullable=False),
-    Column("system", String(40), nullable=True),
-    Column("data", Text, nullable=False),
-    # A keyed hash of the caller's number (never the number): counts distinct reporters.
-    Column("caller_key", String(64), nullable=True),
-    Index("events_system_at", "system", "at"),
-)
-
-# Known outages posted by IT staff: one per system, spoken or texted before the checklist.
-announcements_table = Table(
-    "announcements",
-    metadata,
-    Column("system", String(40), primary_key=True),
-    Column("text", Text, nullable=False),
-    Column("until", UTCDateTime, nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("created_by", String(64), nullable=False),
-)
-
-processed_messages_table = Table(
-    "processed_messages",
-    metadata,
-    Column("sid", String(64), primary_key=True),
-    Column("session_id", String(100), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-)
-
-
-# The statements of every webhook turn, built once: building them per call cost more than running them.
-_SELECT_SESSION = select(sessions_table).where(sessions_table.c.id == bindparam("b_id"))
-_PG_LOCK_SESSION = (
-    postgresql.insert(sessions_table)
-    .values(id=bindparam("b_id"), channel=bindparam("b_channel"), caller=bindparam("b_caller"), data=None, seq=0,
-            created_at=bindparam("b_now"), updated_at=bindparam("b_now"))
-    # DO UPDATE (of nothing that changes) rather than DO NOTHING: it locks and returns an existing row too.
-    .on_conflict_do_update(index_elements=[sessions_table.c.id], set_={"id": bindparam("b_id")})
-    .returning(*sessions_table.c)
-)
-_INSERT_SESSION = insert(sessions_table).values(
-    id=bindparam("b_id"), channel=bindparam("b_channel"), caller=bindparam("b_caller"), data=bindparam("b_data"),
-    seq=bindparam("b_seq"), created_at=bindparam("b_now"), updated_at=bindparam("b_now"),
-)
-_UPDATE_SESSION = (
-    update(sessions_table)
-    .where(sessions_table.c.id == bindparam("b_id"))
-    .values(data=bindparam("b_data"), seq=bindparam("b_seq"), updated_at=bindparam("b_now"),
-            caller=bindparam("b_caller"))
-)
-_DELETE_SESSION = delete(sessions_table).where(sessions_table.c.id == bindparam("b_id"))
-_INSERT_EVENT = insert(events_table)
-_SELECT_REPORTS = (
-    select(events_table.c.at, events_table.c.caller_key)
-    .where(events_table.c.kind == "system_chosen", events_table.c.system == bindparam("b_system"),
-           events_table.c.at >= bindparam("b_since", type_=UTCDateTime))
-    .order_by(events_table.c.at)
-)
-_SELECT_ANNOUNCEMENTS = select(announcements_table)
 
 
 class StoreError(RuntimeError):
@@ -176,8 +56,8 @@ class SessionRecord:
     caller_key: str | None = None  # pseudonym written on this turn's events
     # Set by Store.session() for the life of its transaction only.
     _claim: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
-    # The session's own connection, for reads that belong to the same turn (no second transaction).
-    _conn: Connection | None = field(default=None, repr=False, compare=False)
+    # The session's own DBAPI cursor, for reads that belong to the same turn (no second transaction).
+    _cursor: Any = field(default=None, repr=False, compare=False)
 
     def add_event(
         self, kind: str, data: dict[str, Any] | None = None, system: str | None = None
@@ -235,8 +115,12 @@ class Store:
             # ImportError: a driver that is not installed, e.g. psycopg2 for plain postgresql://.
             raise StoreError(f"cannot use database URL {_masked(parsed)}: {exc}") from exc
         self.backend = backend
+        self._sql = TurnSql(self.engine)
+        self._write_lock: WriteLock | None = None
         if backend == "sqlite":
             _configure_sqlite(self.engine)
+            uri = bool(parsed.query.get("uri"))
+            self._write_lock = WriteLock(None if uri else f"{parsed.database}.writer-lock")
 
     @property
     def url(self) -> str:
@@ -277,51 +161,43 @@ class Store:
         if caller is not None:
             _check_length("caller", caller, 32)
         now = _aware(now)
-        with self._transaction() as conn:
-            row = self._lock_row(conn, session_id, channel, caller, now)
+        sql = self._sql
+        with self._raw_transaction(write=True) as cursor:
+            # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
+            # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
+            row = sql.session_row(sql.lock_session.run(
+                cursor, id=session_id, channel=channel, caller=caller, now=sql.time_in(now)).fetchone())
             is_new = row is None or row.data is None
             record = SessionRecord(
                 id=session_id,
                 channel=row.channel if row is not None else channel,
                 caller=caller or (row.caller if row is not None else None),
-                data=None if is_new or row is None else json.loads(row.data),
+                data=None if is_new or row is None else json.loads(str(row.data)),
                 seq=row.seq if row is not None else 0,
                 created_at=None if is_new or row is None else row.created_at,
                 updated_at=None if is_new or row is None else row.updated_at,
             )
 
             def claim(sid: str) -> bool:
-                # RETURNING, not rowcount: SQLAlchemy does not keep an INSERT's rowcount
-                # (psycopg's reads -1) unless asked, and RETURNING says it plainly.
-                try:
-                    inserted = conn.execute(
-                        self._insert(processed_messages_table)
-                        .values(sid=sid, session_id=session_id, at=now)
-                        .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
-                        .returning(processed_messages_table.c.sid)
-                    ).scalar_one_or_none()
-                except SQLAlchemyError as exc:
-                    raise StoreError(f"database error: {_short(exc)}") from exc
-                return inserted is not None
+                return sql.claim.run(cursor, sid=sid, session_id=session_id, at=sql.time_in(now)).fetchone() is not None
 
             record._claim = claim
-            record._conn = conn
+            record._cursor = cursor
             try:
                 yield record
             finally:
-                record._claim = None  # the connection is gone once this block ends
-                record._conn = None
-            self._save(conn, record, now, is_new, row_exists=row is not None)
+                record._claim = None  # the transaction is gone once this block ends
+                record._cursor = None
+            self._save(cursor, record, now, is_new, row_exists=row is not None)
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
-        with self._transaction(read_only=True) as conn:
-            query = select(sessions_table).where(sessions_table.c.id == session_id)
-            row = conn.execute(query).one_or_none()
+        with self._raw_transaction() as cursor:
+            row = self._sql.session_row(self._sql.select_session.run(cursor, id=session_id).fetchone())
         if row is None:
             return None
         return SessionRecord(
-            id=row.id,
+            id=session_id,
             channel=row.channel,
             caller=row.caller,
             data=None if row.data is None else json.loads(row.data),
@@ -356,68 +232,42 @@ class Store:
         """Close all pooled connections."""
         self.engine.dispose()
 
-    def _lock_row(self, conn: Connection, session_id: str, channel: str, caller: str | None, now: datetime) -> Any:
-        """The session's row, locked for this transaction; None (SQLite) when there is none yet.
-
-        SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain
-        read is enough. PostgreSQL: one upsert both creates a missing row (so two
-        first turns of a session cannot both see "no row") and row-locks it.
-        """
-        if self.backend == "sqlite":
-            return conn.execute(_SELECT_SESSION, {"b_id": session_id}).one_or_none()
-        params = {"b_id": session_id, "b_channel": channel, "b_caller": caller, "b_now": now}
-        return conn.execute(_PG_LOCK_SESSION, params).one()
-
-    def _save(
-        self, conn: Connection, record: SessionRecord, now: datetime, is_new: bool, row_exists: bool
-    ) -> None:
+    def _save(self, cursor: Any, record: SessionRecord, now: datetime, is_new: bool, row_exists: bool) -> None:
         """Write the session row (or delete it) and append its queued events."""
+        sql = self._sql
         seq = record.seq + 1
+        at = sql.time_in(now)
         if record.delete or (is_new and record.data is None):
             # A first turn that stored nothing leaves no row (nor the placeholder).
             if row_exists:
-                conn.execute(_DELETE_SESSION, {"b_id": record.id})
+                sql.delete_session.run(cursor, id=record.id)
         else:
             # Written every turn, so that setting caller to None forgets a finished call's number.
             if record.caller is not None:
                 _check_length("caller", record.caller, 32)
-            values = {
-                "b_id": record.id, "b_channel": record.channel, "b_caller": record.caller,
-                "b_data": None if record.data is None else _dumps(record.data), "b_seq": seq, "b_now": now,
-            }
-            conn.execute(_UPDATE_SESSION if row_exists else _INSERT_SESSION, values)
-        if record.events:
-            conn.execute(
-                _INSERT_EVENT,
-                [
-                    {
-                        "session_id": record.id, "seq": seq, "at": now, "kind": kind,
-                        "channel": record.channel, "system": system, "data": _dumps(data),
-                        "caller_key": record.caller_key,
-                    }
-                    for kind, data, system in record.events
-                ],
-            )
+            statement = sql.update_session if row_exists else sql.insert_session
+            statement.run(cursor, id=record.id, channel=record.channel, caller=record.caller,
+                          data=None if record.data is None else _dumps(record.data), seq=seq, now=at)
+        for kind, data, system in record.events:
+            sql.insert_event.run(cursor, session_id=record.id, seq=seq, at=at, kind=kind, channel=record.channel,
+                                 system=system, data=_dumps(data), caller_key=record.caller_key)
 
     def claim_once(self, key: str, now: datetime) -> bool:
         """Claim a one-time action (an incident's SMS) across all instances; False if already claimed."""
         _check_length("claim key", key, 64)
-        with self._transaction() as conn:
-            inserted = conn.execute(
-                self._insert(processed_messages_table)
-                .values(sid=key, session_id="-", at=_aware(now))
-                .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
-                .returning(processed_messages_table.c.sid)
-            ).scalar_one_or_none()
-        return inserted is not None
+        sql = self._sql
+        with self._raw_transaction(write=True) as cursor:
+            claimed = sql.claim.run(cursor, sid=key, session_id="-", at=sql.time_in(_aware(now))).fetchone()
+        return claimed is not None
 
     def reports(
         self, system: str, since: datetime, via: SessionRecord | None = None
     ) -> list[tuple[datetime, str | None]]:
         """(time, caller key) of every choice of a system since a moment, oldest first."""
-        with self._reading(via) as conn:
-            rows = conn.execute(_SELECT_REPORTS, {"b_system": system, "b_since": _aware(since)})
-            return [(row.at, row.caller_key) for row in rows]
+        sql = self._sql
+        with self._reading(via) as cursor:
+            rows = sql.select_reports.run(cursor, system=system, since=sql.time_in(_aware(since))).fetchall()
+        return [(sql.time_out(at), caller_key) for at, caller_key in rows]
 
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
         """Post (or replace) a system's known-outage announcement."""
@@ -437,12 +287,15 @@ class Store:
     def announcements(self, now: datetime, via: SessionRecord | None = None) -> dict[str, dict[str, Any]]:
         """Announcements in force now, by system (expired ones are ignored, not deleted)."""
         moment = _aware(now)
-        with self._reading(via) as conn:
-            rows = conn.execute(_SELECT_ANNOUNCEMENTS).all()
-        return {
-            row.system: {"text": row.text, "until": row.until, "created_at": row.created_at, "by": row.created_by}
-            for row in rows if row.until is None or row.until > moment
-        }
+        sql = self._sql
+        with self._reading(via) as cursor:
+            rows = sql.select_announcements.run(cursor).fetchall()
+        found = {}
+        for system, text, until, created_at, created_by in rows:
+            ends = None if until is None else sql.time_out(until)
+            if ends is None or ends > moment:
+                found[system] = {"text": text, "until": ends, "created_at": sql.time_out(created_at), "by": created_by}
+        return found
 
     def purge(self, before: datetime, forget_callers_before: datetime) -> dict[str, int]:
         """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions."""
@@ -462,29 +315,58 @@ class Store:
             }
         return {key: int(value or 0) for key, value in counts.items()}
 
-    def _insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
-        """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-        if self.backend == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+    @contextmanager
+    def _reading(self, via: SessionRecord | None) -> Iterator[Any]:
+        """The open session's cursor when given one (the same turn), else a read-only transaction's."""
+        if via is not None and via._cursor is not None:
+            yield via._cursor  # its errors become StoreError where that transaction ends
+            return
+        with self._raw_transaction() as cursor:
+            yield cursor
 
     @contextmanager
-    def _reading(self, via: SessionRecord | None) -> Iterator[Connection]:
-        """The open session's connection when given one (the same turn), else a read-only transaction."""
-        if via is not None and via._conn is not None:
+    def _raw_transaction(self, *, write: bool = False) -> Iterator[Any]:
+        """A DBAPI cursor in a transaction committed on success; database failures become StoreError.
+
+        Writers on SQLite take the write lock first, and then BEGIN IMMEDIATE, which takes
+        SQLite's own write lock up front: a read-modify-write cannot interleave with another
+        process's, and there is no lock upgrade to fail with SQLITE_BUSY.
+        """
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        with self._writer(write):
             try:
-                yield via._conn
+                connection = self.engine.raw_connection()
             except SQLAlchemyError as exc:
                 raise StoreError(f"database error: {_short(exc)}") from exc
-            return
-        with self._transaction(read_only=True) as conn:
-            yield conn
+            cursor = connection.cursor()
+            try:
+                if write and self.backend == "sqlite":
+                    cursor.execute("BEGIN IMMEDIATE")
+                yield cursor
+                connection.commit()
+            except driver_error as exc:
+                _rollback(connection)
+                if self.engine.dialect.is_disconnect(exc, connection.dbapi_connection, cursor):
+                    connection.invalidate()  # a server restart: do not hand this connection out again
+                raise StoreError(f"database error: {_short(exc)}") from exc
+            except BaseException:
+                _rollback(connection)
+                raise
+            finally:
+                cursor.close()
+                connection.close()  # back to the pool
+
+    def _writer(self, write: bool) -> Any:
+        """Writers on SQLite queue on the write lock; everyone else goes straight in."""
+        if write and self._write_lock is not None:
+            return self._write_lock.held()
+        return nullcontext()
 
     @contextmanager
     def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
         """A committed-on-success transaction; database failures become StoreError."""
         try:
-            with self.engine.connect() as conn:
+            with self._writer(not read_only), self.engine.connect() as conn:
                 if read_only:
                     conn = conn.execution_options(ivr_read_only=True)
                 with conn.begin():
@@ -522,6 +404,14 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _rollback(connection: Any) -> None:
+    """Roll back, if the connection still can; the error that got us here is the one to report."""
+    try:
+        connection.rollback()
+    except Exception:  # noqa: BLE001,S110 - a dead connection cannot roll back, and need not
+        pass
+
+
 def _masked(url: URL) -> str:
     """A URL fit for messages: the password masked."""
     return url.render_as_string(hide_password=True)
@@ -546,7 +436,7 @@ def _check_length(what: str, value: str, limit: int) -> None:
         raise ValueError(f"{what} longer than {limit} characters")
 
 
-def _short(exc: SQLAlchemyError) -> str:
+def _short(exc: BaseException) -> str:
     """The driver's first line, without SQL or parameters."""
     source: BaseException = exc
     if isinstance(exc, DBAPIError) and exc.orig is not None:

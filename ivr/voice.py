@@ -115,8 +115,11 @@ def incoming() -> Response:
     """A new call: welcome and the system menu (a retried webhook re-presents the current turn)."""
     with call_session(call_sid()) as (record, call):
         if record.seq == 0:
-            return twiml(renderer(call).menu(welcome=True))
-        return twiml(present(call, engine.current(deps.line().library, call.state)))
+            response = renderer(call).menu(welcome=True)
+        else:
+            response = present(call, engine.current(deps.line().library, call.state))
+    # Serialised after the commit: on SQLite the write lock is held no longer than the turn needs.
+    return twiml(response)
 
 
 @bp.post("/input")
@@ -124,17 +127,23 @@ def keypress() -> Response:
     """A key (or silence) in answer to the menu or a step."""
     digits = request.form.get("Digits", "").strip()
     with call_session(call_sid()) as (record, call):
-        turn = engine.current(deps.line().library, call.state)
-        if "tries" in call.pin and turn.decision is not None:
-            return twiml(pin_entered(record, call, turn, digits))
-        if turn.expect is Expect.NOTHING:
-            return twiml(renderer(call).goodbye("goodbye"))
-        if not digits:
-            return twiml(no_input(record, call, turn))
-        call.misses = 0
-        if turn.expect is Expect.SYSTEM:
-            return twiml(menu_key(record, call, digits))
-        return twiml(step_key(record, call, turn, digits))
+        response = key_entered(record, call, digits)
+    return twiml(response)
+
+
+def key_entered(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
+    """What the call hears after a key (or silence), whatever it was waiting on."""
+    turn = engine.current(deps.line().library, call.state)
+    if "tries" in call.pin and turn.decision is not None:
+        return pin_entered(record, call, turn, digits)
+    if turn.expect is Expect.NOTHING:
+        return renderer(call).goodbye("goodbye")
+    if not digits:
+        return no_input(record, call, turn)
+    call.misses = 0
+    if turn.expect is Expect.SYSTEM:
+        return menu_key(record, call, digits)
+    return step_key(record, call, turn, digits)
 
 
 def pin_entered(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
@@ -255,17 +264,24 @@ def dial_result(kind: str) -> Response:
     """How a <Dial> ended: done, or what the caller should do instead."""
     status = request.form.get("DialCallStatus", "")
     with call_session(call_sid()) as (record, call):
-        voice = renderer(call)
         if kind == "on_call":
-            return twiml(on_call_result(record, call, status))
-        record.add_event("dial_result", {"kind": kind, "status": status}, call.state.checklist)
-        if status == "completed":
-            response = VoiceResponse()
-            response.hangup()
-            return twiml(response)
-        if kind == "it_support":
-            return twiml(voice.goodbye("it_support_unanswered"))
-        return twiml(voice.goodbye("give_up_office", it_support=voice.it_support_number()))
+            response = on_call_result(record, call, status)
+        else:
+            response = other_dial_result(record, call, kind, status)
+    return twiml(response)
+
+
+def other_dial_result(record: SessionRecord, call: Call, kind: str, status: str) -> VoiceResponse:
+    """After the dial to IT support (or another number): hang up when it was answered, else say whom to call."""
+    voice = renderer(call)
+    record.add_event("dial_result", {"kind": kind, "status": status}, call.state.checklist)
+    if status == "completed":
+        response = VoiceResponse()
+        response.hangup()
+        return response
+    if kind == "it_support":
+        return voice.goodbye("it_support_unanswered")
+    return voice.goodbye("give_up_office", it_support=voice.it_support_number())
 
 
 def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceResponse:
@@ -347,24 +363,31 @@ def callback() -> Response:
     sms_session = deps.store().get(f"sms:{request.args.get('sms', '')}")
     decision_data = _sms_decision(sms_session.data if sms_session else None)
     with call_session(call_sid()) as (record, call):
-        record.caller = phone_number(request.form.get("To", ""))  # Twilio called the carer
-        record.caller_key = caller_key(record.caller)
-        voice = renderer(call)
-        if decision_data is None or record.caller is None:
-            record.add_event("callback_invalid", {})
-            return twiml(voice.goodbye("on_call_unreachable"))
-        decision = Decision.from_dict(decision_data)
-        call.state = State.from_json(_sms_state(sms_session.data if sms_session else None))
-        call.line_number = request.form.get("From", "")
-        chain = start_on_call(call)
-        record.add_event("callback_started", {}, decision.checklist_id)
-        voice = renderer(call)
-        response = VoiceResponse()
-        system = deps.line().library.by_id(decision.checklist_id).name[call.state.lang]
-        voice.say(response, voice.text("callback_intro", system=system))
-        voice.say(response, voice.text("on_call_manager"))
-        voice.dial_on_call(response, call_sid(), 0, chain[0])
-        return twiml(response)
+        response = bridge_callback(record, call, decision_data, sms_session)
+    return twiml(response)
+
+
+def bridge_callback(record: SessionRecord, call: Call, decision_data: dict[str, Any] | None,
+                    sms_session: SessionRecord | None) -> VoiceResponse:
+    """The carer answered the call-back: say why, then dial the on-call chain."""
+    record.caller = phone_number(request.form.get("To", ""))  # Twilio called the carer
+    record.caller_key = caller_key(record.caller)
+    voice = renderer(call)
+    if decision_data is None or record.caller is None:
+        record.add_event("callback_invalid", {})
+        return voice.goodbye("on_call_unreachable")
+    decision = Decision.from_dict(decision_data)
+    call.state = State.from_json(_sms_state(sms_session.data if sms_session else None))
+    call.line_number = request.form.get("From", "")
+    chain = start_on_call(call)
+    record.add_event("callback_started", {}, decision.checklist_id)
+    voice = renderer(call)
+    response = VoiceResponse()
+    system = deps.line().library.by_id(decision.checklist_id).name[call.state.lang]
+    voice.say(response, voice.text("callback_intro", system=system))
+    voice.say(response, voice.text("on_call_manager"))
+    voice.dial_on_call(response, call_sid(), 0, chain[0])
+    return response
 
 
 def _sms_state(data: dict[str, Any] | None) -> str:

@@ -88,15 +88,15 @@ class Server:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 pytest.fail(f"gunicorn exited with {self.proc.returncode}:\n{self.log_text()}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
-                    conn.close()
                     return
-                conn.close()
             except OSError:
-                pass
+                pass  # not listening yet, or a worker still booting dropped the connection
+            finally:
+                conn.close()
             time.sleep(0.05)
         pytest.fail(f"gunicorn did not answer /healthz within {START_DEADLINE_S} s:\n{self.log_text()}")
 

@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import select, update
 
 from ivr.store import (
     SCHEMA_VERSION,
@@ -328,8 +329,9 @@ def test_unusable_urls_are_store_errors_without_the_password(url: str) -> None:
 
 def test_errors_do_not_carry_phone_numbers(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # A statement that fails with the caller's number as a bound parameter.
-    def failing_save(self: Store, conn: Connection, record: SessionRecord, *args: object, **kwargs: object) -> None:
-        conn.execute(text("SELECT x FROM no_such_table WHERE c = :c"), {"c": record.caller})
+    def failing_save(self: Store, cursor: Any, record: SessionRecord, *args: object, **kwargs: object) -> None:
+        placeholder = "?" if self.backend == "sqlite" else "%s"
+        cursor.execute(f"SELECT x FROM no_such_table WHERE c = {placeholder}", (record.caller,))
 
     monkeypatch.setattr(Store, "_save", failing_save)
     with pytest.raises(StoreError) as info:
