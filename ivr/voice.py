@@ -20,6 +20,7 @@ from ivr.intake import ACCEPTED, RETRY, offers_pin, pin_attempt, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
+from ivr.twiml_cache import serialise
 from ivr.voice_twiml import VoiceRenderer
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -32,7 +33,7 @@ HIDDEN_NUMBERS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533"
 
 def twiml(response: VoiceResponse) -> Response:
     """A TwiML HTTP response."""
-    return Response(str(response), mimetype="text/xml")
+    return Response(serialise(response), mimetype="text/xml")
 
 
 @dataclass
