@@ -33,13 +33,14 @@ def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intak
     """Look up announcements and recent reports for a system; alert the on-call manager once per incident."""
     line, store, now = deps.line(), deps.store(), deps.now()
     window = timedelta(minutes=line.settings.incident_window_minutes)
-    reports = store.reports(system, now - INCIDENT_LOOKBACK, via=record)
-    callers = {key for at, key in reports if key and at >= now - window}
+    callers = set(store.reporters(system, now - window, via=record))
     if record.caller_key:
         callers.add(record.caller_key)
     incident = len(callers) >= line.settings.incident_threshold
     if incident and not line.calendar.is_office_hours(now):
-        alert_once(record, system, [at for at, _ in reports] + [now], len(callers), line_number)
+        # Only now the earlier reports' times: when did this incident begin (for its one SMS)?
+        reports = store.reports(system, now - INCIDENT_LOOKBACK, via=record)
+        alert_once(record, system, reports + [now], len(callers), line_number)
     announcement = store.announcements(now, via=record).get(system)
     return Intake(
         announcement=str(announcement["text"]) if announcement else None,

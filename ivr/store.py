@@ -260,14 +260,19 @@ class Store:
             claimed = sql.claim.run(cursor, sid=key, session_id="-", at=sql.time_in(_aware(now))).fetchone()
         return claimed is not None
 
-    def reports(
-        self, system: str, since: datetime, via: SessionRecord | None = None
-    ) -> list[tuple[datetime, str | None]]:
-        """(time, caller key) of every choice of a system since a moment, oldest first."""
+    def reports(self, system: str, since: datetime, via: SessionRecord | None = None) -> list[datetime]:
+        """When a system was chosen since a moment, oldest first."""
         sql = self._sql
         with self._reading(via) as cursor:
             rows = sql.select_reports.run(cursor, system=system, since=sql.time_in(_aware(since))).fetchall()
-        return [(sql.time_out(at), caller_key) for at, caller_key in rows]
+        return [sql.time_out(at) for (at,) in rows]
+
+    def reporters(self, system: str, since: datetime, via: SessionRecord | None = None) -> list[str]:
+        """The distinct caller keys that chose a system since a moment (hidden numbers have none)."""
+        sql = self._sql
+        with self._reading(via) as cursor:
+            rows = sql.select_reporters.run(cursor, system=system, since=sql.time_in(_aware(since))).fetchall()
+        return [key for (key,) in rows]
 
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
         """Post (or replace) a system's known-outage announcement."""

@@ -103,11 +103,11 @@ class TurnSql:
             .values(sid=bindparam("sid"), session_id=bindparam("session_id"), at=bindparam("at"))
             .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
             .returning(processed_messages_table.c.sid))
-        self.select_reports = compiled(
-            select(events_table.c.at, events_table.c.caller_key)
-            .where(events_table.c.kind == "system_chosen", events_table.c.system == bindparam("system"),
-                   events_table.c.at >= bindparam("since"))
-            .order_by(events_table.c.at))
+        chosen_since = (events_table.c.kind == "system_chosen", events_table.c.system == bindparam("system"),
+                        events_table.c.at >= bindparam("since"))
+        self.select_reports = compiled(select(events_table.c.at).where(*chosen_since).order_by(events_table.c.at))
+        self.select_reporters = compiled(
+            select(events_table.c.caller_key).distinct().where(*chosen_since, events_table.c.caller_key.is_not(None)))
         self.select_announcements = compiled(select(
             announcements_table.c.system, announcements_table.c.text, announcements_table.c.until,
             announcements_table.c.created_at, announcements_table.c.created_by))

@@ -349,3 +349,19 @@ def test_fresh_url_gives_an_empty_database(db: str, tmp_path: Path) -> None:
         assert store.events() == [] and store.get(SID) is None
     finally:
         store.dispose()
+
+
+def test_reporters_are_distinct_callers_since_a_moment(store: Store) -> None:
+    for n, (key, minutes) in enumerate([("aa", 0), ("bb", 20), ("aa", 25), (None, 26), ("cc", 40)]):
+        with store.session(f"voice:CA{n}", "voice", T0 + timedelta(minutes=minutes)) as record:
+            record.data = {}
+            record.caller_key = key
+            record.add_event("system_chosen", {"key": 1}, "viva")
+    with store.session("voice:CAother", "voice", T0) as record:
+        record.data = {}
+        record.caller_key = "dd"
+        record.add_event("system_chosen", {"key": 2}, "npo")
+    assert sorted(store.reporters("viva", T0 + timedelta(minutes=10))) == ["aa", "bb", "cc"]
+    assert sorted(store.reporters("viva", T0 + timedelta(minutes=30))) == ["cc"]
+    assert store.reports("viva", T0 + timedelta(minutes=20)) == [
+        T0 + timedelta(minutes=m) for m in (20, 25, 26, 40)]
