@@ -33,14 +33,14 @@ def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intak
     """Look up announcements and recent reports for a system; alert the on-call manager once per incident."""
     line, store, now = deps.line(), deps.store(), deps.now()
     window = timedelta(minutes=line.settings.incident_window_minutes)
-    callers = set(store.reporters(system, now - window, via=record))
+    threshold = line.settings.incident_threshold
+    # Whether the threshold is reached needs no more than `threshold` of the others.
+    callers = set(store.reporters(system, now - window, via=record, limit=threshold))
     if record.caller_key:
         callers.add(record.caller_key)
-    incident = len(callers) >= line.settings.incident_threshold
+    incident = len(callers) >= threshold
     if incident and not line.calendar.is_office_hours(now):
-        # Only now the earlier reports' times: when did this incident begin (for its one SMS)?
-        reports = store.reports(system, now - INCIDENT_LOOKBACK, via=record)
-        alert_once(record, system, reports + [now], len(callers), line_number)
+        alert_once(record, system, incident_began(record, system, window), line_number)
     announcement = store.announcements(now, via=record).get(system)
     return Intake(
         announcement=str(announcement["text"]) if announcement else None,
@@ -49,24 +49,28 @@ def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intak
     )
 
 
-def incident_start(times: list[datetime], window: timedelta) -> datetime:
-    """The first report of the run of reports that ends now (each less than `window` after the last)."""
-    ordered = sorted(times)
-    start = ordered[-1]
-    for earlier in reversed(ordered[:-1]):
-        if start - earlier >= window:
-            break
-        start = earlier
-    return start
+def incident_began(record: SessionRecord, system: str, window: timedelta) -> datetime:
+    """When this incident's run of reports began (its one SMS is keyed by that moment)."""
+    now, runs = deps.now(), deps.incident_runs()
+    known = runs.start(system, now, window)
+    if known is not None:
+        return known
+    # Only now the earlier reports' times, and once per run and process, not once per caller.
+    return runs.read(system, deps.store().reports(system, now - INCIDENT_LOOKBACK, via=record), now, window)
 
 
-def alert_once(record: SessionRecord, system: str, times: list[datetime], count: int, line_number: str) -> None:
+def alert_once(record: SessionRecord, system: str, first: datetime, line_number: str) -> None:
     """One SMS to the on-call manager per incident, however many callers and instances."""
-    line, now = deps.line(), deps.now()
-    first = incident_start(times, timedelta(minutes=line.settings.incident_window_minutes))
+    line, store, now = deps.line(), deps.store(), deps.now()
+    window = timedelta(minutes=line.settings.incident_window_minutes)
     # The claim lives in this session's transaction: if the turn fails, another caller may alert.
     if not record.claim(f"incident:{system}:{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"):
         return
+    # The SMS says how many callers: counted in full only by the one turn that sends it.
+    callers = set(store.reporters(system, now - window, via=record))
+    if record.caller_key:
+        callers.add(record.caller_key)
+    count = len(callers)
     lang = line.settings.default_language
     local = line.calendar.local(first)
     body = line.messages.get("whisper", "incident_sms", lang, count=count,

@@ -267,11 +267,19 @@ class Store:
             rows = sql.select_reports.run(cursor, system=system, since=sql.time_in(_aware(since))).fetchall()
         return [sql.time_out(at) for (at,) in rows]
 
-    def reporters(self, system: str, since: datetime, via: SessionRecord | None = None) -> list[str]:
-        """The distinct caller keys that chose a system since a moment (hidden numbers have none)."""
+    def reporters(self, system: str, since: datetime, via: SessionRecord | None = None,
+                  limit: int | None = None) -> list[str]:
+        """The distinct caller keys that chose a system since a moment (hidden numbers have none).
+
+        With a limit, at most that many: enough to tell whether a threshold is reached.
+        """
         sql = self._sql
+        values = {"system": system, "since": sql.time_in(_aware(since))}
         with self._reading(via) as cursor:
-            rows = sql.select_reporters.run(cursor, system=system, since=sql.time_in(_aware(since))).fetchall()
+            if limit is None:
+                rows = sql.select_reporters.run(cursor, **values).fetchall()
+            else:
+                rows = sql.select_some_reporters.run(cursor, limit=limit, **values).fetchall()
         return [key for (key,) in rows]
 
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, Integer, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
@@ -106,8 +106,11 @@ class TurnSql:
         chosen_since = (events_table.c.kind == "system_chosen", events_table.c.system == bindparam("system"),
                         events_table.c.at >= bindparam("since"))
         self.select_reports = compiled(select(events_table.c.at).where(*chosen_since).order_by(events_table.c.at))
-        self.select_reporters = compiled(
-            select(events_table.c.caller_key).distinct().where(*chosen_since, events_table.c.caller_key.is_not(None)))
+        reporters = select(events_table.c.caller_key).distinct().where(
+            *chosen_since, events_table.c.caller_key.is_not(None))
+        self.select_reporters = compiled(reporters)
+        # "Are there at least N?" stops reading after N, however many reports a busy system has.
+        self.select_some_reporters = compiled(reporters.limit(bindparam("limit", type_=Integer)))
         self.select_announcements = compiled(select(
             announcements_table.c.system, announcements_table.c.text, announcements_table.c.until,
             announcements_table.c.created_at, announcements_table.c.created_by))

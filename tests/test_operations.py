@@ -128,6 +128,35 @@ def test_incident_answers_the_several_users_step(app: Flask, twilio: Twilio, clo
     assert "Steg 3 av 3" in spoken(body)  # "do others have the same problem?" is known: skipped
 
 
+def test_incident_sms_counts_every_caller_not_just_the_threshold(app: Flask, twilio: Twilio,
+                                                                 clock: FrozenClock) -> None:
+    # Four callers in office hours (an incident, but no SMS); the fifth, after 16:30, alerts.
+    clock.set("2026-11-25T16:10")
+    for index in range(4):
+        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "1")
+    assert app.extensions["ivr.notifier"].sent == []
+    clock.set("2026-11-25T16:35")
+    call(twilio, "CA" + "5" * 32, "+46701740605", "1")
+    assert [m["body"] for m in app.extensions["ivr.notifier"].sent] == [
+        "Felsökningslinjen: 5 anmälningar om Viva sedan kl 16.10. Flera användare verkar drabbade."]
+
+
+def test_a_long_incident_reads_its_reports_once_a_window(app: Flask, twilio: Twilio, clock: FrozenClock,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    store = app.extensions["ivr.store"]
+    reads = []
+    real_reports = store.reports
+    monkeypatch.setattr(store, "reports", lambda *args, **kw: reads.append(args) or real_reports(*args, **kw))
+    clock.set("2026-11-25T21:40")
+    for index in range(8):
+        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "1")
+        clock.moment += timedelta(minutes=5)
+    # The third caller's read (21:50, reports up to 21:45) serves until 22:15, when the run is read again.
+    assert [since.strftime("%H:%M") for _, since in reads] == ["21:50", "22:15"]
+    assert [m["body"][:60] for m in app.extensions["ivr.notifier"].sent] == [
+        "Felsökningslinjen: 3 anmälningar om Viva sedan kl 21.40. Fle"]
+
+
 def test_the_same_caller_three_times_is_not_an_incident(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     clock.set("2026-11-25T22:00")
     for index in range(3):

@@ -363,5 +363,8 @@ def test_reporters_are_distinct_callers_since_a_moment(store: Store) -> None:
         record.add_event("system_chosen", {"key": 2}, "npo")
     assert sorted(store.reporters("viva", T0 + timedelta(minutes=10))) == ["aa", "bb", "cc"]
     assert sorted(store.reporters("viva", T0 + timedelta(minutes=30))) == ["cc"]
+    some = store.reporters("viva", T0, limit=2)
+    assert len(some) == 2 and set(some) < {"aa", "bb", "cc"}
+    assert sorted(store.reporters("viva", T0, limit=5)) == ["aa", "bb", "cc"]
     assert store.reports("viva", T0 + timedelta(minutes=20)) == [
         T0 + timedelta(minutes=m) for m in (20, 25, 26, 40)]
