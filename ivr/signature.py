@@ -6,6 +6,7 @@ import hmac
 
 from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import ImmutableMultiDict
 
 # Not called by Twilio: the load balancer's health check, and unknown paths (404).
 UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz")
@@ -29,23 +30,36 @@ def public_base() -> str:
     return str(base).rstrip("/")
 
 
-def signed_params() -> dict[str, str]:
+class SignedForm(ImmutableMultiDict[str, str]):
+    """The POST form as twilio's validator reads it.
+
+    The validator asks each field for all its values with getall() and falls back
+    through two AttributeErrors to plain indexing; a dict would also keep only the
+    first value of a repeated field, which Twilio signs in full.
+    """
+
+    def getall(self, key: str) -> list[str]:
+        """Every value of a field, as the validator signs them."""
+        return self.getlist(key)
+
+
+def signed_params() -> SignedForm:
     """The parameters Twilio signs: the POST form (none for GET)."""
-    return request.form.to_dict() if request.method == "POST" else {}
+    return SignedForm(request.form if request.method == "POST" else ())
 
 
 def verify_request() -> None:
     """Abort with 403 unless the request is signed by Twilio with our token."""
     if request.endpoint in UNSIGNED_ENDPOINTS:
         return
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    validator: RequestValidator = current_app.extensions["ivr.validator"]
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not is_valid(validator, public_url(), signed_params(), signature):
         current_app.logger.warning("rejected request with a bad signature: %s", request.path)
         abort(403)
 
 
-def is_valid(validator: RequestValidator, url: str, params: dict[str, str], signature: str) -> bool:
+def is_valid(validator: RequestValidator, url: str, params: SignedForm, signature: str) -> bool:
     """Twilio's check, one HMAC for the usual request.
 
     validate() always computes two HMACs (the URL with and without a port, since
@@ -58,4 +72,5 @@ def is_valid(validator: RequestValidator, url: str, params: dict[str, str], sign
 
 def init_app(app: Flask) -> None:
     """Check the signature before any view runs."""
+    app.extensions["ivr.validator"] = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
     app.before_request(verify_request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from flask import Flask
 from twilio.request_validator import RequestValidator
@@ -15,7 +17,7 @@ WEBHOOKS = ["/voice", "/voice/input", "/voice/fallback", "/voice/dial/it_support
             "/voice/whisper?call=CA1&attempt=0"]
 
 
-def sign(url: str, params: dict[str, str], token: str = TOKEN) -> str:
+def sign(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
@@ -60,6 +62,18 @@ def test_signature_over_the_url_with_its_default_port_is_accepted(app: Flask) ->
     assert ":443/" in with_port
     response = app.test_client().post("/voice", data=CALL, headers={"X-Twilio-Signature": sign(with_port, CALL)})
     assert response.status_code == 200
+
+
+def test_every_value_of_a_repeated_field_is_signed(app: Flask) -> None:
+    # Twilio signs each value of a repeated field; checking only the first would let the others be forged.
+    from werkzeug.datastructures import MultiDict
+
+    signed = MultiDict([*CALL.items(), ("StirVerstat", "TN-Validation-Passed-A"), ("StirVerstat", "B")])
+    signature = sign(PUBLIC_URL + "/voice", signed)
+    client = app.test_client()
+    assert client.post("/voice", data=signed, headers={"X-Twilio-Signature": signature}).status_code == 200
+    forged = MultiDict([*CALL.items(), ("StirVerstat", "TN-Validation-Passed-A"), ("StirVerstat", "C")])
+    assert client.post("/voice", data=forged, headers={"X-Twilio-Signature": signature}).status_code == 403
 
 
 def test_signed_request_is_accepted(twilio: Twilio) -> None:
