@@ -1,10 +1,15 @@
 """TwiML text for responses the line gives again and again: the menu, each step's question.
 
 Serialising a twilio builder tree (ElementTree, in Python) cost more than the
-rest of a step's turn: 0.15 ms for the menu. The tree is still built by the
-twilio builders every time; its text is looked up by the tree's full content
-(every verb's name, text and attributes, in order), so a hit is exactly what
-`str(response)` would give.
+rest of a step's turn: 0.15 ms for the menu. Two ways spare that:
+
+- `shared()`: the renderer names everything a prompt is built from (texts,
+  voices, timeout); the first call builds it with the twilio builders and keeps
+  the response and its text, later calls get the same response back. Shared
+  between requests, it refuses to be changed.
+- `serialise()`: any other response is built every time, and its text looked up
+  by the tree's full content (every verb's name, text and attributes, in order),
+  so a hit is exactly what `str(response)` would give.
 
 Not cached: responses with a <Dial> or <Number> (numbers to call) and any
 action URL with a query (those carry the CallSid): they are different for every
@@ -13,9 +18,11 @@ call, and this cache should hold nothing about a particular caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twilio.twiml import TwiML
+from twilio.twiml.voice_response import VoiceResponse
 
 MAX_ENTRIES = 512  # a line has a few hundred distinct prompts: 2 languages x (menu + ~60 steps) x prefaces
 PER_CALL_VERBS = frozenset({"Dial", "Number"})
@@ -23,17 +30,51 @@ PER_CALL_VERBS = frozenset({"Dial", "Number"})
 _texts: dict[tuple[Any, ...], str] = {}
 
 
+class SharedResponse(VoiceResponse):
+    """A response built once and handed to every request that needs the same one, with its text."""
+
+    def __init__(self, built: VoiceResponse) -> None:
+        """Take over a built response's verbs and serialise it once."""
+        super().__init__()
+        self.attrs = built.attrs
+        self.verbs = built.verbs
+        self.text = str(built)
+
+    def nest(self, verb: Any) -> Any:
+        """Refused: other requests hold this response too."""
+        raise TypeError("a shared TwiML response cannot be changed: build a new VoiceResponse")
+
+
+_shared: dict[tuple[Any, ...], SharedResponse] = {}
+
+
+def shared(key: tuple[Any, ...], build: Callable[[], VoiceResponse]) -> VoiceResponse:
+    """The response kept under `key`, built by `build()` the first time."""
+    response = _shared.get(key)
+    if response is None:
+        response = SharedResponse(build())
+        _remember(_shared, key, response)
+    return response
+
+
+def _remember(entries: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    """Keep a value, dropping the oldest entry when full."""
+    if len(entries) >= MAX_ENTRIES:
+        entries.pop(next(iter(entries)), None)  # another thread may have taken it
+    entries[key] = value
+
+
 def serialise(response: TwiML) -> str:
     """`str(response)`, from the cache when the same response was given before."""
+    if isinstance(response, SharedResponse):
+        return response.text
     key = _content(response)
     if key is None:
         return str(response)
     text = _texts.get(key)
     if text is None:
         text = str(response)
-        if len(_texts) >= MAX_ENTRIES:
-            _texts.pop(next(iter(_texts)), None)  # the oldest entry; another thread may have taken it
-        _texts[key] = text
+        _remember(_texts, key, text)
     return text
 
 

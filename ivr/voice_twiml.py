@@ -14,6 +14,7 @@ from flows.line import Line
 from flows.model import FACTS, Outcome
 from flows.routing import Decision
 from ivr.speech import spoken_number
+from ivr.twiml_cache import shared
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 
@@ -48,48 +49,58 @@ class VoiceRenderer:
             finish_on_key="",  # Twilio's default "#" would swallow the language key
         )
 
+    def keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
+        """A one-key <Gather> at /voice/input saying the texts ((text, language) for another language's voice).
+
+        The menu and each step are asked again and again in the same words, so the
+        response is built once and shared (ivr/twiml_cache.py). Its key holds every
+        value the builders below are given.
+        """
+        voices = self.line.settings.voices
+        spoken = tuple((text, voices[self.lang]) if isinstance(text, str) else (text[0], voices[text[1]])
+                       for text in texts)
+        timeout = self.line.settings.gather_timeout
+        key = ("keypad", voices[self.lang].language, timeout,
+               tuple((text, voice.voice, voice.language) for text, voice in spoken))
+
+        def build() -> VoiceResponse:
+            response = VoiceResponse()
+            gather = self.gather(response, "/voice/input", timeout)
+            for text, voice in spoken:
+                gather.say(text, voice=voice.voice, language=voice.language)
+            return response
+
+        return shared(key, build)
+
     def menu(self, preface: Iterable[str] = (), welcome: bool = False) -> VoiceResponse:
         """The system menu; every prompt sits inside the Gather so a caller can press ahead."""
-        response = VoiceResponse()
-        gather = self.gather(response, "/voice/input")
-        for text in ([self.text("welcome")] if welcome else []) + list(preface):
-            self.say(gather, text)
-        self.say(gather, self.text("menu_intro"))
-        for checklist in self.line.library.checklists:
-            self.say(gather, self.text("menu_item", system=checklist.name[self.lang], key=checklist.key))
-        self.say(gather, self.text("menu_help"))
+        texts: list[str | tuple[str, str]] = [self.text("welcome")] if welcome else []
+        texts += [*preface, self.text("menu_intro")]
+        texts += [self.text("menu_item", system=checklist.name[self.lang], key=checklist.key)
+                  for checklist in self.line.library.checklists]
+        texts.append(self.text("menu_help"))
         other = [lang for lang in self.line.settings.languages if lang != self.lang]
         if other:
             # The offer is spoken in the other language's voice, so its speakers understand it.
-            self.say(gather, self.text("language_offer"), lang=other[0])
-        return response
+            texts.append((self.text("language_offer"), other[0]))
+        return self.keypad_prompt(texts)
 
     def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False) -> VoiceResponse:
         """The current step: counter, instruction, question, key hint."""
         assert turn.step is not None and turn.checklist is not None
-        response = VoiceResponse()
-        gather = self.gather(response, "/voice/input")
-        for text in preface:
-            self.say(gather, text)
+        texts = list(preface)
         if first:
-            self.say(gather, self.text("chosen", system=turn.checklist.name[self.lang]))
+            texts.append(self.text("chosen", system=turn.checklist.name[self.lang]))
         step, total = turn.position
-        self.say(gather, self.text("step_counter", step=step, total=total))
-        self.say(gather, turn.step.say[self.lang])
-        self.say(gather, turn.step.ask[self.lang])
-        self.say(gather, self.text("yes_no"))
-        return response
+        texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
+                  turn.step.ask[self.lang], self.text("yes_no")]
+        return self.keypad_prompt(texts)
 
     def notice(self, turn: Turn, texts: Iterable[str]) -> VoiceResponse:
         """IT's announcement for the system, then: go through the checklist anyway?"""
         assert turn.checklist is not None
-        response = VoiceResponse()
-        gather = self.gather(response, "/voice/input")
-        self.say(gather, self.text("chosen", system=turn.checklist.name[self.lang]))
-        for text in texts:
-            self.say(gather, text)
-        self.say(gather, self.text("notice_question"))
-        return response
+        return self.keypad_prompt([self.text("chosen", system=turn.checklist.name[self.lang]), *texts,
+                                   self.text("notice_question")])
 
     def pin_prompt(self, preface: Iterable[str] = ()) -> VoiceResponse:
         """Ask a caller off the staff list for the staff code, ended by #."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import twiml_cache
@@ -45,3 +46,30 @@ def test_the_cache_stays_bounded() -> None:
     for n in range(twiml_cache.MAX_ENTRIES + 50):
         serialise(prompt(f"Steg {n}."))
     assert len(twiml_cache._texts) <= twiml_cache.MAX_ENTRIES
+
+
+def test_a_shared_prompt_is_built_once_and_reads_as_built() -> None:
+    builds = []
+
+    def build() -> VoiceResponse:
+        builds.append(1)
+        return prompt("Tryck 1 för ja, 2 för nej.")
+
+    first = twiml_cache.shared(("test", "yes-no"), build)
+    again = twiml_cache.shared(("test", "yes-no"), build)
+    assert again is first and len(builds) == 1
+    assert serialise(first) == str(first) == str(prompt("Tryck 1 för ja, 2 för nej."))
+    assert twiml_cache.shared(("test", "other"), lambda: prompt("Annat.")) is not first
+
+
+def test_a_shared_prompt_cannot_be_changed() -> None:
+    response = twiml_cache.shared(("test", "frozen"), lambda: prompt("Steg 1 av 3."))
+    with pytest.raises(TypeError, match="cannot be changed"):
+        response.hangup()
+    assert "Hangup" not in str(response)
+
+
+def test_shared_prompts_stay_bounded() -> None:
+    for n in range(twiml_cache.MAX_ENTRIES + 50):
+        twiml_cache.shared(("test", n), lambda: prompt("x"))
+    assert len(twiml_cache._shared) <= twiml_cache.MAX_ENTRIES
