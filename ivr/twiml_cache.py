@@ -30,7 +30,7 @@ PER_CALL_VERBS = frozenset({"Dial", "Number"})
 _texts: dict[tuple[Any, ...], str] = {}
 
 
-class SharedResponse(VoiceResponse):
+class SharedResponse(VoiceResponse):  # type: ignore[misc]  # twilio has no type hints
     """A response built once and handed to every request that needs the same one, with its text."""
 
     def __init__(self, built: VoiceResponse) -> None:
