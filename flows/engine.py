@@ -45,21 +45,32 @@ class State:
     notice: bool = False  # waiting for "go on?" after an outage announcement
     known: dict[str, bool] = field(default_factory=dict)  # facts known without asking (several reports)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready value for the session store (kept as is inside the session's data)."""
+        return {"v": STATE_VERSION, "lang": self.lang, "checklist": self.checklist, "step": self.step,
+                "answers": self.answers, "decision": self.decision, "notice": self.notice, "known": self.known}
+
     def to_json(self) -> str:
-        """Serialise for the session store."""
-        return json.dumps(
-            {"v": STATE_VERSION, "lang": self.lang, "checklist": self.checklist, "step": self.step,
-             "answers": self.answers, "decision": self.decision, "notice": self.notice, "known": self.known},
-            ensure_ascii=False, sort_keys=True,
-        )
+        """Serialise on its own."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> State:
-        """Parse a stored state; anything unexpected is a StateError, never a crash later."""
+        """Parse a serialised state; anything unexpected is a StateError, never a crash later."""
         try:
             data = json.loads(text)
         except (TypeError, ValueError) as exc:
             raise StateError(f"stored state is not JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_stored(cls, value: object) -> State:
+        """A state as the channels store it: the dict, or the JSON text that older sessions hold."""
+        return cls.from_json(value) if isinstance(value, str) else cls.from_dict(value)
+
+    @classmethod
+    def from_dict(cls, data: object) -> State:
+        """Check a stored state's fields; anything unexpected is a StateError."""
         if not isinstance(data, Mapping) or data.get("v") != STATE_VERSION:
             raise StateError("stored state has an unknown version")
         lang, checklist, step = data.get("lang"), data.get("checklist"), data.get("step")
@@ -77,7 +88,9 @@ class State:
             or not all(isinstance(k, str) and isinstance(v, bool) for k, v in known.items())
         ):
             raise StateError("stored state has a field of the wrong type")
-        return cls(lang, checklist, step, dict(answers), decision, notice, dict(known))
+        # Copies: the stored dicts belong to the session data they came from.
+        return cls(lang, checklist, step, dict(answers), None if decision is None else dict(decision),
+                   notice, dict(known))
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,13 @@ class Texting:
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
-        return {"state": self.state.to_json(), "line_number": self.line_number,
+        return {"state": self.state.to_dict(), "line_number": self.line_number,
                 "last_replies": self.last_replies, "callback": self.callback, "pin": self.pin}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Texting:
         """Rebuild from the store."""
-        return cls(State.from_json(str(data.get("state"))), str(data.get("line_number", "")),
+        return cls(State.from_stored(data.get("state")), str(data.get("line_number", "")),
                    [str(r) for r in data.get("last_replies", [])], data.get("callback"), dict(data.get("pin") or {}))
 
 

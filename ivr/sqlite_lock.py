@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,7 +31,7 @@ class WriteLock:
         self.path = path
         self._threads = threading.Lock()
         self._fd: int | None = None
-        self._pid = 0
+        _LOCKS.add(self)
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -50,12 +51,31 @@ class WriteLock:
         """This process's own descriptor of the lock file; None when there is none to use."""
         if self.path is None or fcntl is None:
             return None
-        if self._fd is None or self._pid != os.getpid():
-            # A forked worker shares its parent's open file, and so its lock: it needs its own.
+        if self._fd is None:
             try:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             except OSError:
                 self.path = None  # a read-only folder: SQLite's busy handler still keeps writers apart
                 return None
-            self._pid = os.getpid()
         return self._fd
+
+    def _forked(self) -> None:
+        """In a forked child: the inherited descriptor shares the parent's lock, so open our own."""
+        if self._fd is not None:
+            # flock's lock belongs to the open file, which the parent still holds open: closing
+            # the child's copy neither releases nor takes anything.
+            os.close(self._fd)
+            self._fd = None
+        self._threads = threading.Lock()  # a thread of the parent may have held it at the fork
+
+
+# Every lock, so a forked worker (gunicorn's) can give each its own descriptor.
+_LOCKS: weakref.WeakSet[WriteLock] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for lock in list(_LOCKS):
+        lock._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork)

@@ -48,13 +48,13 @@ class Call:
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
-        return {"state": self.state.to_json(), "misses": self.misses,
+        return {"state": self.state.to_dict(), "misses": self.misses,
                 "line_number": self.line_number, "dial": self.dial, "pin": self.pin}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Call:
         """Rebuild from the store; StateError when it cannot be continued."""
-        return cls(State.from_json(str(data.get("state"))), int(data.get("misses", 0)),
+        return cls(State.from_stored(data.get("state")), int(data.get("misses", 0)),
                    str(data.get("line_number", "")), dict(data.get("dial") or {}), dict(data.get("pin") or {}))
 
 
@@ -378,7 +378,7 @@ def bridge_callback(record: SessionRecord, call: Call, decision_data: dict[str, 
         record.add_event("callback_invalid", {})
         return voice.goodbye("on_call_unreachable")
     decision = Decision.from_dict(decision_data)
-    call.state = State.from_json(_sms_state(sms_session.data if sms_session else None))
+    call.state = State.from_stored(_sms_state(sms_session.data if sms_session else None))
     call.line_number = request.form.get("From", "")
     chain = start_on_call(call)
     record.add_event("callback_started", {}, decision.checklist_id)
@@ -391,14 +391,14 @@ def bridge_callback(record: SessionRecord, call: Call, decision_data: dict[str, 
     return response
 
 
-def _sms_state(data: dict[str, Any] | None) -> str:
-    return str((data or {}).get("state", ""))
+def _sms_state(data: dict[str, Any] | None) -> object:
+    return (data or {}).get("state")
 
 
 def _sms_decision(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """The SMS conversation's decision, only if it is an on-call decision."""
     try:
-        state = State.from_json(_sms_state(data))
+        state = State.from_stored(_sms_state(data))
     except StateError:
         return None
     if state.decision is None or state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:

@@ -128,6 +128,15 @@ def test_corrupt_state_is_a_state_error(text: str) -> None:
         State.from_json(text)
 
 
+def test_stored_state_reads_as_a_dict_or_as_older_json_text() -> None:
+    state = walk("viva", [True], AFTER_HOURS).state
+    assert State.from_stored(state.to_dict()) == state == State.from_stored(state.to_json())
+    with pytest.raises(StateError):
+        State.from_stored(None)  # a session without a state
+    with pytest.raises(StateError):
+        State.from_stored({"v": 1, "lang": "sv", "step": 0, "answers": [], "decision": None})
+
+
 def test_state_of_a_removed_checklist_is_a_state_error() -> None:
     state = State(checklist="gone")
     with pytest.raises(StateError, match="no longer exists"):
