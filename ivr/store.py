@@ -160,13 +160,13 @@ class Store:
         _check_length("channel", channel, 10)
         if caller is not None:
             _check_length("caller", caller, 32)
-        now = _aware(now)
         sql = self._sql
+        at = sql.time_in(_aware(now))  # the turn's one moment, as the driver takes it
         with self._raw_transaction(write=True) as cursor:
             # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
             # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
             row = sql.session_row(sql.lock_session.run(
-                cursor, id=session_id, channel=channel, caller=caller, now=sql.time_in(now)).fetchone())
+                cursor, id=session_id, channel=channel, caller=caller, now=at).fetchone())
             is_new = row is None or row.data is None
             record = SessionRecord(
                 id=session_id,
@@ -179,7 +179,7 @@ class Store:
             )
 
             def claim(sid: str) -> bool:
-                return sql.claim.run(cursor, sid=sid, session_id=session_id, at=sql.time_in(now)).fetchone() is not None
+                return sql.claim.run(cursor, sid=sid, session_id=session_id, at=at).fetchone() is not None
 
             record._claim = claim
             record._cursor = cursor
@@ -188,7 +188,7 @@ class Store:
             finally:
                 record._claim = None  # the transaction is gone once this block ends
                 record._cursor = None
-            self._save(cursor, record, now, is_new, row_exists=row is not None)
+            self._save(cursor, record, at, is_new, row_exists=row is not None)
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
@@ -232,11 +232,10 @@ class Store:
         """Close all pooled connections."""
         self.engine.dispose()
 
-    def _save(self, cursor: Any, record: SessionRecord, now: datetime, is_new: bool, row_exists: bool) -> None:
-        """Write the session row (or delete it) and append its queued events."""
+    def _save(self, cursor: Any, record: SessionRecord, at: Any, is_new: bool, row_exists: bool) -> None:
+        """Write the session row (or delete it) and append its queued events (at: the driver's timestamp)."""
         sql = self._sql
         seq = record.seq + 1
-        at = sql.time_in(now)
         if record.delete or (is_new and record.data is None):
             # A first turn that stored nothing leaves no row (nor the placeholder).
             if row_exists:
@@ -437,9 +436,14 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+# JSON as stored: readable Swedish, no ASCII escapes. One encoder: json.dumps builds a new
+# one for every call with arguments like these.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(data: dict[str, Any]) -> str:
-    """JSON as stored: readable Swedish, no ASCII escapes."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """A session's data or an event's, as stored."""
+    return _ENCODER.encode(data)
 
 
 def _check_length(what: str, value: str, limit: int) -> None:
