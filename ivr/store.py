@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -30,10 +31,19 @@ __all__ = ["SCHEMA_VERSION", "SessionRecord", "Store", "StoreError", "schema_ver
 
 # Seconds a SQLite writer waits for another process's transaction before failing.
 SQLITE_BUSY_TIMEOUT_S = 10
+# SQLite copies the write-ahead log into the database (a checkpoint, with two fsyncs) from
+# inside a commit once the log holds 1000 pages: under our writer lock, so every other
+# writer waited for the fsyncs too. Each process checkpoints itself instead, after every
+# CHECKPOINT_EVERY writes and with the lock released; SQLite's own stays as a backstop.
+CHECKPOINT_EVERY = 100
+SQLITE_BACKSTOP_CHECKPOINT_PAGES = 10_000
 # A webhook must answer within Twilio's 15 s; a dead PostgreSQL host must not eat that.
 PG_CONNECT_TIMEOUT_S = 5
 # Any constant will do: it only has to be the same in every process running upgrade().
 PG_UPGRADE_LOCK = 0x1F5E_1DE5
+
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -117,6 +127,7 @@ class Store:
         self.backend = backend
         self._sql = TurnSql(self.engine)
         self._write_lock: WriteLock | None = None
+        self._writes_since_checkpoint = 0
         if backend == "sqlite":
             _configure_sqlite(self.engine)
             uri = bool(parsed.query.get("uri"))
@@ -367,6 +378,24 @@ class Store:
             finally:
                 cursor.close()
                 connection.close()  # back to the pool
+        if write and self._write_lock is not None:
+            self._writes_since_checkpoint += 1
+            if self._writes_since_checkpoint >= CHECKPOINT_EVERY:
+                self._writes_since_checkpoint = 0
+                self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database, without waiting for anyone or holding them up."""
+        try:
+            connection = self.engine.raw_connection()
+        except SQLAlchemyError:
+            return  # the turn itself committed; the next checkpoint (or SQLite's backstop) catches up
+        try:
+            connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            log.warning("SQLite checkpoint failed (the log keeps growing until one succeeds): %s", _short(exc))
+        finally:
+            connection.close()
 
     def _writer(self, write: bool) -> Any:
         """Writers on SQLite queue on the write lock; everyone else goes straight in."""
@@ -403,6 +432,7 @@ def _configure_sqlite(engine: Engine) -> None:
             # nothing (tests/test_failures.py kills -9 between webhooks); a power cut may lose the
             # last turns, and a call in progress then hears the step before again.
             cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_BACKSTOP_CHECKPOINT_PAGES}")
         finally:
             cursor.close()
 

@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import select, update
 
 from ivr.store import (
+    CHECKPOINT_EVERY,
     SCHEMA_VERSION,
+    SQLITE_BACKSTOP_CHECKPOINT_PAGES,
     SessionRecord,
     Store,
     StoreError,
@@ -368,3 +370,38 @@ def test_reporters_are_distinct_callers_since_a_moment(store: Store) -> None:
     assert sorted(store.reporters("viva", T0, limit=5)) == ["aa", "bb", "cc"]
     assert store.reports("viva", T0 + timedelta(minutes=20)) == [
         T0 + timedelta(minutes=m) for m in (20, 25, 26, 40)]
+
+
+def test_sqlite_checkpoints_every_hundred_writes_with_the_writer_lock_free(tmp_path: Path) -> None:
+    import fcntl
+
+    store = Store(f"sqlite:///{tmp_path / 'line.sqlite3'}")
+    store.upgrade()
+    lock_free = []
+
+    def checkpoint() -> None:
+        # Another process's writer must be able to go on while the log is copied.
+        with open(tmp_path / "line.sqlite3.writer-lock", "rb") as other:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the lock is held
+            fcntl.flock(other, fcntl.LOCK_UN)
+        lock_free.append(True)
+        real_checkpoint()
+
+    real_checkpoint = store._checkpoint
+    store._checkpoint = checkpoint  # type: ignore[method-assign]
+    try:
+        for n in range(CHECKPOINT_EVERY * 2 + 50):
+            with store.session(f"voice:CA{n % 7}", "voice", T0) as record:
+                record.data = {"n": n}
+        assert lock_free == [True, True]
+        connection = store.engine.raw_connection()
+        try:
+            # SQLite's own checkpoint inside commits is only a backstop now.
+            pages = connection.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            assert pages == SQLITE_BACKSTOP_CHECKPOINT_PAGES
+        finally:
+            connection.close()
+        real_checkpoint()  # and a checkpoint of whatever is in the log leaves every session readable
+        assert store.get("voice:CA3") is not None
+    finally:
+        store.dispose()
