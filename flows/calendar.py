@@ -183,6 +183,9 @@ def load_office_hours(path: Path) -> OfficeHours:
     return parse_office_hours(data, str(path))
 
 
+MAX_DAYS_KEPT = 1000  # days whose hours are remembered: years of webhooks, next_opening's searches
+
+
 class Calendar:
     """Answers "is IT support open?" questions in the configured local time."""
 
@@ -190,6 +193,8 @@ class Calendar:
         self.hours = hours
         self.tz = ZoneInfo(hours.timezone)
         self._holidays: dict[int, holidays.HolidayBase] = {}
+        # A day's hours never change once configured; every webhook asks about today.
+        self._hours_by_day: dict[date, Hours] = {}
 
     def _year(self, year: int) -> holidays.HolidayBase:
         """Holidays for one year, built once; expand=False keeps the cache per year."""
@@ -222,6 +227,15 @@ class Calendar:
 
     def hours_on(self, day: date) -> Hours:
         """Local opening intervals on day; () when closed."""
+        known = self._hours_by_day.get(day)
+        if known is None:
+            if len(self._hours_by_day) >= MAX_DAYS_KEPT:
+                self._hours_by_day.clear()
+            known = self._hours_by_day[day] = self._hours_on(day)
+        return known
+
+    def _hours_on(self, day: date) -> Hours:
+        """hours_on(), worked out."""
         h = self.hours
         if day in h.closed_dates or self.is_holiday(day):
             return ()
