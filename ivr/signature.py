@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator, Mapping
 
 from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import MultiDict
 
 # Not called by Twilio: the load balancer's health check, and unknown paths (404).
 UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz")
@@ -30,22 +31,35 @@ def public_base() -> str:
     return str(base).rstrip("/")
 
 
-class SignedForm(ImmutableMultiDict[str, str]):
-    """The POST form as twilio's validator reads it.
+class SignedForm(Mapping[str, str]):
+    """The POST form as twilio's validator reads it (a view of it, not a copy).
 
     The validator asks each field for all its values with getall() and falls back
     through two AttributeErrors to plain indexing; a dict would also keep only the
     first value of a repeated field, which Twilio signs in full.
     """
 
+    def __init__(self, form: MultiDict[str, str]) -> None:
+        """form: the request's parsed form."""
+        self._form = form
+
+    def __getitem__(self, key: str) -> str:
+        return self._form[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._form)
+
+    def __len__(self) -> int:
+        return len(self._form)
+
     def getall(self, key: str) -> list[str]:
         """Every value of a field, as the validator signs them."""
-        return self.getlist(key)
+        return self._form.getlist(key)
 
 
 def signed_params() -> SignedForm:
     """The parameters Twilio signs: the POST form (none for GET)."""
-    return SignedForm(request.form if request.method == "POST" else ())
+    return SignedForm(request.form if request.method == "POST" else MultiDict())
 
 
 def verify_request() -> None:
