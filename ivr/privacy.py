@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from flask import current_app
@@ -11,7 +12,8 @@ PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, plenty to tell a municipality
 
 def pseudonym(number: str, key: str) -> str:
     """A keyed hash of a phone number; without the key it cannot be reversed by trying numbers."""
-    return hmac.digest(key.encode(), number.encode(), "sha256").hex()[:PSEUDONYM_LENGTH]
+    digest = hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_LENGTH]
 
 
 def caller_key(number: str | None) -> str | None:
