@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from flows.engine import Turn, needs_pin
+from flows.engine import Turn, needs_pin, reroute
 from flows.routing import Context
 from ivr import deps
 from ivr.notify import NotifyError
@@ -105,6 +106,22 @@ def offers_pin(turn: Turn, context: Context) -> bool:
 
 MAX_PIN_TRIES = 3
 ACCEPTED, RETRY, GIVE_UP = "accepted", "retry", "give_up"
+
+
+def settle_pin(record: SessionRecord, result: str, standing: Turn, context: Callable[[], Context]) -> Turn | None:
+    """Record an answer to the staff-code question (a pin_attempt result) in either channel.
+
+    The turn that decides the conversation now: routed again as staff after the
+    right code, or the decision that stood before; None to ask for the code again.
+    context is called only after the right code, when the caller may escalate.
+    """
+    if result == ACCEPTED:
+        record.add_event("pin_accepted", {}, standing.state.checklist)
+        return reroute(deps.line().library, standing.state, context())
+    if result == RETRY:
+        record.add_event("pin_refused", {}, standing.state.checklist)
+        return None
+    return standing
 
 
 def pin_attempt(pin: dict[str, Any], entered: str, skipped: bool) -> tuple[str, dict[str, Any]]:

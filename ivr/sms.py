@@ -15,7 +15,7 @@ from flows.model import Outcome
 from flows.routing import Context, Decision
 from ivr import deps
 from ivr.announcements import admin_command, is_admin_command
-from ivr.intake import ACCEPTED, RETRY, offers_pin, pin_attempt, system_chosen
+from ivr.intake import offers_pin, pin_attempt, settle_pin, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.signature import public_base
@@ -193,19 +193,14 @@ def context(record: SessionRecord, texting: Texting) -> Context:
 
 def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str) -> list[str]:
     """A staff code: right -> route again as staff; NEJ or too many wrong -> the decision stands."""
-    assert turn.decision is not None
-    sms = SmsRenderer(deps.line(), texting.state.lang)
     result, texting.pin = pin_attempt(texting.pin, body, skipped=yes_no(body) is not None)
-    if result == ACCEPTED:
-        record.add_event("pin_accepted", {}, texting.state.checklist)
-        decided = engine.reroute(deps.line().library, texting.state, context(record, texting))
-        texting.state = decided.state
-        assert decided.decision is not None
-        return finish(record, texting, decided.decision)
-    if result == RETRY:
-        record.add_event("pin_refused", {}, texting.state.checklist)
+    decided = settle_pin(record, result, turn, lambda: context(record, texting))
+    if decided is None:
+        sms = SmsRenderer(deps.line(), texting.state.lang)
         return [sms.text("pin_wrong") + " " + sms.text("pin_prompt")]
-    return finish(record, texting, turn.decision)
+    texting.state = decided.state
+    assert decided.decision is not None
+    return finish(record, texting, decided.decision)
 
 
 def choose(record: SessionRecord, texting: Texting, body: str, first: bool) -> list[str]:

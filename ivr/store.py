@@ -25,12 +25,15 @@ from ivr.schema import (
     sessions_table,
 )
 from ivr.sqlite_lock import WriteLock
-from ivr.turn_sql import TurnSql
+from ivr.turn_sql import SessionRow, TurnSql
 
 __all__ = ["SCHEMA_VERSION", "SessionRecord", "Store", "StoreError", "schema_version_table", "sessions_table"]
 
 # Seconds a SQLite writer waits for another process's transaction before failing.
 SQLITE_BUSY_TIMEOUT_S = 10
+# IMMEDIATE takes SQLite's write lock up front: a read-modify-write cannot interleave with
+# another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
+SQLITE_BEGIN_WRITE = "BEGIN IMMEDIATE"
 # SQLite copies the write-ahead log into the database (a checkpoint, with two fsyncs) from
 # inside a commit once the log holds 1000 pages: under our writer lock, so every other
 # writer waited for the fsyncs too. Each process checkpoints itself instead, after every
@@ -179,15 +182,7 @@ class Store:
             row = sql.session_row(sql.lock_session.run(
                 cursor, id=session_id, channel=channel, caller=caller, now=at).fetchone())
             is_new = row is None or row.data is None
-            record = SessionRecord(
-                id=session_id,
-                channel=row.channel if row is not None else channel,
-                caller=caller or (row.caller if row is not None else None),
-                data=None if is_new or row is None else json.loads(str(row.data)),
-                seq=row.seq if row is not None else 0,
-                created_at=None if is_new or row is None else row.created_at,
-                updated_at=None if is_new or row is None else row.updated_at,
-            )
+            record = _record(session_id, row, channel, caller)
 
             def claim(sid: str) -> bool:
                 return sql.claim.run(cursor, sid=sid, session_id=session_id, at=at).fetchone() is not None
@@ -205,17 +200,7 @@ class Store:
         """Read a session without locking it; None if there is none."""
         with self._raw_transaction() as cursor:
             row = self._sql.session_row(self._sql.select_session.run(cursor, id=session_id).fetchone())
-        if row is None:
-            return None
-        return SessionRecord(
-            id=session_id,
-            channel=row.channel,
-            caller=row.caller,
-            data=None if row.data is None else json.loads(row.data),
-            seq=row.seq,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return None if row is None else _record(session_id, row, row.channel, None)
 
     def events(self, session_id: str | None = None) -> list[dict[str, Any]]:
         """Events in the order written, for one session or all."""
@@ -364,7 +349,7 @@ class Store:
             cursor = connection.cursor()
             try:
                 if write and self.backend == "sqlite":
-                    cursor.execute("BEGIN IMMEDIATE")
+                    cursor.execute(SQLITE_BEGIN_WRITE)
                 yield cursor
                 connection.commit()
             except driver_error as exc:
@@ -443,7 +428,17 @@ def _configure_sqlite(engine: Engine) -> None:
         if conn.get_execution_options().get("ivr_read_only"):
             conn.exec_driver_sql("BEGIN")
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(SQLITE_BEGIN_WRITE)
+
+
+def _record(session_id: str, row: SessionRow | None, channel: str, caller: str | None) -> SessionRecord:
+    """A session as read from its row; no row, or the placeholder without data, is a new session."""
+    if row is None or row.data is None:
+        return SessionRecord(id=session_id, channel=row.channel if row is not None else channel,
+                             caller=caller or (row.caller if row is not None else None), data=None,
+                             seq=row.seq if row is not None else 0, created_at=None, updated_at=None)
+    return SessionRecord(id=session_id, channel=row.channel, caller=caller or row.caller, data=json.loads(row.data),
+                         seq=row.seq, created_at=row.created_at, updated_at=row.updated_at)
 
 
 def _rollback(connection: Any) -> None:

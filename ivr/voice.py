@@ -16,7 +16,7 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.model import Outcome
 from flows.routing import Context, Decision
 from ivr import deps
-from ivr.intake import ACCEPTED, RETRY, offers_pin, pin_attempt, system_chosen
+from ivr.intake import offers_pin, pin_attempt, settle_pin, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
@@ -149,18 +149,13 @@ def key_entered(record: SessionRecord, call: Call, digits: str) -> VoiceResponse
 
 def pin_entered(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
     """A staff code (or # to skip): right code -> route again as staff; else the decision stands."""
-    assert turn.decision is not None
     result, call.pin = pin_attempt(call.pin, digits, skipped=not digits)
-    if result == ACCEPTED:
-        record.add_event("pin_accepted", {}, call.state.checklist)
-        decided = engine.reroute(deps.line().library, call.state, context(record, call))
-        call.state = decided.state
-        assert decided.decision is not None
-        return finish(record, call, decided.decision)
-    if result == RETRY:
-        record.add_event("pin_refused", {}, call.state.checklist)
+    decided = settle_pin(record, result, turn, lambda: context(record, call))
+    if decided is None:
         return renderer(call).pin_prompt([renderer(call).text("pin_wrong")])
-    return finish(record, call, turn.decision)
+    call.state = decided.state
+    assert decided.decision is not None
+    return finish(record, call, decided.decision)
 
 
 def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
