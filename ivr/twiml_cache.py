@@ -18,6 +18,7 @@ call, and this cache should hold nothing about a particular caller.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ MAX_ENTRIES = 512  # a line has a few hundred distinct prompts: 2 languages x (m
 PER_CALL_VERBS = frozenset({"Dial", "Number"})
 
 _texts: dict[tuple[Any, ...], str] = {}
+_evicting = threading.Lock()  # threaded servers: another thread must not change a dict we iterate
 
 
 class SharedResponse(VoiceResponse):  # type: ignore[misc]  # twilio has no type hints
@@ -58,10 +60,11 @@ def shared(key: tuple[Any, ...], build: Callable[[], VoiceResponse]) -> VoiceRes
 
 
 def _remember(entries: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
-    """Keep a value, dropping the oldest entry when full."""
-    if len(entries) >= MAX_ENTRIES:
-        entries.pop(next(iter(entries)), None)  # another thread may have taken it
-    entries[key] = value
+    """Keep a value, dropping the oldest entry when full (only misses get here, so a lock is cheap)."""
+    with _evicting:
+        if len(entries) >= MAX_ENTRIES:
+            entries.pop(next(iter(entries)))
+        entries[key] = value
 
 
 def serialise(response: TwiML) -> str:
