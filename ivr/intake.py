@@ -36,18 +36,23 @@ def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intak
     window = timedelta(minutes=line.settings.incident_window_minutes)
     threshold = line.settings.incident_threshold
     # Whether the threshold is reached needs no more than `threshold` of the others.
-    callers = set(store.reporters(system, now - window, via=record, limit=threshold))
-    if record.caller_key:
-        callers.add(record.caller_key)
-    incident = len(callers) >= threshold
+    incident = len(reporters(record, system, now - window, limit=threshold)) >= threshold
     if incident and not line.calendar.is_office_hours(now):
-        alert_once(record, system, incident_began(record, system, window), line_number)
+        alert_once(record, system, incident_began(record, system, window), window, line_number)
     announcement = store.announcements(now, via=record).get(system)
     return Intake(
         announcement=str(announcement["text"]) if announcement else None,
         incident=incident,
         known={"multiple_users": True} if incident else {},
     )
+
+
+def reporters(record: SessionRecord, system: str, since: datetime, limit: int | None = None) -> set[str]:
+    """The distinct callers about a system since a moment, this one included (at most limit others)."""
+    callers = set(deps.store().reporters(system, since, via=record, limit=limit))
+    if record.caller_key:
+        callers.add(record.caller_key)
+    return callers
 
 
 def incident_began(record: SessionRecord, system: str, window: timedelta) -> datetime:
@@ -60,18 +65,14 @@ def incident_began(record: SessionRecord, system: str, window: timedelta) -> dat
     return runs.read(system, deps.store().reports(system, now - INCIDENT_LOOKBACK, via=record), now, window)
 
 
-def alert_once(record: SessionRecord, system: str, first: datetime, line_number: str) -> None:
+def alert_once(record: SessionRecord, system: str, first: datetime, window: timedelta, line_number: str) -> None:
     """One SMS to the on-call manager per incident, however many callers and instances."""
-    line, store, now = deps.line(), deps.store(), deps.now()
-    window = timedelta(minutes=line.settings.incident_window_minutes)
+    line, now = deps.line(), deps.now()
     # The claim lives in this session's transaction: if the turn fails, another caller may alert.
     if not record.claim(f"incident:{system}:{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"):
         return
     # The SMS says how many callers: counted in full only by the one turn that sends it.
-    callers = set(store.reporters(system, now - window, via=record))
-    if record.caller_key:
-        callers.add(record.caller_key)
-    count = len(callers)
+    count = len(reporters(record, system, now - window))
     lang = line.settings.default_language
     local = line.calendar.local(first)
     body = line.messages.get("whisper", "incident_sms", lang, count=count,
