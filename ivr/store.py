@@ -375,11 +375,13 @@ class Store:
             connection = self.engine.raw_connection()
         except SQLAlchemyError:
             return  # the turn itself committed; the next checkpoint (or SQLite's backstop) catches up
+        cursor = connection.cursor()
         try:
-            connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except self.engine.dialect.loaded_dbapi.Error as exc:
             log.warning("SQLite checkpoint failed (the log keeps growing until one succeeds): %s", _short(exc))
         finally:
+            cursor.close()
             connection.close()
 
     def _writer(self, write: bool) -> Any:
