@@ -1,4 +1,15 @@
-"""When anything fails: TwiML that still helps the caller, with no database needed."""
+"""When the line fails: the call goes on without the database, or a person is offered it, screened.
+
+The rule "Chef i beredskap only after every step" holds here too:
+- Twilio's fallback URL continues the failed request's turn from the state its
+  URL carried (Twilio sends that URL as ErrorUrl), so the checklist runs on;
+- when that is impossible, or on any unexpected error: IT support in office
+  hours; after hours the on-call chain may be offered the call, but only
+  screened, with a whisper saying that the line failed and the steps were not
+  done, so the manager decides. Never an unscreened dial to an on-call number.
+Either way the admins get one SMS (ivr/repair_alert.py) so that someone repairs
+the line.
+"""
 
 from __future__ import annotations
 
@@ -7,64 +18,81 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr import deps
+from ivr import deps, repair_alert
 from ivr.speech import national
-from ivr.voice import query_int, twiml
-from ivr.voice_twiml import VoiceRenderer, url
+from ivr.voice import YES, continue_after_failure
+from ivr.voice_request import dial_bridged, phone_number, query_int, twiml
+from ivr.voice_twiml import VoiceRenderer
 
 bp = Blueprint("fallback", __name__)
 
 
-def emergency_twiml() -> VoiceResponse:
-    """Apologise, then IT support in office hours or the on-call chain after hours.
-
-    Uses only what is in memory (checklists, settings, the clock), never the
-    database, so it works when the database is down. The usual checklist is
-    skipped here on purpose: the line itself failed, so a person must help.
-    """
+def manager_voice() -> VoiceRenderer:
+    """The line's first language: the fault path knows nothing of the call's own."""
     line = deps.line()
-    voice = VoiceRenderer(line, line.settings.default_language)
+    return VoiceRenderer(line, line.settings.default_language)
+
+
+def fault_twiml() -> VoiceResponse:
+    """Apologise; then IT support in office hours, or a screened offer to the on-call chain after hours.
+
+    Uses only what is in memory (checklists, settings, the clock), never the database.
+    """
+    line, voice = deps.line(), manager_voice()
     response = VoiceResponse()
     if line.calendar.is_office_hours(deps.now()):
         voice.say(response, voice.text("error_office"))
         voice.dial(response, str(line.settings.it_support.number), "/voice/fallback/dial?to=it_support")
         return response
     voice.say(response, voice.text("error_after"))
-    dial_on_call_plain(response, voice, attempt=0)
+    voice.dial_on_call_after_fault(response, 0, line.roster.chain_at(deps.now())[0].number)
     return response
-
-
-def dial_on_call_plain(response: VoiceResponse, voice: VoiceRenderer, attempt: int) -> None:
-    """Dial one on-call number without screening: screening needs the database."""
-    chain = voice.line.roster.chain_at(deps.now())
-    response.dial(
-        chain[min(attempt, len(chain) - 1)].number, action=url("/voice/fallback/dial", to="on_call", attempt=attempt),
-        method="POST", timeout=voice.line.settings.dial_timeout,
-    )
 
 
 @bp.route("/voice/fallback", methods=["POST"])
 def voice_fallback() -> Response:
     """Twilio's fallback URL: called when the main webhook failed or timed out."""
-    current_app.logger.error("voice fallback used for call %s", request.form.get("CallSid", "?"))
-    return twiml(emergency_twiml())
+    error_url = request.form.get("ErrorUrl", "")
+    current_app.logger.error("voice fallback used for call %s (error %s)", request.form.get("CallSid", "?"),
+                             request.form.get("ErrorCode", "?")[:8])
+    repair_alert.line_failed("fallback")
+    return continue_after_failure(error_url) or twiml(fault_twiml())
+
+
+@bp.route("/voice/fallback/whisper", methods=["POST"])
+def fault_whisper() -> Response:
+    """The on-call manager's leg after a fault: the line failed, the steps were not done; press 1 to take it."""
+    # The leg shows the caller's number as its From (Twilio's default caller ID for <Dial>).
+    return twiml(manager_voice().fault_whisper(phone_number(request.form.get("From", "")) or ""))
+
+
+@bp.route("/voice/fallback/whisper/accept", methods=["POST"])
+def fault_whisper_accept() -> Response:
+    """1 bridges the call; anything else hangs up the manager's leg."""
+    if request.form.get("Digits", "") == YES:
+        return twiml(VoiceResponse())  # an empty response bridges the two legs
+    return twiml(manager_voice().declined())
 
 
 @bp.route("/voice/fallback/dial", methods=["POST"])
 def fallback_dial() -> Response:
-    """After a fallback dial: done, the next on-call number, or what to do now."""
-    line = deps.line()
-    voice = VoiceRenderer(line, line.settings.default_language)
-    response = VoiceResponse()
-    if request.form.get("DialCallStatus") == "completed":
+    """After a fault path's dial: done, the next on-call number (screened), or what to do now."""
+    line, voice = deps.line(), manager_voice()
+    target = request.args.get("to")
+    if (dial_bridged() if target == "on_call" else request.form.get("DialCallStatus") in ("completed", "answered")):
+        response = VoiceResponse()
         response.hangup()
         return twiml(response)
     attempt = query_int("attempt") + 1
-    if request.args.get("to") == "on_call" and attempt < len(line.roster.chain_at(deps.now())):
-        dial_on_call_plain(response, voice, attempt)
+    chain = line.roster.chain_at(deps.now())
+    if target == "on_call" and attempt < len(chain):
+        response = VoiceResponse()
+        voice.say(response, voice.text("on_call_next"))
+        voice.dial_on_call_after_fault(response, attempt, chain[attempt].number)
         return twiml(response)
-    key = "it_support_unanswered" if request.args.get("to") == "it_support" else "give_up_after"
-    return twiml(voice.goodbye(key, it_support=voice.it_support_number()))
+    if target == "on_call":
+        return twiml(voice.goodbye("on_call_unreachable"))
+    return twiml(voice.goodbye("it_support_unanswered"))
 
 
 @bp.route("/healthz", methods=["GET"])
@@ -83,17 +111,20 @@ def handle_error(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     current_app.logger.exception("unexpected error on %s", request.path)
-    if request.path.startswith("/voice/whisper"):
+    repair_alert.line_failed("error")
+    if request.path.startswith(("/voice/whisper", "/voice/fallback/whisper")):
         # The manager's leg: hang it up, so the caller's dial moves on to the next number.
         response = VoiceResponse()
         response.hangup()
         return twiml(response)
+    if request.path.startswith("/voice/status"):
+        return twiml(VoiceResponse())  # Twilio reads nothing from a status callback's answer
     if request.path.startswith("/sms"):
         return sms_error()
     try:
-        return twiml(emergency_twiml())
+        return twiml(fault_twiml())
     except Exception:  # noqa: BLE001 - the last resort must not fail
-        current_app.logger.exception("emergency TwiML failed too")
+        current_app.logger.exception("fault TwiML failed too")
         response = VoiceResponse()
         response.say("Tekniskt fel. Ring IT-supporten på 0 1 4 1, 2 2, 5 0, 4 7.", language="sv-SE")
         response.hangup()
@@ -101,13 +132,18 @@ def handle_error(error: Exception) -> Response | HTTPException:
 
 
 def sms_error() -> Response:
-    """A reply that tells the texter whom to contact, in or out of office hours."""
+    """A reply that names IT support and when it opens; it never promises a connection."""
     line = deps.line()
     lang = line.settings.default_language
-    key = "error_office" if line.calendar.is_office_hours(deps.now()) else "error_after"
-    number = line.settings.it_support.number or ""
+    now = deps.now()
+    number = national(line.settings.it_support.number or "")
+    if line.calendar.is_office_hours(now):
+        text = line.messages.get("sms", "error_office", lang, it_support=number, portal=line.settings.it_portal_url)
+    else:
+        text = line.messages.get("sms", "error_after", lang, it_support=number, portal=line.settings.it_portal_url,
+                                 opening=line.calendar.describe_next_opening(now, lang))
     reply = MessagingResponse()
-    reply.message(line.messages.get("sms", key, lang, it_support=national(number), portal=line.settings.it_portal_url))
+    reply.message(text)
     return Response(str(reply), mimetype="text/xml")
 
 

@@ -107,8 +107,13 @@ def new_sid(prefix: str = "CA") -> str:
 
 
 def last_session_outcome(app: Flask, session_id: str) -> dict[str, Any] | None:
-    """The data of a session's last "outcome" event in the app's store."""
-    events = app.extensions["ivr.store"].events(session_id)
+    """The data of a session's last "outcome" event in the app's store (None without a database)."""
+    from ivr.store import StoreError  # here: `ivr check` imports this module
+
+    try:
+        events = app.extensions["ivr.store"].events(session_id)
+    except StoreError:
+        return None  # the call ran without its database: it is heard in the transcript, not stored
     outcomes = [event["data"] for event in events if event["kind"] == "outcome"]
     return dict(outcomes[-1]) if outcomes else None
 

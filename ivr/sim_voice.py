@@ -221,8 +221,10 @@ class _Call(Conversation[Phone, Result]):
         action = verb.get("action")
         if action is None:
             return "end" if status == "completed" else None
+        # DialBridged: whether the legs were bridged (a screened leg only once the manager accepted).
+        bridged = status in ANSWERED and (screened is None or duration == BRIDGED_SECONDS)
         extra = {"DialCallStatus": status, "DialCallSid": child_sid,
-                 "DialCallDuration": str(duration)}
+                 "DialCallDuration": str(duration), "DialBridged": "true" if bridged else "false"}
         return urljoin(url, action), verb.get("method", "POST"), extra
 
     def screen(self, number: ET.Element, url: str, params: dict[str, str], child_sid: str) -> bool:

@@ -22,7 +22,7 @@ from ivr.signature import public_base
 from ivr.sms_text import SmsRenderer
 from ivr.store import SessionRecord
 from ivr.textmatch import find_system, normalise, yes_no
-from ivr.voice import phone_number
+from ivr.voice_request import phone_number
 from ivr.voice_twiml import url as action_url
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -214,7 +214,8 @@ def choose(record: SessionRecord, texting: Texting, body: str, first: bool) -> l
     turn = engine.choose(line.library, texting.state, checklist.id, notice=bool(intake.announcement),
                          known=intake.known)
     texting.state = turn.state
-    record.add_event("system_chosen", {"text": normalise(body)[:20], "incident": intake.incident}, checklist.id)
+    # What was recognised, never the text itself: a message may hold a number or a name.
+    record.add_event("system_chosen", {"key": checklist.key, "incident": intake.incident}, checklist.id)
     preface = [sms.text("incident", system=checklist.name[texting.state.lang])] if intake.incident else []
     if turn.expect is Expect.GO_ON:
         name = checklist.name[texting.state.lang]

@@ -91,6 +91,7 @@ def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
                     supplier=max((s.name[lang] for s in line.settings.suppliers.values()), key=len),
                     opening=line.calendar.describe_next_opening(moment, lang),
                     system=max((c.name[lang] for c in line.library.checklists), key=len),
+                    time="23.59",
                 )
         for checklist in line.library.checklists:
             for index, step in enumerate(checklist.steps):

@@ -344,7 +344,8 @@ class Store:
         with self._writer(write):
             try:
                 connection = self.engine.raw_connection()
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, driver_error) as exc:
+                # The pool raises the driver's own error for a failed connect, unwrapped.
                 raise StoreError(f"database error: {_short(exc)}") from exc
             cursor = connection.cursor()
             try:

@@ -14,7 +14,6 @@ from flows.line import Line
 from flows.model import FACTS, Outcome
 from flows.routing import Decision
 from ivr.speech import spoken_number
-from ivr.twiml_cache import shared
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 
@@ -50,27 +49,15 @@ class VoiceRenderer:
         )
 
     def keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
-        """A one-key <Gather> at /voice/input saying the texts ((text, language) for another language's voice).
-
-        The menu and each step are asked again and again in the same words, so the
-        response is built once and shared (ivr/twiml_cache.py). Its key holds every
-        value the builders below are given.
-        """
-        voices = self.line.settings.voices
-        spoken = tuple((text, voices[self.lang]) if isinstance(text, str) else (text[0], voices[text[1]])
-                       for text in texts)
-        timeout = self.line.settings.gather_timeout
-        key = ("keypad", voices[self.lang].language, timeout,
-               tuple((text, voice.voice, voice.language) for text, voice in spoken))
-
-        def build() -> VoiceResponse:
-            response = VoiceResponse()
-            gather = self.gather(response, "/voice/input", timeout)
-            for text, voice in spoken:
-                gather.say(text, voice=voice.voice, language=voice.language)
-            return response
-
-        return shared(key, build)
+        """A one-key <Gather> at /voice/input saying the texts ((text, language) for another language's voice)."""
+        response = VoiceResponse()
+        gather = self.gather(response, "/voice/input")
+        for text in texts:
+            if isinstance(text, str):
+                self.say(gather, text)
+            else:
+                self.say(gather, text[0], text[1])
+        return response
 
     def menu(self, preface: Iterable[str] = (), welcome: bool = False) -> VoiceResponse:
         """The system menu; every prompt sits inside the Gather so a caller can press ahead."""
@@ -178,22 +165,45 @@ class VoiceRenderer:
         The manager's leg first runs the whisper TwiML and must press 1: a
         voicemail never presses 1, so it can never swallow an escalation.
         """
-        dial = response.dial(
-            action=url("/voice/dial/on_call", attempt=attempt), method="POST",
-            timeout=self.line.settings.dial_timeout, answer_on_bridge=True,
-        )
-        dial.number(number, url=url("/voice/whisper", call=call_sid, attempt=attempt), method="POST")
+        self.screened_dial(response, number, url("/voice/dial/on_call", attempt=attempt),
+                           url("/voice/whisper", call=call_sid, attempt=attempt))
+
+    def dial_on_call_after_fault(self, response: VoiceResponse, attempt: int, number: str) -> None:
+        """Offer the call to one on-call number after the line itself failed: screened as always."""
+        self.screened_dial(response, number, url("/voice/fallback/dial", to="on_call", attempt=attempt),
+                           url("/voice/fallback/whisper", attempt=attempt))
+
+    def screened_dial(self, response: VoiceResponse, number: str, action: str, whisper: str) -> None:
+        """<Dial> a number whose leg hears the whisper at `whisper` before it is bridged (or not)."""
+        dial = response.dial(action=action, method="POST", timeout=self.line.settings.dial_timeout,
+                             answer_on_bridge=True)
+        dial.number(number, url=whisper, method="POST")
 
     def whisper(self, decision: Decision, caller: str, call_sid: str, attempt: int) -> VoiceResponse:
         """What the on-call manager hears before accepting; no key = this leg hangs up."""
+        return self.screening(self.whisper_texts(decision, caller),
+                              url("/voice/whisper/accept", call=call_sid, attempt=attempt))
+
+    def fault_whisper(self, caller: str) -> VoiceResponse:
+        """The whisper after the line failed: the checklist was not done, the manager decides."""
+        caller_text = spoken_number(caller) if caller else self.text_whisper("unknown_caller")
+        return self.screening([self.text_whisper("fault_intro", caller=caller_text), self.text_whisper("fault_steps")],
+                              "/voice/fallback/whisper/accept")
+
+    def screening(self, texts: Iterable[str], accept: str) -> VoiceResponse:
+        """Say the texts and ask for 1; no key (a voicemail) falls through to a hang-up."""
         response = VoiceResponse()
-        gather = response.gather(
-            num_digits=1, action=url("/voice/whisper/accept", call=call_sid, attempt=attempt),
-            method="POST", timeout=WHISPER_TIMEOUT,
-        )
-        for text in self.whisper_texts(decision, caller):
+        gather = response.gather(num_digits=1, action=accept, method="POST", timeout=WHISPER_TIMEOUT)
+        for text in texts:
             self.say(gather, text)
         self.say(gather, self.text_whisper("accept"))
+        response.hangup()
+        return response
+
+    def declined(self) -> VoiceResponse:
+        """The manager did not press 1: say so and hang up this leg (the caller's dial moves on)."""
+        response = VoiceResponse()
+        self.say(response, self.text_whisper("declined"))
         response.hangup()
         return response
 

@@ -1,0 +1,75 @@
+"""One SMS to the admins when the line itself fails, so that someone repairs it.
+
+Sent when Twilio's fallback URL or the error answer is used, or a turn runs
+without its database. At most one per ALERT_EVERY: a failing line would
+otherwise text the admins on every key press. The last alert's time is kept in
+a file (not the database, which may be what failed), locked so that the
+server's worker processes share it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from datetime import datetime, timedelta
+
+from flask import current_app, request
+
+from ivr import deps
+from ivr.notify import NotifyError
+
+ALERT_EVERY = timedelta(minutes=15)
+
+log = logging.getLogger(__name__)
+
+
+def stamp_path() -> str:
+    """Where the last alert's time is kept (ALERT_STAMP, by default in the instance folder)."""
+    configured = current_app.config.get("ALERT_STAMP")
+    return str(configured) if configured else os.path.join(current_app.instance_path, "repair-alert.stamp")
+
+
+def _claim(now: datetime) -> bool:
+    """True if no alert went out within ALERT_EVERY of now (and record now as the last one)."""
+    path = stamp_path()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        log.error("repair alert: cannot use %s (%s); alerting anyway", path, exc)
+        return True
+    with os.fdopen(fd, "r+", encoding="ascii") as stamp:
+        fcntl.flock(stamp, fcntl.LOCK_EX)
+        try:
+            last = datetime.fromisoformat(stamp.read().strip())
+        except ValueError:
+            last = None
+        # abs(): a stamp in the future (a clock set back) must not silence alerts for good.
+        if last is not None and last.tzinfo is not None and abs(now - last) < ALERT_EVERY:
+            return False
+        stamp.seek(0)
+        stamp.truncate()
+        stamp.write(now.isoformat())
+        return True
+
+
+def line_failed(reason: str) -> None:
+    """Text every admin that the line needs repair (reason: database, fallback or error); never raises.
+
+    At most once per ALERT_EVERY.
+    """
+    try:
+        line, now = deps.line(), deps.now()
+        if not line.settings.admins or not _claim(now):
+            return
+        lang = line.settings.default_language
+        body = line.messages.get("sms", f"repair_{reason}", lang, time=f"{line.calendar.local(now):%H.%M}")
+        sender = line.settings.line_number or request.form.get("To", "")
+        for admin in sorted(line.settings.admins):
+            try:
+                deps.notifier().send_sms(admin, sender, body)
+            except NotifyError as exc:
+                log.error("repair alert to an admin failed: %s", exc)
+    except Exception:  # noqa: BLE001 - an alert about a failure must not cause another
+        log.exception("repair alert failed")
