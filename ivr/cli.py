@@ -266,5 +266,5 @@ def upgrade(database_url: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         store.dispose()
-    click.echo(f"database schema at version {version}: {store.url}")
+    click.echo(f"database schema at revision {version}: {store.url}")
 
