@@ -337,6 +337,9 @@ class Store:
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
                     .values(caller=None)).rowcount,
             }
+        if self.backend == "sqlite":
+            # secure_delete zeroed the blanked numbers in the pages; the old pages still sit in the log.
+            self._checkpoint("TRUNCATE")
         return {key: int(value or 0) for key, value in counts.items()}
 
     @contextmanager
@@ -385,15 +388,17 @@ class Store:
                 self._writes_since_checkpoint = 0
                 self._checkpoint()
 
-    def _checkpoint(self) -> None:
-        """Copy SQLite's write-ahead log into the database, without waiting for anyone or holding them up."""
+    def _checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Copy SQLite's write-ahead log into the database; PASSIVE waits for no one, TRUNCATE empties the log."""
         try:
             connection = self.engine.raw_connection()
         except SQLAlchemyError:
             return  # the turn itself committed; the next checkpoint (or SQLite's backstop) catches up
         cursor = connection.cursor()
         try:
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            busy = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[0]
+            if busy:
+                log.warning("SQLite %s checkpoint could not finish: another connection was reading", mode)
         except self.engine.dialect.loaded_dbapi.Error as exc:
             log.warning("SQLite checkpoint failed (the log keeps growing until one succeeds): %s", _short(exc))
         finally:
@@ -436,6 +441,8 @@ def _configure_sqlite(engine: Engine) -> None:
             # last turns, and a call in progress then hears the step before again.
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_BACKSTOP_CHECKPOINT_PAGES}")
+            # Deleted and overwritten values (a blanked caller number) are zeroed, not left in free space.
+            cursor.execute("PRAGMA secure_delete = ON")
         finally:
             cursor.close()
 
