@@ -181,7 +181,8 @@ def purge(older_than: str | None, config_dir: Path, database_url: str | None) ->
         before = now - timedelta(days=days)
     except OverflowError:
         # timedelta and datetime end at year 1: nothing in the database can be that old.
-        raise click.BadParameter(f"'{older_than}' is too long ago to count back to", param_hint="--older-than") from None
+        raise click.BadParameter(f"'{older_than}' is too long ago to count back to",
+                                 param_hint="--older-than") from None
     store = open_store(database_url)
     try:
         counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours))
