@@ -177,9 +177,15 @@ def purge(older_than: str | None, config_dir: Path, database_url: str | None) ->
             raise click.BadParameter(f"'{older_than}' is not an age such as 90d", param_hint="--older-than")
         days = int(older_than[:-1])
     now = datetime.now(ZoneInfo("UTC"))
+    try:
+        before = now - timedelta(days=days)
+    except OverflowError:
+        # timedelta and datetime end at year 1: nothing in the database can be that old.
+        raise click.BadParameter(f"'{older_than}' is too long ago to count back to",
+                                 param_hint="--older-than") from None
     store = open_store(database_url)
     try:
-        counts = store.purge(now - timedelta(days=days), now - timedelta(hours=settings.forget_numbers_after_hours))
+        counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours))
     finally:
         store.dispose()
     click.echo(f"older than {days} days: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
@@ -266,5 +272,5 @@ def upgrade(database_url: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         store.dispose()
-    click.echo(f"database schema at version {version}: {store.url}")
+    click.echo(f"database schema at revision {version}: {store.url}")
 

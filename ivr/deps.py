@@ -8,7 +8,6 @@ from typing import cast
 
 from flask import current_app
 
-from flows.incidents import IncidentRuns
 from flows.line import Line
 from ivr.notify import Notifier
 from ivr.store import Store
@@ -35,7 +34,3 @@ def notifier() -> Notifier:
     """Outbound SMS and calls."""
     return cast(Notifier, current_app.extensions["ivr.notifier"])
 
-
-def incident_runs() -> IncidentRuns:
-    """The runs of reports this process has read (spares re-reading them on every call of an incident)."""
-    return cast(IncidentRuns, current_app.extensions["ivr.incident_runs"])

@@ -18,8 +18,6 @@ from ivr import deps
 from ivr.notify import NotifyError
 from ivr.store import SessionRecord
 
-INCIDENT_LOOKBACK = timedelta(hours=24)  # how far back an incident's first report is searched
-
 
 @dataclass(frozen=True)
 class Intake:
@@ -34,11 +32,11 @@ def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intak
     """Look up announcements and recent reports for a system; alert the on-call manager once per incident."""
     line, store, now = deps.line(), deps.store(), deps.now()
     window = timedelta(minutes=line.settings.incident_window_minutes)
-    threshold = line.settings.incident_threshold
-    # Whether the threshold is reached needs no more than `threshold` of the others.
-    incident = len(reporters(record, system, now - window, limit=threshold)) >= threshold
+    # The reporters within the window, this caller included: one index range, whatever the traffic.
+    count = store.reporter_count(system, now - window, now, also=record.caller_key, via=record)
+    incident = count >= line.settings.incident_threshold
     if incident and not line.calendar.is_office_hours(now):
-        alert_once(record, system, incident_began(record, system, window), window, line_number)
+        alert_once(record, system, incident_began(record, system, window), count, line_number)
     announcement = store.announcements(now, via=record).get(system)
     return Intake(
         announcement=str(announcement["text"]) if announcement else None,
@@ -47,32 +45,29 @@ def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intak
     )
 
 
-def reporters(record: SessionRecord, system: str, since: datetime, limit: int | None = None) -> set[str]:
-    """The distinct callers about a system since a moment, this one included (at most limit others)."""
-    callers = set(deps.store().reporters(system, since, via=record, limit=limit))
-    if record.caller_key:
-        callers.add(record.caller_key)
-    return callers
+def step_answered(record: SessionRecord, system: str | None) -> None:
+    """Count the caller as reporting a system: only an answered step counts, not a key pressed and hung up."""
+    if system is None:
+        return
+    window = timedelta(minutes=deps.line().settings.incident_window_minutes)
+    deps.store().report(record, system, deps.now(), window)
 
 
 def incident_began(record: SessionRecord, system: str, window: timedelta) -> datetime:
     """When this incident's run of reports began (its one SMS is keyed by that moment)."""
-    now, runs = deps.now(), deps.incident_runs()
-    known = runs.start(system, now, window)
-    if known is not None:
-        return known
-    # Only now the earlier reports' times, and once per run and process, not once per caller.
-    return runs.read(system, deps.store().reports(system, now - INCIDENT_LOOKBACK, via=record), now, window)
+    now = deps.now()
+    run = deps.store().incident_run(system, via=record)
+    if run is None or run[1] <= now - window:
+        return now  # no report within a window: this caller's report starts the run
+    return run[0]
 
 
-def alert_once(record: SessionRecord, system: str, first: datetime, window: timedelta, line_number: str) -> None:
+def alert_once(record: SessionRecord, system: str, first: datetime, count: int, line_number: str) -> None:
     """One SMS to the on-call manager per incident, however many callers and instances."""
     line, now = deps.line(), deps.now()
     # The claim lives in this session's transaction: if the turn fails, another caller may alert.
     if not record.claim(f"incident:{system}:{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"):
         return
-    # The SMS says how many callers: counted in full only by the one turn that sends it.
-    count = len(reporters(record, system, now - window))
     lang = line.settings.default_language
     local = line.calendar.local(first)
     body = line.messages.get("whisper", "incident_sms", lang, count=count,

@@ -1,12 +1,13 @@
-"""The store's tables: sessions, their event log, announcements and processed webhooks."""
+"""The store's tables: sessions, their event log, announcements, processed webhooks, incident reports.
+
+The database gets them through the migrations in ivr/migrations, never create_all.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, Text, TypeDecorator
-
-SCHEMA_VERSION = 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,12 +34,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 metadata = MetaData()
-
-schema_version_table = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, nullable=False),
-)
 
 sessions_table = Table(
     "sessions",
@@ -86,4 +81,24 @@ processed_messages_table = Table(
     Column("sid", String(64), primary_key=True),
     Column("session_id", String(100), nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+# One row per system and reporter (a caller who answered a step): the incident threshold
+# counts rows in the window on the (system, last_at) index, however many calls there were.
+incident_reporters_table = Table(
+    "incident_reporters",
+    metadata,
+    Column("system", String(40), primary_key=True),
+    Column("caller_key", String(64), primary_key=True),
+    Column("last_at", UTCDateTime, nullable=False),
+    Index("incident_reporters_system_last_at", "system", "last_at"),
+)
+
+# Each system's current run of reports (no gap of a window): its start keys the incident's one SMS.
+incident_runs_table = Table(
+    "incident_runs",
+    metadata,
+    Column("system", String(40), primary_key=True),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
 )

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Flask
 
-from flows.incidents import IncidentRuns
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
 from ivr import fallback, signature, sms, voice
 from ivr.logs import use_json_logs
@@ -90,7 +89,6 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
     app.extensions["ivr.store"] = store
     app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
-    app.extensions["ivr.incident_runs"] = IncidentRuns()
     signature.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)

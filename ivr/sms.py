@@ -15,7 +15,7 @@ from flows.model import Outcome
 from flows.routing import Context, Decision
 from ivr import deps
 from ivr.announcements import admin_command, is_admin_command
-from ivr.intake import offers_pin, pin_attempt, settle_pin, system_chosen
+from ivr.intake import offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.signature import public_base
@@ -167,6 +167,7 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     else:
         record.add_event("answer", {"step": turn.step.id if turn.step else None, "yes": answer},
                          texting.state.checklist)
+        step_answered(record, texting.state.checklist)
     texting.state = new_turn.state
     if new_turn.decision is None:
         return prompt(sms, new_turn)

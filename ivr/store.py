@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +15,19 @@ from sqlalchemy import Engine, create_engine, delete, event, func, insert, selec
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from ivr import migrate
 from ivr.schema import (
-    SCHEMA_VERSION,
     announcements_table,
     events_table,
-    metadata,
+    incident_reporters_table,
+    incident_runs_table,
     processed_messages_table,
-    schema_version_table,
     sessions_table,
 )
 from ivr.sqlite_lock import WriteLock
 from ivr.turn_sql import SessionRow, TurnSql
 
-__all__ = ["SCHEMA_VERSION", "SessionRecord", "Store", "StoreError", "schema_version_table", "sessions_table"]
+__all__ = ["SessionRecord", "Store", "StoreError", "sessions_table"]
 
 # Seconds a SQLite writer waits for another process's transaction before failing.
 SQLITE_BUSY_TIMEOUT_S = 10
@@ -141,24 +141,26 @@ class Store:
         """The database URL with any password masked."""
         return self.engine.url.render_as_string(hide_password=True)
 
-    def upgrade(self) -> int:
-        """Create missing tables and record the schema version; safe to run again."""
-        with self._transaction() as conn:
-            if self.backend == "postgresql":
-                # Two workers starting at once must not both CREATE TABLE.
-                conn.execute(select(func.pg_advisory_xact_lock(PG_UPGRADE_LOCK)))
-            metadata.create_all(conn)
-            versions = [row[0] for row in conn.execute(select(schema_version_table.c.version))]
-            if not versions:
-                conn.execute(insert(schema_version_table).values(version=SCHEMA_VERSION))
-                return SCHEMA_VERSION
-            if versions != [SCHEMA_VERSION]:
-                # There is no migration yet; a newer database needs a newer program.
-                raise StoreError(
-                    f"database schema version {versions} does not match this program's "
-                    f"{SCHEMA_VERSION}"
-                )
-            return SCHEMA_VERSION
+    def upgrade(self) -> str:
+        """Run the schema migrations up to this program's head; safe to run again. The revision."""
+        try:
+            with self._transaction() as conn:
+                if self.backend == "postgresql":
+                    # Two processes starting at once must not both migrate: the second waits
+                    # here, then finds the schema at head. Held until this transaction ends.
+                    conn.execute(select(func.pg_advisory_xact_lock(PG_UPGRADE_LOCK)))
+                return migrate.upgrade(conn)
+        except migrate.MigrationError as exc:
+            raise StoreError(str(exc)) from None
+
+    def check_schema(self) -> str:
+        """The schema's revision if the database answers and is at the head migration; else StoreError."""
+        with self._transaction(read_only=True) as conn:
+            revision = migrate.current(conn)
+        if revision != migrate.head():
+            # E.g. a database dropped and recreated empty: every webhook would fail.
+            raise StoreError(f"database schema at {revision or 'no revision'}, this program needs {migrate.head()}")
+        return revision
 
     def ping(self) -> None:
         """Check that the database answers."""
@@ -255,27 +257,37 @@ class Store:
             claimed = sql.claim.run(cursor, sid=key, session_id="-", at=sql.time_in(_aware(now))).fetchone()
         return claimed is not None
 
-    def reports(self, system: str, since: datetime, via: SessionRecord | None = None) -> list[datetime]:
-        """When a system was chosen since a moment, oldest first."""
+    def report(self, record: SessionRecord, system: str, at: datetime, window: timedelta) -> None:
+        """Count a caller as a reporter about a system, in the open turn's transaction (an upsert each)."""
+        if record._cursor is None:
+            raise RuntimeError("report() only works inside Store.session()")
+        _check_length("report system", system, 40)
         sql = self._sql
-        with self._reading(via) as cursor:
-            rows = sql.select_reports.run(cursor, system=system, since=sql.time_in(_aware(since))).fetchall()
-        return [sql.time_out(at) for (at,) in rows]
+        moment = sql.time_in(_aware(at))
+        # Hidden numbers have no key: they extend the run but count as no one.
+        if record.caller_key is not None:
+            sql.upsert_reporter.run(record._cursor, system=system, caller_key=record.caller_key, at=moment)
+        sql.upsert_run.run(record._cursor, system=system, at=moment, run_from=sql.time_in(_aware(at - window)))
 
-    def reporters(self, system: str, since: datetime, via: SessionRecord | None = None,
-                  limit: int | None = None) -> list[str]:
-        """The distinct caller keys that chose a system since a moment (hidden numbers have none).
+    def reporter_count(self, system: str, since: datetime, until: datetime, also: str | None = None,
+                       via: SessionRecord | None = None) -> int:
+        """Distinct reporters about a system in [since, until], plus `also` (a caller key) if not among them.
 
-        With a limit, at most that many: enough to tell whether a threshold is reached.
+        Reads one index range of one row per reporter: its cost does not grow with the number of calls.
         """
         sql = self._sql
-        values = {"system": system, "since": sql.time_in(_aware(since))}
         with self._reading(via) as cursor:
-            if limit is None:
-                rows = sql.select_reporters.run(cursor, **values).fetchall()
-            else:
-                rows = sql.select_some_reporters.run(cursor, limit=limit, **values).fetchall()
-        return [key for (key,) in rows]
+            total, mine = sql.count_reporters.run(
+                cursor, system=system, since=sql.time_in(_aware(since)), until=sql.time_in(_aware(until)),
+                me=also).fetchone()
+        return int(total) + (1 if also is not None and not mine else 0)
+
+    def incident_run(self, system: str, via: SessionRecord | None = None) -> tuple[datetime, datetime] | None:
+        """The first and last report of a system's latest run of reports, if there was one."""
+        sql = self._sql
+        with self._reading(via) as cursor:
+            row = sql.select_run.run(cursor, system=system).fetchone()
+        return None if row is None else (sql.time_out(row[0]), sql.time_out(row[1]))
 
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
         """Post (or replace) a system's known-outage announcement."""
@@ -316,11 +328,18 @@ class Store:
                     delete(processed_messages_table).where(processed_messages_table.c.at < cutoff)).rowcount,
                 "announcements": conn.execute(delete(announcements_table).where(
                     announcements_table.c.until.is_not(None), announcements_table.c.until < cutoff)).rowcount,
+                "incident_reporters": conn.execute(delete(incident_reporters_table).where(
+                    incident_reporters_table.c.last_at < cutoff)).rowcount,
+                "incident_runs": conn.execute(delete(incident_runs_table).where(
+                    incident_runs_table.c.last_at < cutoff)).rowcount,
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
                     .values(caller=None)).rowcount,
             }
+        if self.backend == "sqlite":
+            # secure_delete zeroed the blanked numbers in the pages; the old pages still sit in the log.
+            self._checkpoint("TRUNCATE")
         return {key: int(value or 0) for key, value in counts.items()}
 
     @contextmanager
@@ -370,15 +389,17 @@ class Store:
                 self._writes_since_checkpoint = 0
                 self._checkpoint()
 
-    def _checkpoint(self) -> None:
-        """Copy SQLite's write-ahead log into the database, without waiting for anyone or holding them up."""
+    def _checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Copy SQLite's write-ahead log into the database; PASSIVE waits for no one, TRUNCATE empties the log."""
         try:
             connection = self.engine.raw_connection()
         except SQLAlchemyError:
             return  # the turn itself committed; the next checkpoint (or SQLite's backstop) catches up
         cursor = connection.cursor()
         try:
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            busy = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[0]
+            if busy:
+                log.warning("SQLite %s checkpoint could not finish: another connection was reading", mode)
         except self.engine.dialect.loaded_dbapi.Error as exc:
             log.warning("SQLite checkpoint failed (the log keeps growing until one succeeds): %s", _short(exc))
         finally:
@@ -421,6 +442,8 @@ def _configure_sqlite(engine: Engine) -> None:
             # last turns, and a call in progress then hears the step before again.
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_BACKSTOP_CHECKPOINT_PAGES}")
+            # Deleted and overwritten values (a blanked caller number) are zeroed, not left in free space.
+            cursor.execute("PRAGMA secure_delete = ON")
         finally:
             cursor.close()
 

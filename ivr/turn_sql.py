@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Integer, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
@@ -23,6 +23,8 @@ from ivr.schema import (
     UTCDateTime,
     announcements_table,
     events_table,
+    incident_reporters_table,
+    incident_runs_table,
     processed_messages_table,
     sessions_table,
 )
@@ -103,14 +105,30 @@ class TurnSql:
             .values(sid=bindparam("sid"), session_id=bindparam("session_id"), at=bindparam("at"))
             .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
             .returning(processed_messages_table.c.sid))
-        chosen_since = (events_table.c.kind == "system_chosen", events_table.c.system == bindparam("system"),
-                        events_table.c.at >= bindparam("since"))
-        self.select_reports = compiled(select(events_table.c.at).where(*chosen_since).order_by(events_table.c.at))
-        reporters = select(events_table.c.caller_key).distinct().where(
-            *chosen_since, events_table.c.caller_key.is_not(None))
-        self.select_reporters = compiled(reporters)
-        # "Are there at least N?" stops reading after N, however many reports a busy system has.
-        self.select_some_reporters = compiled(reporters.limit(bindparam("limit", type_=Integer)))
+        reporters, runs = incident_reporters_table, incident_runs_table
+        upsert = dml.insert(reporters).values(system=bindparam("system"), caller_key=bindparam("caller_key"),
+                                              last_at=bindparam("at"))
+        # The later time wins, whichever of two concurrent turns commits last.
+        self.upsert_reporter = compiled(upsert.on_conflict_do_update(
+            index_elements=[reporters.c.system, reporters.c.caller_key],
+            set_={"last_at": case((reporters.c.last_at > upsert.excluded.last_at, reporters.c.last_at),
+                                  else_=upsert.excluded.last_at)}))
+        # A report less than a window after the run's last one continues it; a later one starts a new run.
+        run = dml.insert(runs).values(system=bindparam("system"), first_at=bindparam("at"), last_at=bindparam("at"))
+        self.upsert_run = compiled(run.on_conflict_do_update(
+            index_elements=[runs.c.system],
+            set_={"first_at": case((runs.c.last_at > bindparam("run_from"), runs.c.first_at),
+                                   else_=run.excluded.first_at),
+                  "last_at": case((runs.c.last_at > run.excluded.last_at, runs.c.last_at),
+                                  else_=run.excluded.last_at)}))
+        # One range of the (system, last_at) index: one row per reporter, not per call.
+        in_window = (reporters.c.system == bindparam("system"), reporters.c.last_at >= bindparam("since"),
+                     reporters.c.last_at <= bindparam("until"))
+        self.count_reporters = compiled(select(
+            select(func.count()).select_from(reporters).where(*in_window).scalar_subquery(),
+            select(func.count()).select_from(reporters)
+            .where(*in_window, reporters.c.caller_key == bindparam("me")).scalar_subquery()))
+        self.select_run = compiled(select(runs.c.first_at, runs.c.last_at).where(runs.c.system == bindparam("system")))
         self.select_announcements = compiled(select(
             announcements_table.c.system, announcements_table.c.text, announcements_table.c.until,
             announcements_table.c.created_at, announcements_table.c.created_by))

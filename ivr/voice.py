@@ -26,7 +26,7 @@ from flows.model import Outcome
 from flows.routing import Context, Decision
 from ivr import deps, repair_alert
 from ivr.carried_state import PARAM, TokenError, carry, decode, encode
-from ivr.intake import Intake, offers_pin, pin_attempt, settle_pin, system_chosen
+from ivr.intake import Intake, offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
@@ -294,6 +294,8 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
         record.add_event("notice_answer", {"go_on": digits == YES}, call.state.checklist)
     else:
         record.add_event("answer", {"step": step_id(turn), "yes": digits == YES}, call.state.checklist)
+        if not isinstance(record, DetachedRecord):  # without a database no report is counted
+            step_answered(record, call.state.checklist)
     if new_turn.decision is None:
         return voice.question(new_turn, first=turn.expect is Expect.GO_ON)
     if offers_pin(new_turn, ctx):

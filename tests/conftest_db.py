@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url as make_url_object
 
-from ivr.store import Store, metadata
+from ivr.schema import metadata
+from ivr.store import Store
 
 PG_ENV = "IVR_TEST_DATABASE_URL"
 PG_SKIP_REASON = f"{PG_ENV} not set: PostgreSQL tests skipped"
@@ -95,7 +96,11 @@ def reset(url: str) -> None:
         return  # nothing to drop, and connecting would create the file (or fail on its folder)
     engine = create_engine(url)
     try:
-        metadata.drop_all(engine)
+        with engine.begin() as conn:
+            metadata.drop_all(conn)
+            # Migrations' bookkeeping, and the table the store kept its version in before them.
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS schema_version")
     finally:
         engine.dispose()
 

@@ -11,16 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text
 
+from ivr.migrate import head
 from ivr.store import (
     CHECKPOINT_EVERY,
-    SCHEMA_VERSION,
     SQLITE_BACKSTOP_CHECKPOINT_PAGES,
     SessionRecord,
     Store,
     StoreError,
-    schema_version_table,
     sessions_table,
 )
 from tests.conftest_db import database_params, fresh_url, open_store
@@ -159,19 +158,19 @@ def test_unserialisable_data_rolls_back(store: Store) -> None:
 
 
 def test_upgrade_twice_is_safe(store: Store) -> None:
-    assert store.upgrade() == SCHEMA_VERSION == 1
+    assert store.upgrade() == head() == "0002"
     save(store, {"kept": True})
-    assert store.upgrade() == 1
+    assert store.upgrade() == "0002"
     record = store.get(SID)
     assert record is not None and record.data == {"kept": True}
     with store.engine.connect() as conn:
-        assert conn.execute(select(schema_version_table.c.version)).scalars().all() == [1]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
 
 
 def test_upgrade_refuses_an_unknown_schema_version(store: Store) -> None:
     with store.engine.begin() as conn:
-        conn.execute(update(schema_version_table).values(version=99))
-    with pytest.raises(StoreError, match="99"):
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(StoreError, match="0099"):
         store.upgrade()
 
 
@@ -307,7 +306,7 @@ def test_sqlite_creates_the_parent_folder(tmp_path: Path) -> None:
     path = tmp_path / "instance" / "deeper" / "ivr.sqlite3"
     store = Store(f"sqlite:///{path}")
     try:
-        assert store.upgrade() == 1
+        assert store.upgrade() == head()
     finally:
         store.dispose()
     assert path.exists()
@@ -353,23 +352,35 @@ def test_fresh_url_gives_an_empty_database(db: str, tmp_path: Path) -> None:
         store.dispose()
 
 
-def test_reporters_are_distinct_callers_since_a_moment(store: Store) -> None:
-    for n, (key, minutes) in enumerate([("aa", 0), ("bb", 20), ("aa", 25), (None, 26), ("cc", 40)]):
-        with store.session(f"voice:CA{n}", "voice", T0 + timedelta(minutes=minutes)) as record:
-            record.data = {}
-            record.caller_key = key
-            record.add_event("system_chosen", {"key": 1}, "viva")
-    with store.session("voice:CAother", "voice", T0) as record:
+def report(store: Store, key: str | None, minutes: int, system: str = "viva") -> None:
+    """A caller (by key) who answered a step of a system, at T0 + minutes."""
+    with store.session(f"voice:CA{key}{minutes}", "voice", T0 + timedelta(minutes=minutes)) as record:
         record.data = {}
-        record.caller_key = "dd"
-        record.add_event("system_chosen", {"key": 2}, "npo")
-    assert sorted(store.reporters("viva", T0 + timedelta(minutes=10))) == ["aa", "bb", "cc"]
-    assert sorted(store.reporters("viva", T0 + timedelta(minutes=30))) == ["cc"]
-    some = store.reporters("viva", T0, limit=2)
-    assert len(some) == 2 and set(some) < {"aa", "bb", "cc"}
-    assert sorted(store.reporters("viva", T0, limit=5)) == ["aa", "bb", "cc"]
-    assert store.reports("viva", T0 + timedelta(minutes=20)) == [
-        T0 + timedelta(minutes=m) for m in (20, 25, 26, 40)]
+        record.caller_key = key
+        store.report(record, system, T0 + timedelta(minutes=minutes), timedelta(minutes=30))
+
+
+def test_reporter_count_is_distinct_callers_in_the_window(store: Store) -> None:
+    for key, minutes in [("aa", 0), ("bb", 20), ("aa", 25), (None, 26), ("cc", 40)]:
+        report(store, key, minutes)
+    report(store, "dd", 0, system="npo")
+    count = store.reporter_count
+    assert count("viva", T0 + timedelta(minutes=10), T0 + timedelta(minutes=40)) == 3  # aa (25), bb, cc
+    assert count("viva", T0 + timedelta(minutes=30), T0 + timedelta(minutes=40)) == 1
+    assert count("viva", T0, T0 + timedelta(minutes=30)) == 2  # the upper bound leaves cc out
+    assert count("viva", T0 + timedelta(minutes=30), T0 + timedelta(minutes=40), also="cc") == 1
+    assert count("viva", T0 + timedelta(minutes=30), T0 + timedelta(minutes=40), also="ee") == 2
+    assert count("npo", T0, T0 + timedelta(minutes=40)) == 1
+
+
+def test_incident_run_starts_after_the_last_gap_of_a_window(store: Store) -> None:
+    assert store.incident_run("viva") is None
+    for key, minutes in [("aa", 0), ("bb", 40), ("cc", 60), (None, 80)]:
+        report(store, key, minutes)
+    # 0 -> 40 is a gap of more than the window: the run began at 40.
+    assert store.incident_run("viva") == (T0 + timedelta(minutes=40), T0 + timedelta(minutes=80))
+    report(store, "dd", 110)  # exactly a window after the last report: a new run
+    assert store.incident_run("viva") == (T0 + timedelta(minutes=110), T0 + timedelta(minutes=110))
 
 
 def test_sqlite_checkpoints_every_hundred_writes_with_the_writer_lock_free(tmp_path: Path) -> None:

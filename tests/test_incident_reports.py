@@ -1,0 +1,58 @@
+"""Incident reporters: one row per system and caller, counted on an index whatever the traffic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from ivr.schema import incident_reporters_table
+from ivr.store import Store
+from tests.conftest_db import database_params, open_store
+
+T0 = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=30)
+
+
+@pytest.fixture(params=database_params())
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An upgraded store on an empty database."""
+    store = open_store(str(request.param), tmp_path)
+    yield store
+    store.dispose()
+
+
+def test_many_calls_from_few_callers_leave_one_row_each(store: Store) -> None:
+    for n in range(60):
+        with store.session(f"voice:CA{n}", "voice", T0 + timedelta(seconds=n)) as record:
+            record.data = {}
+            record.caller_key = f"caller{n % 3}"
+            store.report(record, "viva", T0 + timedelta(seconds=n), WINDOW)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(incident_reporters_table)).scalar_one() == 3
+    assert store.reporter_count("viva", T0, T0 + WINDOW) == 3
+
+
+def test_threshold_count_reads_the_system_and_time_index(store: Store) -> None:
+    # A busy day: many reporters on many systems, so a planner would rather scan if it could.
+    rows = [{"system": f"system{n % 9}", "caller_key": f"k{n}", "last_at": T0 - timedelta(seconds=n)}
+            for n in range(20_000)]
+    with store.engine.begin() as conn:
+        conn.execute(insert(incident_reporters_table), rows)
+        if store.backend == "postgresql":
+            conn.exec_driver_sql("ANALYZE incident_reporters")
+    sql = store._sql
+    explain = "EXPLAIN QUERY PLAN " if store.backend == "sqlite" else "EXPLAIN "
+    params = {"system": "system3", "since": sql.time_in(T0 - WINDOW), "until": sql.time_in(T0), "me": "k3"}
+    connection = store.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(explain + sql.count_reporters.sql, params)
+        plan = "\n".join(" ".join(str(part) for part in row) for row in cursor.fetchall())
+    finally:
+        connection.close()
+    assert "incident_reporters_system_last_at" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN incident_reporters" not in plan, plan
