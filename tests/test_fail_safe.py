@@ -7,14 +7,16 @@ hours offers the call to the manager only screened; the admins hear of it.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import sqlalchemy
 from flask import Flask
 
 from ivr import create_app
@@ -22,6 +24,7 @@ from ivr.carried_state import PARAM
 from ivr.notify import LogNotifier
 from ivr.sim_voice import Phone
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config
+from tests.conftest_db import PG_SKIP_REASON, pg_url
 
 CALL_SID = "CA" + "1" * 32
 ON_CALL = ("+46701740610", "+46701740611")  # the chain at 22:00 on 25 November 2026
@@ -140,12 +143,44 @@ def test_database_down_every_answer_is_valid_twiml_with_its_state_carried(
     assert "Steg 2 av 5" in spoken(twilio.call(action(body).replace("input", "input"), Digits="*").data)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    pg_url() is None, reason=PG_SKIP_REASON))])
+def droppable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A private database URL, and a function that destroys that database."""
+    if request.param == "sqlite":
+        database = tmp_path / "line.sqlite3"
+
+        def remove_file() -> None:
+            for path in tmp_path.glob("line.sqlite3*"):
+                path.unlink()
+            database.mkdir()  # SQLite can no longer open it: every read and write fails
+
+        yield f"sqlite:///{database}", remove_file
+        return
+    server = sqlalchemy.engine.make_url(str(pg_url()))
+    name = f"ivr_dropped_{os.getpid()}"  # a private database: never the shared one
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    drop()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False), drop
+    finally:
+        drop()
+        admin.dispose()
+
+
 def test_database_dropped_mid_call_ends_at_the_checklists_outcome_with_screening(
-    clock: FrozenClock, tmp_path: Path
+    clock: FrozenClock, tmp_path: Path, droppable: tuple[str, Callable[[], None]]
 ) -> None:
-    """The database file disappears between two key presses: the call goes on from its URLs."""
-    database = tmp_path / "line.sqlite3"
-    app = create_app(app_config(f"sqlite:///{database}", clock, ALERT_STAMP=str(tmp_path / "alert")))
+    """The database disappears between two key presses: the call goes on from its URLs."""
+    url, destroy = droppable
+    app = create_app(app_config(url, clock, ALERT_STAMP=str(tmp_path / "alert")))
     clock.set("2026-11-25T22:00")
     twilio = Twilio(app.test_client())
     body = twilio.call("/voice").data
@@ -153,9 +188,7 @@ def test_database_dropped_mid_call_ends_at_the_checklists_outcome_with_screening
     body = follow(twilio, body, Digits="2")  # can the others work? no: several users
     store = app.extensions["ivr.store"]
     store.dispose()
-    for path in tmp_path.glob("line.sqlite3*"):
-        path.unlink()
-    database.mkdir()  # SQLite can no longer open it: every read and write fails
+    destroy()
     body = follow(twilio, body, Digits="1")
     assert "Steg 3 av 3" in spoken(body)
     body = follow(twilio, body, Digits="1")
