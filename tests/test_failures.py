@@ -58,13 +58,15 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn -w 1 'ivr:create_app()'` on a loopback port, in its own process group."""
+    """`gunicorn -w 1 'ivr:create_app()'` (or argv) on a loopback port, in its own process group."""
 
-    def __init__(self, port: int, database_url: str, log: Path) -> None:
+    def __init__(self, port: int, database_url: str, log: Path, argv: list[str] | None = None) -> None:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.database_url = database_url
         self.log = log
+        self.argv = argv or [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+                             "--graceful-timeout", "1", "ivr:create_app()"]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -76,9 +78,7 @@ class Server:
         env.pop("TWILIO_ACCOUNT_SID", None)  # never send anything to Twilio from a test
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{self.port}",
-                 "--graceful-timeout", "1", "ivr:create_app()"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                self.argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.wait_until_healthy()
 
