@@ -13,7 +13,7 @@ from flask import Flask
 from flows.incidents import IncidentRuns
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
 from ivr import fallback, signature, sms, voice
-from ivr.logs import use_json_logs
+from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
 from ivr.store import Store
 
@@ -99,6 +99,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
     check_types(app.config)
     if app.config["LOG_FORMAT"] == "json":
         use_json_logs()
+    else:
+        use_text_logs()
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if not app.config["DEV_MODE"]:
             raise ConfigError(
