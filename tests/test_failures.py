@@ -344,12 +344,11 @@ def test_fuzzed_webhooks_always_get_twiml(
     app, clock, _ = fuzz_app
     clock.moment = moment
     path, form = request
-    # Sign what the app checks: its PUBLIC_URL plus the (decoded) path and the raw query. (";" is left out
-    # of paths: RequestValidator.validate() round-trips the URL through urlparse, which drops a bare ";".)
+    # Sign what Twilio signs: the URL exactly as requested, its PUBLIC_URL plus the escaped path and the raw
+    # query. (";" is left out of paths: RequestValidator.validate() round-trips the URL through urlparse.)
     signed_path = path.split("?", 1)
-    url = FUZZ_BASE + signed_path[0] + ("?" + signed_path[1] if len(signed_path) > 1 else "")
-    signature = RequestValidator(TOKEN).compute_signature(url, form)
     wire_path = quote(signed_path[0]) + ("?" + signed_path[1] if len(signed_path) > 1 else "")
+    signature = RequestValidator(TOKEN).compute_signature(FUZZ_BASE + wire_path, form)
     response = app.test_client().post(wire_path, data=form, headers={"X-Twilio-Signature": signature})
     body = response.get_data(as_text=True)
     assert response.status_code < 500, f"POST {path} {form!r:.300}: HTTP {response.status_code}"
