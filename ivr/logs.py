@@ -1,4 +1,4 @@
-"""JSON log lines for production: one object per line, the call or message id on each, no phone numbers."""
+"""Log lines: JSON in production, text otherwise; one record per line, no phone numbers, no control characters."""
 
 from __future__ import annotations
 
@@ -11,6 +11,31 @@ from flask import has_request_context, request
 
 # Anything that looks like a phone number (E.164 or Swedish national) is masked in log text.
 PHONE = re.compile(r"(?<![\w/])(?:\+|00)?\d[\d \-]{6,16}\d(?!\w)")
+
+# Request paths and form fields reach log messages: a %0A in a path must not start a forged
+# line, nor an ESC sequence drive the reader's terminal. Line and paragraph separators split
+# lines in some viewers (and in Python's str.splitlines) too.
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+TEXT_FORMAT = "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"  # Flask's own
+
+
+def escape_controls(text: str) -> str:
+    """Each control character as a visible escape (a newline as the two characters \\n): one record, one line."""
+    return CONTROLS.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+class TextFormatter(logging.Formatter):
+    """Flask's text format, one line per record: a traceback too is escaped onto its record's line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The usual text, control characters escaped."""
+        return escape_controls(super().format(record))
 
 
 def mask_numbers(text: str) -> str:
@@ -37,7 +62,8 @@ class JsonFormatter(logging.Formatter):
                     entry[name] = value[:64]
         if record.exc_info:
             entry["error"] = mask_numbers(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+        # json.dumps escapes only U+0000-U+001F when it keeps non-ASCII text as it is.
+        return CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(entry, ensure_ascii=False))
 
 
 def use_json_logs(level: int = logging.INFO) -> None:
@@ -47,3 +73,10 @@ def use_json_logs(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def use_text_logs() -> None:
+    """Escape control characters in Flask's text log handler (used when nothing else is configured)."""
+    from flask.logging import default_handler
+
+    default_handler.setFormatter(TextFormatter(TEXT_FORMAT))

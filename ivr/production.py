@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from ivr.store import Store
+
 # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted well before.
 WORKER_TIMEOUT_S = 12
 
@@ -20,12 +22,24 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
     """Serve the already-built app (it was validated at start-up) with gunicorn's pre-fork workers."""
     from gunicorn.app.base import BaseApplication
 
+    store: Store = app.extensions["ivr.store"]
+    # Building the app connected to the database (schema check). A pooled connection
+    # forked into every worker would be one socket shared by all of them, their
+    # statements and results interleaved: the master closes its connections and keeps none.
+    store.dispose()
+
+    def post_fork(server: Any, worker: Any) -> None:
+        # Should the master ever open one again, a worker must neither use nor close it
+        # (closing would end the master's session too): drop the pool's references only.
+        store.engine.dispose(close=False)
+
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings: dict[str, Any] = {
                 "bind": bind, "workers": workers or default_workers(), "timeout": WORKER_TIMEOUT_S,
                 "accesslog": None,  # the app logs JSON; gunicorn's access lines would carry raw query strings
                 "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                "post_fork": post_fork,
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)

@@ -12,7 +12,7 @@ from flask import Flask
 
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
 from ivr import fallback, signature, sms, voice
-from ivr.logs import use_json_logs
+from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
 from ivr.store import Store
 
@@ -56,6 +56,37 @@ def from_environment(app: Flask) -> None:
             app.config[name] = os.environ[name]
 
 
+# Settings that are text (None: not set). Flask reads an IVR_* variable as JSON when it
+# parses as JSON, so IVR_TWILIO_AUTH_TOKEN=1 arrives as the number 1, `true` as a boolean.
+TEXT_SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_URL", "DATABASE_URL", "PSEUDONYM_KEY",
+                 "LOG_FORMAT", "CHECKLISTS_DIR", "CONFIG_DIR")
+BOOLEAN_SETTINGS = ("DB_AUTO_UPGRADE", "DEV_MODE")
+SECRETS = ("TWILIO_AUTH_TOKEN", "PSEUDONYM_KEY")
+JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def check_types(config: dict[str, Any]) -> None:
+    """Refuse a setting of the wrong kind with its name, never its value (it may be a secret)."""
+    for name in TEXT_SETTINGS:
+        value = config.get(name)
+        if value is not None and not isinstance(value, str | os.PathLike):
+            raise ConfigError(
+                f"{name} must be text, not {JSON_KINDS.get(type(value), 'a value of another kind')}: "
+                f"an IVR_{name} that looks like JSON "
+                f"is read as JSON, so quote it inside the value (IVR_{name}='\"...\"')"
+            )
+    for name in BOOLEAN_SETTINGS:
+        if not isinstance(config.get(name), bool):
+            raise ConfigError(f"{name} must be true or false (IVR_{name}=true or IVR_{name}=false)")
+    for name in SECRETS:
+        value = config.get(name)
+        if isinstance(value, str) and value and not value.strip():
+            raise ConfigError(f"{name} is blank (only spaces): set it to the real secret")
+        if isinstance(value, str) and value != value.strip():
+            # Twilio's token has no spaces: this is a copy-and-paste slip, and every signature would fail.
+            raise ConfigError(f"{name} starts or ends with spaces or a line break: remove them")
+
+
 def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[str, Any]) -> None:
     """Load everything the webhooks need, refusing to start when something is unsafe."""
     app.config.from_mapping(defaults(app))
@@ -64,8 +95,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
     else:
         app.config.update(test_config)
     app.config.update(overrides)
+    check_types(app.config)
     if app.config["LOG_FORMAT"] == "json":
         use_json_logs()
+    else:
+        use_text_logs()
     if not app.config["TWILIO_AUTH_TOKEN"]:
         if not app.config["DEV_MODE"]:
             raise ConfigError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator, Mapping
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
@@ -13,16 +14,46 @@ from werkzeug.datastructures import MultiDict
 UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz")
 
 
+# RFC 3986's characters allowed unescaped in a path: re-escaping keeps these as they are.
+PATH_SAFE = "/:@!$&'()*+,;="
+# Twilio's signatures are base64 HMACs (28 characters for SHA-1, 44 for SHA-256).
+MAX_SIGNATURE_CHARS = 128
+
+
+def requested_target() -> str:
+    """The path and query exactly as the client sent them, escapes kept: /voice/whisper?call=%5B%5D.
+
+    Twilio signs the URL it requested byte for byte; Werkzeug's request.url and
+    request.path decode some escapes (%5B -> [), which would refuse a genuine request.
+    """
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")  # gunicorn, Werkzeug (not required by WSGI)
+    if isinstance(raw, str) and raw:
+        if raw.startswith("/"):
+            return raw
+        parts = urlsplit(raw)  # absolute form: http://host/path?query
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # No raw target from this server: escape the decoded path again (WSGI strings are latin-1).
+    path = quote((environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1"), safe=PATH_SAFE)
+    query = environ.get("QUERY_STRING", "")
+    return path + (f"?{query}" if query else "")
+
+
 def public_url() -> str:
     """The URL Twilio requested, as Twilio saw it.
 
     Behind a TLS-terminating proxy Flask sees http://internal-host/...; Twilio
-    signed https://public-host/..., so the configured public base URL wins.
+    signed https://public-host/..., so the configured public base URL wins. That
+    base stands for the app's root, so a mount point (SCRIPT_NAME) is not repeated.
     """
+    target = requested_target()
     base = current_app.config.get("PUBLIC_URL")
     if not base:
-        return request.url
-    return str(base).rstrip("/") + request.full_path.rstrip("?")
+        return request.host_url.rstrip("/") + target
+    root = quote(request.root_path.encode("latin-1"), safe=PATH_SAFE)
+    if root and target.startswith(root + "/"):
+        target = target[len(root):]
+    return str(base).rstrip("/") + target
 
 
 def public_base() -> str:
@@ -68,9 +99,18 @@ def verify_request() -> None:
         return
     validator: RequestValidator = current_app.extensions["ivr.validator"]
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not is_valid(validator, public_url(), signed_params(), signature):
+    try:
+        valid = well_formed(signature) and is_valid(validator, public_url(), signed_params(), signature)
+    except ValueError:  # a URL urlparse() cannot read, a path not in latin-1: not a request Twilio signed
+        valid = False
+    if not valid:
         current_app.logger.warning("rejected request with a bad signature: %s", request.path)
         abort(403)
+
+
+def well_formed(signature: str) -> bool:
+    """Could this be a Twilio signature at all? (compare_digest raises on non-ASCII text.)"""
+    return 0 < len(signature) <= MAX_SIGNATURE_CHARS and signature.isascii()
 
 
 def is_valid(validator: RequestValidator, url: str, params: SignedForm, signature: str) -> bool:

@@ -58,13 +58,15 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn -w 1 'ivr:create_app()'` on a loopback port, in its own process group."""
+    """`gunicorn -w 1 'ivr:create_app()'` (or argv) on a loopback port, in its own process group."""
 
-    def __init__(self, port: int, database_url: str, log: Path) -> None:
+    def __init__(self, port: int, database_url: str, log: Path, argv: list[str] | None = None) -> None:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.database_url = database_url
         self.log = log
+        self.argv = argv or [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+                             "--graceful-timeout", "1", "ivr:create_app()"]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -76,9 +78,7 @@ class Server:
         env.pop("TWILIO_ACCOUNT_SID", None)  # never send anything to Twilio from a test
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{self.port}",
-                 "--graceful-timeout", "1", "ivr:create_app()"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                self.argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.wait_until_healthy()
 
@@ -344,12 +344,11 @@ def test_fuzzed_webhooks_always_get_twiml(
     app, clock, _ = fuzz_app
     clock.moment = moment
     path, form = request
-    # Sign what the app checks: its PUBLIC_URL plus the (decoded) path and the raw query. (";" is left out
-    # of paths: RequestValidator.validate() round-trips the URL through urlparse, which drops a bare ";".)
+    # Sign what Twilio signs: the URL exactly as requested, its PUBLIC_URL plus the escaped path and the raw
+    # query. (";" is left out of paths: RequestValidator.validate() round-trips the URL through urlparse.)
     signed_path = path.split("?", 1)
-    url = FUZZ_BASE + signed_path[0] + ("?" + signed_path[1] if len(signed_path) > 1 else "")
-    signature = RequestValidator(TOKEN).compute_signature(url, form)
     wire_path = quote(signed_path[0]) + ("?" + signed_path[1] if len(signed_path) > 1 else "")
+    signature = RequestValidator(TOKEN).compute_signature(FUZZ_BASE + wire_path, form)
     response = app.test_client().post(wire_path, data=form, headers={"X-Twilio-Signature": signature})
     body = response.get_data(as_text=True)
     assert response.status_code < 500, f"POST {path} {form!r:.300}: HTTP {response.status_code}"

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from flask import Flask
 
 from ivr.logs import JsonFormatter, mask_numbers
 from tests.conftest import CALLER, Twilio
+from tests.test_failures import free_port
 
 
 def test_phone_numbers_are_masked_in_log_text() -> None:
@@ -25,6 +32,58 @@ def test_json_log_line_has_the_call_sid(app: Flask) -> None:
     entry = json.loads(line)
     assert entry["CallSid"] == "CA" + "1" * 32 and entry["path"] == "/voice/input"
     assert CALLER not in line and entry["message"] == "caller +46...699 waited"
+
+
+FORGED = "%0A[2026-11-25%2022:00:00,000]%20INFO%20in%20voice:%20forged%0D%0Aforged%E2%80%A8forged%1B[2J"
+
+
+def test_a_newline_in_the_path_cannot_forge_a_text_log_line(tmp_path: Path) -> None:
+    """`ivr serve` (text logs): a refused request to a path with %0A in it logs one line, escaped."""
+    port = free_port()
+    env = {**os.environ, "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "IVR_LOG_FORMAT", "IVR_PUBLIC_URL"):
+        env.pop(name, None)
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--dev", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        status = post_when_listening(port, "/voice/dial/it_support" + FORGED)
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=10)
+    assert status == 403
+    lines = log.replace("\r", "\n").split("\n")  # Werkzeug's own request line is the other one naming the path
+    rejected = [line for line in lines if "rejected request with a bad signature" in line]
+    assert len(rejected) == 1 and "forged" in rejected[0], log
+    assert [line for line in lines if "forged" in line and "POST /voice" not in line] == rejected, log
+    assert rejected[0].splitlines() == rejected  # no U+2028 either, which str.splitlines() splits on
+    assert "\x1b[2J" not in log  # (Werkzeug colours its own lines: only the request's escape is checked)
+
+
+def post_when_listening(port: int, path: str) -> int:
+    """The status of an unsigned POST, once the server listens (it starts within a few seconds)."""
+    deadline = time.monotonic() + 15
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+            conn.request("POST", path, body="CallSid=CA1", headers=form)
+            return conn.getresponse().status
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+        finally:
+            conn.close()
+
+
+def test_json_log_line_escapes_every_line_break(app: Flask) -> None:
+    record = logging.LogRecord("ivr", logging.WARNING, __file__, 1, "bad: %s", ("a\nb\u2028c\x85d\x1b",), None)
+    with app.test_request_context("/voice/x\ny", method="POST"):
+        line = JsonFormatter().format(record)
+    assert line.splitlines() == [line] and "\x1b" not in line
+    assert json.loads(line)["message"] == "bad: a\nb\u2028c\x85d\x1b"
 
 
 def test_hanging_up_mid_checklist_is_recorded_as_abandoned_and_the_number_forgotten(

@@ -6,11 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from flows.line import DEFAULT_CONFIG
 from flows.messages import load_messages
 from flows.settings import load_settings
 from flows.yamlfile import DataError
+from ivr.cli import main
 
 
 def test_shipped_settings_normalise_numbers_to_e164() -> None:
@@ -68,3 +70,52 @@ def test_unknown_placeholder_in_messages_is_named(config: Path) -> None:
     assert caught.value.problems == [
         "config/messages.yaml: voice.give_up_office.sv: unknown placeholder {it_suport}"
     ]
+
+
+
+# --- settings from the environment, through `ivr serve` -----------------------------------------
+
+
+def serve_with(env: dict[str, str | None], tmp_path: Path) -> Result:
+    """`ivr serve` with these variables over a working set; each case here must refuse before serving."""
+    working: dict[str, str | None] = {
+        "TWILIO_AUTH_TOKEN": "a-real-looking-token", "IVR_PSEUDONYM_KEY": "a-real-looking-key",
+        "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}", "TWILIO_ACCOUNT_SID": None,
+        "IVR_TWILIO_AUTH_TOKEN": None, "IVR_PUBLIC_URL": None, "IVR_DEV_MODE": None,
+    }
+    # 192.0.2.1 (TEST-NET-1) is no address of this machine: were the settings accepted, serving fails at once.
+    return CliRunner().invoke(main, ["serve", "--host", "192.0.2.1", "--port", "9"], env={**working, **env})
+
+
+@pytest.mark.parametrize("token", ["   ", "\t", " abc", "abc\n"])
+def test_a_blank_or_padded_token_is_refused_at_start(token: str, tmp_path: Path) -> None:
+    result = serve_with({"TWILIO_AUTH_TOKEN": token}, tmp_path)
+    assert result.exit_code == 1
+    assert "Error: TWILIO_AUTH_TOKEN " in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("IVR_TWILIO_AUTH_TOKEN", "1"), ("IVR_PSEUDONYM_KEY", "12345"), ("IVR_PUBLIC_URL", "true"),
+     ("IVR_DATABASE_URL", "5"), ("IVR_TWILIO_ACCOUNT_SID", "[1]")],
+)
+def test_a_setting_read_as_json_that_is_not_text_is_refused_clearly(
+    variable: str, value: str, tmp_path: Path
+) -> None:
+    # IVR_TWILIO_AUTH_TOKEN=1 used to end in an AttributeError traceback ('int' has no 'encode').
+    env: dict[str, str | None] = {variable: value}
+    if variable == "IVR_TWILIO_AUTH_TOKEN":
+        env["TWILIO_AUTH_TOKEN"] = None  # Twilio's own name would win over it
+    result = serve_with(env, tmp_path)
+    name = variable.removeprefix("IVR_")
+    assert result.exit_code == 1, result.output
+    assert f"Error: {name} must be text" in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert f" {value} " not in result.output and f"'{value}'" not in result.output  # a secret is never echoed
+
+
+def test_a_boolean_setting_that_is_not_a_boolean_is_refused(tmp_path: Path) -> None:
+    result = serve_with({"IVR_DEV_MODE": "yes"}, tmp_path)  # not JSON, so the truthy text "yes"
+    assert result.exit_code == 1
+    assert "Error: DEV_MODE must be true or false" in result.output

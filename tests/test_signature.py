@@ -142,3 +142,59 @@ def test_healthz_needs_no_signature(twilio: Twilio) -> None:
     response = twilio.client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["é", "é" * 28, "RSOYDt4T1cUTdK1PDd93/VVr8B8\u00ff", "\x00", "x" * 10_000, "ü" * 44],
+    ids=["e-acute", "28-non-ascii", "latin1-tail", "nul", "huge", "44-non-ascii"],
+)
+def test_malformed_signature_is_refused_not_an_error_answer(app: Flask, signature: str) -> None:
+    # compare_digest() raises TypeError on non-ASCII text: that must be a 403, never the emergency TwiML.
+    response = app.test_client().post("/voice", data=CALL, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_request_to_a_host_with_a_malformed_port_is_refused(database_url: str, clock: FrozenClock) -> None:
+    # Without IVR_PUBLIC_URL the Host header is part of the checked URL: a port urlparse() cannot read
+    # (Werkzeug drops it today) must be refused like any other bad request, not become an error answer.
+    app = create_app(app_config(database_url, clock, PUBLIC_URL=None))
+    signature = sign("http://ivr.example/voice", CALL)
+    response = app.test_client().post(
+        "/voice", data=CALL, headers={"X-Twilio-Signature": signature, "Host": "ivr.example:99999"}
+    )
+    assert response.status_code == 403
+    app.extensions["ivr.store"].dispose()
+
+
+ESCAPED = ["/voice/whisper?call=%5B%5D&attempt=0", "/voice/dial/it%5Fsupport", "/voice/whisper?call=CA%2F1&attempt=0"]
+
+
+@pytest.mark.parametrize("path", ESCAPED)
+def test_percent_escaped_url_is_checked_as_requested_without_a_public_url(
+    database_url: str, clock: FrozenClock, path: str
+) -> None:
+    """Twilio signs the URL exactly as it requests it, escapes and all (Werkzeug's request.url decodes some)."""
+    app = create_app(app_config(database_url, clock, PUBLIC_URL=None))
+    response = Twilio(app.test_client(), base="http://localhost").post(path, **CALL)
+    assert response.status_code == 200
+    decoded = sign("http://localhost" + path.replace("%5B%5D", "[]").replace("%5F", "_").replace("%2F", "/"), CALL)
+    assert app.test_client().post(path, data=CALL, headers={"X-Twilio-Signature": decoded}).status_code == 403
+    app.extensions["ivr.store"].dispose()
+
+
+@pytest.mark.parametrize("path", ESCAPED)
+def test_percent_escaped_url_is_checked_as_requested_behind_a_public_url(twilio: Twilio, path: str) -> None:
+    assert twilio.post(path, **CALL).status_code == 200
+
+
+def test_escaped_query_is_kept_when_the_server_gives_no_raw_uri(database_url: str, clock: FrozenClock) -> None:
+    # RAW_URI and REQUEST_URI are not required by WSGI: the query string is raw there too.
+    app = create_app(app_config(database_url, clock, PUBLIC_URL=None))
+    path = "/voice/whisper?call=%5B%5D&attempt=0"
+    response = app.test_client().post(
+        path, data=CALL, headers={"X-Twilio-Signature": sign("http://localhost" + path, CALL)},
+        environ_overrides={"RAW_URI": "", "REQUEST_URI": ""},
+    )
+    assert response.status_code == 200
+    app.extensions["ivr.store"].dispose()
