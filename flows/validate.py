@@ -11,8 +11,9 @@ from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
 from flows.sms_text import every_text
 from flows.yamlfile import DataError
 
-# A weekday, and the evening before a long holiday.
+# A weekday, and the evening before a long holiday (the longest "IT support opens ..." phrase).
 CHECK_MOMENTS = ("2026-11-25T10:00", "2026-12-23T22:00")
+MIN_NOTICE_ROOM = 100  # characters left for IT's own text in the SMS outage notice
 
 
 def validate(checklists: Path, config: Path) -> tuple[Line | None, list[str]]:
@@ -21,7 +22,7 @@ def validate(checklists: Path, config: Path) -> tuple[Line | None, list[str]]:
         line = load_line(checklists, config)
     except DataError as exc:
         return None, exc.problems
-    return line, sms_problems(line)
+    return line, sms_problems(line) + notice_problems(line)
 
 
 def problems_text(problems: list[str]) -> str:
@@ -51,3 +52,28 @@ def sms_problems(line: Line) -> list[str]:
             if problem[0] > worst.get(where, (0, ""))[0]:
                 worst[where] = problem
     return [problem for _, problem in worst.values()]
+
+
+def notice_room(line: Line, system: str) -> int:
+    """Characters (GSM-7 septets) IT's announcement about a system may have for its SMS notice to fit one SMS."""
+    checklist = line.library.by_id(system)
+    used = [gsm7_septets(line.messages.get("sms", "notice", lang, system=checklist.name[lang], text=""))
+            for lang in line.settings.languages]
+    return SEGMENT_SEPTETS - max(SEGMENT_SEPTETS if septets is None else septets for septets in used)
+
+
+def notice_problems(line: Line) -> list[str]:
+    """The SMS outage notice's own wording must be plain GSM-7 and leave room for IT's text."""
+    problems = []
+    for lang in line.settings.languages:
+        template = line.messages.get("sms", "notice", lang, system="", text="")
+        odd = non_gsm7_characters(template)
+        if odd:
+            problems.append(f"{lang}: config/messages.yaml sms.notice: SMS has characters outside GSM-7 "
+                            f"({' '.join(odd)}), which doubles its cost")
+    for checklist in line.library.checklists:
+        room = notice_room(line, checklist.id)
+        if room < MIN_NOTICE_ROOM:
+            problems.append(f"config/messages.yaml sms.notice: leaves {room} characters for an announcement about "
+                            f"{checklist.name['sv']} ({checklist.source} name); at least {MIN_NOTICE_ROOM} must fit")
+    return problems

@@ -123,7 +123,7 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
               ivr announce --clear viva
     """
-    from ivr.announcements import AnnouncementError, check_text, until_moment
+    from ivr.announcements import AnnouncementError, check_notice, check_text, until_moment
     from ivr.textmatch import exact_system
 
     line = load_line(checklists_dir, config_dir)
@@ -145,6 +145,7 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
             return
         try:
             cleaned = check_text(text or "")
+            check_notice(line, checklist.id, cleaned)
             ends = until_moment(until, now, line) if until else None
         except AnnouncementError as exc:
             raise click.ClickException(str(exc)) from None
