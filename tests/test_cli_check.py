@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flows.line import DEFAULT_CHECKLISTS
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
 from ivr.cli import main
 
 
@@ -80,3 +80,20 @@ def test_check_and_start_up_refuse_the_same_typographic_text(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as refused:
         create_app(config)
     assert str(refused.value) == result.output.rstrip("\n")
+
+
+def test_check_refuses_a_manager_sms_or_notice_wording_too_long_for_one_sms(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG, config)
+    path = config / "messages.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("behöver hjälp med {system}.", "behöver chef i beredskap om {system}.", 1)
+    longer = '"Driftinformation från kommunens IT-enhet gällande {system}: {text}"'
+    text = text.replace('"Driftinfo {system}: {text}"', longer, 1)
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(main, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert ("error: sv: config/messages.yaml whisper.sms (checklists/alfa_ecare.yaml): SMS is 164 characters; "
+            "one message holds 160") in result.output.splitlines()
+    assert ("error: config/messages.yaml sms.notice: leaves 95 characters for an announcement about Trygghetslarm "
+            "(checklists/trygghetslarm.yaml name); at least 100 must fit") in result.output.splitlines()
