@@ -96,3 +96,11 @@ def test_too_long_announcement_is_refused_by_admin_sms(app: Flask, twilio: Twili
     assert len(replies) == 1 and "at most 139 characters fit in one SMS" in replies[0]
     assert fits_one_segment(replies[0])
     assert app.extensions["ivr.store"].announcements(clock()) == {}
+
+
+def test_refusal_of_typographic_announcement_by_sms_is_itself_plain_sms(app: Flask, twilio: Twilio) -> None:
+    response = twilio.post("/sms", From=ADMIN, To=LINE_NUMBER, Body="DRIFT viva Det är ’trasigt’",
+                           MessageSid="SM" + "8" * 32)
+    replies = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
+    assert len(replies) == 1 and "U+2019" in replies[0]  # the character named, not sent
+    assert fits_one_segment(replies[0]), replies[0]
