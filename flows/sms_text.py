@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 
 from flows.calendar import longest_opening
 from flows.engine import Expect, State, Turn
@@ -48,34 +49,37 @@ class SmsRenderer:
         """The closing message(s) for a decision; each is one SMS."""
         settings = self.line.settings
         extra = [decision.say[self.lang]] if decision.say else []
-        kind = decision.outcome
         portal = settings.it_portal_url
-        if kind is Outcome.RESOLVED:
-            return extra + [self.text("resolved")]
-        if kind is Outcome.DEFLECTED:
-            return extra + [self.text("deflected")]
-        if kind is Outcome.IT_SUPPORT:
-            return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
-        if kind is Outcome.IT_PORTAL:
-            return extra + [self.text("it_portal", portal=portal)]
-        if kind is Outcome.LOCAL_CONTACT:
-            contact = settings.contacts[str(decision.contact)]
-            if contact.number:
-                return extra + [self.text("local_contact_number", contact=contact.name[self.lang],
-                                          contact_number=national(contact.number))]
-            return extra + [self.text("local_contact", contact=contact.name[self.lang])]
-        if kind is Outcome.SUPPLIER_OUTAGE:
-            supplier = settings.suppliers[str(decision.supplier)]
-            return extra + [self.text("supplier_outage", supplier=supplier.name[self.lang])]
-        if kind is Outcome.ON_CALL_MANAGER:
-            if on_call_by == "text_number":
-                number = self.line.roster.chain_at(moment)[0].number
-                return extra + [self.text("on_call_number", number=national(number))]
-            return extra + [self.text("on_call_offer")]
-        opening = self.line.calendar.describe_next_opening(moment, self.lang)
-        return extra + [
-            self.text("wait_for_office_hours", opening=opening, it_support=self.it_support_number(), portal=portal)
-        ]
+        # Exhaustive: a new outcome must get its own text (mypy flags the missing case), not another's.
+        match decision.outcome:
+            case Outcome.RESOLVED:
+                return extra + [self.text("resolved")]
+            case Outcome.DEFLECTED:
+                return extra + [self.text("deflected")]
+            case Outcome.IT_SUPPORT:
+                return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
+            case Outcome.IT_PORTAL:
+                return extra + [self.text("it_portal", portal=portal)]
+            case Outcome.LOCAL_CONTACT:
+                contact = settings.contacts[str(decision.contact)]
+                if contact.number:
+                    return extra + [self.text("local_contact_number", contact=contact.name[self.lang],
+                                              contact_number=national(contact.number))]
+                return extra + [self.text("local_contact", contact=contact.name[self.lang])]
+            case Outcome.SUPPLIER_OUTAGE:
+                supplier = settings.suppliers[str(decision.supplier)]
+                return extra + [self.text("supplier_outage", supplier=supplier.name[self.lang])]
+            case Outcome.ON_CALL_MANAGER:
+                if on_call_by == "text_number":
+                    number = self.line.roster.chain_at(moment)[0].number
+                    return extra + [self.text("on_call_number", number=national(number))]
+                return extra + [self.text("on_call_offer")]
+            case Outcome.WAIT_FOR_OFFICE_HOURS:
+                opening = self.line.calendar.describe_next_opening(moment, self.lang)
+                return extra + [self.text("wait_for_office_hours", opening=opening,
+                                          it_support=self.it_support_number(), portal=portal)]
+            case _:
+                assert_never(decision.outcome)
 
 
 # The longest values a placeholder can take where the configuration does not bound them.
