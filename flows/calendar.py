@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -274,20 +275,32 @@ class Calendar:
         opening = self.next_opening(loc)
         if opening.timestamp() == loc.timestamp():
             return "nu" if lang == "sv" else "now"
-        days = (opening.date() - loc.date()).days
-        d = opening.date()
-        if lang == "sv":
-            at = f"klockan {opening:%H.%M}"
-            if days <= 1:
-                return f"{('i dag', 'i morgon')[days]} {at}"
-            name = _SV_DAYS[d.weekday()]
-            if days <= 6:
-                return f"{name} {at}"
-            return f"{name} {d.day} {_SV_MONTHS[d.month - 1]} {at}"
-        at = f"at {opening.hour}:{opening.minute:02d}"
+        return opening_phrase(opening, (opening.date() - loc.date()).days, lang)
+
+
+@functools.cache
+def longest_opening(lang: str) -> str:
+    """The longest phrase describe_next_opening can give, for the SMS length check."""
+    # Every date of a year at a two-digit hour, as "today", "tomorrow", a weekday, or dated.
+    days = [datetime(2027, 1, 1, 10, 0) + timedelta(days=n) for n in range(365)]
+    return max((opening_phrase(day, ahead, lang) for day in days for ahead in (0, 1, 6, 7)), key=len)
+
+
+def opening_phrase(opening: datetime, days: int, lang: str) -> str:
+    """"i morgon klockan 08.00", "onsdag klockan 08.00", "måndag 4 januari klockan 08.00" (days ahead)."""
+    d = opening.date()
+    if lang == "sv":
+        at = f"klockan {opening:%H.%M}"
         if days <= 1:
-            return f"{('today', 'tomorrow')[days]} {at}"
-        name = _EN_DAYS[d.weekday()]
+            return f"{('i dag', 'i morgon')[days]} {at}"
+        name = _SV_DAYS[d.weekday()]
         if days <= 6:
             return f"{name} {at}"
-        return f"{name} {d.day} {_EN_MONTHS[d.month - 1]} {at}"
+        return f"{name} {d.day} {_SV_MONTHS[d.month - 1]} {at}"
+    at = f"at {opening.hour}:{opening.minute:02d}"
+    if days <= 1:
+        return f"{('today', 'tomorrow')[days]} {at}"
+    name = _EN_DAYS[d.weekday()]
+    if days <= 6:
+        return f"{name} {at}"
+    return f"{name} {d.day} {_EN_MONTHS[d.month - 1]} {at}"

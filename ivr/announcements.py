@@ -6,7 +6,8 @@ import unicodedata
 from datetime import datetime
 
 from flows.line import Line
-from flows.sms_cost import non_gsm7_characters
+from flows.sms_cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
+from flows.validate import notice_room
 from ivr import deps
 from ivr.textmatch import exact_system, normalise
 
@@ -32,6 +33,24 @@ def check_text(text: str) -> str:
         shown = " ".join(char if printable(char) else f"U+{ord(char):04X}" for char in odd)
         raise AnnouncementError(f"replace these characters, they are not plain SMS text: {shown}")
     return cleaned
+
+
+def check_notice(line: Line, system: str, text: str) -> None:
+    """AnnouncementError when the SMS notice carrying a cleaned text would take more than one SMS."""
+    room = notice_room(line, system)
+    septets = gsm7_septets(text) or 0
+    if septets > room:
+        # Short enough to be an administrator's SMS reply; characters such as € [ ] count two.
+        raise AnnouncementError(f"the announcement is {septets} characters; at most {room} characters fit in one SMS "
+                                "with its heading")
+
+
+def plain_sms(text: str) -> str:
+    """A reply that is one GSM-7 SMS: characters outside GSM-7 (the ones refused) named by code."""
+    plain = "".join(char if char_septets(char) is not None else f"U+{ord(char):04X}" for char in text)
+    while not fits_one_segment(plain):
+        plain = plain[:-1]
+    return plain
 
 
 def printable(char: str) -> bool:
@@ -69,8 +88,9 @@ def admin_command(sender: str, body: str) -> list[str]:
         return [line.messages.get("sms", "cleared", lang, system=name)]
     try:
         cleaned = check_text(text)
+        check_notice(line, system, cleaned)
     except AnnouncementError as exc:
-        return [str(exc)[:160]]
+        return [plain_sms(str(exc))]
     # The author is kept as the last digits only: enough to ask a colleague, not a phone book.
     store.announce(system, cleaned, None, now, by=f"sms:...{sender[-4:]}")
     return [line.messages.get("sms", "announced", lang, system=name)]

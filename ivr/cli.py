@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, Line, load_line
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
 from flows.yamlfile import DataError
 
 if TYPE_CHECKING:
@@ -38,19 +38,13 @@ def main() -> None:
 @checklists_option
 @config_option
 def check(checklists_dir: Path, config_dir: Path) -> None:
-    """Validate every checklist and setting; exit 1 on any problem."""
-    try:
-        line = load_line(checklists_dir, config_dir)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
-        raise SystemExit(1) from None
-    costly = sms_cost_problems(line)
-    if costly:
-        for problem in costly:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"{len(costly)} problem(s) found.", err=True)
+    """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
+    from flows.validate import problems_text, validate
+
+    # The same validation refuses to start the server (ivr.setup.configure).
+    line, problems = validate(checklists_dir, config_dir)
+    if problems or line is None:
+        click.echo(problems_text(problems), err=True)
         raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
@@ -129,7 +123,7 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
               ivr announce --clear viva
     """
-    from ivr.announcements import AnnouncementError, check_text, until_moment
+    from ivr.announcements import AnnouncementError, check_notice, check_text, until_moment
     from ivr.textmatch import exact_system
 
     line = load_line(checklists_dir, config_dir)
@@ -151,6 +145,7 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
             return
         try:
             cleaned = check_text(text or "")
+            check_notice(line, checklist.id, cleaned)
             ends = until_moment(until, now, line) if until else None
         except AnnouncementError as exc:
             raise click.ClickException(str(exc)) from None
@@ -195,24 +190,6 @@ def parse_moment(text: str) -> datetime:
     """ISO date and time; without an offset it is Stockholm time."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
-
-
-def sms_cost_problems(line: Line) -> list[str]:
-    """Texts that would not go out as one plain GSM-7 SMS (checked at two moments of the week)."""
-    from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
-    from ivr.sms_text import every_text
-
-    problems: dict[str, str] = {}
-    for moment in ("2026-11-25T10:00", "2026-12-23T22:00"):  # a weekday, and before a long holiday
-        at = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
-        for where, text in every_text(line, at):
-            septets = gsm7_septets(text)
-            if septets is None:
-                odd = " ".join(non_gsm7_characters(text))
-                problems[where] = f"{where}: SMS has characters outside GSM-7 ({odd}), which doubles its cost"
-            elif septets > SEGMENT_SEPTETS:
-                problems[where] = f"{where}: SMS is {septets} characters; one message holds {SEGMENT_SEPTETS}"
-    return list(problems.values())
 
 
 @main.command()

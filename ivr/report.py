@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 import click
 
@@ -44,6 +44,7 @@ class SystemFigures:
     on_call_manager_sms: int = 0  # nobody pressed 1: the first manager was texted to call back
     on_call_callback: int = 0  # an SMS conversation where the carer asked to be called (RING)
     wait_for_office_hours: int = 0
+    deflected: int = 0  # ended at IT's outage announcement
     abandoned: int = 0  # no outcome in the period, or an "abandoned" event
 
     @property
@@ -166,25 +167,40 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
     if not outcomes:
         return
     decision = outcomes[-1]["data"]
-    outcome = decision.get("outcome")
-    if outcome == Outcome.RESOLVED:
-        row.resolved += 1
-        step = str(decision.get("solved_step") or "?")
-        row.solved_by_step[step] = row.solved_by_step.get(step, 0) + 1
-    elif outcome == Outcome.ON_CALL_MANAGER:
-        row.on_call_manager += 1
-        callbacks = conversation.kinds("callback_requested")
-        # The call-back is its own voice session, named by the SID the SMS line got for it.
-        linked = conversation.events + [
-            event for request in callbacks for event in legs.get(f"voice:{request['data'].get('call')}", [])
-        ]
-        kinds = {event["kind"] for event in linked}
-        row.on_call_connected += int("on_call_accepted" in kinds)
-        row.on_call_manager_sms += int("on_call_sms" in kinds)
-        row.on_call_callback += int(bool(callbacks))
-    elif outcome in (Outcome.SUPPLIER_OUTAGE, Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.LOCAL_CONTACT,
-                     Outcome.WAIT_FOR_OFFICE_HOURS):
-        setattr(row, str(outcome), getattr(row, str(outcome)) + 1)
+    try:
+        outcome = Outcome(str(decision.get("outcome")))
+    except ValueError:
+        return  # an outcome this version does not know: better left out than counted as another
+    match outcome:
+        case Outcome.RESOLVED:
+            row.resolved += 1
+            step = str(decision.get("solved_step") or "?")
+            row.solved_by_step[step] = row.solved_by_step.get(step, 0) + 1
+        case Outcome.ON_CALL_MANAGER:
+            row.on_call_manager += 1
+            callbacks = conversation.kinds("callback_requested")
+            # The call-back is its own voice session, named by the SID the SMS line got for it.
+            linked = conversation.events + [
+                event for request in callbacks for event in legs.get(f"voice:{request['data'].get('call')}", [])
+            ]
+            kinds = {event["kind"] for event in linked}
+            row.on_call_connected += int("on_call_accepted" in kinds)
+            row.on_call_manager_sms += int("on_call_sms" in kinds)
+            row.on_call_callback += int(bool(callbacks))
+        case Outcome.SUPPLIER_OUTAGE:
+            row.supplier_outage += 1
+        case Outcome.IT_SUPPORT:
+            row.it_support += 1
+        case Outcome.IT_PORTAL:
+            row.it_portal += 1
+        case Outcome.LOCAL_CONTACT:
+            row.local_contact += 1
+        case Outcome.WAIT_FOR_OFFICE_HOURS:
+            row.wait_for_office_hours += 1
+        case Outcome.DEFLECTED:
+            row.deflected += 1
+        case _:
+            assert_never(outcome)  # a new outcome must get its own figure, not fall through
 
 
 def ordered_steps(row: SystemFigures, library: Library) -> list[tuple[str, int]]:
@@ -210,14 +226,38 @@ CSV_COLUMNS = (
     "period_start", "period_end", "system", "name", "key", "voice_sessions", "sms_sessions", "sessions",
     "resolved", "solved_by_step", "supplier_outage", "it_support", "it_portal", "local_contact",
     "on_call_manager", "on_call_connected", "on_call_manager_sms", "on_call_callback",
-    "wait_for_office_hours", "abandoned",
+    "wait_for_office_hours", "deflected", "abandoned",
 )
 
-# (heading, figure): Swedish first; the CSV and JSON carry the English names.
+
+
+def outcome_heading(outcome: Outcome) -> str:
+    """The table's Swedish heading for an outcome's figure (the figure is named by the outcome's value)."""
+    match outcome:
+        case Outcome.RESOLVED:
+            return "Löst"
+        case Outcome.IT_SUPPORT:
+            return "IT-support"
+        case Outcome.IT_PORTAL:
+            return "IT-portal"
+        case Outcome.LOCAL_CONTACT:
+            return "Lokalt"
+        case Outcome.SUPPLIER_OUTAGE:
+            return "Leverantör"
+        case Outcome.ON_CALL_MANAGER:
+            return "Chef i beredskap"
+        case Outcome.WAIT_FOR_OFFICE_HOURS:
+            return "Väntar"
+        case Outcome.DEFLECTED:
+            return "Driftinfo"
+        case _:
+            assert_never(outcome)
+
+
+# (heading, figure): Swedish first; the CSV and JSON carry the English names. One column per outcome.
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Samtal", "voice"), ("SMS", "sms"), ("Löst", "resolved"), ("Leverantör", "supplier_outage"),
-    ("IT-support", "it_support"), ("IT-portal", "it_portal"), ("Lokalt", "local_contact"),
-    ("Chef i beredskap", "on_call_manager"), ("Väntar", "wait_for_office_hours"), ("Avbrutna", "abandoned"),
+    ("Samtal", "voice"), ("SMS", "sms"), *((outcome_heading(outcome), outcome.value) for outcome in Outcome),
+    ("Avbrutna", "abandoned"),
 )
 
 
@@ -233,7 +273,8 @@ def write_csv(report: Report, library: Library, path: Path) -> None:
                 row.system or "", row.name, row.key or "", row.voice, row.sms, row.sessions,
                 row.resolved, solved_by_step_text(row, library), row.supplier_outage, row.it_support,
                 row.it_portal, row.local_contact, row.on_call_manager, row.on_call_connected,
-                row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.abandoned,
+                row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.deflected,
+                row.abandoned,
             ])
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Flask
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
+from flows.validate import problems_text, validate
 from ivr import fallback, signature, sms, voice
 from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
@@ -116,7 +117,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
                 "print(secrets.token_hex(32))'`) and keep it: changing it splits each caller's history."
             )
         app.config["PSEUDONYM_KEY"] = DEV_PSEUDONYM_KEY
-    app.extensions["ivr.line"] = load_line(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    # The same validation as `ivr check`: the server never starts with texts the check refuses.
+    line, problems = validate(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    if problems or line is None:
+        raise ConfigError(problems_text(problems))
+    app.extensions["ivr.line"] = line
     store = Store(app.config["DATABASE_URL"])
     if app.config["DB_AUTO_UPGRADE"]:
         store.upgrade()

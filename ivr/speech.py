@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import phonenumbers
+from flows.phone import national
 
-
-def national(number: str) -> str:
-    """A number the Swedish way, e.g. +46141225047 -> 0141-22 50 47."""
-    parsed = phonenumbers.parse(number, "SE")
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+__all__ = ["national", "spoken_number"]
 
 
 def spoken_number(number: str) -> str:

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from flows.engine import Turn
+from flows.facts import facts_text
 from flows.line import Line
-from flows.model import FACTS, Outcome
+from flows.model import Outcome
 from flows.routing import Decision
 from ivr.speech import spoken_number
 
@@ -220,13 +221,5 @@ class VoiceRenderer:
         return texts + ([facts + "."] if facts else [])
 
     def facts_text(self, decision: Decision) -> str:
-        """"flera användare berörs: ja, nätet fungerar: nej"."""
-        # In the order the steps asked them (the stored decision's keys are sorted).
-        order = [s.fact for s in self.line.library.by_id(decision.checklist_id).steps if s.fact]
-        names = sorted(decision.facts, key=lambda name: order.index(name) if name in order else len(order))
-        parts = [
-            self.text_whisper("fact_yes" if decision.facts[name] else "fact_no", text=FACTS[name][self.lang])
-            for name in names
-        ]
-        text = ", ".join(parts)
-        return text[:1].upper() + text[1:]
+        """"Ja: flera berörs. Nej: nätet fungerar"."""
+        return facts_text(self.line, decision, self.lang)

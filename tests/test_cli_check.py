@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from flows.line import DEFAULT_CHECKLISTS
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
 from ivr.cli import main
 
 
@@ -60,3 +61,39 @@ def test_check_refuses_a_step_too_long_or_too_costly_for_one_sms(tmp_path: Path)
         "error: en: checklists/viva.yaml steps[0]: SMS has characters outside GSM-7 (–), which doubles its cost",
         "2 problem(s) found.",
     ]
+
+
+def test_check_and_start_up_refuse_the_same_typographic_text(tmp_path: Path) -> None:
+    from ivr import create_app
+    from ivr.setup import ConfigError
+    from tests.conftest import FrozenClock, app_config, local
+
+    checklists = tmp_path / "checklists"
+    shutil.copytree(DEFAULT_CHECKLISTS, checklists)
+    path = checklists / "viva.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Fungerar Viva nu?", "Fungerar ’Viva’ nu?", 1), "utf-8")
+    result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
+    assert result.exit_code == 1
+    assert "error: sv: checklists/viva.yaml steps[0]: SMS has characters outside GSM-7 (’)" in result.output
+    clock = FrozenClock(local("2026-11-25T10:00"))
+    config = app_config(f"sqlite:///{tmp_path / 'line.sqlite3'}", clock, CHECKLISTS_DIR=str(checklists))
+    with pytest.raises(ConfigError) as refused:
+        create_app(config)
+    assert str(refused.value) == result.output.rstrip("\n")
+
+
+def test_check_refuses_a_manager_sms_or_notice_wording_too_long_for_one_sms(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG, config)
+    path = config / "messages.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("behöver hjälp med {system}.", "behöver chef i beredskap om {system}.", 1)
+    longer = '"Driftinformation från kommunens IT-enhet gällande {system}: {text}"'
+    text = text.replace('"Driftinfo {system}: {text}"', longer, 1)
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(main, ["check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert ("error: sv: config/messages.yaml whisper.sms (checklists/alfa_ecare.yaml): SMS is 164 characters; "
+            "one message holds 160") in result.output.splitlines()
+    assert ("error: config/messages.yaml sms.notice: leaves 95 characters for an announcement about Trygghetslarm "
+            "(checklists/trygghetslarm.yaml name); at least 100 must fit") in result.output.splitlines()

@@ -142,19 +142,20 @@ def test_csv_has_one_row_per_system_with_every_figure(
         "system": "viva", "name": "Viva", "key": "1", "voice_sessions": "5", "sms_sessions": "1", "sessions": "6",
         "resolved": "2", "solved_by_step": "home_drive:2", "supplier_outage": "0", "it_support": "0",
         "it_portal": "0", "local_contact": "1", "on_call_manager": "3", "on_call_connected": "2",
-        "on_call_manager_sms": "1", "on_call_callback": "1", "wait_for_office_hours": "0", "abandoned": "0",
+        "on_call_manager_sms": "1", "on_call_callback": "1", "wait_for_office_hours": "0", "deflected": "0",
+        "abandoned": "0",
     }
     assert by_id["npo"]["name"] == "NPÖ" and by_id["npo"]["supplier_outage"] == "1"
     assert by_id[""]["name"] == "(no system chosen)" and by_id[""]["abandoned"] == "1"
     # The table: Swedish headings, the period, a row per system and the totals.
     lines = result.output.splitlines()
     assert lines[0] == "Felsökningslinjen, period 2026-11-19 00:00 till 2026-11-26 00:00"
-    assert lines[2].split() == ["System", "Samtal", "SMS", "Löst", "Leverantör", "IT-support", "IT-portal", "Lokalt",
-                                "Chef", "i", "beredskap", "Väntar", "Avbrutna"]
+    assert lines[2].split() == ["System", "Samtal", "SMS", "Löst", "IT-support", "IT-portal", "Lokalt", "Leverantör",
+                                "Chef", "i", "beredskap", "Väntar", "Driftinfo", "Avbrutna"]
     viva_line = next(line for line in lines if line.startswith("Viva "))
-    assert viva_line.split() == ["Viva", "5", "1", "2", "0", "0", "0", "1", "3", "0", "0"]
+    assert viva_line.split() == ["Viva", "5", "1", "2", "0", "0", "1", "0", "3", "0", "0", "0"]
     total_line = next(line for line in lines if line.startswith("Totalt"))
-    assert total_line.split() == ["Totalt", "9", "4", "2", "1", "1", "1", "1", "3", "1", "3"]
+    assert total_line.split() == ["Totalt", "9", "4", "2", "1", "1", "1", "1", "3", "1", "0", "3"]
     assert "Viva: löst vid steg 1 (home_drive): 2" in lines
     assert "Viva: chef i beredskap 3: kopplad 2, sms till chefen 1, uppringning begärd 1" in lines
 
@@ -240,3 +241,27 @@ def test_only_audit_events_count_not_session_rows(channel: str) -> None:
     ]
     rows = figures(build_report(events, LIBRARY))
     assert getattr(rows["pascal"], channel) == 1 and rows["pascal"].abandoned == 1
+
+
+def test_a_deflected_call_is_counted_in_the_json_and_the_table(
+    app: Flask, twilio: Twilio, clock: FrozenClock, database_url: str
+) -> None:
+    clock.set("2026-11-25T10:00")
+    app.extensions["ivr.store"].announce("viva", "Viva ligger nere.", None, clock(), by="test")
+    call(twilio, "d1", "1", "2")  # Viva, hears the announcement, answers 2 to "go on?": deflected
+    period = ["--database", database_url, "--since", "2026-11-25", "--until", "2026-11-25"]
+    result = CliRunner().invoke(report, [*period, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    viva = next(row for row in data["systems"] if row["system"] == "viva")
+    assert (viva["voice"], viva["deflected"], viva["abandoned"]) == (1, 1, 0)
+    assert data["total"]["deflected"] == 1
+    table = CliRunner().invoke(report, period)
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    header = lines[2]
+    assert "Driftinfo" in header.split()
+    viva_line = next(line for line in lines if line.startswith("Viva "))
+    # Each figure is right-aligned under its heading: the figure ending where "Driftinfo" ends.
+    end = header.index("Driftinfo") + len("Driftinfo")
+    assert viva_line[:end].split()[-1] == "1"

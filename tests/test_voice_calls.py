@@ -62,7 +62,7 @@ def test_whisper_names_system_caller_and_facts_and_hangs_up_without_a_key(
     assert gather is not None and gather.get("actionOnEmptyResult") is None
     text = spoken(body)
     assert "Viva" in text and "0 7 0, 1 7 4, 0 6, 9 9" in text
-    assert "Flera användare berörs: ja, nätet fungerar: ja" in text
+    assert "Ja: flera berörs, nätet fungerar." in text
     assert "Tryck 1" in text
 
 

@@ -1,0 +1,20 @@
+"""The facts of a decision as one line of text, for the on-call whisper and its SMS."""
+
+from __future__ import annotations
+
+from flows.line import Line
+from flows.model import FACTS
+from flows.routing import Decision
+
+
+def facts_text(line: Line, decision: Decision, lang: str) -> str:
+    """"Ja: flera berörs. Nej: nätet fungerar, kan logga in": the answers grouped, so they fit one SMS."""
+    # In the order the steps asked them (the stored decision's keys are sorted).
+    order = [s.fact for s in line.library.by_id(decision.checklist_id).steps if s.fact]
+    names = sorted(decision.facts, key=lambda name: order.index(name) if name in order else len(order))
+    groups = []
+    for answer, template in ((True, "fact_yes"), (False, "fact_no")):
+        labels = [FACTS[name][lang] for name in names if decision.facts[name] is answer]
+        if labels:
+            groups.append(line.messages.get("whisper", template, lang, text=", ".join(labels)))
+    return ". ".join(groups)

@@ -1,0 +1,167 @@
+"""Every text the SMS line sends, built from the checklists and config/messages.yaml."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import assert_never
+
+from flows.calendar import longest_opening
+from flows.engine import Expect, State, Turn
+from flows.facts import facts_text
+from flows.line import Line
+from flows.model import Checklist, Outcome
+from flows.phone import national
+from flows.routing import Decision
+
+
+@dataclass(frozen=True)
+class SmsRenderer:
+    """Texts in one language."""
+
+    line: Line
+    lang: str
+
+    def text(self, name: str, /, **values: object) -> str:
+        """An SMS message in this language."""
+        return self.line.messages.get("sms", name, self.lang, **values)
+
+    def menu(self) -> str:
+        """"Svara med siffran för systemet: 1 Viva, 2 Viva omsorg, ..."."""
+        items = ", ".join(f"{c.key} {c.name[self.lang]}" for c in self.line.library.checklists)
+        return self.text("menu", items=items)
+
+    def step(self, turn: Turn) -> str:
+        """One step as one message: system, counter, instruction, question, reply hint."""
+        assert turn.step is not None and turn.checklist is not None
+        step, total = turn.position
+        text = f"{turn.step.say[self.lang]} {turn.step.ask[self.lang]}"
+        return self.text("step", system=turn.checklist.name[self.lang], step=step, total=total, text=text)
+
+    def it_support_number(self) -> str:
+        """IT support's number as staff dial it: 0141-22 50 47."""
+        number = self.line.settings.it_support.number
+        return national(number) if number else ""
+
+    def outcome(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
+        """The closing message(s) for a decision; each is one SMS."""
+        settings = self.line.settings
+        extra = [decision.say[self.lang]] if decision.say else []
+        portal = settings.it_portal_url
+        # Exhaustive: a new outcome must get its own text (mypy flags the missing case), not another's.
+        match decision.outcome:
+            case Outcome.RESOLVED:
+                return extra + [self.text("resolved")]
+            case Outcome.DEFLECTED:
+                return extra + [self.text("deflected")]
+            case Outcome.IT_SUPPORT:
+                return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
+            case Outcome.IT_PORTAL:
+                return extra + [self.text("it_portal", portal=portal)]
+            case Outcome.LOCAL_CONTACT:
+                contact = settings.contacts[str(decision.contact)]
+                if contact.number:
+                    return extra + [self.text("local_contact_number", contact=contact.name[self.lang],
+                                              contact_number=national(contact.number))]
+                return extra + [self.text("local_contact", contact=contact.name[self.lang])]
+            case Outcome.SUPPLIER_OUTAGE:
+                supplier = settings.suppliers[str(decision.supplier)]
+                return extra + [self.text("supplier_outage", supplier=supplier.name[self.lang])]
+            case Outcome.ON_CALL_MANAGER:
+                if on_call_by == "text_number":
+                    number = self.line.roster.chain_at(moment)[0].number
+                    return extra + [self.text("on_call_number", number=national(number))]
+                return extra + [self.text("on_call_offer")]
+            case Outcome.WAIT_FOR_OFFICE_HOURS:
+                opening = self.line.calendar.describe_next_opening(moment, self.lang)
+                return extra + [self.text("wait_for_office_hours", opening=opening,
+                                          it_support=self.it_support_number(), portal=portal)]
+            case _:
+                assert_never(decision.outcome)
+
+
+# The longest values a placeholder can take where the configuration does not bound them.
+LONGEST_CALLER = "+" + "9" * 15  # E.164 allows 15 digits; the manager's SMS shows the number as Twilio gives it
+LONGEST_COUNT = 999  # reporters in one incident window: more than the staff could call in half an hour
+LONGEST_TIME = "23.59"
+# Facts a decision may hold without its checklist asking them: known from an incident.
+KNOWN_FACTS = ("multiple_users",)
+
+
+def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
+    """(where, text) for every SMS the line can send, for the cost check and `ivr check`."""
+    for lang in line.settings.languages:
+        sms = SmsRenderer(line, lang)
+        yield f"{lang}: menu", sms.menu()
+        yield from sms_section_texts(sms, moment)
+        for checklist in line.library.checklists:
+            yield from checklist_texts(sms, checklist, moment)
+            yield from manager_sms_texts(line, checklist, lang)
+        yield f"{lang}: config/messages.yaml whisper.incident_sms", line.messages.get(
+            "whisper", "incident_sms", lang, count=LONGEST_COUNT, system=longest_system(line, lang), time=LONGEST_TIME
+        )
+
+
+def longest_system(line: Line, lang: str) -> str:
+    """The longest system name in a language."""
+    return max((c.name[lang] for c in line.library.checklists), key=len)
+
+
+def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str, str]]:
+    """The sms section of config/messages.yaml, placeholders filled with the longest values they can take."""
+    line, lang = sms.line, sms.lang
+    numbers = [person.number for person in line.roster.people.values()] + [
+        contact.number for contact in line.settings.contacts.values() if contact.number
+    ]
+    values = {
+        "it_support": sms.it_support_number(), "portal": line.settings.it_portal_url,
+        "contact": max((c.name[lang] for c in line.settings.contacts.values()), key=len),
+        "contact_number": max((national(n) for n in numbers), key=len),
+        "number": max((national(n) for n in numbers), key=len),
+        "supplier": max((s.name[lang] for s in line.settings.suppliers.values()), key=len),
+        "opening": max(line.calendar.describe_next_opening(moment, lang), longest_opening(lang), key=len),
+        "system": longest_system(line, lang),
+        "time": LONGEST_TIME,
+    }
+    for name in line.messages.texts["sms"]:
+        # menu and step are checked as built; a notice carries IT's own text, checked when posted (notice_room).
+        if name not in ("menu", "step", "notice"):
+            yield f"{lang}: config/messages.yaml sms.{name}", sms.text(name, **values)
+
+
+def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) -> Iterator[tuple[str, str]]:
+    """Each step of a checklist, and each outcome its steps and rules can end in."""
+    lang = sms.lang
+    for index, step in enumerate(checklist.steps):
+        turn = Turn(State(lang, checklist.id, index), Expect.YES_NO, checklist, step)
+        yield f"{lang}: {checklist.source} steps[{index}]", sms.step(turn)
+        if step.solved_say:
+            decision = Decision(Outcome.RESOLVED, checklist.id, {}, say=step.solved_say)
+            for text in sms.outcome(decision, moment, "callback"):
+                yield f"{lang}: {checklist.source} steps[{index}].solved_say", text
+    for index, rule in enumerate(checklist.rules):
+        decision = Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier, rule.say)
+        for mode in ("callback", "text_number"):
+            for text in sms.outcome(decision, moment, mode):
+                yield f"{lang}: {checklist.source} rules[{index}]", text
+
+
+def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[tuple[str, str]]:
+    """whisper.sms as ivr/voice.py sends it when nobody accepts: every caller form and fact combination."""
+    system = checklist.name[lang]
+    callers = (LONGEST_CALLER, line.messages.get("whisper", "unknown_caller", lang))
+    for facts in fact_combinations(checklist):
+        decision = Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts)
+        for caller in callers:
+            yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", line.messages.get(
+                "whisper", "sms", lang, caller=caller, system=system, facts=facts_text(line, decision, lang) or "-"
+            )
+
+
+def fact_combinations(checklist: Checklist) -> Iterator[dict[str, bool]]:
+    """Every set of facts a decision on the checklist can hold: each fact absent, yes or no."""
+    names = sorted({step.fact for step in checklist.steps if step.fact} | set(KNOWN_FACTS))
+    for values in itertools.product((None, True, False), repeat=len(names)):
+        yield {name: value for name, value in zip(names, values, strict=True) if value is not None}

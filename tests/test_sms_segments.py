@@ -1,0 +1,106 @@
+"""Every SMS the line sends is one GSM-7 segment, with the longest values the configuration allows."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from flows.line import load_line
+from flows.sms_cost import fits_one_segment, gsm7_septets
+from ivr.cli import main
+from ivr.sms_text import every_text
+from tests.conftest import LINE_NUMBER, FrozenClock, Twilio
+
+LINE = load_line()
+ADMIN = "+46701740698"
+# Longer than one SMS leaves for IT's text once "Driftinfo <system>: " is in front, shorter than the spoken limit.
+LONG_ANNOUNCEMENT = "Viva har driftstörning sedan 14.00. " + "IT-enheten arbetar med felet och återkommer. " * 3
+# Each kind of SMS the line can send, by the start of where every_text says it comes from.
+KINDS = {
+    "menu": ": menu",
+    "checklist step": "steps[",
+    "outcome of a rule": "rules[",
+    "manager, nobody accepted": "whisper.sms (",
+    "manager, incident": "whisper.incident_sms",
+    **{f"sms.{name}": f"sms.{name}" for name in LINE.messages.texts["sms"] if name not in ("menu", "step", "notice")},
+}
+
+
+def texts_of(kind: str) -> list[tuple[str, str]]:
+    """Every rendering of one kind, at a weekday and before a long holiday."""
+    found = []
+    for moment in ("2026-11-25T10:00", "2026-12-23T22:00"):
+        at = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+        found += [(where, text) for where, text in every_text(LINE, at) if KINDS[kind] in where]
+    return found
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_of_sms_is_one_segment(kind: str) -> None:
+    texts = texts_of(kind)
+    assert texts, f"the check renders no {kind} SMS"
+    assert [(where, gsm7_septets(text), text) for where, text in texts if not fits_one_segment(text)] == []
+
+
+def test_manager_sms_is_rendered_with_every_fact_and_a_15_digit_caller() -> None:
+    texts = [text for _, text in texts_of("manager, nobody accepted")]
+    longest = max(texts, key=len)
+    assert "+999999999999999" in longest and "Alfa e-Care" in longest
+    # All five facts of Alfa e-Care in one message.
+    assert all(label in longest for label in ("flera berörs", "nätet fungerar", "kan logga in", "ingen når internet"))
+
+
+def test_outage_notice_is_one_segment_for_the_longest_announcement_allowed() -> None:
+    """The notice a texter gets is one SMS; a longer announcement is refused when posted (below)."""
+    from flows.validate import notice_room
+
+    for checklist in LINE.library.checklists:
+        room = notice_room(LINE, checklist.id)
+        assert room >= 100
+        notices = [LINE.messages.get("sms", "notice", lang, system=checklist.name[lang], text="x" * room)
+                   for lang in LINE.settings.languages]
+        assert all(fits_one_segment(notice) for notice in notices)
+        assert not all(fits_one_segment(notice + "x") for notice in notices)  # room is the most that fits
+
+
+def test_manager_sms_as_sent_after_nobody_accepts_is_one_segment(
+    app: Flask, twilio: Twilio, clock: FrozenClock
+) -> None:
+    clock.set("2026-11-25T22:00")
+    twilio.call("/voice")
+    for key in "9 2 2 2 2 2 2 2 1".split():  # Alfa e-Care, nobody can browse: Chef i beredskap
+        twilio.call("/voice/input", Digits=key)
+    for attempt in range(2):
+        twilio.call(f"/voice/dial/on_call?attempt={attempt}", DialCallStatus="no-answer")
+    sent = app.extensions["ivr.notifier"].sent
+    assert len(sent) == 1 and "Alfa e-Care" in sent[0]["body"]
+    assert fits_one_segment(sent[0]["body"]), (gsm7_septets(sent[0]["body"]), sent[0]["body"])
+
+
+def test_too_long_announcement_is_refused_by_the_cli(database_url: str) -> None:
+    result = CliRunner().invoke(main, ["announce", "viva", LONG_ANNOUNCEMENT, "--database", database_url])
+    assert result.exit_code == 1
+    assert "at most 139 characters fit in one SMS" in result.output
+    assert CliRunner().invoke(main, ["announce", "--list", "--database", database_url]).output == ""
+
+
+def test_too_long_announcement_is_refused_by_admin_sms(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    response = twilio.post("/sms", From=ADMIN, To=LINE_NUMBER, Body=f"DRIFT viva {LONG_ANNOUNCEMENT}",
+                           MessageSid="SM" + "7" * 32)
+    replies = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
+    assert len(replies) == 1 and "at most 139 characters fit in one SMS" in replies[0]
+    assert fits_one_segment(replies[0])
+    assert app.extensions["ivr.store"].announcements(clock()) == {}
+
+
+def test_refusal_of_typographic_announcement_by_sms_is_itself_plain_sms(app: Flask, twilio: Twilio) -> None:
+    response = twilio.post("/sms", From=ADMIN, To=LINE_NUMBER, Body="DRIFT viva Det är ’trasigt’",
+                           MessageSid="SM" + "8" * 32)
+    replies = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
+    assert len(replies) == 1 and "U+2019" in replies[0]  # the character named, not sent
+    assert fits_one_segment(replies[0]), replies[0]
