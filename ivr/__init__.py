@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -12,8 +13,22 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
 
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
-    from ivr.setup import configure  # here, so that `ivr check` need not import the web stack
+    # Imported here, so that `ivr check` and the other commands need not load the web stack.
+    from ivr.config import checked_line, load_settings, make_notifier
+    from ivr.store import Store
+    from ivr.web import fallback, signature, sms, voice
 
     app = Flask(__name__, instance_relative_config=True)
-    configure(app, test_config, overrides)
+    load_settings(app, test_config, overrides)
+    app.extensions["ivr.line"] = checked_line(app)
+    store = Store(app.config["DATABASE_URL"])
+    if app.config["DB_AUTO_UPGRADE"]:
+        store.upgrade()
+    app.extensions["ivr.store"] = store
+    app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
+    app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
+    signature.init_app(app)  # before any view: every webhook is checked
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(sms.bp)
+    fallback.init_app(app)  # the fallback routes, and the error handler that never leaves a call silent
     return app

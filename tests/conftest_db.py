@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url as make_url_object
 
-from ivr.schema import metadata
 from ivr.store import Store
+from ivr.store.schema import metadata
 
 PG_ENV = "IVR_TEST_DATABASE_URL"
 PG_SKIP_REASON = f"{PG_ENV} not set: PostgreSQL tests skipped"

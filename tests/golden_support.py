@@ -15,7 +15,7 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.notify import LogNotifier
-from ivr.sim_common import PUBLIC_URL
+from ivr.simulator.common import PUBLIC_URL
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOKEN = "golden-token-not-a-secret"

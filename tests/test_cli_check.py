@@ -65,7 +65,7 @@ def test_check_refuses_a_step_too_long_or_too_costly_for_one_sms(tmp_path: Path)
 
 def test_check_and_start_up_refuse_the_same_typographic_text(tmp_path: Path) -> None:
     from ivr import create_app
-    from ivr.setup import ConfigError
+    from ivr.config import ConfigError
     from tests.conftest import FrozenClock, app_config, local
 
     checklists = tmp_path / "checklists"

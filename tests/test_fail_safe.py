@@ -20,9 +20,9 @@ import sqlalchemy
 from flask import Flask
 
 from ivr import create_app
-from ivr.carried_state import PARAM
 from ivr.notify import LogNotifier
-from ivr.sim_voice import Phone
+from ivr.simulator.voice import Phone
+from ivr.web.carried_state import PARAM
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config
 from tests.conftest_db import PG_SKIP_REASON, pg_url
 
@@ -287,9 +287,9 @@ def explode(*args: object, **kwargs: object) -> None:
 @pytest.fixture
 def broken_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every turn after the first fails with an unexpected exception."""
-    import ivr.voice
+    import ivr.web.voice
 
-    monkeypatch.setattr(ivr.voice.engine, "current", explode)
+    monkeypatch.setattr(ivr.web.voice.engine, "current", explode)
 
 
 def fault_app(database_url: str, clock: FrozenClock, tmp_path: Path) -> Flask:
@@ -364,10 +364,10 @@ def test_every_fault_path_dials_on_call_only_screened(
                 bodies.append(body)
             if ET.fromstring(body).find("Dial") is not None:
                 bodies.append(twilio.call(action(body, "Dial"), sid=sid, DialCallStatus="busy").data)
-        import ivr.voice
+        import ivr.web.voice
 
         with monkeypatch.context() as patch:
-            patch.setattr(ivr.voice.engine, "current", explode)
+            patch.setattr(ivr.web.voice.engine, "current", explode)
             for target in (app, offline):
                 bodies.append(Twilio(target.test_client()).call("/voice/input", Digits="1").data)
     dials = [body for body in bodies if b"<Dial" in body]
@@ -381,7 +381,7 @@ def test_every_fault_path_dials_on_call_only_screened(
 def test_the_code_has_no_other_dial_to_an_on_call_number() -> None:
     """Every on-call dial goes through VoiceRenderer.screened_dial; the plain dial takes only other numbers."""
     root = Path(__file__).resolve().parents[1] / "ivr"
-    lines = [(path.name, line.strip()) for path in sorted(root.glob("*.py"))
+    lines = [(path.name, line.strip()) for path in sorted(root.rglob("*.py"))
              for line in path.read_text(encoding="utf-8").splitlines()]
     builders = [line for _, line in lines if "response.dial(" in line]
     assert len(builders) == 2  # VoiceRenderer.dial (plain) and VoiceRenderer.screened_dial

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from ivr.schema import incident_reporters_table
 from ivr.store import Store
+from ivr.store.schema import incident_reporters_table
 from tests.conftest_db import database_params, open_store
 
 T0 = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)

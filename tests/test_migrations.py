@@ -17,9 +17,9 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, cr
 
 from ivr import create_app
 from ivr.cli import main
-from ivr.migrate import head
-from ivr.schema import UTCDateTime, metadata
 from ivr.store import Store
+from ivr.store.migrate import head
+from ivr.store.schema import UTCDateTime, metadata
 from tests.conftest import FrozenClock, app_config
 from tests.conftest_db import database_params, fresh_url
 
@@ -41,7 +41,7 @@ def store(url: str) -> Iterator[Store]:
 
 
 def schema_differences(store: Store) -> list[object]:
-    """What the database lacks or has beyond the tables the program queries (ivr.schema)."""
+    """What the database lacks or has beyond the tables the program queries (ivr.store.schema)."""
     with store.engine.connect() as conn:
         return list(compare_metadata(MigrationContext.configure(conn), metadata))
 
@@ -78,7 +78,7 @@ def test_first_migration_is_the_old_create_all_schema(url: str) -> None:
     """Migrating to 0001 and the old create_all give the same tables, columns and indexes."""
     from alembic import command
 
-    from ivr.migrate import config
+    from ivr.store.migrate import config
 
     engine = create_engine(url)
     try:
@@ -162,5 +162,5 @@ def test_two_processes_upgrading_at_once_migrate_once(url: str) -> None:
 def test_the_migrations_are_packaged() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     packages = find_packages(str(ROOT), include=config["include"])
-    assert {"ivr", "flows", "ivr.migrations", "ivr.migrations.versions"} <= set(packages)
-    assert (ROOT / "ivr" / "migrations" / "env.py").exists()
+    assert {"ivr", "flows", "ivr.store.migrations", "ivr.store.migrations.versions"} <= set(packages)
+    assert (ROOT / "ivr" / "store" / "migrations" / "env.py").exists()

@@ -9,7 +9,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from ivr.setup import ConfigError
+from ivr.config import ConfigError
 from tests.conftest import PUBLIC_URL, TOKEN, FrozenClock, Twilio, app_config
 
 CALL = {"CallSid": "CA" + "2" * 32, "From": "+46701740699", "To": "+46141225000"}

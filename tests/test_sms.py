@@ -13,10 +13,10 @@ from flask import Flask
 
 from flows.line import load_line
 from flows.sms_cost import fits_one_segment, gsm7_septets, non_gsm7_characters
+from flows.sms_text import every_text
 from ivr import create_app
 from ivr.notify import TwilioNotifier
-from ivr.sms import find_system, normalise, yes_no
-from ivr.sms_text import every_text
+from ivr.web.sms import find_system, normalise, yes_no
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, sms_session
 from tests.fake_twilio_http import FakeTwilioHttp
 

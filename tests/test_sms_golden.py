@@ -38,9 +38,9 @@ from twilio.request_validator import RequestValidator
 from flows.line import load_line
 from flows.model import Outcome
 from ivr.privacy import sms_session_id
-from ivr.sim_common import Entry, ScriptedKeys
-from ivr.sim_sms import ScriptedSends, SmsPhone, SmsResult, parse_send
-from ivr.simulate import simulate
+from ivr.simulator.common import Entry, ScriptedKeys
+from ivr.simulator.simulate import simulate
+from ivr.simulator.sms import ScriptedSends, SmsPhone, SmsResult, parse_send
 from tests.golden_support import STOCKHOLM, UPDATE, golden_app, write_case
 
 GOLDEN = Path(__file__).parent / "golden" / "sms"

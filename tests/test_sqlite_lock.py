@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.sqlite_lock import WriteLock
+from ivr.store.sqlite_lock import WriteLock
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (gunicorn's workers are forked)")
 

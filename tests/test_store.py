@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from ivr.migrate import head
-from ivr.store import (
+from ivr.store.migrate import head
+from ivr.store.store import (
     CHECKPOINT_EVERY,
     SQLITE_BACKSTOP_CHECKPOINT_PAGES,
     SessionRecord,

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from ivr import twilio_setup
+from ivr.cli import twilio_setup
 from tests.fake_twilio_http import FakeTwilioHttp
 
 ACCOUNT = "AC" + "a" * 32

@@ -27,9 +27,9 @@ from click.testing import CliRunner
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr.sim_common import Entry, ScriptedKeys
-from ivr.sim_voice import Phone, Result
-from ivr.simulate import simulate
+from ivr.simulator.common import Entry, ScriptedKeys
+from ivr.simulator.simulate import simulate
+from ivr.simulator.voice import Phone, Result
 from tests.golden_support import UPDATE, golden_app, write_case
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"

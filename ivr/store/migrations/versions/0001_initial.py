@@ -1,4 +1,4 @@
-"""The schema as ivr.schema created it before migrations: sessions, events, announcements, processed webhooks.
+"""The schema as ivr.store.schema created it before migrations: sessions, events, announcements, processed webhooks.
 
 Revision ID: 0001
 Revises:

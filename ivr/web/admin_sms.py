@@ -6,10 +6,10 @@ import unicodedata
 from datetime import datetime
 
 from flows.line import Line
+from flows.replies import exact_system, normalise
 from flows.sms_cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
 from flows.validate import notice_room
 from ivr import deps
-from ivr.textmatch import exact_system, normalise
 
 POST_WORD, CLEAR_WORD = "drift", "klar"
 MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report

@@ -23,7 +23,7 @@ import click
 from flows.calendar import CalendarError, load_office_hours
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
 from flows.yamlfile import DataError
-from ivr.sim_common import (
+from ivr.simulator.common import (
     DEFAULT_CALLER,
     LINE_NUMBER,
     PROMPT_HELP,
@@ -34,8 +34,8 @@ from ivr.sim_common import (
     manager_source,
     prompt_keys,
 )
-from ivr.sim_sms import SMS_PROMPT_HELP, ScriptedSends, SendSource, SmsPhone, SmsResult, prompt_sends
-from ivr.sim_voice import Phone, Result
+from ivr.simulator.sms import SMS_PROMPT_HELP, ScriptedSends, SendSource, SmsPhone, SmsResult, prompt_sends
+from ivr.simulator.voice import Phone, Result
 
 if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out until a call
     from flask import Flask

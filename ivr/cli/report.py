@@ -375,7 +375,7 @@ def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, 
     """Conversations per system and how they ended, from the audit log."""
     from flows.line import load_line
     from flows.yamlfile import DataError
-    from ivr.setup import default_database_url
+    from ivr.config import default_database_url
     from ivr.store import Store, StoreError
 
     try:

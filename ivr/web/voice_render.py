@@ -13,8 +13,8 @@ from flows.engine import Turn
 from flows.facts import facts_text
 from flows.line import Line
 from flows.model import Outcome
+from flows.phone import spoken_number
 from flows.routing import Decision
-from ivr.speech import spoken_number
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 

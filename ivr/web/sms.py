@@ -12,18 +12,18 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.model import Outcome
+from flows.replies import find_system, normalise, yes_no
 from flows.routing import Context, Decision
+from flows.sms_text import SmsRenderer
 from ivr import deps
-from ivr.announcements import admin_command, is_admin_command
-from ivr.intake import offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
-from ivr.signature import public_base
-from ivr.sms_text import SmsRenderer
 from ivr.store import SessionRecord
-from ivr.textmatch import find_system, normalise, yes_no
-from ivr.voice_request import phone_number
-from ivr.voice_twiml import url as action_url
+from ivr.web.admin_sms import admin_command, is_admin_command
+from ivr.web.intake import offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
+from ivr.web.signature import public_base
+from ivr.web.twiml import phone_number
+from ivr.web.voice_render import url as action_url
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 

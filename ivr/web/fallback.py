@@ -18,11 +18,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr import deps, repair_alert
-from ivr.speech import national
-from ivr.voice import YES, continue_after_failure
-from ivr.voice_request import dial_bridged, phone_number, query_int, twiml
-from ivr.voice_twiml import VoiceRenderer
+from flows.phone import national
+from ivr import deps
+from ivr.web import repair_alert
+from ivr.web.twiml import dial_bridged, phone_number, query_int, twiml
+from ivr.web.voice import YES, continue_after_failure
+from ivr.web.voice_render import VoiceRenderer
 
 bp = Blueprint("fallback", __name__)
 

@@ -14,10 +14,10 @@ from flows.yamlfile import DataError
 
 if TYPE_CHECKING:
     from ivr.store import Store
-from ivr.printable import print_checklists
-from ivr.report import report
-from ivr.simulate import simulate
-from ivr.twilio_setup import twilio
+from ivr.cli.printable import print_checklists
+from ivr.cli.report import report
+from ivr.cli.twilio_setup import twilio
+from ivr.simulator.simulate import simulate
 
 checklists_option = click.option(
     "--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
@@ -41,7 +41,7 @@ def check(checklists_dir: Path, config_dir: Path) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
     from flows.validate import problems_text, validate
 
-    # The same validation refuses to start the server (ivr.setup.configure).
+    # The same validation refuses to start the server (ivr.config.configure).
     line, problems = validate(checklists_dir, config_dir)
     if problems or line is None:
         click.echo(problems_text(problems), err=True)
@@ -99,7 +99,7 @@ database_option = click.option(
 
 def open_store(database_url: str | None) -> Store:
     """The store at the given URL or the embedded default."""
-    from ivr.setup import default_database_url
+    from ivr.config import default_database_url
     from ivr.store import Store
 
     store = Store(database_url or default_database_url())
@@ -123,8 +123,8 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
               ivr announce --clear viva
     """
-    from ivr.announcements import AnnouncementError, check_notice, check_text, until_moment
-    from ivr.textmatch import exact_system
+    from flows.replies import exact_system
+    from ivr.web.admin_sms import AnnouncementError, check_notice, check_text, until_moment
 
     line = load_line(checklists_dir, config_dir)
     store = open_store(database_url)
@@ -201,7 +201,7 @@ def parse_moment(text: str) -> datetime:
 def serve(host: str, port: int, dev: bool, production: bool, workers: int | None) -> None:
     """Run the webhooks: Flask's development server, or gunicorn with --production."""
     from ivr import create_app
-    from ivr.setup import ConfigError
+    from ivr.config import ConfigError
 
     if dev and production:
         raise click.UsageError("--dev and --production exclude each other")
@@ -215,7 +215,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
     if production:
-        from ivr.production import run_gunicorn
+        from ivr.cli.production import run_gunicorn
 
         run_gunicorn(app, f"{host}:{port}", workers)
         return
@@ -239,7 +239,7 @@ def db() -> None:
 )
 def upgrade(database_url: str | None) -> None:
     """Create or upgrade the schema; safe to run twice."""
-    from ivr.setup import default_database_url
+    from ivr.config import default_database_url
     from ivr.store import Store, StoreError
 
     store = Store(database_url or default_database_url())

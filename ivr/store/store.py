@@ -15,8 +15,8 @@ from sqlalchemy import Engine, create_engine, delete, event, func, insert, selec
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from ivr import migrate
-from ivr.schema import (
+from ivr.store import migrate
+from ivr.store.schema import (
     announcements_table,
     events_table,
     incident_reporters_table,
@@ -24,8 +24,8 @@ from ivr.schema import (
     processed_messages_table,
     sessions_table,
 )
-from ivr.sqlite_lock import WriteLock
-from ivr.turn_sql import SessionRow, TurnSql
+from ivr.store.sqlite_lock import WriteLock
+from ivr.store.turn_sql import SessionRow, TurnSql
 
 __all__ = ["SessionRecord", "Store", "StoreError", "sessions_table"]
 

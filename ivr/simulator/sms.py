@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ivr.sim_common import (
+from ivr.simulator.common import (
     ACCOUNT_SID,
     DEFAULT_CALLER,
     LINE_NUMBER,
@@ -32,7 +32,7 @@ from ivr.sim_common import (
     manager_source,
     new_sid,
 )
-from ivr.sim_voice import Phone, Result, _Call
+from ivr.simulator.voice import Phone, Result, _Call
 
 if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out until a call
     from flask import Flask

@@ -1,21 +1,18 @@
-"""Wiring the app: settings from the environment, the line's data, store, clock, notifier."""
+"""The app's settings: defaults, the environment (or a test's), and the checks that refuse an unsafe start."""
 
 from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, Line
 from flows.validate import problems_text, validate
-from ivr import fallback, signature, sms, voice
 from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
-from ivr.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +85,8 @@ def check_types(config: dict[str, Any]) -> None:
             raise ConfigError(f"{name} starts or ends with spaces or a line break: remove them")
 
 
-def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[str, Any]) -> None:
-    """Load everything the webhooks need, refusing to start when something is unsafe."""
+def load_settings(app: Flask, test_config: dict[str, Any] | None, overrides: dict[str, Any]) -> None:
+    """Settings into app.config, refusing to start when something is unsafe."""
     app.config.from_mapping(defaults(app))
     if test_config is None:
         from_environment(app)
@@ -117,21 +114,14 @@ def configure(app: Flask, test_config: dict[str, Any] | None, overrides: dict[st
                 "print(secrets.token_hex(32))'`) and keep it: changing it splits each caller's history."
             )
         app.config["PSEUDONYM_KEY"] = DEV_PSEUDONYM_KEY
-    # The same validation as `ivr check`: the server never starts with texts the check refuses.
+
+
+def checked_line(app: Flask) -> Line:
+    """The checklists and settings, with the same validation as `ivr check`: never a start with texts it refuses."""
     line, problems = validate(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
     if problems or line is None:
         raise ConfigError(problems_text(problems))
-    app.extensions["ivr.line"] = line
-    store = Store(app.config["DATABASE_URL"])
-    if app.config["DB_AUTO_UPGRADE"]:
-        store.upgrade()
-    app.extensions["ivr.store"] = store
-    app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
-    app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
-    signature.init_app(app)
-    app.register_blueprint(voice.bp)
-    app.register_blueprint(sms.bp)
-    fallback.init_app(app)
+    return line
 
 
 def make_notifier(app: Flask) -> TwilioNotifier | LogNotifier:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from ivr.sim_common import (
+from ivr.simulator.common import (
     ACCOUNT_SID,
     DEFAULT_CALLER,
     LINE_NUMBER,

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ClauseElement
 
-from ivr.schema import (
+from ivr.store.schema import (
     UTCDateTime,
     announcements_table,
     events_table,

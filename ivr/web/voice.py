@@ -24,14 +24,15 @@ from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.model import Outcome
 from flows.routing import Context, Decision
-from ivr import deps, repair_alert
-from ivr.carried_state import PARAM, TokenError, carry, decode, encode
-from ivr.intake import Intake, offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
+from ivr import deps
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
-from ivr.voice_request import call_sid, dial_bridged, phone_number, query_int, twiml
-from ivr.voice_twiml import VoiceRenderer
+from ivr.web import repair_alert
+from ivr.web.carried_state import PARAM, TokenError, carry, decode, encode
+from ivr.web.intake import Intake, offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
+from ivr.web.twiml import call_sid, dial_bridged, phone_number, query_int, twiml
+from ivr.web.voice_render import VoiceRenderer
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)

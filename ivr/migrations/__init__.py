@@ -1,1 +1,0 @@
-"""Alembic migrations of the store's schema, run by `ivr db upgrade` (ivr.migrate) and at start."""

@@ -1,0 +1,1 @@
+"""The webhooks: voice and SMS channels, the fallback, and the signature check."""
