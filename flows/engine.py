@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from flows.events import Event, EventKind
 from flows.model import LANGUAGES, Action, Checklist, Library, Outcome, Step
 from flows.routing import Context, Decision, resolved, route
 from flows.routing import needs_pin as routing_needs_pin
@@ -102,6 +103,7 @@ class Turn:
     checklist: Checklist | None = None
     step: Step | None = None  # the question to ask when expect is YES_NO
     decision: Decision | None = None
+    events: tuple[Event, ...] = ()  # what this turn adds to the audit log (the channel stores them)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -140,9 +142,10 @@ def choose(
     """
     checklist = library.by_id(checklist_id)
     new_state = State(lang=state.lang, checklist=checklist.id, notice=notice, known=dict(known or {}))
+    chosen = Event(EventKind.SYSTEM_CHOSEN, {"key": checklist.key, "incident": bool(known)}, checklist.id)
     if notice:
-        return Turn(new_state, Expect.GO_ON, checklist)
-    return _advance(new_state, checklist, 0, {})
+        return Turn(new_state, Expect.GO_ON, checklist, events=(chosen,))
+    return replace(_advance(new_state, checklist, 0, {}), events=(chosen,))
 
 
 def _advance(state: State, checklist: Checklist, index: int, answers: dict[str, bool]) -> Turn:
@@ -181,12 +184,21 @@ def answer(library: Library, state: State, yes: bool, context: Context) -> Turn:
     """Record a yes/no answer to the current step (or to "go on?") and move on or decide."""
     turn = current(library, state)
     if turn.expect is Expect.GO_ON and turn.checklist is not None:
+        event = Event(EventKind.NOTICE_ANSWER, {"go_on": yes}, turn.checklist.id)
         if not yes:
-            return _finish(state, turn.checklist, {}, Decision(Outcome.DEFLECTED, turn.checklist.id, {}))
-        return _continue(library, replace(state, notice=False), turn.checklist, 0, {}, context)
+            decided = _finish(state, turn.checklist, {}, Decision(Outcome.DEFLECTED, turn.checklist.id, {}))
+        else:
+            decided = _continue(library, replace(state, notice=False), turn.checklist, 0, {}, context)
+        return replace(decided, events=(event,))
     if turn.expect is not Expect.YES_NO or turn.step is None or turn.checklist is None:
         raise StateError("no question is waiting for an answer")
-    checklist, step = turn.checklist, turn.step
+    return replace(_answer_step(library, state, turn.checklist, turn.step, yes, context),
+                   events=(Event(EventKind.ANSWER, {"step": turn.step.id, "yes": yes}, turn.checklist.id),))
+
+
+def _answer_step(library: Library, state: State, checklist: Checklist, step: Step, yes: bool,
+                 context: Context) -> Turn:
+    """The turn after a yes/no to a checklist step."""
     answers = {**state.answers, step.id: yes}
     action = step.action(yes)
     if action is Action.SOLVED:

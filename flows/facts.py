@@ -18,3 +18,12 @@ def facts_text(line: Line, decision: Decision, lang: str) -> str:
         if labels:
             groups.append(line.messages.get("whisper", template, lang, text=", ".join(labels)))
     return ". ".join(groups)
+
+
+def manager_sms(line: Line, decision: Decision, caller: str | None) -> str:
+    """The SMS to the first on-call number when nobody accepted (caller None: a hidden number)."""
+    lang = line.settings.default_language
+    shown = caller or line.messages.get("whisper", "unknown_caller", lang)
+    return line.messages.get("whisper", "sms", lang, caller=shown,
+                             system=line.library.by_id(decision.checklist_id).name[lang],
+                             facts=facts_text(line, decision, lang) or "-")

@@ -10,7 +10,7 @@ from typing import assert_never
 
 from flows.calendar import longest_opening
 from flows.engine import Expect, State, Turn
-from flows.facts import facts_text
+from flows.facts import manager_sms
 from flows.line import Line
 from flows.model import Checklist, Outcome
 from flows.phone import national
@@ -149,15 +149,13 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
 
 
 def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[tuple[str, str]]:
-    """whisper.sms as ivr/voice.py sends it when nobody accepts: every caller form and fact combination."""
-    system = checklist.name[lang]
-    callers = (LONGEST_CALLER, line.messages.get("whisper", "unknown_caller", lang))
+    """whisper.sms as the voice line sends it when nobody accepts: every caller form and fact combination."""
+    if lang != line.settings.default_language:
+        return  # the manager's SMS is always in the line's first language
     for facts in fact_combinations(checklist):
         decision = Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts)
-        for caller in callers:
-            yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", line.messages.get(
-                "whisper", "sms", lang, caller=caller, system=system, facts=facts_text(line, decision, lang) or "-"
-            )
+        for caller in (LONGEST_CALLER, None):
+            yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", manager_sms(line, decision, caller)
 
 
 def fact_combinations(checklist: Checklist) -> Iterator[dict[str, bool]]:

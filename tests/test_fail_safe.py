@@ -287,9 +287,9 @@ def explode(*args: object, **kwargs: object) -> None:
 @pytest.fixture
 def broken_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every turn after the first fails with an unexpected exception."""
-    import ivr.web.voice
+    import flows.engine
 
-    monkeypatch.setattr(ivr.web.voice.engine, "current", explode)
+    monkeypatch.setattr(flows.engine, "current", explode)
 
 
 def fault_app(database_url: str, clock: FrozenClock, tmp_path: Path) -> Flask:
@@ -364,10 +364,10 @@ def test_every_fault_path_dials_on_call_only_screened(
                 bodies.append(body)
             if ET.fromstring(body).find("Dial") is not None:
                 bodies.append(twilio.call(action(body, "Dial"), sid=sid, DialCallStatus="busy").data)
-        import ivr.web.voice
+        import flows.engine
 
         with monkeypatch.context() as patch:
-            patch.setattr(ivr.web.voice.engine, "current", explode)
+            patch.setattr(flows.engine, "current", explode)
             for target in (app, offline):
                 bodies.append(Twilio(target.test_client()).call("/voice/input", Digits="1").data)
     dials = [body for body in bodies if b"<Dial" in body]

@@ -168,12 +168,12 @@ def test_unexpected_error_returns_twiml_not_a_500(
     database_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = create_app(app_config(database_url, clock, NOTIFIER=LogNotifier()))
-    import ivr.web.voice
+    import flows.engine
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ivr.web.voice.engine, "current", explode)
+    monkeypatch.setattr(flows.engine, "current", explode)
     twilio = Twilio(app.test_client())
     twilio.call("/voice")
     response = twilio.call("/voice/input", Digits="1")

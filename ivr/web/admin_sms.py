@@ -9,7 +9,7 @@ from flows.line import Line
 from flows.replies import exact_system, normalise
 from flows.sms_cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
 from flows.validate import notice_room
-from ivr import deps
+from ivr.web.turn_context import turn_context
 
 POST_WORD, CLEAR_WORD = "drift", "klar"
 MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report
@@ -77,7 +77,8 @@ def is_admin_command(body: str) -> bool:
 
 def admin_command(sender: str, body: str) -> list[str]:
     """Carry out DRIFT <system> <text> / KLAR <system> from an administrator's phone; the reply."""
-    line, store, now = deps.line(), deps.store(), deps.now()
+    context = turn_context()
+    line, store, now = context.line, context.store, context.now
     lang = line.settings.default_language
     keyword, system, text = split_command(line, body)
     if system is None:

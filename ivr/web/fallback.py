@@ -19,18 +19,18 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from flows.phone import national
-from ivr import deps
 from ivr.web import repair_alert
+from ivr.web.turn_context import turn_context
 from ivr.web.twiml import dial_bridged, phone_number, query_int, twiml
-from ivr.web.voice import YES, continue_after_failure
 from ivr.web.voice_render import VoiceRenderer
+from ivr.web.voice_turns import YES, continue_after_failure
 
 bp = Blueprint("fallback", __name__)
 
 
 def manager_voice() -> VoiceRenderer:
     """The line's first language: the fault path knows nothing of the call's own."""
-    line = deps.line()
+    line = turn_context().line
     return VoiceRenderer(line, line.settings.default_language)
 
 
@@ -39,14 +39,15 @@ def fault_twiml() -> VoiceResponse:
 
     Uses only what is in memory (checklists, settings, the clock), never the database.
     """
-    line, voice = deps.line(), manager_voice()
+    context, voice = turn_context(), manager_voice()
+    line = context.line
     response = VoiceResponse()
-    if line.calendar.is_office_hours(deps.now()):
+    if context.office_hours:
         voice.say(response, voice.text("error_office"))
         voice.dial(response, str(line.settings.it_support.number), "/voice/fallback/dial?to=it_support")
         return response
     voice.say(response, voice.text("error_after"))
-    voice.dial_on_call_after_fault(response, 0, line.roster.chain_at(deps.now())[0].number)
+    voice.dial_on_call_after_fault(response, 0, line.roster.chain_at(context.now)[0].number)
     return response
 
 
@@ -78,14 +79,14 @@ def fault_whisper_accept() -> Response:
 @bp.route("/voice/fallback/dial", methods=["POST"])
 def fallback_dial() -> Response:
     """After a fault path's dial: done, the next on-call number (screened), or what to do now."""
-    line, voice = deps.line(), manager_voice()
+    context, voice = turn_context(), manager_voice()
     target = request.args.get("to")
     if (dial_bridged() if target == "on_call" else request.form.get("DialCallStatus") in ("completed", "answered")):
         response = VoiceResponse()
         response.hangup()
         return twiml(response)
     attempt = query_int("attempt") + 1
-    chain = line.roster.chain_at(deps.now())
+    chain = context.line.roster.chain_at(context.now)
     if target == "on_call" and attempt < len(chain):
         response = VoiceResponse()
         voice.say(response, voice.text("on_call_next"))
@@ -100,7 +101,7 @@ def fallback_dial() -> Response:
 def healthz() -> tuple[dict[str, str], int]:
     """Liveness and the database: 200 when it answers at the schema this program needs, 503 otherwise."""
     try:
-        deps.store().check_schema()
+        turn_context().store.check_schema()
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         current_app.logger.error("health check: database unavailable: %s", exc)
         return {"status": "degraded", "database": "unavailable"}, 503
@@ -134,11 +135,11 @@ def handle_error(error: Exception) -> Response | HTTPException:
 
 def sms_error() -> Response:
     """A reply that names IT support and when it opens; it never promises a connection."""
-    line = deps.line()
+    context = turn_context()
+    line, now = context.line, context.now
     lang = line.settings.default_language
-    now = deps.now()
     number = national(line.settings.it_support.number or "")
-    if line.calendar.is_office_hours(now):
+    if context.office_hours:
         text = line.messages.get("sms", "error_office", lang, it_support=number, portal=line.settings.it_portal_url)
     else:
         text = line.messages.get("sms", "error_after", lang, it_support=number, portal=line.settings.it_portal_url,

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request
 
-from ivr import deps
 from ivr.notify import NotifyError
+from ivr.web.turn_context import turn_context
 
 ALERT_EVERY = timedelta(minutes=15)
 
@@ -60,7 +60,8 @@ def line_failed(reason: str) -> None:
     At most once per ALERT_EVERY.
     """
     try:
-        line, now = deps.line(), deps.now()
+        context = turn_context()
+        line, now = context.line, context.now
         if not line.settings.admins or not _claim(now):
             return
         lang = line.settings.default_language
@@ -68,7 +69,7 @@ def line_failed(reason: str) -> None:
         sender = line.settings.line_number or request.form.get("To", "")
         for admin in sorted(line.settings.admins):
             try:
-                deps.notifier().send_sms(admin, sender, body)
+                context.notifier.send_sms(admin, sender, body)
             except NotifyError as exc:
                 log.error("repair alert to an admin failed: %s", exc)
     except Exception:  # noqa: BLE001 - an alert about a failure must not cause another

@@ -11,17 +11,19 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
+from flows.events import EventKind
 from flows.model import Outcome
 from flows.replies import find_system, normalise, yes_no
-from flows.routing import Context, Decision
+from flows.routing import Decision
 from flows.sms_text import SmsRenderer
-from ivr import deps
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
+from ivr.web import conversation
 from ivr.web.admin_sms import admin_command, is_admin_command
-from ivr.web.intake import offers_pin, pin_attempt, settle_pin, step_answered, system_chosen
+from ivr.web.conversation import PinState
 from ivr.web.signature import public_base
+from ivr.web.turn_context import turn_context
 from ivr.web.twiml import phone_number
 from ivr.web.voice_render import url as action_url
 
@@ -42,18 +44,19 @@ class Texting:
     line_number: str = ""
     last_replies: list[str] = field(default_factory=list)  # resent if Twilio retries a message
     callback: str | None = None  # the call placed after RING, so a second RING places none
-    pin: dict[str, Any] = field(default_factory=dict)  # {"tries": n} while a staff code is asked; {"ok": True}
+    pin: PinState = field(default_factory=PinState)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
         return {"state": self.state.to_dict(), "line_number": self.line_number,
-                "last_replies": self.last_replies, "callback": self.callback, "pin": self.pin}
+                "last_replies": self.last_replies, "callback": self.callback, "pin": self.pin.to_data()}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Texting:
         """Rebuild from the store."""
         return cls(State.from_stored(data.get("state")), str(data.get("line_number", "")),
-                   [str(r) for r in data.get("last_replies", [])], data.get("callback"), dict(data.get("pin") or {}))
+                   [str(r) for r in data.get("last_replies", [])], data.get("callback"),
+                   PinState.from_data(data.get("pin")))
 
 
 def reply(texts: list[str]) -> Response:
@@ -67,16 +70,16 @@ def reply(texts: list[str]) -> Response:
 @bp.post("")
 def incoming() -> Response:
     """One text from a member of staff."""
-    line = deps.line()
+    context = turn_context()
+    line = context.line
     sender = phone_number(request.form.get("From", ""))
     body = request.form.get("Body", "")[:500]
     if sender is None:
         # No number to keep a conversation by: answer, keep nothing.
         return reply([SmsRenderer(line, line.settings.default_language).menu()])
-    now = deps.now()
     if sender in line.settings.admins and is_admin_command(body):
         return reply(admin_command(sender, body))
-    with deps.store().session(sms_session_id(sender), "sms", now, caller=sender) as record:
+    with context.store.session(sms_session_id(sender), "sms", context.now, caller=sender) as record:
         record.caller_key = caller_key(sender)
         message_sid = request.form.get("MessageSid", "")
         if message_sid and not record.claim(message_sid[:64]):
@@ -85,7 +88,7 @@ def incoming() -> Response:
                 # Only STOPP removes a conversation whose message was handled: say so again.
                 return reply([SmsRenderer(line, line.settings.default_language).text("stopped")])
             return reply(list(record.data.get("last_replies", [])))
-        texting, preface = load(record, now)
+        texting, preface = load(record)
         texts = preface + handle(record, texting, body, fresh=record.data is None or bool(preface))
         texting.last_replies = texts
         if not record.delete:
@@ -93,23 +96,24 @@ def incoming() -> Response:
     return reply(texts)
 
 
-def load(record: SessionRecord, now: Any) -> tuple[Texting, list[str]]:
+def load(record: SessionRecord) -> tuple[Texting, list[str]]:
     """The stored conversation, or a new one (with a note when the old one went quiet)."""
-    line = deps.line()
+    context = turn_context()
+    line = context.line
     fresh = Texting(engine.start(line.settings.default_language).state, request.form.get("To", ""))
     if record.data is None:
-        record.add_event("sms_started", {})
+        record.add_event(EventKind.SMS_STARTED, {})
         return fresh, []
     try:
         texting = Texting.from_data(record.data)
     except (StateError, TypeError, ValueError) as exc:
-        record.add_event("state_reset", {"reason": str(exc)})
+        record.add_event(EventKind.STATE_RESET, {"reason": str(exc)})
         return fresh, []
     quiet = timedelta(minutes=line.settings.sms_quiet_minutes)
-    if record.updated_at is not None and now - record.updated_at > quiet:
+    if record.updated_at is not None and context.now - record.updated_at > quiet:
         if texting.state.checklist and texting.state.decision is None:
-            record.add_event("abandoned", {"reason": "expired"}, texting.state.checklist)
-        record.add_event("sms_started", {"after": "expired"})
+            record.add_event(EventKind.ABANDONED, {"reason": "expired"}, texting.state.checklist)
+        record.add_event(EventKind.SMS_STARTED, {"after": "expired"})
         fresh.state = engine.start(texting.state.lang).state
         return fresh, [SmsRenderer(line, texting.state.lang).text("expired")]
     return texting, []
@@ -120,32 +124,33 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
 
     fresh: a new or restarted conversation, where any text that names no system gets the menu.
     """
-    line = deps.line()
+    context = turn_context()
+    line = context.line
     word = normalise(body)
     sms = SmsRenderer(line, texting.state.lang)
     if word in STOP_WORDS:
         if texting.state.checklist and texting.state.decision is None:
-            record.add_event("abandoned", {"reason": "stopped"}, texting.state.checklist)
+            record.add_event(EventKind.ABANDONED, {"reason": "stopped"}, texting.state.checklist)
         record.delete = True  # nothing of the conversation is kept beyond the audit events
         return [sms.text("stopped")]
     if word in MENU_WORDS:
         if texting.state.decision is not None:
-            record.add_event("sms_started", {"after": "menu"})  # a new conversation for the report
+            record.add_event(EventKind.SMS_STARTED, {"after": "menu"})  # a new conversation for the report
         texting.state = engine.menu(texting.state).state
-        texting.callback, texting.pin = None, {}  # a new checklist may need a new call-back
+        texting.callback, texting.pin = None, PinState()  # a new checklist may need a new call-back
         return [sms.menu()]
     if word in LANGUAGE_WORDS:
         texting.state = engine.set_language(texting.state, LANGUAGE_WORDS[word])
-        record.add_event("language", {"lang": texting.state.lang})
+        record.add_event(EventKind.LANGUAGE, {"lang": texting.state.lang})
         renderer = SmsRenderer(line, texting.state.lang)
         turn = engine.current(line.library, texting.state)
         if turn.decision is not None:  # nothing is waiting: repeat the outcome in the new language
-            return renderer.outcome(turn.decision, deps.now(), line.settings.sms_on_call_by)
+            return renderer.outcome(turn.decision, context.now, line.settings.sms_on_call_by)
         return prompt(renderer, turn)
     turn = engine.current(line.library, texting.state)
     if word in HELP_WORDS:
         return [sms.text("help")] + prompt(sms, turn)
-    if "tries" in texting.pin and turn.decision is not None:
+    if texting.pin.asking and turn.decision is not None:
         return pin_entered(record, texting, turn, body)
     if turn.expect is Expect.NOTHING:
         if word in CALL_WORDS and turn.decision is not None:
@@ -153,51 +158,35 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
         # A new problem after a finished one: start over, using this message.
         texting.state = engine.start(texting.state.lang).state
         texting.callback = None
-        record.add_event("sms_started", {"after": "outcome"})
+        record.add_event(EventKind.SMS_STARTED, {"after": "outcome"})
         turn = engine.current(line.library, texting.state)
     if turn.expect is Expect.SYSTEM:
         return choose(record, texting, body, fresh)
     answer = yes_no(body)
     if answer is None:
         return [sms.text("bad_answer")] + prompt(sms, turn)
-    ctx = context(record, texting)
-    new_turn = engine.answer(line.library, texting.state, answer, ctx)
-    if turn.expect is Expect.GO_ON:
-        record.add_event("notice_answer", {"go_on": answer}, texting.state.checklist)
-    else:
-        record.add_event("answer", {"step": turn.step.id if turn.step else None, "yes": answer},
-                         texting.state.checklist)
-        step_answered(record, texting.state.checklist)
+    new_turn = conversation.answer(record, texting.state, texting.pin, answer)
     texting.state = new_turn.state
     if new_turn.decision is None:
         return prompt(sms, new_turn)
-    if offers_pin(new_turn, ctx):
-        texting.pin = {"tries": 0}
-        record.add_event("pin_asked", {}, texting.state.checklist)
+    if texting.pin.asking:
         return [sms.text("pin_prompt")]
     return finish(record, texting, new_turn.decision)
 
 
 def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
     """Record the outcome; the closing message(s)."""
-    line = deps.line()
-    record.add_event("outcome", decision.to_dict(), decision.checklist_id)
-    return SmsRenderer(line, texting.state.lang).outcome(decision, deps.now(), line.settings.sms_on_call_by)
-
-
-def context(record: SessionRecord, texting: Texting) -> Context:
-    """Routing context: the hour, and whether this phone (or a keyed-in code) may escalate."""
-    line = deps.line()
-    may_escalate = line.settings.is_staff(record.caller) or bool(texting.pin.get("ok"))
-    return Context(line.calendar.is_office_hours(deps.now()), may_escalate)
+    conversation.finish(record, decision)
+    context = turn_context()
+    return SmsRenderer(context.line, texting.state.lang).outcome(decision, context.now,
+                                                                 context.line.settings.sms_on_call_by)
 
 
 def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str) -> list[str]:
     """A staff code: right -> route again as staff; NEJ or too many wrong -> the decision stands."""
-    result, texting.pin = pin_attempt(texting.pin, body, skipped=yes_no(body) is not None)
-    decided = settle_pin(record, result, turn, lambda: context(record, texting))
+    decided = conversation.pin_entered(record, turn, texting.pin, body, skipped=yes_no(body) is not None)
     if decided is None:
-        sms = SmsRenderer(deps.line(), texting.state.lang)
+        sms = SmsRenderer(turn_context().line, texting.state.lang)
         return [sms.text("pin_wrong") + " " + sms.text("pin_prompt")]
     texting.state = decided.state
     assert decided.decision is not None
@@ -205,18 +194,14 @@ def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str) 
 
 
 def choose(record: SessionRecord, texting: Texting, body: str, first: bool) -> list[str]:
-    """At the menu: a digit or a system's name starts that checklist."""
-    line = deps.line()
+    """At the menu: a digit or a system's name starts that checklist (only what was recognised is stored)."""
+    line = turn_context().line
     sms = SmsRenderer(line, texting.state.lang)
     checklist = find_system(line.library.checklists, body)
     if checklist is None:
         return [sms.menu()] if first or not body.strip() else [sms.text("bad_menu")]
-    intake = system_chosen(record, checklist.id, texting.line_number)
-    turn = engine.choose(line.library, texting.state, checklist.id, notice=bool(intake.announcement),
-                         known=intake.known)
+    turn, intake = conversation.choose(record, texting.state, checklist, texting.line_number)
     texting.state = turn.state
-    # What was recognised, never the text itself: a message may hold a number or a name.
-    record.add_event("system_chosen", {"key": checklist.key, "incident": intake.incident}, checklist.id)
     preface = [sms.text("incident", system=checklist.name[texting.state.lang])] if intake.incident else []
     if turn.expect is Expect.GO_ON:
         name = checklist.name[texting.state.lang]
@@ -237,22 +222,23 @@ def prompt(sms: SmsRenderer, turn: Turn) -> list[str]:
 
 def call_back(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
     """RING: call the carer and bridge to the on-call manager (the number is never texted)."""
-    line = deps.line()
+    context = turn_context()
+    line = context.line
     sms = SmsRenderer(line, texting.state.lang)
     if decision.outcome is not Outcome.ON_CALL_MANAGER or line.settings.sms_on_call_by != "callback":
-        return sms.outcome(decision, deps.now(), line.settings.sms_on_call_by)
+        return sms.outcome(decision, context.now, line.settings.sms_on_call_by)
     if texting.callback:
         return [sms.text("on_call_already")]
-    if line.calendar.is_office_hours(deps.now()):
+    if context.office_hours:
         # Office hours began since the offer: IT support is open, Chef i beredskap is not for this.
-        record.add_event("callback_in_office_hours", {}, decision.checklist_id)
+        record.add_event(EventKind.CALLBACK_IN_OFFICE_HOURS, {}, decision.checklist_id)
         return [sms.text("it_support", it_support=sms.it_support_number(), portal=line.settings.it_portal_url)]
     url = public_base() + action_url("/voice/callback", sms=record.id.removeprefix("sms:"))
     try:
-        sid = deps.notifier().create_call(str(record.caller), texting.line_number, url)
+        sid = context.notifier.create_call(str(record.caller), texting.line_number, url)
     except NotifyError as exc:
-        record.add_event("callback_failed", {"error": str(exc)}, decision.checklist_id)
+        record.add_event(EventKind.CALLBACK_FAILED, {"error": str(exc)}, decision.checklist_id)
         return [sms.text("on_call_failed")]
     texting.callback = sid
-    record.add_event("callback_requested", {"call": sid}, decision.checklist_id)
+    record.add_event(EventKind.CALLBACK_REQUESTED, {"call": sid}, decision.checklist_id)
     return [sms.text("on_call_calling")]

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import hmac
-import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from flows.engine import Turn, needs_pin, reroute
-from flows.routing import Context
-from ivr import deps
+from flows.events import EventKind
 from ivr.notify import NotifyError
 from ivr.store import SessionRecord
+from ivr.web.turn_context import turn_context
 
 
 @dataclass(frozen=True)
@@ -30,7 +25,8 @@ class Intake:
 
 def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intake:
     """Look up announcements and recent reports for a system; alert the on-call manager once per incident."""
-    line, store, now = deps.line(), deps.store(), deps.now()
+    context = turn_context()
+    line, store, now = context.line, context.store, context.now
     window = timedelta(minutes=line.settings.incident_window_minutes)
     # The reporters within the window, this caller included: one index range, whatever the traffic.
     count = store.reporter_count(system, now - window, now, also=record.caller_key, via=record)
@@ -49,14 +45,16 @@ def step_answered(record: SessionRecord, system: str | None) -> None:
     """Count the caller as reporting a system: only an answered step counts, not a key pressed and hung up."""
     if system is None:
         return
-    window = timedelta(minutes=deps.line().settings.incident_window_minutes)
-    deps.store().report(record, system, deps.now(), window)
+    context = turn_context()
+    window = timedelta(minutes=context.line.settings.incident_window_minutes)
+    context.store.report(record, system, context.now, window)
 
 
 def incident_began(record: SessionRecord, system: str, window: timedelta) -> datetime:
     """When this incident's run of reports began (its one SMS is keyed by that moment)."""
-    now = deps.now()
-    run = deps.store().incident_run(system, via=record)
+    context = turn_context()
+    now = context.now
+    run = context.store.incident_run(system, via=record)
     if run is None or run[1] <= now - window:
         return now  # no report within a window: this caller's report starts the run
     return run[0]
@@ -64,7 +62,8 @@ def incident_began(record: SessionRecord, system: str, window: timedelta) -> dat
 
 def alert_once(record: SessionRecord, system: str, first: datetime, count: int, line_number: str) -> None:
     """One SMS to the on-call manager per incident, however many callers and instances."""
-    line, now = deps.line(), deps.now()
+    context = turn_context()
+    line, now = context.line, context.now
     # The claim lives in this session's transaction: if the turn fails, another caller may alert.
     if not record.claim(f"incident:{system}:{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"):
         return
@@ -74,57 +73,9 @@ def alert_once(record: SessionRecord, system: str, first: datetime, count: int, 
                              system=line.library.by_id(system).name[lang], time=f"{local:%H.%M}")
     manager = line.roster.chain_at(now)[0]
     try:
-        sid = deps.notifier().send_sms(manager.number, line_number, body)
+        sid = context.notifier.send_sms(manager.number, line_number, body)
     except NotifyError as exc:
         current_app.logger.error("incident SMS failed: %s", exc)
-        record.add_event("incident_alert_failed", {"count": count}, system)
+        record.add_event(EventKind.INCIDENT_ALERT_FAILED, {"count": count}, system)
         return
-    record.add_event("incident_alert", {"count": count, "first_report": first.isoformat(), "sid": sid}, system)
-
-
-def staff_pin() -> str | None:
-    """The PIN that lets a phone off the staff list escalate, if one is set in the environment."""
-    name = deps.line().settings.staff_pin_env
-    pin = os.environ.get(name, "") if name else ""
-    return pin or None
-
-
-def pin_matches(entered: str) -> bool:
-    """Compare in constant time, so the PIN cannot be found by timing."""
-    pin = staff_pin()
-    return bool(pin) and hmac.compare_digest(entered.strip().encode(), str(pin).encode())
-
-
-def offers_pin(turn: Turn, context: Context) -> bool:
-    """True when a PIN is set and only the staff check stands between this caller and Chef i beredskap."""
-    return staff_pin() is not None and needs_pin(deps.line().library, turn.state, context)
-
-
-MAX_PIN_TRIES = 3
-ACCEPTED, RETRY, GIVE_UP = "accepted", "retry", "give_up"
-
-
-def settle_pin(record: SessionRecord, result: str, standing: Turn, context: Callable[[], Context]) -> Turn | None:
-    """Record an answer to the staff-code question (a pin_attempt result) in either channel.
-
-    The turn that decides the conversation now: routed again as staff after the
-    right code, or the decision that stood before; None to ask for the code again.
-    context is called only after the right code, when the caller may escalate.
-    """
-    if result == ACCEPTED:
-        record.add_event("pin_accepted", {}, standing.state.checklist)
-        return reroute(deps.line().library, standing.state, context())
-    if result == RETRY:
-        record.add_event("pin_refused", {}, standing.state.checklist)
-        return None
-    return standing
-
-
-def pin_attempt(pin: dict[str, Any], entered: str, skipped: bool) -> tuple[str, dict[str, Any]]:
-    """One answer to the staff-code question: (ACCEPTED | RETRY | GIVE_UP, the new pin state)."""
-    if pin_matches(entered):
-        return ACCEPTED, {"ok": True}
-    tries = int(pin.get("tries", 0)) + 1
-    if not skipped and tries < MAX_PIN_TRIES:
-        return RETRY, {"tries": tries}
-    return GIVE_UP, {}
+    record.add_event(EventKind.INCIDENT_ALERT, {"count": count, "first_report": first.isoformat(), "sid": sid}, system)

@@ -1,0 +1,50 @@
+"""The audit log's event kinds, and an event as the engine and the conversation produce it.
+
+The kinds are the words stored in the events table and read by `ivr report`:
+one enum, so a misspelt kind is a type error, not a silently uncounted event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    """What happened in a conversation."""
+
+    CALL_STARTED = "call_started"
+    SMS_STARTED = "sms_started"
+    STATE_RESET = "state_reset"  # a stored state that could not go on (a checklist removed since)
+    LANGUAGE = "language"
+    SYSTEM_CHOSEN = "system_chosen"
+    NOTICE_ANSWER = "notice_answer"  # go through the checklist despite IT's announcement?
+    ANSWER = "answer"
+    BACK_TO_MENU = "back_to_menu"
+    PIN_ASKED = "pin_asked"
+    PIN_ACCEPTED = "pin_accepted"
+    PIN_REFUSED = "pin_refused"
+    OUTCOME = "outcome"
+    ABANDONED = "abandoned"
+    DIAL_RESULT = "dial_result"
+    ON_CALL_ACCEPTED = "on_call_accepted"
+    ON_CALL_SMS = "on_call_sms"
+    ON_CALL_SMS_FAILED = "on_call_sms_failed"
+    INCIDENT_ALERT = "incident_alert"
+    INCIDENT_ALERT_FAILED = "incident_alert_failed"
+    CALLBACK_REQUESTED = "callback_requested"
+    CALLBACK_FAILED = "callback_failed"
+    CALLBACK_IN_OFFICE_HOURS = "callback_in_office_hours"
+    CALLBACK_STARTED = "callback_started"
+    CALLBACK_INVALID = "callback_invalid"
+    CALL_ENDED = "call_ended"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One audit event: its kind, its data (no phone numbers, no free text), the system it concerns."""
+
+    kind: EventKind
+    data: dict[str, Any] = field(default_factory=dict)
+    system: str | None = None

@@ -1,0 +1,160 @@
+"""One conversation for every channel: a system chosen, an answer, the staff code, the outcome.
+
+A channel (voice, SMS) parses its request into these calls and renders what
+they return. The audit events are written here, once for both channels: the
+engine's own (system chosen, answers) and the conversation's (staff code,
+outcome).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from flows import engine
+from flows.engine import Turn
+from flows.events import EventKind
+from flows.model import Checklist
+from flows.routing import Context, Decision
+from ivr.store import SessionRecord
+from ivr.web.incidents import Intake, step_answered, system_chosen
+from ivr.web.turn_context import turn_context
+
+log = logging.getLogger(__name__)
+
+MAX_PIN_TRIES = 3
+
+
+class DetachedRecord(SessionRecord):
+    """A turn without its database: events are logged, not stored, and nothing is read."""
+
+
+def online(record: SessionRecord) -> bool:
+    """True when the turn has its database (announcements, incident counts, audit events)."""
+    return not isinstance(record, DetachedRecord)
+
+
+@dataclass
+class PinState:
+    """The staff-code question: being asked (with the wrong tries so far), passed, or neither."""
+
+    asking: bool = False
+    tries: int = 0
+    passed: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready, for the store and the carried state."""
+        return {"asking": self.asking, "tries": self.tries, "passed": self.passed}
+
+    @classmethod
+    def from_data(cls, data: object) -> PinState:
+        """Rebuild; anything that is not a stored PinState is a state with no code asked."""
+        if not isinstance(data, dict):
+            return cls()
+        return cls(bool(data.get("asking", False)), int(data.get("tries", 0)), bool(data.get("passed", False)))
+
+
+class PinResult(Enum):
+    """What one answer to the staff-code question did."""
+
+    ACCEPTED = "accepted"  # the right code: route again as staff
+    RETRY = "retry"  # a wrong code: ask again
+    GIVE_UP = "give_up"  # skipped, or too many wrong: the decision without the code stands
+
+
+def record_turn(record: SessionRecord, turn: Turn) -> None:
+    """Queue the events an engine turn produced."""
+    for event in turn.events:
+        record.add_event(event.kind, event.data, event.system)
+
+
+def routing(record: SessionRecord, pin: PinState) -> Context:
+    """Routing context for this turn: the hour, and whether this phone (or a code keyed in) may escalate."""
+    context = turn_context()
+    may_escalate = context.line.settings.is_staff(record.caller) or pin.passed
+    return Context(office_hours=context.office_hours, may_escalate=may_escalate)
+
+
+def choose(record: SessionRecord, state: engine.State, checklist: Checklist, line_number: str) -> tuple[Turn, Intake]:
+    """Start a system's checklist, with its announcement and any incident (only with the database)."""
+    if online(record):
+        intake = system_chosen(record, checklist.id, line_number)
+    else:
+        log.warning("no database: announcements and incident counts skipped for %s", checklist.id)
+        intake = Intake()
+    turn = engine.choose(turn_context().line.library, state, checklist.id, notice=bool(intake.announcement),
+                         known=intake.known)
+    record_turn(record, turn)
+    return turn, intake
+
+
+def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: bool) -> Turn:
+    """A yes/no to the step (or to "go on?"); when it decides and only the staff code is missing, ask for it.
+
+    The caller then sees pin.asking; otherwise a turn with a decision is finished with finish().
+    """
+    context = routing(record, pin)
+    turn = engine.answer(turn_context().line.library, state, yes, context)
+    record_turn(record, turn)
+    answered_step = any(event.kind is EventKind.ANSWER for event in turn.events)
+    if answered_step and online(record):
+        step_answered(record, turn.state.checklist)  # only an answered step makes a caller a reporter
+    if turn.decision is not None and offers_pin(turn, context):
+        pin.asking, pin.tries = True, 0
+        record.add_event(EventKind.PIN_ASKED, {}, turn.state.checklist)
+    return turn
+
+
+def pin_entered(record: SessionRecord, standing: Turn, pin: PinState, entered: str, skipped: bool) -> Turn | None:
+    """An answer to the staff-code question: the turn that decides the conversation now, or None to ask again.
+
+    The right code routes the finished checklist again as staff; a wrong one is
+    asked again up to MAX_PIN_TRIES; skipping leaves the decision that stood.
+    """
+    result = pin_attempt(pin, entered, skipped)
+    if result is PinResult.ACCEPTED:
+        record.add_event(EventKind.PIN_ACCEPTED, {}, standing.state.checklist)
+        return engine.reroute(turn_context().line.library, standing.state, routing(record, pin))
+    if result is PinResult.RETRY:
+        record.add_event(EventKind.PIN_REFUSED, {}, standing.state.checklist)
+        return None
+    return standing
+
+
+def pin_attempt(pin: PinState, entered: str, skipped: bool) -> PinResult:
+    """Apply one answer to the staff-code state."""
+    if pin_matches(entered):
+        pin.asking, pin.tries, pin.passed = False, 0, True
+        return PinResult.ACCEPTED
+    pin.tries += 1
+    if not skipped and pin.tries < MAX_PIN_TRIES:
+        return PinResult.RETRY
+    pin.asking, pin.tries = False, 0
+    return PinResult.GIVE_UP
+
+
+def staff_pin() -> str | None:
+    """The PIN that lets a phone off the staff list escalate, if one is set in the environment."""
+    name = turn_context().line.settings.staff_pin_env
+    pin = os.environ.get(name, "") if name else ""
+    return pin or None
+
+
+def pin_matches(entered: str) -> bool:
+    """Compare in constant time, so the PIN cannot be found by timing."""
+    pin = staff_pin()
+    return bool(pin) and hmac.compare_digest(entered.strip().encode(), str(pin).encode())
+
+
+def offers_pin(turn: Turn, context: Context) -> bool:
+    """True when a PIN is set and only the staff check stands between this caller and Chef i beredskap."""
+    return staff_pin() is not None and engine.needs_pin(turn_context().line.library, turn.state, context)
+
+
+def finish(record: SessionRecord, decision: Decision) -> None:
+    """Record the conversation's outcome."""
+    record.add_event(EventKind.OUTCOME, decision.to_dict(), decision.checklist_id)

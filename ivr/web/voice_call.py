@@ -1,0 +1,175 @@
+"""A call's state, and the runner that loads it, lets a turn answer, and saves it.
+
+Each turn reads the call from the database and from the state its action URL
+carries (ivr/web/carried_state.py), whichever is newer. When the database
+fails, the turn runs on the carried state alone: the checklist still reaches
+the outcome its rules give, with screening; only the audit events, incident
+counts and announcements are missing, and that is logged and reported to the
+admins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from flows import engine
+from flows.engine import State, StateError
+from flows.events import EventKind
+from ivr.privacy import caller_key
+from ivr.store import SessionRecord, StoreError
+from ivr.web import repair_alert
+from ivr.web.carried_state import PARAM, TokenError, carry, decode, encode
+from ivr.web.conversation import DetachedRecord, PinState
+from ivr.web.turn_context import turn_context
+from ivr.web.twiml import call_sid, phone_number, twiml
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DialState:
+    """The on-call dial of a call: which number of its chain, and whether that manager accepted."""
+
+    attempt: int = 0
+    accepted: bool = False
+    chain: tuple[str, ...] = ()  # roster person ids, fixed when the dial began (no number rides in a URL)
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"attempt": self.attempt, "accepted": self.accepted, "chain": list(self.chain)}
+
+    @classmethod
+    def from_data(cls, data: object) -> DialState:
+        """Rebuild; anything else is no dial."""
+        if not isinstance(data, dict):
+            return cls()
+        return cls(int(data.get("attempt", 0)), bool(data.get("accepted", False)),
+                   tuple(str(person) for person in data.get("chain", ())))
+
+
+@dataclass
+class Call:
+    """One call's data: the engine state plus what the voice channel needs."""
+
+    state: State
+    misses: int = 0  # consecutive prompts without a key
+    line_number: str = ""  # the line's own number: the sender of any SMS (never carried in URLs)
+    dial: DialState = field(default_factory=DialState)
+    pin: PinState = field(default_factory=PinState)
+    turn: int = 0  # turns taken: of the stored and the carried state, the one with more turns is newer
+    ended: bool = False  # the status callback saw the call end: its number is never stored again
+    callback: bool = False  # a call the line placed (RING by SMS): the carer is To, the line is From
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready, for the store."""
+        return {**self.carried(), "line_number": self.line_number}
+
+    def carried(self) -> dict[str, Any]:
+        """What rides in the action URLs: everything but phone numbers."""
+        return {"state": self.state.to_dict(), "misses": self.misses, "dial": self.dial.to_data(),
+                "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Call:
+        """Rebuild from the store or a carried token; StateError when it cannot be continued."""
+        return cls(State.from_stored(data.get("state")), int(data.get("misses", 0)),
+                   str(data.get("line_number", "")), DialState.from_data(data.get("dial")),
+                   PinState.from_data(data.get("pin")), int(data.get("turn", 0)), bool(data.get("ended", False)),
+                   bool(data.get("callback", False)))
+
+
+def state_key() -> bytes:
+    """The key binding carried state to its call, derived from the pseudonym key (a server secret)."""
+    return hmac.new(str(current_app.config["PSEUDONYM_KEY"]).encode(), b"carried call state", hashlib.sha256).digest()
+
+
+def carried_call(sid: str, token: str) -> Call | None:
+    """The call state a URL carried; None when there is none or it is not this call's."""
+    if not token:
+        return None
+    try:
+        return Call.from_data(decode(token, sid, state_key()))
+    except (TokenError, StateError, TypeError, ValueError) as exc:
+        log.warning("ignored the state carried in the URL: %s", exc)
+        return None
+
+
+def newer(stored: Call | None, carried: Call | None) -> Call | None:
+    """The state to continue from: the stored one unless the URL carries a later turn."""
+    if carried is None or (stored is not None and stored.turn >= carried.turn):
+        return stored
+    if stored is not None:
+        carried.line_number = stored.line_number
+        carried.ended = carried.ended or stored.ended
+    return carried
+
+
+Handler = Callable[[SessionRecord, Call], VoiceResponse]
+
+
+def run_turn(handle: Handler, sid: str | None = None, token: str | None = None, offline: bool = False) -> Response:
+    """Load the call, let handle() answer, save it; without a database, run on the carried state.
+
+    token: the carried state (default: the request URL's); offline: skip the database
+    (Twilio's fallback, after the line failed).
+    """
+    sid = sid or call_sid()
+    carried = carried_call(sid, request.args.get(PARAM, "") if token is None else token)
+    if not offline:
+        response: VoiceResponse | None = None
+        try:
+            with turn_context().store.session(f"voice:{sid}", "voice", turn_context().now) as record:
+                call = open_call(record, carried)
+                response = handle(record, call)
+                close_turn(record, call, response, sid)
+            return twiml(response)
+        except StoreError as exc:
+            log.error("database unavailable: the call goes on from the state in its URLs (%s)", exc)
+            repair_alert.line_failed("database")
+            if response is not None:
+                return twiml(response)  # only the save failed: the answer already carries the new state
+    record = DetachedRecord(id=f"voice:{sid}", channel="voice", caller=None, data=None, seq=0,
+                            created_at=None, updated_at=None)
+    call = open_call(record, carried)
+    response = handle(record, call)
+    close_turn(record, call, response, sid)
+    if record.events:
+        log.warning("audit events not stored (no database): %s", ", ".join(kind for kind, _, _ in record.events))
+    return twiml(response)
+
+
+def open_call(record: SessionRecord, carried: Call | None) -> Call:
+    """The call to continue (stored or carried, the newer), or a new one; the caller's number on the record."""
+    stored = None
+    if record.data is not None:
+        try:
+            stored = Call.from_data(record.data)
+        except (StateError, TypeError, ValueError) as exc:
+            # A stored state that cannot go on (a checklist removed since) starts over.
+            record.add_event(EventKind.STATE_RESET, {"reason": str(exc)})
+    call = newer(stored, carried)
+    if call is None:
+        call = Call(engine.start(turn_context().line.settings.default_language).state)
+        if record.data is None:
+            record.add_event(EventKind.CALL_STARTED, {})
+    # An incoming call's caller is From and the line To; a call-back the other way round.
+    call.line_number = call.line_number or request.form.get("From" if call.callback else "To", "")
+    if not call.ended:
+        record.caller = record.caller or phone_number(request.form.get("To" if call.callback else "From", ""))
+    record.caller_key = caller_key(record.caller)
+    return call
+
+
+def close_turn(record: SessionRecord, call: Call, response: VoiceResponse, sid: str) -> None:
+    """Count the turn, store the call, and carry its state in every URL of the answer."""
+    call.turn += 1
+    record.data = call.to_data()
+    carry(response, encode(call.carried(), sid, state_key()))

@@ -1,0 +1,311 @@
+"""What a call hears on each turn: keys at the menu and the steps, the outcome, and the on-call dial.
+
+Each function takes the turn's record and call and returns the TwiML; the
+routes (ivr/web/voice.py) and Twilio's fallback (ivr/web/fallback.py) run them
+through ivr/web/voice_call.run_turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from flows import engine
+from flows.engine import Expect, State, StateError, Turn
+from flows.events import EventKind
+from flows.facts import manager_sms
+from flows.model import Outcome
+from flows.routing import Decision
+from ivr.notify import NotifyError
+from ivr.privacy import caller_key
+from ivr.store import SessionRecord
+from ivr.web import conversation
+from ivr.web.carried_state import PARAM
+from ivr.web.conversation import online
+from ivr.web.turn_context import turn_context
+from ivr.web.twiml import call_sid, dial_bridged, phone_number
+from ivr.web.voice_call import Call, DialState, Handler, run_turn
+from ivr.web.voice_render import VoiceRenderer
+
+YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
+# Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
+DIAL_CONNECTED = frozenset({"completed", "answered"})
+
+
+def renderer(call: Call) -> VoiceRenderer:
+    """The voice in the call's language."""
+    return VoiceRenderer(turn_context().line, call.state.lang)
+
+
+def announcement(record: SessionRecord, system: str | None) -> str | None:
+    """IT's announcement in force for a system, read in the turn's own transaction (none without it)."""
+    if not online(record) or system is None:
+        return None
+    context = turn_context()
+    found = context.store.announcements(context.now, via=record).get(system)
+    return str(found["text"]) if found else None
+
+
+def welcome(record: SessionRecord, call: Call) -> VoiceResponse:
+    """The first turn's menu, or whatever the call already waits on (a retried webhook)."""
+    if call.turn == 0:
+        return renderer(call).menu(welcome=True)
+    return present(record, call, engine.current(turn_context().line.library, call.state))
+
+
+def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
+    """What the call hears after a key (or silence), whatever it was waiting on."""
+    digits = request.form.get("Digits", "").strip()
+    turn = engine.current(turn_context().line.library, call.state)
+    if call.pin.asking and turn.decision is not None:
+        return pin_entered(record, call, turn, digits)
+    if turn.expect is Expect.NOTHING:
+        return renderer(call).goodbye("goodbye")
+    if not digits:
+        return no_input(record, call, turn)
+    call.misses = 0
+    if turn.expect is Expect.SYSTEM:
+        return menu_key(record, call, digits)
+    return step_key(record, call, turn, digits)
+
+
+def pin_entered(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
+    """A staff code (or # to skip): right code -> route again as staff; else the decision stands."""
+    decided = conversation.pin_entered(record, turn, call.pin, digits, skipped=not digits)
+    if decided is None:
+        return renderer(call).pin_prompt([renderer(call).text("pin_wrong")])
+    call.state = decided.state
+    assert decided.decision is not None
+    return finish(record, call, decided.decision)
+
+
+def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Silence: ask again, up to max_repeats, then tell whom to contact and hang up."""
+    call.misses += 1
+    voice = renderer(call)
+    if call.misses >= turn_context().line.settings.max_repeats:
+        record.add_event(EventKind.ABANDONED, {"reason": "no_input", "step": step_id(turn)}, call.state.checklist)
+        key = "give_up_office" if turn_context().office_hours else "give_up_after"
+        return voice.goodbye("no_input", key, it_support=voice.it_support_number())
+    return present(record, call, turn, [voice.text("no_input")])
+
+
+def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
+    """A key at the system menu."""
+    line = turn_context().line
+    if digits == LANGUAGE and len(line.settings.languages) > 1:
+        languages = line.settings.languages
+        new_lang = languages[(languages.index(call.state.lang) + 1) % len(languages)]
+        call.state = engine.set_language(call.state, new_lang)
+        record.add_event(EventKind.LANGUAGE, {"lang": new_lang})
+        return renderer(call).menu()
+    if digits in (REPEAT, MENU):
+        return renderer(call).menu()
+    checklist = line.library.by_key(int(digits)) if len(digits) == 1 and digits in "123456789" else None
+    if checklist is None:
+        return renderer(call).menu([renderer(call).text("bad_menu_key")])
+    turn, found = conversation.choose(record, call.state, checklist, call.line_number)
+    call.state = turn.state
+    voice = renderer(call)
+    preface = [voice.text("incident", system=checklist.name[call.state.lang])] if found.incident else []
+    if turn.expect is Expect.GO_ON:
+        return voice.notice(turn, preface + [str(found.announcement)])
+    return voice.question(turn, preface, first=True)
+
+
+def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
+    """A key in answer to a step."""
+    voice = renderer(call)
+    if digits == REPEAT:
+        return present(record, call, turn)
+    if digits == MENU:
+        record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
+        call.state = engine.menu(call.state).state
+        return voice.menu()
+    if digits not in (YES, NO):
+        return present(record, call, turn, [voice.text("bad_answer_key")])
+    new_turn = conversation.answer(record, call.state, call.pin, digits == YES)
+    call.state = new_turn.state
+    if new_turn.decision is None:
+        return voice.question(new_turn, first=turn.expect is Expect.GO_ON)
+    if call.pin.asking:
+        return voice.pin_prompt()
+    return finish(record, call, new_turn.decision)
+
+
+def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
+    """Record the outcome and render it."""
+    conversation.finish(record, decision)
+    numbers: list[str] = []
+    if decision.outcome is Outcome.ON_CALL_MANAGER:
+        numbers = start_on_call(call)
+    context = turn_context()
+    return renderer(call).outcome(decision, record.id.removeprefix("voice:"), context.now, *numbers[:1])
+
+
+def start_on_call(call: Call) -> list[str]:
+    """Fix the on-call chain for this call now, so a handover mid-call cannot reorder it; its numbers."""
+    context = turn_context()
+    people = context.line.roster.chain_at(context.now)
+    call.dial = DialState(chain=tuple(person.id for person in people))
+    return [person.number for person in people]
+
+
+def on_call_numbers(call: Call) -> list[str]:
+    """The numbers of the chain fixed for this call (by person id: no number rides in a URL)."""
+    context = turn_context()
+    people = context.line.roster.people
+    if call.dial.chain and all(person in people for person in call.dial.chain):
+        return [people[person].number for person in call.dial.chain]
+    return [person.number for person in context.line.roster.chain_at(context.now)]  # the roster changed since
+
+
+def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None) -> VoiceResponse:
+    """Re-present whatever the call is waiting on."""
+    voice = renderer(call)
+    if turn.expect is Expect.SYSTEM:
+        return voice.menu(preface or [])
+    if turn.expect is Expect.YES_NO:
+        return voice.question(turn, preface or [])
+    if turn.expect is Expect.GO_ON:
+        text = announcement(record, call.state.checklist)
+        return voice.notice(turn, (preface or []) + ([text] if text else []))
+    return voice.goodbye("goodbye")
+
+
+def step_id(turn: Turn) -> str | None:
+    """The id of the step a turn waits on."""
+    return turn.step.id if turn.step else None
+
+
+def dial_handler(kind: str) -> Handler:
+    """The turn after a <Dial> of this kind (on_call, it_support, local)."""
+    status = request.form.get("DialCallStatus", "")
+    if kind == "on_call":
+        return lambda record, call: on_call_result(record, call, status)
+    return lambda record, call: other_dial_result(record, call, kind, status)
+
+
+def other_dial_result(record: SessionRecord, call: Call, kind: str, status: str) -> VoiceResponse:
+    """After the dial to IT support (or another number): hang up when it was answered, else say whom to call."""
+    voice = renderer(call)
+    record.add_event(EventKind.DIAL_RESULT, {"kind": kind, "status": status}, call.state.checklist)
+    if status in DIAL_CONNECTED:
+        response = VoiceResponse()
+        response.hangup()
+        return response
+    if kind == "it_support":
+        return voice.goodbye("it_support_unanswered")
+    return voice.goodbye("give_up_office", it_support=voice.it_support_number())
+
+
+def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceResponse:
+    """After one on-call number: connected, the next number, or an SMS and a promise of a call back.
+
+    Connected means the manager pressed 1 in the whisper, whatever DialCallStatus says:
+    recorded in the store, or (without it) Twilio's DialBridged, since a screened leg is
+    only bridged once the whisper let it through.
+    """
+    voice = renderer(call)
+    attempt = call.dial.attempt
+    accepted = call.dial.accepted or dial_bridged()
+    record.add_event(EventKind.DIAL_RESULT, {"kind": "on_call", "attempt": attempt, "status": status,
+                                             "accepted": accepted}, call.state.checklist)
+    if accepted:
+        response = VoiceResponse()
+        response.hangup()
+        return response
+    if call.state.decision is None or call.state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
+        return voice.goodbye("goodbye")  # no on-call dial was made for this call: nothing to continue
+    chain = on_call_numbers(call)
+    if attempt + 1 < len(chain):
+        call.dial = DialState(attempt + 1, False, call.dial.chain)
+        response = VoiceResponse()
+        voice.say(response, voice.text("on_call_next"))
+        voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1, chain[attempt + 1])
+        return response
+    context = turn_context()
+    body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller)
+    try:
+        sid = context.notifier.send_sms(chain[0], call.line_number, body)
+    except NotifyError as exc:
+        record.add_event(EventKind.ON_CALL_SMS_FAILED, {"error": str(exc)}, call.state.checklist)
+        return voice.goodbye("on_call_unreachable")
+    record.add_event(EventKind.ON_CALL_SMS, {"sid": sid}, call.state.checklist)
+    # A hidden number cannot be called back: the caller must try again instead.
+    return voice.goodbye("on_call_unanswered" if record.caller else "on_call_unreachable")
+
+
+def bridge_callback(record: SessionRecord, call: Call, sms_data: dict[str, Any] | None) -> VoiceResponse:
+    """The carer answered the call-back the SMS line placed after RING: say why, then dial the on-call chain."""
+    record.caller = phone_number(request.form.get("To", ""))  # Twilio called the carer
+    record.caller_key = caller_key(record.caller)
+    voice = renderer(call)
+    state = on_call_sms_state(sms_data)
+    if state is None or state.decision is None or record.caller is None:
+        record.add_event(EventKind.CALLBACK_INVALID, {})
+        return voice.goodbye("on_call_unreachable")
+    decision = Decision.from_dict(state.decision)
+    call.state = state
+    call.line_number = request.form.get("From", "")
+    call.callback = True
+    numbers = start_on_call(call)
+    record.add_event(EventKind.CALLBACK_STARTED, {}, decision.checklist_id)
+    voice = renderer(call)
+    response = VoiceResponse()
+    system = turn_context().line.library.by_id(decision.checklist_id).name[call.state.lang]
+    voice.say(response, voice.text("callback_intro", system=system))
+    voice.say(response, voice.text("on_call_manager"))
+    voice.dial_on_call(response, call_sid(), 0, numbers[0])
+    return response
+
+
+def on_call_sms_state(data: dict[str, Any] | None) -> State | None:
+    """The SMS conversation's state, only if it ended in an on-call decision."""
+    try:
+        state = State.from_stored((data or {}).get("state"))
+    except StateError:
+        return None
+    if state.decision is None or state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
+        return None
+    return state
+
+
+def call_ended(record: SessionRecord, call: Call) -> None:
+    """Forget the call's number for good, and count a hang-up before the outcome as abandoned."""
+    record.caller_key = caller_key(record.caller)  # these last events still count this caller
+    call.ended = True
+    record.caller = None
+    if call.state.decision is None:
+        record.add_event(EventKind.ABANDONED, {"reason": "hangup", "step": call.state.step}, call.state.checklist)
+    record.add_event(EventKind.CALL_ENDED, {"status": request.form.get("CallStatus"),
+                                            "seconds": request.form.get("CallDuration", "")[:8]},
+                     call.state.checklist)
+    record.data = call.to_data()
+
+
+# The requests Twilio's fallback can continue, by the path that failed.
+CONTINUABLE: dict[str, Callable[[], Handler]] = {
+    "/voice": lambda: welcome, "/voice/input": lambda: key_entered,
+    "/voice/dial/on_call": lambda: dial_handler("on_call"),
+    "/voice/dial/it_support": lambda: dial_handler("it_support"),
+    "/voice/dial/local": lambda: dial_handler("local"),
+}
+
+
+def continue_after_failure(error_url: str) -> Response | None:
+    """Twilio's fallback: answer the request that failed from the state its URL carried, without the database.
+
+    None when that request cannot be continued this way (the caller then gets the
+    fault answer).
+    """
+    parts = urlsplit(error_url)
+    path = parts.path.rstrip("/")
+    handler = next((make for suffix, make in CONTINUABLE.items() if path.endswith(suffix)), None)
+    if handler is None:
+        return None
+    return run_turn(handler(), token=dict(parse_qsl(parts.query)).get(PARAM, ""), offline=True)
