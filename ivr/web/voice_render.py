@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -121,38 +122,38 @@ class VoiceRenderer:
         response = VoiceResponse()
         if decision.say:
             self.say(response, decision.say[self.lang])
-        kind = decision.outcome
-        if kind is Outcome.RESOLVED:
-            self.say(response, self.text("resolved"))
-        elif kind is Outcome.DEFLECTED:
-            self.say(response, self.text("deflected"))
-        elif kind is Outcome.IT_SUPPORT:
-            self.say(response, self.text("it_support"))
-            self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
-            return response
-        elif kind is Outcome.IT_PORTAL:
-            self.say(response, self.text("it_portal"))
-        elif kind is Outcome.LOCAL_CONTACT:
-            contact = settings.contacts[str(decision.contact)]
-            if contact.number:
-                self.say(response, self.text("local_contact_dial", contact=contact.name[self.lang]))
-                self.dial(response, contact.number, "/voice/dial/local")
+        match decision.outcome:
+            case Outcome.RESOLVED:
+                self.say(response, self.text("resolved"))
+            case Outcome.DEFLECTED:
+                self.say(response, self.text("deflected"))
+            case Outcome.IT_SUPPORT:
+                self.say(response, self.text("it_support"))
+                self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
                 return response
-            self.say(response, self.text("local_contact", contact=contact.name[self.lang]))
-            self.say(response, self.text("goodbye"))
-        elif kind is Outcome.SUPPLIER_OUTAGE:
-            supplier = settings.suppliers[str(decision.supplier)]
-            self.say(response, self.text("supplier_outage", supplier=supplier.name[self.lang]))
-        elif kind is Outcome.ON_CALL_MANAGER:
-            self.say(response, self.text("on_call_manager"))
-            self.dial_on_call(response, call_sid, 0, on_call)
-            return response
-        else:
-            opening = self.line.calendar.describe_next_opening(moment, self.lang)
-            self.say(
-                response,
-                self.text("wait_for_office_hours", opening=opening, it_support=self.it_support_number()),
-            )
+            case Outcome.IT_PORTAL:
+                self.say(response, self.text("it_portal"))
+            case Outcome.LOCAL_CONTACT:
+                contact = settings.contacts[str(decision.contact)]
+                if contact.number:
+                    self.say(response, self.text("local_contact_dial", contact=contact.name[self.lang]))
+                    self.dial(response, contact.number, "/voice/dial/local")
+                    return response
+                self.say(response, self.text("local_contact", contact=contact.name[self.lang]))
+                self.say(response, self.text("goodbye"))
+            case Outcome.SUPPLIER_OUTAGE:
+                supplier = settings.suppliers[str(decision.supplier)]
+                self.say(response, self.text("supplier_outage", supplier=supplier.name[self.lang]))
+            case Outcome.ON_CALL_MANAGER:
+                self.say(response, self.text("on_call_manager"))
+                self.dial_on_call(response, call_sid, 0, on_call)
+                return response
+            case Outcome.WAIT_FOR_OFFICE_HOURS:
+                opening = self.line.calendar.describe_next_opening(moment, self.lang)
+                self.say(response, self.text("wait_for_office_hours", opening=opening,
+                                             it_support=self.it_support_number()))
+            case unknown:
+                assert_never(unknown)  # a new outcome fails type checking until it is rendered here
         response.hangup()
         return response
 
