@@ -65,11 +65,6 @@ class State:
         return cls.from_dict(data)
 
     @classmethod
-    def from_stored(cls, value: object) -> State:
-        """A state as the channels store it: the dict, or the JSON text that older sessions hold."""
-        return cls.from_json(value) if isinstance(value, str) else cls.from_dict(value)
-
-    @classmethod
     def from_dict(cls, data: object) -> State:
         """Check a stored state's fields; anything unexpected is a StateError."""
         if not isinstance(data, Mapping) or data.get("v") != STATE_VERSION:

@@ -1,8 +1,14 @@
-"""Phone numbers for people: the Swedish national form."""
+"""Phone numbers: which caller ids are numbers, and how people read and hear them."""
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# What Twilio puts in From when the caller hides their number ("ANONYMOUS" etc. on a keypad).
+HIDDEN_NUMBERS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533", "+7378742833"})
 
 
 def national(number: str) -> str:
@@ -15,3 +21,9 @@ def spoken_number(number: str) -> str:
     """Digits with pauses between groups, so TTS says "noll ett fyra ett" and not a large number."""
     groups = national(number).replace("-", " ").split()
     return ", ".join(" ".join(group) for group in groups)
+
+
+def phone_number(value: str) -> str | None:
+    """The caller's E.164 number; None for withheld numbers, SIP and client identities."""
+    value = value.strip()
+    return value if E164.match(value) and value not in HIDDEN_NUMBERS else None

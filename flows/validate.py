@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flows.line import Line, load_line
 from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
-from flows.sms_text import every_text
+from flows.sms_render import every_text
 from flows.yamlfile import DataError
 
 # A weekday, and the evening before a long holiday (the longest "IT support opens ..." phrase).

@@ -13,7 +13,7 @@ from flask import Flask
 
 from flows.line import load_line
 from flows.sms_cost import fits_one_segment, gsm7_septets, non_gsm7_characters
-from flows.sms_text import every_text
+from flows.sms_render import every_text
 from ivr import create_app
 from ivr.notify import TwilioNotifier
 from ivr.web.sms import find_system, normalise, yes_no

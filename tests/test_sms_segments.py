@@ -12,7 +12,7 @@ from flask import Flask
 
 from flows.line import load_line
 from flows.sms_cost import fits_one_segment, gsm7_septets
-from flows.sms_text import every_text
+from flows.sms_render import every_text
 from ivr.cli import main
 from tests.conftest import LINE_NUMBER, FrozenClock, Twilio
 

@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask
 
-from flows.engine import State
 from ivr import create_app
 from ivr.notify import LogNotifier
 from tests.conftest import LINE_NUMBER, FrozenClock, Twilio, app_config
@@ -123,20 +122,6 @@ def test_a_second_instance_on_the_same_database_continues_the_call(
         assert "Steg 2 av 5" in spoken(body)
     finally:
         restarted.extensions["ivr.store"].dispose()
-
-
-def test_a_call_saved_by_the_previous_version_continues(app: Flask, clock: FrozenClock) -> None:
-    # Before 2026-11-26 the engine state was kept as JSON text inside the session's data.
-    twilio = Twilio(app.test_client())
-    twilio.call("/voice")
-    twilio.call("/voice/input", Digits="4")  # NPÖ
-    twilio.call("/voice/input", Digits="1")  # several users: yes
-    store = app.extensions["ivr.store"]
-    with store.session(f"voice:{CALL_SID}", "voice", clock()) as record:
-        assert record.data is not None and isinstance(record.data["state"], dict)
-        record.data["state"] = State.from_stored(record.data["state"]).to_json()
-    body = twilio.call("/voice/input", Digits="*").data
-    assert "Steg 2 av 5" in spoken(body)
 
 
 def test_database_down_still_answers_with_the_menu(clock: FrozenClock) -> None:

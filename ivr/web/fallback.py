@@ -18,10 +18,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from flows.phone import national
+from flows.phone import national, phone_number
 from ivr.web import repair_alert
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import dial_bridged, phone_number, query_int, twiml
+from ivr.web.twiml import dial_bridged, query_int, twiml
 from ivr.web.voice_render import VoiceRenderer
 from ivr.web.voice_turns import YES, continue_after_failure
 

@@ -13,9 +13,10 @@ from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.model import Outcome
+from flows.phone import phone_number
 from flows.replies import find_system, normalise, yes_no
 from flows.routing import Decision
-from flows.sms_text import SmsRenderer
+from flows.sms_render import SmsRenderer
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
@@ -24,7 +25,6 @@ from ivr.web.admin_sms import admin_command, is_admin_command
 from ivr.web.conversation import PinState
 from ivr.web.signature import public_base
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import phone_number
 from ivr.web.voice_render import url as action_url
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -54,7 +54,7 @@ class Texting:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Texting:
         """Rebuild from the store."""
-        return cls(State.from_stored(data.get("state")), str(data.get("line_number", "")),
+        return cls(State.from_dict(data.get("state")), str(data.get("line_number", "")),
                    [str(r) for r in data.get("last_replies", [])], data.get("callback"),
                    PinState.from_data(data.get("pin")))
 

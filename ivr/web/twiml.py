@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
-
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-# What Twilio puts in From when the caller hides their number ("ANONYMOUS" etc. on a keypad).
-HIDDEN_NUMBERS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533", "+7378742833"})
 
 
 def twiml(response: VoiceResponse) -> Response:
     """A TwiML HTTP response."""
     return Response(str(response), mimetype="text/xml")
-
-
-def phone_number(value: str) -> str | None:
-    """The caller's E.164 number; None for withheld numbers, SIP and client identities."""
-    value = value.strip()
-    return value if E164.match(value) and value not in HIDDEN_NUMBERS else None
 
 
 def query_int(name: str) -> int:

@@ -9,12 +9,13 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from flows.engine import StateError
 from flows.events import EventKind
+from flows.phone import phone_number
 from flows.routing import Decision
 from ivr.store import StoreError
 from ivr.web import voice_turns
 from ivr.web.carried_state import PARAM
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, phone_number, query_int, twiml
+from ivr.web.twiml import call_sid, query_int, twiml
 from ivr.web.voice_call import Call, carried_call, newer, run_turn
 from ivr.web.voice_render import VoiceRenderer
 

@@ -23,13 +23,14 @@ from twilio.twiml.voice_response import VoiceResponse
 from flows import engine
 from flows.engine import State, StateError
 from flows.events import EventKind
+from flows.phone import phone_number
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
 from ivr.web import repair_alert
 from ivr.web.carried_state import PARAM, TokenError, carry, decode, encode
 from ivr.web.conversation import DetachedRecord, PinState
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, phone_number, twiml
+from ivr.web.twiml import call_sid, twiml
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class Call:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Call:
         """Rebuild from the store or a carried token; StateError when it cannot be continued."""
-        return cls(State.from_stored(data.get("state")), int(data.get("misses", 0)),
+        return cls(State.from_dict(data.get("state")), int(data.get("misses", 0)),
                    str(data.get("line_number", "")), DialState.from_data(data.get("dial")),
                    PinState.from_data(data.get("pin")), int(data.get("turn", 0)), bool(data.get("ended", False)),
                    bool(data.get("callback", False)))

@@ -19,6 +19,7 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.facts import manager_sms
 from flows.model import Outcome
+from flows.phone import phone_number
 from flows.routing import Decision
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
@@ -27,7 +28,7 @@ from ivr.web import conversation
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, dial_bridged, phone_number
+from ivr.web.twiml import call_sid, dial_bridged
 from ivr.web.voice_call import Call, DialState, Handler, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
@@ -267,7 +268,7 @@ def bridge_callback(record: SessionRecord, call: Call, sms_data: dict[str, Any] 
 def on_call_sms_state(data: dict[str, Any] | None) -> State | None:
     """The SMS conversation's state, only if it ended in an on-call decision."""
     try:
-        state = State.from_stored((data or {}).get("state"))
+        state = State.from_dict((data or {}).get("state"))
     except StateError:
         return None
     if state.decision is None or state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
