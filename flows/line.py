@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.calendar import Calendar, CalendarError, load_office_hours
+from flows.calendar import Calendar, load_office_hours
 from flows.checklists import load_library
 from flows.messages import Messages, load_messages
 from flows.model import Library
@@ -47,8 +47,8 @@ def load_line(checklists: Path = DEFAULT_CHECKLISTS, config: Path = DEFAULT_CONF
         problems.extend(exc.problems)
     try:
         calendar = Calendar(load_office_hours(config / "office_hours.yaml"))
-    except CalendarError as exc:
-        problems.append(str(exc))
+    except DataError as exc:
+        problems.extend(exc.problems)
     try:
         roster = parse_roster(read_yaml(config / "roster.yaml"), display_path(config / "roster.yaml"))
     except DataError as exc:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from flows.calendar import CalendarError, load_office_hours
+from flows.calendar import load_office_hours
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
 from flows.yamlfile import DataError
 from ivr.simulator.common import (
@@ -137,7 +137,7 @@ def simulate(
         raise click.UsageError("--keys is for calls; in SMS mode use --send")
     try:
         zone = line_zone(config_dir)
-    except CalendarError as exc:
+    except DataError as exc:
         raise click.BadParameter(str(exc), param_hint="--config") from None
     try:
         moment = parse_moment(at, zone)
