@@ -16,12 +16,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import click
 
-from flows.calendar import load_office_hours
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, line_zone
+from flows.moments import MomentError, parse_moment
 from flows.yamlfile import DataError
 from ivr.simulator.common import (
     DEFAULT_CALLER,
@@ -53,19 +52,6 @@ def format_entry(entry: Entry) -> str:
     if entry.get("via") == "call" and entry["who"] != "manager":
         indent = "  (samtal/call) "  # SMS mode: said on the call-back, not texted
     return f"{indent}{LABELS[entry['who']]}: {entry['text']}"
-
-
-def parse_moment(text: str | None, zone: ZoneInfo) -> datetime:
-    """--at: ISO date-time; naive means the line's local time."""
-    if not text:
-        return datetime.now(UTC)
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
-def line_zone(config_dir: Path) -> ZoneInfo:
-    """The time zone office hours are written in."""
-    return ZoneInfo(load_office_hours(config_dir / "office_hours.yaml").timezone)
 
 
 SEND_HELP = (
@@ -139,10 +125,11 @@ def simulate(
         zone = line_zone(config_dir)
     except DataError as exc:
         raise click.BadParameter(str(exc), param_hint="--config") from None
+    now = datetime.now(UTC)
     try:
-        moment = parse_moment(at, zone)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO date and time: {at!r}", param_hint="--at") from None
+        moment = parse_moment(at, now, zone) if at else now
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
     caller_keys: KeySource = prompt_keys()
     texts: SendSource = prompt_sends()
     try:

@@ -9,7 +9,6 @@ machinery (the carer picks up, the on-call manager presses keys).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from flows.moments import MomentError, parse_duration
 from ivr.simulator.common import (
     ACCOUNT_SID,
     DEFAULT_CALLER,
@@ -38,8 +38,8 @@ if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out 
     from flask import Flask
 
 DUPLICATE = "@dup"  # Twilio retries the previous message: same MessageSid
-WAIT = re.compile(r"^@\+(\d{1,6})([smhd]?)$")  # "@+130m": time passes before the next message
-UNITS = {"s": "seconds", "m": "minutes", "": "minutes", "h": "hours", "d": "days"}
+WAIT = "@+"  # "@+130m": time passes before the next message (minutes without a unit)
+WAIT_UNITS = "smhd"
 MESSAGE_PARAMS = ("From", "To", "Body", "MessageSid", "AccountSid", "NumMedia")
 
 Send = tuple[str, str | timedelta]  # ("text", body), ("wait", how long) or ("dup", "")
@@ -52,9 +52,13 @@ def parse_send(token: str) -> Send:
         return "text", token[1:]
     if token == DUPLICATE:
         return "dup", ""
-    wait = WAIT.match(token)
-    if wait:
-        return "wait", timedelta(**{UNITS[wait.group(2)]: int(wait.group(1))})
+    amount = token.removeprefix(WAIT)
+    # At most six digits: a frozen clock pushed past the year 9999 would crash the app, not the token.
+    if token.startswith(WAIT) and len(amount.rstrip(WAIT_UNITS)) <= 6:
+        try:
+            return "wait", parse_duration(amount, units=WAIT_UNITS, bare="m")
+        except MomentError:
+            pass  # not a duration: an unknown token
     if token.startswith("@"):
         raise ValueError(f"unknown token {token!r}: use @+130m (s, m, h, d), @dup, or @@ for a leading @")
     return "text", token
