@@ -224,9 +224,7 @@ def db() -> None:
 
 
 @db.command()
-@click.option(
-    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
-)
+@database_option
 def upgrade(database_url: str | None) -> None:
     """Create or upgrade the schema; safe to run twice."""
     from ivr.config import default_database_url

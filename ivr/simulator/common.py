@@ -1,5 +1,5 @@
 """What the simulator's two phones share: Twilio's ids and signatures, the keys a person presses,
-and the transcript of a call or SMS conversation in progress (sim_voice, sim_sms).
+and the transcript of a call or SMS conversation in progress (voice.py, sms.py).
 """
 
 from __future__ import annotations

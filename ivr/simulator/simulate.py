@@ -1,8 +1,8 @@
 """`ivr simulate`: a phone in the terminal that calls the real webhooks in-process.
 
-The phones live in their own modules: sim_voice's Phone follows the TwiML of a
-call as Twilio would, sim_sms's SmsPhone texts /sms and answers the line's
-call-backs, and sim_common holds what they share. This module is the command:
+The phones live in their own modules: voice.py's Phone follows the TwiML of a
+call as Twilio would, sms.py's SmsPhone texts /sms and answers the line's
+call-backs, and common.py holds what they share. This module is the command:
 its options, and printing the transcript as it happens.
 """
 

@@ -40,7 +40,6 @@ if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out 
 DUPLICATE = "@dup"  # Twilio retries the previous message: same MessageSid
 WAIT = "@+"  # "@+130m": time passes before the next message (minutes without a unit)
 WAIT_UNITS = "smhd"
-MESSAGE_PARAMS = ("From", "To", "Body", "MessageSid", "AccountSid", "NumMedia")
 
 Send = tuple[str, str | timedelta]  # ("text", body), ("wait", how long) or ("dup", "")
 SendSource = Callable[[], str | None]  # the next --send token, or None: the conversation ends
