@@ -12,7 +12,6 @@ import json
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,7 +164,7 @@ def simulate(
         finally:
             app.extensions["ivr.store"].dispose()
     if as_json:
-        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str))
     else:
         outcome = result.outcome["outcome"] if result.outcome else "-"
         click.echo(f"Utfall/outcome: {outcome}")

@@ -25,6 +25,7 @@ from ivr.simulator.common import (
     Conversation,
     Entry,
     KeySource,
+    Record,
     ScriptedKeys,
     Stop,
     capture_app_errors,
@@ -123,22 +124,16 @@ class ShiftedClock:
         return self.base() + self.offset
 
 
-@dataclass
-class SmsResult:
+@dataclass(kw_only=True)
+class SmsResult(Record):
     """What happened in one simulated SMS conversation."""
 
+    JSON_ORDER = ("sender", "transcript", "replies", "calls_placed", "dialed", "sms", "outcome", "requests",
+                  "errors", "unused_sends", "unused_manager_keys", "unused_dial_status")
+
     sender: str
-    transcript: list[Entry] = field(default_factory=list)
     replies: list[list[str]] = field(default_factory=list)  # the <Message> texts, per webhook
-    calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs (LogNotifier)
-    dialed: list[str] = field(default_factory=list)  # numbers the call-backs dialled
-    sms: list[dict[str, Any]] = field(default_factory=list)  # SMS the app sent (LogNotifier)
-    outcome: dict[str, Any] | None = None  # data of the sender's session's last "outcome" event
-    requests: int = 0
-    errors: list[str] = field(default_factory=list)
     unused_sends: list[str] = field(default_factory=list)
-    unused_manager_keys: list[str] = field(default_factory=list)
-    unused_dial_status: list[str] = field(default_factory=list)
 
 
 class SmsPhone:
@@ -186,10 +181,8 @@ class SmsPhone:
                 run.run(source)
         finally:
             self._conversation = None
-        result.errors.extend(app_errors)
+        result.finish(app_errors, boss_keys, statuses)
         result.unused_sends = list(getattr(source, "remaining", []))
-        result.unused_manager_keys = list(getattr(boss_keys, "remaining", []))
-        result.unused_dial_status = statuses
         from ivr.privacy import sms_session_id  # Flask: only when simulating
 
         with self.app.app_context():  # the session id is a keyed pseudonym of the sender
