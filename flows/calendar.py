@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -12,21 +11,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-import yaml
 from holidays.countries.sweden import Sweden
+
+from flows.yamlfile import Problems, display_path, join, read_yaml, type_name
 
 Interval = tuple[time, time]
 Hours = tuple[Interval, ...]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TOP_KEYS = (
-    "timezone",
-    "weekly",
-    "holidays",
-    "day_before_holiday",
-    "shortened_dates",
-    "closed_dates",
-)
+REQUIRED_KEYS = ("timezone", "weekly")
+OPTIONAL_KEYS = ("holidays", "day_before_holiday", "shortened_dates", "closed_dates")
 HOLIDAY_KEYS = ("country", "categories")
 SEARCH_DAYS = 30
 
@@ -42,7 +36,7 @@ _EN_MONTHS = tuple(
 
 
 class CalendarError(ValueError):
-    """Invalid office-hours configuration or an unanswerable calendar question."""
+    """A calendar question with no answer (no opening within SEARCH_DAYS, an unknown language)."""
 
 
 @dataclass(frozen=True)
@@ -57,21 +51,91 @@ class OfficeHours:
     categories: tuple[str, ...]
 
 
-def _mapping(value: Any, source: str, where: str, allowed: tuple[str, ...]) -> Mapping[Any, Any]:
-    """Check that value is a mapping whose keys all belong to allowed."""
-    if not isinstance(value, Mapping):
-        raise CalendarError(f"{source}: {where or 'top level'}: expected a mapping")
-    for key in value:
-        if key not in allowed:
-            path = f"{where}.{key}" if where else str(key)
-            raise CalendarError(
-                f"{source}: {path}: unknown key; expected one of {', '.join(allowed)}"
-            )
-    return value
+def parse_office_hours(data: Any, source: str = "config/office_hours.yaml") -> OfficeHours:
+    """Validate a decoded office-hours document; DataError lists every problem with its key path."""
+    problems = Problems(source)
+    top = problems.mapping(data, "") or {}
+    problems.keys(top, "", REQUIRED_KEYS, OPTIONAL_KEYS)
+    timezone = _timezone(top.get("timezone"), problems)
+    weekly = _weekly(top.get("weekly", {}), problems)
+    categories = _holidays(top.get("holidays", {}), problems)
+    # null disables the rule; [] means closed on days before holidays.
+    before = top.get("day_before_holiday")
+    before_hours = None if before is None else _hours(before, "day_before_holiday", problems)
+    shortened = {}
+    for key, value in (problems.mapping(top.get("shortened_dates") or {}, "shortened_dates") or {}).items():
+        path = join("shortened_dates", str(key))
+        day = _date(key, path, problems)
+        hours = _hours(value, path, problems)
+        if day is not None:
+            shortened[day] = hours
+    closed_raw = top.get("closed_dates") or []
+    if not isinstance(closed_raw, list):
+        problems.add("closed_dates", f"must be a list of dates, not {type_name(closed_raw)}")
+        closed_raw = []
+    closed = (_date(value, f"closed_dates[{i}]", problems) for i, value in enumerate(closed_raw))
+    closed_dates = frozenset(day for day in closed if day is not None)
+    problems.raise_if_any()
+    return OfficeHours(
+        timezone=timezone,
+        weekly=weekly,
+        day_before_holiday=before_hours,
+        shortened_dates=shortened,
+        closed_dates=closed_dates,
+        categories=categories,
+    )
 
 
-def _parse_date(value: Any, source: str, where: str) -> date:
-    """Accept a YAML date or a quoted YYYY-MM-DD string."""
+def load_office_hours(path: Path) -> OfficeHours:
+    """Read and validate an office-hours YAML file; DataError lists every problem."""
+    return parse_office_hours(read_yaml(path), display_path(path))
+
+
+def _timezone(value: Any, problems: Problems) -> str:
+    """The line's time zone: every local time in the configuration is read in it."""
+    if value is None:
+        return ""  # reported as a missing key
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add("timezone", f"'{value}' is not a known time zone")
+    return str(value)
+
+
+def _weekly(value: Any, problems: Problems) -> dict[int, Hours]:
+    """Hours per weekday; a missing or blank weekday ("sat:") means closed that day."""
+    data = problems.mapping(value, "weekly") or {}
+    problems.keys(data, "weekly", (), WEEKDAYS)
+    return {
+        index: () if data.get(name) is None else _hours(data[name], f"weekly.{name}", problems)
+        for index, name in enumerate(WEEKDAYS)
+    }
+
+
+def _holidays(value: Any, problems: Problems) -> tuple[str, ...]:
+    """The holiday categories (Swedish holidays only) that close IT support."""
+    data = problems.mapping(value, "holidays") or {}
+    problems.keys(data, "holidays", (), HOLIDAY_KEYS)
+    country = data.get("country", "SE")
+    if country != "SE":
+        problems.add("holidays.country", f"'{country}' is not supported; use SE")
+    raw = data.get("categories", ["PUBLIC", "DE_FACTO"])
+    if not isinstance(raw, list) or not raw:
+        problems.add("holidays.categories", "must be a non-empty list")
+        return ()
+    supported = {category.upper(): category for category in Sweden.supported_categories}
+    categories = []
+    for index, category in enumerate(raw):
+        if isinstance(category, str) and category.upper() in supported:
+            categories.append(supported[category.upper()])
+        else:
+            problems.add(f"holidays.categories[{index}]",
+                         f"'{category}' is not a holiday category (expected one of: {', '.join(sorted(supported))})")
+    return tuple(categories)
+
+
+def _date(value: Any, path: str, problems: Problems) -> date | None:
+    """A YAML date or a quoted YYYY-MM-DD text."""
     # Unquoted YAML dates arrive as date objects; datetime is a date subclass but wrong here.
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
@@ -80,108 +144,32 @@ def _parse_date(value: Any, source: str, where: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise CalendarError(f"{source}: {where}: {value!r} is not a date (YYYY-MM-DD)")
+    problems.add(path, f"'{value}' is not a date (YYYY-MM-DD)")
+    return None
 
 
-def _parse_hours(value: Any, source: str, where: str) -> Hours:
-    """Parse a list of "HH:MM-HH:MM" strings into sorted, non-overlapping intervals."""
+def _hours(value: Any, path: str, problems: Problems) -> Hours:
+    """A list of "HH:MM-HH:MM" texts as sorted intervals; each bad or overlapping one is a problem."""
     if not isinstance(value, list):
-        raise CalendarError(f"{source}: {where}: expected a list of HH:MM-HH:MM intervals")
+        problems.add(path, f"must be a list of HH:MM-HH:MM intervals, not {type_name(value)}")
+        return ()
     parsed: list[tuple[time, time, str]] = []
-    for i, text in enumerate(value):
+    for index, text in enumerate(value):
         match = _INTERVAL_RE.fullmatch(text) if isinstance(text, str) else None
         nums = [int(g) for g in match.groups()] if match else []
         if not match or nums[0] > 23 or nums[2] > 23 or nums[1] > 59 or nums[3] > 59:
-            raise CalendarError(f"{source}: {where}[{i}]: {text!r} is not HH:MM-HH:MM")
+            problems.add(f"{path}[{index}]", f"'{text}' is not HH:MM-HH:MM")
+            continue
         start, end = time(nums[0], nums[1]), time(nums[2], nums[3])
         if end <= start:
-            raise CalendarError(f"{source}: {where}[{i}]: {text!r} ends before it starts")
+            problems.add(f"{path}[{index}]", f"'{text}' ends before it starts")
+            continue
         parsed.append((start, end, text))
     parsed.sort()
     for (_, prev_end, prev_text), (start, _, text) in zip(parsed, parsed[1:], strict=False):
         if start < prev_end:
-            raise CalendarError(f"{source}: {where}: {text!r} overlaps {prev_text!r}")
+            problems.add(path, f"'{text}' overlaps '{prev_text}'")
     return tuple((start, end) for start, end, _ in parsed)
-
-
-def parse_office_hours(
-    data: Mapping[str, Any], source: str = "config/office_hours.yaml"
-) -> OfficeHours:
-    """Validate a decoded office-hours document; errors name source and key path."""
-    data = _mapping(data, source, "", TOP_KEYS)
-    tz_name = data.get("timezone", "Europe/Stockholm")
-    try:
-        ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise CalendarError(f"{source}: timezone: {tz_name!r} is not a known time zone") from exc
-
-    if "weekly" not in data:
-        raise CalendarError(f"{source}: weekly: missing; give hours for mon..sun")
-    weekly_raw = _mapping(data["weekly"], source, "weekly", WEEKDAYS)
-    # A missing or blank weekday ("sat:") means closed that day.
-    weekly = {
-        i: _parse_hours(
-            [] if weekly_raw.get(name) is None else weekly_raw[name], source, f"weekly.{name}"
-        )
-        for i, name in enumerate(WEEKDAYS)
-    }
-
-    hol = _mapping(data.get("holidays", {}), source, "holidays", HOLIDAY_KEYS)
-    if hol.get("country", "SE") != "SE":
-        raise CalendarError(
-            f"{source}: holidays.country: {hol['country']!r} is not supported; use SE"
-        )
-    raw_categories = hol.get("categories", ["PUBLIC", "DE_FACTO"])
-    if not isinstance(raw_categories, list) or not raw_categories:
-        raise CalendarError(f"{source}: holidays.categories: expected a non-empty list")
-    supported = {c.upper(): c for c in Sweden.supported_categories}
-    categories = []
-    for i, cat in enumerate(raw_categories):
-        if not isinstance(cat, str) or cat.upper() not in supported:
-            raise CalendarError(
-                f"{source}: holidays.categories[{i}]: {cat!r} is not a holiday category; "
-                f"expected one of {', '.join(sorted(supported))}"
-            )
-        categories.append(supported[cat.upper()])
-
-    # null disables the rule; [] means closed on days before holidays.
-    before = data.get("day_before_holiday")
-    before_hours = None if before is None else _parse_hours(before, source, "day_before_holiday")
-    shortened_raw = data.get("shortened_dates") or {}
-    if not isinstance(shortened_raw, Mapping):
-        raise CalendarError(f"{source}: shortened_dates: expected a mapping of date to intervals")
-    shortened = {}
-    for key, value in shortened_raw.items():
-        day = _parse_date(key, source, f"shortened_dates.{key}")
-        shortened[day] = _parse_hours(value, source, f"shortened_dates.{key}")
-    closed_raw = data.get("closed_dates") or []
-    if not isinstance(closed_raw, list):
-        raise CalendarError(f"{source}: closed_dates: expected a list of dates")
-    return OfficeHours(
-        timezone=tz_name,
-        weekly=weekly,
-        day_before_holiday=before_hours,
-        shortened_dates=shortened,
-        closed_dates=frozenset(
-            _parse_date(d, source, f"closed_dates[{i}]") for i, d in enumerate(closed_raw)
-        ),
-        categories=tuple(categories),
-    )
-
-
-def load_office_hours(path: Path) -> OfficeHours:
-    """Read and validate an office-hours YAML file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CalendarError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CalendarError(f"{path}: not UTF-8 text") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CalendarError(f"{path}: invalid YAML{where}") from exc
-    return parse_office_hours(data, str(path))
 
 
 MAX_DAYS_KEPT = 1000  # days whose hours are remembered: years of webhooks, next_opening's searches

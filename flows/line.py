@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flows.calendar import Calendar, CalendarError, load_office_hours
+from flows.calendar import Calendar, load_office_hours
 from flows.checklists import load_library
 from flows.messages import Messages, load_messages
 from flows.model import Library
@@ -47,10 +48,11 @@ def load_line(checklists: Path = DEFAULT_CHECKLISTS, config: Path = DEFAULT_CONF
         problems.extend(exc.problems)
     try:
         calendar = Calendar(load_office_hours(config / "office_hours.yaml"))
-    except CalendarError as exc:
-        problems.append(str(exc))
+    except DataError as exc:
+        problems.extend(exc.problems)
     try:
-        roster = parse_roster(read_yaml(config / "roster.yaml"), display_path(config / "roster.yaml"))
+        zone = calendar.hours.timezone if calendar is not None else None
+        roster = parse_roster(read_yaml(config / "roster.yaml"), display_path(config / "roster.yaml"), zone=zone)
     except DataError as exc:
         problems.extend(exc.problems)
     if library is not None and settings is not None:
@@ -58,6 +60,11 @@ def load_line(checklists: Path = DEFAULT_CHECKLISTS, config: Path = DEFAULT_CONF
     if problems or library is None or settings is None or messages is None or calendar is None or roster is None:
         raise DataError(problems)
     return Line(library, settings, messages, calendar, roster)
+
+
+def line_zone(config: Path = DEFAULT_CONFIG) -> ZoneInfo:
+    """The line's one time zone, as config/office_hours.yaml names it; DataError if it cannot be read."""
+    return Calendar(load_office_hours(config / "office_hours.yaml")).tz
 
 
 def cross_check(library: Library, settings: Settings) -> list[str]:

@@ -41,7 +41,7 @@ class Roster:
 
     people: dict[str, Person]
     fallback: tuple[str, ...]
-    timezone: str = "Europe/Stockholm"
+    timezone: str  # the line's, as config/office_hours.yaml names it
     handover_day: int = 0  # Monday
     handover_time: time = time(8, 0)
     rotation_start: date | None = None  # the Monday of the week the first person in `order` has
@@ -104,17 +104,26 @@ class Roster:
         return found
 
 
-def parse_roster(data: Any, source: str) -> Roster:
-    """Validate config/roster.yaml; every problem names the file and key."""
+def parse_roster(data: Any, source: str, zone: str | None = None) -> Roster:
+    """Validate config/roster.yaml; every problem names the file and key.
+
+    zone: the line's time zone (config/office_hours.yaml); the roster's own `timezone`, if it
+    gives one, must be the same, so that a moment means the same hour to the calendar and the roster.
+    """
     problems = Problems(source)
     top = problems.mapping(data, "") or {}
     problems.keys(top, "", TOP_KEYS, TOP_OPTIONAL)
-    timezone = top.get("timezone", "Europe/Stockholm")
-    try:
-        tz = ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.add("timezone", f"'{timezone}' is not a known time zone")
-        tz = ZoneInfo("Europe/Stockholm")
+    timezone = str(top.get("timezone", zone))
+    tz = ZoneInfo("UTC")  # only while collecting problems, if the roster's zone is unknown
+    if "timezone" not in top and zone is None:
+        problems.add("timezone", "missing: give the time zone of config/office_hours.yaml")
+    elif zone is not None and timezone != zone:
+        problems.add("timezone", f"'{timezone}' is not the line's time zone '{zone}' (config/office_hours.yaml)")
+    else:
+        try:
+            tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add("timezone", f"'{timezone}' is not a known time zone")
     people = _people(top.get("people"), problems)
     known = set(people)
 

@@ -7,7 +7,6 @@ import functools
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
 SEGMENT_SEPTETS = 160  # one GSM-7 segment
-UCS2_SEGMENT_CHARS = 70  # one segment once any character is outside GSM-7
 
 
 def gsm7_septets(text: str) -> int | None:

@@ -17,6 +17,7 @@ from flows.calendar import (
     load_office_hours,
     parse_office_hours,
 )
+from flows.yamlfile import DataError
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "office_hours.yaml"
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -374,122 +375,135 @@ def test_describe_next_opening_unknown_language(cal: Calendar) -> None:
 
 
 # --- broken configs -------------------------------------------------------------------------
+# Each broken document with every problem the check reports for it, in order: one check names them all.
 
 SRC = "config/office_hours.yaml"
+CATEGORIES = "BANK, DE_FACTO, OPTIONAL, PUBLIC"
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "messages"),
     [
         (
             variant(weekend=[]),
-            f"{SRC}: weekend: unknown key; expected one of timezone, weekly, holidays, "
-            "day_before_holiday, shortened_dates, closed_dates",
+            [f"{SRC}: weekend: unknown key (expected one of: closed_dates, day_before_holiday, holidays, "
+             "shortened_dates, timezone, weekly)"],
         ),
-        (
-            variant(weekly=weekly(mon=["8-17"])),
-            f"{SRC}: weekly.mon[0]: '8-17' is not HH:MM-HH:MM",
-        ),
+        (variant(weekly=weekly(mon=["8-17"])), [f"{SRC}: weekly.mon[0]: '8-17' is not HH:MM-HH:MM"]),
         (
             variant(weekly=weekly(tue=["08:00-16:30", "25:00-26:00"])),
-            f"{SRC}: weekly.tue[1]: '25:00-26:00' is not HH:MM-HH:MM",
+            [f"{SRC}: weekly.tue[1]: '25:00-26:00' is not HH:MM-HH:MM"],
         ),
-        (
-            variant(weekly=weekly(fri=["16:00-08:00"])),
-            f"{SRC}: weekly.fri[0]: '16:00-08:00' ends before it starts",
-        ),
-        (
-            variant(weekly=weekly(fri=["08:00-08:00"])),
-            f"{SRC}: weekly.fri[0]: '08:00-08:00' ends before it starts",
-        ),
+        (variant(weekly=weekly(fri=["16:00-08:00"])), [f"{SRC}: weekly.fri[0]: '16:00-08:00' ends before it starts"]),
+        (variant(weekly=weekly(fri=["08:00-08:00"])), [f"{SRC}: weekly.fri[0]: '08:00-08:00' ends before it starts"]),
         (
             variant(weekly=weekly(wed=["08:00-12:00", "11:00-16:00"])),
-            f"{SRC}: weekly.wed: '11:00-16:00' overlaps '08:00-12:00'",
+            [f"{SRC}: weekly.wed: '11:00-16:00' overlaps '08:00-12:00'"],
         ),
         (
             variant(weekly=weekly(wed="08:00-16:30")),  # type: ignore[arg-type]
-            f"{SRC}: weekly.wed: expected a list of HH:MM-HH:MM intervals",
+            [f"{SRC}: weekly.wed: must be a list of HH:MM-HH:MM intervals, not a text"],
         ),
         (
             variant(weekly={**BASE["weekly"], "mån": []}),
-            f"{SRC}: weekly.mån: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun",
+            [f"{SRC}: weekly.mån: unknown key (expected one of: fri, mon, sat, sun, thu, tue, wed)"],
         ),
-        (
-            variant(closed_dates=["2026-02-30"]),
-            f"{SRC}: closed_dates[0]: '2026-02-30' is not a date (YYYY-MM-DD)",
-        ),
+        (variant(weekly=["08:00-16:30"]), [f"{SRC}: weekly: must be a mapping, not a list"]),
+        (variant(closed_dates=["2026-02-30"]), [f"{SRC}: closed_dates[0]: '2026-02-30' is not a date (YYYY-MM-DD)"]),
         (
             variant(closed_dates=["2026-12-28", "28/12/2026"]),
-            f"{SRC}: closed_dates[1]: '28/12/2026' is not a date (YYYY-MM-DD)",
+            [f"{SRC}: closed_dates[1]: '28/12/2026' is not a date (YYYY-MM-DD)"],
         ),
+        (variant(closed_dates="2026-12-28"), [f"{SRC}: closed_dates: must be a list of dates, not a text"]),
         (
             variant(shortened_dates={"2026-4-30": ["08:00-13:00"]}),
-            f"{SRC}: shortened_dates.2026-4-30: '2026-4-30' is not a date (YYYY-MM-DD)",
+            [f"{SRC}: shortened_dates.2026-4-30: '2026-4-30' is not a date (YYYY-MM-DD)"],
         ),
         (
             variant(shortened_dates={"2026-04-30": ["13:00-08:00"]}),
-            f"{SRC}: shortened_dates.2026-04-30[0]: '13:00-08:00' ends before it starts",
+            [f"{SRC}: shortened_dates.2026-04-30[0]: '13:00-08:00' ends before it starts"],
         ),
+        (variant(shortened_dates=["2026-04-30"]), [f"{SRC}: shortened_dates: must be a mapping, not a list"]),
         (
             variant(day_before_holiday=["08.00-15.00"]),
-            f"{SRC}: day_before_holiday[0]: '08.00-15.00' is not HH:MM-HH:MM",
+            [f"{SRC}: day_before_holiday[0]: '08.00-15.00' is not HH:MM-HH:MM"],
         ),
-        (
-            variant(timezone="Europe/Stokholm"),
-            f"{SRC}: timezone: 'Europe/Stokholm' is not a known time zone",
-        ),
+        (variant(timezone="Europe/Stokholm"), [f"{SRC}: timezone: 'Europe/Stokholm' is not a known time zone"]),
         (
             variant(holidays={"country": "SE", "categories": ["PUBLIC", "HALF_DAY"]}),
-            f"{SRC}: holidays.categories[1]: 'HALF_DAY' is not a holiday category; "
-            "expected one of BANK, DE_FACTO, OPTIONAL, PUBLIC",
+            [f"{SRC}: holidays.categories[1]: 'HALF_DAY' is not a holiday category (expected one of: {CATEGORIES})"],
         ),
-        (
-            variant(holidays={"country": "NO"}),
-            f"{SRC}: holidays.country: 'NO' is not supported; use SE",
-        ),
+        (variant(holidays={"categories": []}), [f"{SRC}: holidays.categories: must be a non-empty list"]),
+        (variant(holidays={"country": "NO"}), [f"{SRC}: holidays.country: 'NO' is not supported; use SE"]),
         (
             variant(holidays={"country": "SE", "region": "AB"}),
-            f"{SRC}: holidays.region: unknown key; expected one of country, categories",
+            [f"{SRC}: holidays.region: unknown key (expected one of: categories, country)"],
         ),
+        ({k: v for k, v in BASE.items() if k != "weekly"}, [f"{SRC}: missing key 'weekly'"]),
+        # The zone is the line's one time zone: no default, the file must name it.
+        ({k: v for k, v in BASE.items() if k != "timezone"}, [f"{SRC}: missing key 'timezone'"]),
         (
-            {k: v for k, v in BASE.items() if k != "weekly"},
-            f"{SRC}: weekly: missing; give hours for mon..sun",
+            variant(
+                timezone="Mars/Olympus",
+                weekly=weekly(mon=["8-17"], wed=["08:00-12:00", "11:00-16:00"]),
+                closed_dates=["2026-02-30"],
+                holidays={"country": "SE", "categories": ["HALF_DAY"]},
+            ),
+            [
+                f"{SRC}: timezone: 'Mars/Olympus' is not a known time zone",
+                f"{SRC}: weekly.mon[0]: '8-17' is not HH:MM-HH:MM",
+                f"{SRC}: weekly.wed: '11:00-16:00' overlaps '08:00-12:00'",
+                f"{SRC}: holidays.categories[0]: 'HALF_DAY' is not a holiday category (expected one of: {CATEGORIES})",
+                f"{SRC}: closed_dates[0]: '2026-02-30' is not a date (YYYY-MM-DD)",
+            ],
         ),
     ],
-    ids=lambda v: v if isinstance(v, str) else "",
+    ids=lambda v: v[-1] if isinstance(v, list) else "",
 )
-def test_broken_config(data: dict[str, Any], message: str) -> None:
-    with pytest.raises(CalendarError) as info:
+def test_broken_config(data: dict[str, Any], messages: list[str]) -> None:
+    with pytest.raises(DataError) as info:
         parse_office_hours(data)
-    assert str(info.value) == message
+    assert info.value.problems == messages
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "messages"),
     [
-        ("weekly: [unclosed\n", "{path}: invalid YAML at line 2"),
-        ("", "{path}: top level: expected a mapping"),
-        ("- just a list\n", "{path}: top level: expected a mapping"),
+        ("weekly: [unclosed\n", ["{path}: line 2: invalid YAML: expected ',' or ']', but got '<stream end>'"]),
+        ("", ["{path}: must be a mapping, not empty", "{path}: missing key 'timezone'",
+          "{path}: missing key 'weekly'"]),
+        ("- just a list\n", ["{path}: must be a mapping, not a list", "{path}: missing key 'timezone'",
+          "{path}: missing key 'weekly'"]),
         (
-            "weekly:\n  mon: ['8-17']\n",
-            "{path}: weekly.mon[0]: '8-17' is not HH:MM-HH:MM",
+            "timezone: Europe/Stockholm\nweekly:\n  mon: ['8-17']\n",
+            ["{path}: weekly.mon[0]: '8-17' is not HH:MM-HH:MM"],
+        ),
+        # YAML 1.2 booleans, as in every other file: `NO` stays Norway, `no` and `off` stay texts.
+        ("timezone: Europe/Stockholm\nweekly: {}\nholidays: {country: NO}\n",
+         ["{path}: holidays.country: 'NO' is not supported; use SE"]),
+        (
+            "timezone: Europe/Stockholm\nweekly: {sat: no}\nday_before_holiday: off\n",
+            [
+                "{path}: weekly.sat: must be a list of HH:MM-HH:MM intervals, not a text",
+                "{path}: day_before_holiday: must be a list of HH:MM-HH:MM intervals, not a text",
+            ],
         ),
     ],
-    ids=["syntax", "empty", "list", "bad-interval"],
+    ids=["syntax", "empty", "list", "bad-interval", "norway", "yaml-1.1-booleans"],
 )
-def test_broken_file(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "office_hours.yaml"
+def test_broken_file(tmp_path: Path, text: str, messages: list[str]) -> None:
+    path = tmp_path / "config" / "office_hours.yaml"
+    path.parent.mkdir()
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(CalendarError) as info:
+    with pytest.raises(DataError) as info:
         load_office_hours(path)
-    assert str(info.value) == message.format(path=path)
+    assert info.value.problems == [message.format(path=SRC) for message in messages]
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    path = tmp_path / "nope.yaml"
-    with pytest.raises(CalendarError) as info:
-        load_office_hours(path)
-    assert str(info.value) == f"{path}: cannot read: No such file or directory"
+    with pytest.raises(DataError) as info:
+        load_office_hours(tmp_path / "config" / "office_hours.yaml")
+    assert info.value.problems == [f"{SRC}: file not found"]
 
 
 def test_calendar_error_is_value_error() -> None:

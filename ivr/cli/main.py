@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import click
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, line_zone, load_line
+from flows.moments import MomentError, parse_duration, parse_moment
 from flows.yamlfile import DataError
 
 if TYPE_CHECKING:
@@ -48,15 +48,10 @@ def check(checklists_dir: Path, config_dir: Path) -> None:
         raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
-    for start, end in line.roster.gaps(now_local()):
+    for start, end in line.roster.gaps(datetime.now(line.calendar.tz)):
         click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
                    "the fallback list is used then", err=True)
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")
-
-
-def now_local() -> datetime:
-    """Now, in Stockholm."""
-    return datetime.now(ZoneInfo("Europe/Stockholm"))
 
 
 main.add_command(simulate)
@@ -66,7 +61,7 @@ main.add_command(twilio)
 
 
 @main.command()
-@click.option("--at", "at", help="A moment such as 2026-12-24T22:00 (Stockholm time); default now.")
+@click.option("--at", "at", help="A moment such as 2026-12-24T22:00 (the line's local time); default now.")
 @config_option
 def roster(at: str | None, config_dir: Path) -> None:
     """Show who is Chef i beredskap at a moment, and the fallback chain."""
@@ -75,15 +70,17 @@ def roster(at: str | None, config_dir: Path) -> None:
 
     path = config_dir / "roster.yaml"
     try:
-        rota = parse_roster(read_yaml(path), display_path(path))
+        zone = line_zone(config_dir)
+        rota = parse_roster(read_yaml(path), display_path(path), zone=str(zone))
     except DataError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         raise SystemExit(1) from None
+    now = datetime.now(zone)
     try:
-        moment = parse_moment(at) if at else now_local()
-    except ValueError:
-        raise click.BadParameter(f"'{at}' is not a date and time such as 2026-12-24T22:00", param_hint="--at") from None
+        moment = parse_moment(at, now, zone) if at else now
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
     year, week = rota.duty_week(moment)
     person = rota.on_call_at(moment)
     click.echo(f"{moment:%Y-%m-%d %H:%M} (duty week {year}-W{week:02d})")
@@ -128,7 +125,7 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
 
     line = load_line(checklists_dir, config_dir)
     store = open_store(database_url)
-    now = datetime.now(ZoneInfo("UTC"))
+    now = datetime.now(UTC)
     try:
         if show or system is None:
             for key, item in sorted(store.announcements(now).items()):
@@ -161,17 +158,16 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
 @database_option
 def purge(older_than: str | None, config_dir: Path, database_url: str | None) -> None:
     """Delete sessions and audit events older than the retention period; forget quiet callers' numbers."""
-    from datetime import timedelta
-
     from flows.settings import load_settings
 
     settings = load_settings(config_dir)
     days = settings.retention_days
     if older_than:
-        if not (older_than.endswith("d") and older_than[:-1].isascii() and older_than[:-1].isdigit()):
-            raise click.BadParameter(f"'{older_than}' is not an age such as 90d", param_hint="--older-than")
-        days = int(older_than[:-1])
-    now = datetime.now(ZoneInfo("UTC"))
+        try:
+            days = parse_duration(older_than, units="d").days
+        except MomentError as exc:
+            raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    now = datetime.now(UTC)
     try:
         before = now - timedelta(days=days)
     except OverflowError:
@@ -184,12 +180,6 @@ def purge(older_than: str | None, config_dir: Path, database_url: str | None) ->
     finally:
         store.dispose()
     click.echo(f"older than {days} days: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
-
-
-def parse_moment(text: str) -> datetime:
-    """ISO date and time; without an offset it is Stockholm time."""
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
 
 
 @main.command()
@@ -234,9 +224,7 @@ def db() -> None:
 
 
 @db.command()
-@click.option(
-    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
-)
+@database_option
 def upgrade(database_url: str | None) -> None:
     """Create or upgrade the schema; safe to run twice."""
     from ivr.config import default_database_url

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, assert_never
 
 import click
 
 from flows.model import Library, Outcome
+from flows.moments import MomentError, parse_moment
 
 NO_SYSTEM = "(no system chosen)"
-DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
-DURATION_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 # A voice session the SMS line placed (RING): it continues an SMS conversation, it is not one.
 CALLBACK_LEG_KINDS = frozenset({"callback_started", "callback_invalid"})
 STARTED_KINDS = frozenset({"call_started", "sms_started"})
@@ -338,30 +336,6 @@ def moment_text(moment: datetime | None, zone: tzinfo) -> str:
 # ---------------------------------------------------------------------------------- period
 
 
-def parse_moment(text: str, now: datetime, zone: tzinfo, *, end_of_day: bool = False) -> datetime:
-    """"7d", "24h", "2w" before now; an ISO date or date-time in the line's time zone.
-
-    end_of_day: a bare date means the end of that day (so `--until 2026-11-30` includes the 30th).
-    """
-    match = DURATION.match(text)
-    if match:
-        return now - int(match.group(1)) * DURATION_UNITS[match.group(2)]
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        day = None
-    if day is not None:
-        start = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
-        return start.astimezone(UTC)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: use a duration such as 7d or 24h, or a date such as 2026-11-01") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
-
-
 @click.command()
 @click.option("--since", default="7d", show_default=True,
               help="Start: a duration before --until (24h, 7d, 30d) or an ISO date or date-time.")
@@ -383,9 +357,16 @@ def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, 
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
     zone = line.calendar.tz
-    end = parse_moment(until, datetime.now(UTC), zone, end_of_day=True) if until else datetime.now(UTC)
-    # A duration counts back from the end, so a report of a past week is `--until DATE --since 7d`.
-    start = parse_moment(since, end, zone)
+    now = datetime.now(zone)
+    try:
+        end = parse_moment(until, now, zone, end_of_day=True) if until else now
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--until") from None
+    try:
+        # A duration counts back from the end, so a report of a past week is `--until DATE --since 7d`.
+        start = parse_moment(since, end, zone)
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
     if start >= end:
         raise click.BadParameter(f"--since ({moment_text(start, zone)}) is not before --until "
                                  f"({moment_text(end, zone)})")

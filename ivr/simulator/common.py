@@ -1,5 +1,5 @@
 """What the simulator's two phones share: Twilio's ids and signatures, the keys a person presses,
-and the transcript of a call or SMS conversation in progress (sim_voice, sim_sms).
+and the transcript of a call or SMS conversation in progress (voice.py, sms.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import click
@@ -145,13 +146,34 @@ class Handset(Protocol):
     on_line: Callable[[Entry], None] | None  # called with each transcript line as it happens
 
 
-class Record(Protocol):
-    """What a Conversation writes into its result (Result, SmsResult)."""
+@dataclass(kw_only=True)
+class Record:
+    """What a call (Result) and an SMS conversation (SmsResult) both record."""
 
-    transcript: list[Entry]
-    sms: list[dict[str, Any]]
-    calls_placed: list[dict[str, Any]]
-    errors: list[str]
+    # `--json` prints each kind's fields in its own order, the order they had before this base class.
+    JSON_ORDER: ClassVar[tuple[str, ...]]
+
+    transcript: list[Entry] = field(default_factory=list)
+    dialed: list[str] = field(default_factory=list)  # numbers a <Dial> rang (SMS: on call-backs)
+    sms: list[dict[str, Any]] = field(default_factory=list)  # SMS the app sent (its LogNotifier)
+    calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs, likewise
+    outcome: dict[str, Any] | None = None  # data of the session's last "outcome" event
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    # What a script held that the conversation never used: a golden case with leftovers is broken.
+    unused_manager_keys: list[str] = field(default_factory=list)
+    unused_dial_status: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field, in JSON_ORDER."""
+        data = asdict(self)
+        return {name: data[name] for name in self.JSON_ORDER}
+
+    def finish(self, app_errors: list[str], manager_keys: KeySource, statuses: list[str]) -> None:
+        """Record the errors the app logged and what the manager's keys and the dial statuses left over."""
+        self.errors.extend(app_errors)
+        self.unused_manager_keys = list(getattr(manager_keys, "remaining", []))
+        self.unused_dial_status = statuses
 
 
 PhoneT = TypeVar("PhoneT", bound=Handset)

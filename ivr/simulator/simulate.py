@@ -1,8 +1,8 @@
 """`ivr simulate`: a phone in the terminal that calls the real webhooks in-process.
 
-The phones live in their own modules: sim_voice's Phone follows the TwiML of a
-call as Twilio would, sim_sms's SmsPhone texts /sms and answers the line's
-call-backs, and sim_common holds what they share. This module is the command:
+The phones live in their own modules: voice.py's Phone follows the TwiML of a
+call as Twilio would, sms.py's SmsPhone texts /sms and answers the line's
+call-backs, and common.py holds what they share. This module is the command:
 its options, and printing the transcript as it happens.
 """
 
@@ -12,16 +12,14 @@ import json
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import click
 
-from flows.calendar import CalendarError, load_office_hours
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
+from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, line_zone
+from flows.moments import MomentError, parse_moment
 from flows.yamlfile import DataError
 from ivr.simulator.common import (
     DEFAULT_CALLER,
@@ -53,19 +51,6 @@ def format_entry(entry: Entry) -> str:
     if entry.get("via") == "call" and entry["who"] != "manager":
         indent = "  (samtal/call) "  # SMS mode: said on the call-back, not texted
     return f"{indent}{LABELS[entry['who']]}: {entry['text']}"
-
-
-def parse_moment(text: str | None, zone: ZoneInfo) -> datetime:
-    """--at: ISO date-time; naive means the line's local time."""
-    if not text:
-        return datetime.now(UTC)
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
-def line_zone(config_dir: Path) -> ZoneInfo:
-    """The time zone office hours are written in."""
-    return ZoneInfo(load_office_hours(config_dir / "office_hours.yaml").timezone)
 
 
 SEND_HELP = (
@@ -137,12 +122,13 @@ def simulate(
         raise click.UsageError("--keys is for calls; in SMS mode use --send")
     try:
         zone = line_zone(config_dir)
-    except CalendarError as exc:
+    except DataError as exc:
         raise click.BadParameter(str(exc), param_hint="--config") from None
+    now = datetime.now(UTC)
     try:
-        moment = parse_moment(at, zone)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO date and time: {at!r}", param_hint="--at") from None
+        moment = parse_moment(at, now, zone) if at else now
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
     caller_keys: KeySource = prompt_keys()
     texts: SendSource = prompt_sends()
     try:
@@ -178,7 +164,7 @@ def simulate(
         finally:
             app.extensions["ivr.store"].dispose()
     if as_json:
-        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str))
     else:
         outcome = result.outcome["outcome"] if result.outcome else "-"
         click.echo(f"Utfall/outcome: {outcome}")

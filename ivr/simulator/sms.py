@@ -9,7 +9,6 @@ machinery (the carer picks up, the on-call manager presses keys).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from flows.moments import MomentError, parse_duration
 from ivr.simulator.common import (
     ACCOUNT_SID,
     DEFAULT_CALLER,
@@ -25,6 +25,7 @@ from ivr.simulator.common import (
     Conversation,
     Entry,
     KeySource,
+    Record,
     ScriptedKeys,
     Stop,
     capture_app_errors,
@@ -38,9 +39,8 @@ if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out 
     from flask import Flask
 
 DUPLICATE = "@dup"  # Twilio retries the previous message: same MessageSid
-WAIT = re.compile(r"^@\+(\d{1,6})([smhd]?)$")  # "@+130m": time passes before the next message
-UNITS = {"s": "seconds", "m": "minutes", "": "minutes", "h": "hours", "d": "days"}
-MESSAGE_PARAMS = ("From", "To", "Body", "MessageSid", "AccountSid", "NumMedia")
+WAIT = "@+"  # "@+130m": time passes before the next message (minutes without a unit)
+WAIT_UNITS = "smhd"
 
 Send = tuple[str, str | timedelta]  # ("text", body), ("wait", how long) or ("dup", "")
 SendSource = Callable[[], str | None]  # the next --send token, or None: the conversation ends
@@ -52,9 +52,13 @@ def parse_send(token: str) -> Send:
         return "text", token[1:]
     if token == DUPLICATE:
         return "dup", ""
-    wait = WAIT.match(token)
-    if wait:
-        return "wait", timedelta(**{UNITS[wait.group(2)]: int(wait.group(1))})
+    amount = token.removeprefix(WAIT)
+    # At most six digits: a frozen clock pushed past the year 9999 would crash the app, not the token.
+    if token.startswith(WAIT) and len(amount.rstrip(WAIT_UNITS)) <= 6:
+        try:
+            return "wait", parse_duration(amount, units=WAIT_UNITS, bare="m")
+        except MomentError:
+            pass  # not a duration: an unknown token
     if token.startswith("@"):
         raise ValueError(f"unknown token {token!r}: use @+130m (s, m, h, d), @dup, or @@ for a leading @")
     return "text", token
@@ -120,22 +124,16 @@ class ShiftedClock:
         return self.base() + self.offset
 
 
-@dataclass
-class SmsResult:
+@dataclass(kw_only=True)
+class SmsResult(Record):
     """What happened in one simulated SMS conversation."""
 
+    JSON_ORDER = ("sender", "transcript", "replies", "calls_placed", "dialed", "sms", "outcome", "requests",
+                  "errors", "unused_sends", "unused_manager_keys", "unused_dial_status")
+
     sender: str
-    transcript: list[Entry] = field(default_factory=list)
     replies: list[list[str]] = field(default_factory=list)  # the <Message> texts, per webhook
-    calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs (LogNotifier)
-    dialed: list[str] = field(default_factory=list)  # numbers the call-backs dialled
-    sms: list[dict[str, Any]] = field(default_factory=list)  # SMS the app sent (LogNotifier)
-    outcome: dict[str, Any] | None = None  # data of the sender's session's last "outcome" event
-    requests: int = 0
-    errors: list[str] = field(default_factory=list)
     unused_sends: list[str] = field(default_factory=list)
-    unused_manager_keys: list[str] = field(default_factory=list)
-    unused_dial_status: list[str] = field(default_factory=list)
 
 
 class SmsPhone:
@@ -183,10 +181,8 @@ class SmsPhone:
                 run.run(source)
         finally:
             self._conversation = None
-        result.errors.extend(app_errors)
+        result.finish(app_errors, boss_keys, statuses)
         result.unused_sends = list(getattr(source, "remaining", []))
-        result.unused_manager_keys = list(getattr(boss_keys, "remaining", []))
-        result.unused_dial_status = statuses
         from ivr.privacy import sms_session_id  # Flask: only when simulating
 
         with self.app.app_context():  # the session id is a keyed pseudonym of the sender

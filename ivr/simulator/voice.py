@@ -24,6 +24,7 @@ from ivr.simulator.common import (
     Entry,
     HangUp,
     KeySource,
+    Record,
     Stop,
     capture_app_errors,
     key_source,
@@ -42,23 +43,16 @@ ANSWERED = ("completed", "answered")  # DialCallStatus values meaning the callee
 Jump = tuple[str, str, dict[str, str]]  # the next request: URL, method, extra parameters
 
 
-@dataclass
-class Result:
+@dataclass(kw_only=True)
+class Result(Record):
     """What happened on one simulated call."""
+
+    JSON_ORDER = ("call_sid", "caller", "transcript", "dialed", "sms", "calls_placed", "outcome", "requests",
+                  "errors", "unused_keys", "unused_manager_keys", "unused_dial_status")
 
     call_sid: str
     caller: str
-    transcript: list[Entry] = field(default_factory=list)
-    dialed: list[str] = field(default_factory=list)
-    sms: list[dict[str, Any]] = field(default_factory=list)  # recorded by the app's LogNotifier
-    calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs, likewise
-    outcome: dict[str, Any] | None = None  # data of the call's last "outcome" event
-    requests: int = 0
-    errors: list[str] = field(default_factory=list)
-    # What a script held that the call never used: a golden case with leftovers is broken.
     unused_keys: list[str] = field(default_factory=list)
-    unused_manager_keys: list[str] = field(default_factory=list)
-    unused_dial_status: list[str] = field(default_factory=list)
 
 
 class Phone:
@@ -94,10 +88,8 @@ class Phone:
         run = _Call(self, result, caller_keys, boss_keys, statuses)
         with capture_app_errors(self.app) as app_errors:
             run.start()
-        result.errors.extend(app_errors)
+        result.finish(app_errors, boss_keys, statuses)
         result.unused_keys = list(getattr(caller_keys, "remaining", []))
-        result.unused_manager_keys = list(getattr(boss_keys, "remaining", []))
-        result.unused_dial_status = statuses
         result.outcome = last_outcome(self.app, sid)
         return result
 
