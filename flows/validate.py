@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flows.line import Line, load_line
 from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
@@ -35,7 +34,7 @@ def sms_problems(line: Line) -> list[str]:
     worst: dict[str, tuple[int, str]] = {}
     seen: set[tuple[str, str]] = set()
     for moment in CHECK_MOMENTS:
-        at = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+        at = datetime.fromisoformat(moment).replace(tzinfo=line.calendar.tz)
         for where, text in every_text(line, at):
             if (where, text) in seen:
                 continue
