@@ -12,13 +12,14 @@ from typing import Any, assert_never
 
 import click
 
+from flows.events import EventKind
 from flows.model import Library, Outcome
 from flows.moments import MomentError, parse_moment
 
 NO_SYSTEM = "(no system chosen)"
 # A voice session the SMS line placed (RING): it continues an SMS conversation, it is not one.
-CALLBACK_LEG_KINDS = frozenset({"callback_started", "callback_invalid"})
-STARTED_KINDS = frozenset({"call_started", "sms_started"})
+CALLBACK_LEG_KINDS = frozenset({EventKind.CALLBACK_STARTED, EventKind.CALLBACK_INVALID})
+STARTED_KINDS = frozenset({EventKind.CALL_STARTED, EventKind.SMS_STARTED})
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Conversation:
 
     def has_outcome(self) -> bool:
         """True once the conversation has reached an outcome."""
-        return any(event["kind"] == "outcome" for event in self.events)
+        return any(event["kind"] == EventKind.OUTCOME for event in self.events)
 
 
 def build_report(
@@ -133,7 +134,7 @@ def split_conversations(session_id: str, events: list[dict[str, Any]]) -> Iterat
     current: Conversation | None = None
     for event in events:
         starts_anew = event["kind"] in STARTED_KINDS or (
-            event["kind"] == "system_chosen" and current is not None and current.has_outcome()
+            event["kind"] == EventKind.SYSTEM_CHOSEN and current is not None and current.has_outcome()
         )
         if current is None or (starts_anew and current.events):
             if current is not None:
@@ -146,7 +147,7 @@ def split_conversations(session_id: str, events: list[dict[str, Any]]) -> Iterat
 
 def system_of(conversation: Conversation) -> str | None:
     """The last system chosen; else the last one any event names (the choice came before the period)."""
-    chosen = conversation.kinds("system_chosen")
+    chosen = conversation.kinds(EventKind.SYSTEM_CHOSEN)
     if chosen and chosen[-1]["system"]:
         return str(chosen[-1]["system"])
     named = [event["system"] for event in conversation.events if event["system"]]
@@ -159,8 +160,8 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
         row.sms += 1
     else:
         row.voice += 1
-    outcomes = conversation.kinds("outcome")
-    if not outcomes or conversation.kinds("abandoned"):
+    outcomes = conversation.kinds(EventKind.OUTCOME)
+    if not outcomes or conversation.kinds(EventKind.ABANDONED):
         row.abandoned += 1
     if not outcomes:
         return
@@ -176,14 +177,14 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
             row.solved_by_step[step] = row.solved_by_step.get(step, 0) + 1
         case Outcome.ON_CALL_MANAGER:
             row.on_call_manager += 1
-            callbacks = conversation.kinds("callback_requested")
+            callbacks = conversation.kinds(EventKind.CALLBACK_REQUESTED)
             # The call-back is its own voice session, named by the SID the SMS line got for it.
             linked = conversation.events + [
                 event for request in callbacks for event in legs.get(f"voice:{request['data'].get('call')}", [])
             ]
             kinds = {event["kind"] for event in linked}
-            row.on_call_connected += int("on_call_accepted" in kinds)
-            row.on_call_manager_sms += int("on_call_sms" in kinds)
+            row.on_call_connected += int(EventKind.ON_CALL_ACCEPTED in kinds)
+            row.on_call_manager_sms += int(EventKind.ON_CALL_SMS in kinds)
             row.on_call_callback += int(bool(callbacks))
         case Outcome.SUPPLIER_OUTAGE:
             row.supplier_outage += 1
