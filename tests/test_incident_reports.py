@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from ivr.store import Store
 from ivr.store.schema import incident_reporters_table
@@ -44,15 +45,16 @@ def test_threshold_count_reads_the_system_and_time_index(store: Store) -> None:
         conn.execute(insert(incident_reporters_table), rows)
         if store.backend == "postgresql":
             conn.exec_driver_sql("ANALYZE incident_reporters")
-    sql = store._sql
     explain = "EXPLAIN QUERY PLAN " if store.backend == "sqlite" else "EXPLAIN "
-    params = {"system": "system3", "since": sql.time_in(T0 - WINDOW), "until": sql.time_in(T0), "me": "k3"}
-    connection = store.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(explain + sql.count_reporters.sql, params)
+    params = {"system": "system3", "since": T0 - WINDOW, "until": T0, "me": "k3"}
+    sent: list[tuple[str, Any]] = []
+    with store.engine.connect() as conn:
+        # The SQL and parameters exactly as SQLAlchemy hands them to the driver, explained.
+        event.listen(conn, "before_cursor_execute", lambda *args: sent.append((args[2], args[3])))
+        conn.execute(store._sql.count_reporters, params).one()
+        statement, parameters = sent[-1]  # after SQLite's BEGIN
+        cursor = conn.connection.cursor()
+        cursor.execute(explain + statement, parameters)
         plan = "\n".join(" ".join(str(part) for part in row) for row in cursor.fetchall())
-    finally:
-        connection.close()
     assert "incident_reporters_system_last_at" in plan, plan
     assert "Seq Scan" not in plan and "SCAN incident_reporters" not in plan, plan

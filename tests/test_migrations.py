@@ -164,3 +164,44 @@ def test_the_migrations_are_packaged() -> None:
     packages = find_packages(str(ROOT), include=config["include"])
     assert {"ivr", "flows", "ivr.store.migrations", "ivr.store.migrations.versions"} <= set(packages)
     assert (ROOT / "ivr" / "store" / "migrations" / "env.py").exists()
+
+
+def test_upgrade_from_0002_keeps_session_and_event_data(url: str) -> None:
+    """0003 (JSONB on PostgreSQL, TEXT kept on SQLite) on a database with data: the store reads it all back."""
+    from alembic import command
+
+    from ivr.store.migrate import config
+
+    written = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(config(conn), "0002")
+            # Rows as the store wrote them at 0002: JSON text, readable Swedish.
+            conn.execute(text("INSERT INTO sessions (id, channel, caller, data, seq, created_at, updated_at) "
+                              "VALUES ('sms:+46701234567', 'sms', NULL, :data, 3, :at, :at)"),
+                         {"data": '{"steg":"nätet","svar":[true,false],"n":2}', "at": written})
+            conn.execute(text("INSERT INTO events (session_id, seq, at, kind, channel, system, data, caller_key) "
+                              "VALUES ('sms:+46701234567', 3, :at, 'answer', 'sms', 'viva', :data, 'k1')"),
+                         {"data": '{"steg":"nätet","ja":true}', "at": written})
+    finally:
+        engine.dispose()
+    store = Store(url)
+    try:
+        assert store.upgrade() == head() == "0003"
+        assert schema_differences(store) == []
+        record = store.get("sms:+46701234567")
+        assert record is not None
+        assert (record.data, record.seq) == ({"steg": "nätet", "svar": [True, False], "n": 2}, 3)
+        [event] = store.events("sms:+46701234567")
+        assert (event["kind"], event["system"], event["data"]) == ("answer", "viva", {"steg": "nätet", "ja": True})
+        with store.session("sms:+46701234567", "sms", written) as turn:  # and the store goes on writing it
+            assert turn.data is not None
+            turn.data = {**turn.data, "n": 3}
+        again = store.get("sms:+46701234567")
+        assert again is not None and again.data == {"steg": "nätet", "svar": [True, False], "n": 3}
+        with store.engine.connect() as conn:
+            types = {(column["name"], str(column["type"])) for column in inspect(conn).get_columns("sessions")}
+        assert ("data", "JSONB" if store.backend == "postgresql" else "TEXT") in types
+    finally:
+        store.dispose()

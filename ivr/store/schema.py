@@ -1,13 +1,27 @@
 """The store's tables: sessions, their event log, announcements, processed webhooks, incident reports.
 
-The database gets them through the migrations in ivr/migrations, never create_all.
+The database gets them through the migrations in ivr/store/migrations, never create_all.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeEngine
+
+# JSON as stored: readable Swedish, no ASCII escapes. One encoder: json.dumps builds a new
+# one for every call with arguments like these. PostgreSQL's JSONB gets it too (the engine's
+# json_serializer), so both databases are sent the same text.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(data: Any) -> str:
+    """A session's data or an event's, as sent to the database."""
+    return _ENCODER.encode(data)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,6 +47,32 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class JSONData(TypeDecorator[dict[str, Any]]):
+    """A JSON object: JSONB on PostgreSQL, JSON text on SQLite; always a dict in Python, SQL NULL for None."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """JSONB where the database has it (migration 0003); TEXT elsewhere."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB(none_as_null=True))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> Any:
+        """SQLite: the text; PostgreSQL: the dict, which JSONB's own processor encodes."""
+        if value is None or dialect.name == "postgresql":
+            return value
+        return dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
+        """PostgreSQL's driver decodes JSONB itself; SQLite's text is decoded here."""
+        if value is None or isinstance(value, dict):
+            return value
+        result: dict[str, Any] = json.loads(value)
+        return result
+
+
 metadata = MetaData()
 
 sessions_table = Table(
@@ -42,7 +82,7 @@ sessions_table = Table(
     Column("channel", String(10), nullable=False),
     Column("caller", String(32), nullable=True),
     # NULL only in the placeholder row that session() inserts and never commits.
-    Column("data", Text, nullable=True),
+    Column("data", JSONData, nullable=True),
     Column("seq", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -58,7 +98,7 @@ events_table = Table(
     Column("kind", String(40), nullable=False),
     Column("channel", String(10), nullable=False),
     Column("system", String(40), nullable=True),
-    Column("data", Text, nullable=False),
+    Column("data", JSONData, nullable=False),
     # A keyed hash of the caller's number (never the number): counts distinct reporters.
     Column("caller_key", String(64), nullable=True),
     Index("events_system_at", "system", "at"),

@@ -2,44 +2,37 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, Row, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
-from ivr.store import migrate
+from ivr.store import migrate, statements
 from ivr.store.schema import (
     announcements_table,
+    dumps,
     events_table,
     incident_reporters_table,
     incident_runs_table,
     processed_messages_table,
     sessions_table,
 )
-from ivr.store.sqlite_lock import WriteLock
-from ivr.store.turn_sql import SessionRow, TurnSql
+from ivr.store.statements import Statements
 
 __all__ = ["SessionRecord", "Store", "StoreError", "sessions_table"]
 
-# Seconds a SQLite writer waits for another process's transaction before failing.
+# Seconds a SQLite writer waits (SQLite's busy handler) for another process's transaction before failing.
 SQLITE_BUSY_TIMEOUT_S = 10
 # IMMEDIATE takes SQLite's write lock up front: a read-modify-write cannot interleave with
 # another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
 SQLITE_BEGIN_WRITE = "BEGIN IMMEDIATE"
-# SQLite copies the write-ahead log into the database (a checkpoint, with two fsyncs) from
-# inside a commit once the log holds 1000 pages: under our writer lock, so every other
-# writer waited for the fsyncs too. Each process checkpoints itself instead, after every
-# CHECKPOINT_EVERY writes and with the lock released; SQLite's own stays as a backstop.
-CHECKPOINT_EVERY = 100
-SQLITE_BACKSTOP_CHECKPOINT_PAGES = 10_000
 # A webhook must answer within Twilio's 15 s; a dead PostgreSQL host must not eat that.
 PG_CONNECT_TIMEOUT_S = 5
 # Any constant will do: it only has to be the same in every process running upgrade().
@@ -67,10 +60,9 @@ class SessionRecord:
     events: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
     delete: bool = False
     caller_key: str | None = None  # pseudonym written on this turn's events
-    # Set by Store.session() for the life of its transaction only.
-    _claim: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
-    # The session's own DBAPI cursor, for reads that belong to the same turn (no second transaction).
-    _cursor: Any = field(default=None, repr=False, compare=False)
+    # Set by Store.session() for the life of its transaction only: reads and claims of the
+    # same turn run on its connection (no second transaction).
+    _turn: _Turn | None = field(default=None, repr=False, compare=False)
 
     def add_event(
         self, kind: str, data: dict[str, Any] | None = None, system: str | None = None
@@ -83,10 +75,21 @@ class SessionRecord:
 
     def claim(self, sid: str) -> bool:
         """Mark a webhook's MessageSid as processed; False if it already was (a retry)."""
-        if self._claim is None:
+        if self._turn is None:
             raise RuntimeError("claim() only works inside Store.session()")
         _check_length("message sid", sid, 64)
-        return self._claim(sid)
+        turn = self._turn
+        claimed = turn.conn.execute(turn.sql.claim, {"sid": sid, "session_id": self.id, "at": turn.at}).first()
+        return claimed is not None
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """An open session's transaction: its connection, the database's statements, the turn's moment."""
+
+    conn: Connection
+    sql: Statements
+    at: datetime
 
 
 class Store:
@@ -121,6 +124,7 @@ class Store:
                 kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
             # A server restart leaves dead connections in the pool; test them on checkout.
             kwargs["pool_pre_ping"] = True
+            kwargs["json_serializer"] = dumps  # JSONB gets the same compact, readable text as SQLite
         try:
             # Parameters hold callers' phone numbers: keep them out of errors and logs.
             self.engine: Engine = create_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
@@ -128,13 +132,11 @@ class Store:
             # ImportError: a driver that is not installed, e.g. psycopg2 for plain postgresql://.
             raise StoreError(f"cannot use database URL {_masked(parsed)}: {exc}") from exc
         self.backend = backend
-        self._sql = TurnSql(self.engine)
-        self._write_lock: WriteLock | None = None
-        self._writes_since_checkpoint = 0
+        self._sql = statements.BY_BACKEND[backend]
+        # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
+        self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         if backend == "sqlite":
             _configure_sqlite(self.engine)
-            uri = bool(parsed.query.get("uri"))
-            self._write_lock = WriteLock(None if uri else f"{parsed.database}.writer-lock")
 
     @property
     def url(self) -> str:
@@ -177,31 +179,25 @@ class Store:
         if caller is not None:
             _check_length("caller", caller, 32)
         sql = self._sql
-        at = sql.time_in(_aware(now))  # the turn's one moment, as the driver takes it
-        with self._raw_transaction(write=True) as cursor:
+        at = _aware(now)  # the turn's one moment
+        with self._transaction() as conn:
             # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
             # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
-            row = sql.session_row(sql.lock_session.run(
-                cursor, id=session_id, channel=channel, caller=caller, now=at).fetchone())
+            row = conn.execute(sql.lock_session, {"id": session_id, "channel": channel, "caller": caller,
+                                                  "now": at}).first()
             is_new = row is None or row.data is None
             record = _record(session_id, row, channel, caller)
-
-            def claim(sid: str) -> bool:
-                return sql.claim.run(cursor, sid=sid, session_id=session_id, at=at).fetchone() is not None
-
-            record._claim = claim
-            record._cursor = cursor
+            record._turn = _Turn(conn, sql, at)
             try:
                 yield record
             finally:
-                record._claim = None  # the transaction is gone once this block ends
-                record._cursor = None
-            self._save(cursor, record, at, is_new, row_exists=row is not None)
+                record._turn = None  # the transaction is gone once this block ends
+            self._save(conn, record, at, is_new, row_exists=row is not None)
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
-        with self._raw_transaction() as cursor:
-            row = self._sql.session_row(self._sql.select_session.run(cursor, id=session_id).fetchone())
+        with self._transaction(read_only=True) as conn:
+            row = conn.execute(self._sql.select_session, {"id": session_id}).first()
         return None if row is None else _record(session_id, row, row.channel, None)
 
     def events(self, session_id: str | None = None) -> list[dict[str, Any]]:
@@ -220,7 +216,7 @@ class Store:
                 "kind": row.kind,
                 "channel": row.channel,
                 "system": row.system,
-                "data": json.loads(row.data),
+                "data": row.data,
                 "caller_key": row.caller_key,
             }
             for row in rows
@@ -230,44 +226,42 @@ class Store:
         """Close all pooled connections."""
         self.engine.dispose()
 
-    def _save(self, cursor: Any, record: SessionRecord, at: Any, is_new: bool, row_exists: bool) -> None:
-        """Write the session row (or delete it) and append its queued events (at: the driver's timestamp)."""
+    def _save(self, conn: Connection, record: SessionRecord, at: datetime, is_new: bool, row_exists: bool) -> None:
+        """Write the session row (or delete it) and append its queued events."""
         sql = self._sql
         seq = record.seq + 1
         if record.delete or (is_new and record.data is None):
             # A first turn that stored nothing leaves no row (nor the placeholder).
             if row_exists:
-                sql.delete_session.run(cursor, id=record.id)
+                conn.execute(sql.delete_session, {"id": record.id})
         else:
             # Written every turn, so that setting caller to None forgets a finished call's number.
             if record.caller is not None:
                 _check_length("caller", record.caller, 32)
-            statement = sql.update_session if row_exists else sql.insert_session
-            statement.run(cursor, id=record.id, channel=record.channel, caller=record.caller,
-                          data=None if record.data is None else _dumps(record.data), seq=seq, now=at)
-        for kind, data, system in record.events:
-            sql.insert_event.run(cursor, session_id=record.id, seq=seq, at=at, kind=kind, channel=record.channel,
-                                 system=system, data=_dumps(data), caller_key=record.caller_key)
-
-    def claim_once(self, key: str, now: datetime) -> bool:
-        """Claim a one-time action (an incident's SMS) across all instances; False if already claimed."""
-        _check_length("claim key", key, 64)
-        sql = self._sql
-        with self._raw_transaction(write=True) as cursor:
-            claimed = sql.claim.run(cursor, sid=key, session_id="-", at=sql.time_in(_aware(now))).fetchone()
-        return claimed is not None
+            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at}
+            if row_exists:
+                conn.execute(sql.update_session, {"key": record.id, **values})
+            else:
+                conn.execute(sql.insert_session, {"id": record.id, **values})
+        if record.events:
+            # One executemany for the turn's events.
+            conn.execute(sql.insert_event, [
+                {"session_id": record.id, "seq": seq, "at": at, "kind": kind, "channel": record.channel,
+                 "system": system, "data": data, "caller_key": record.caller_key}
+                for kind, data, system in record.events])
 
     def report(self, record: SessionRecord, system: str, at: datetime, window: timedelta) -> None:
         """Count a caller as a reporter about a system, in the open turn's transaction (an upsert each)."""
-        if record._cursor is None:
+        turn = record._turn
+        if turn is None:
             raise RuntimeError("report() only works inside Store.session()")
         _check_length("report system", system, 40)
-        sql = self._sql
-        moment = sql.time_in(_aware(at))
+        moment = _aware(at)
         # Hidden numbers have no key: they extend the run but count as no one.
         if record.caller_key is not None:
-            sql.upsert_reporter.run(record._cursor, system=system, caller_key=record.caller_key, at=moment)
-        sql.upsert_run.run(record._cursor, system=system, at=moment, run_from=sql.time_in(_aware(at - window)))
+            turn.conn.execute(turn.sql.upsert_reporter,
+                              {"system": system, "caller_key": record.caller_key, "at": moment})
+        turn.conn.execute(turn.sql.upsert_run, {"system": system, "at": moment, "run_from": moment - window})
 
     def reporter_count(self, system: str, since: datetime, until: datetime, also: str | None = None,
                        via: SessionRecord | None = None) -> int:
@@ -275,19 +269,16 @@ class Store:
 
         Reads one index range of one row per reporter: its cost does not grow with the number of calls.
         """
-        sql = self._sql
-        with self._reading(via) as cursor:
-            total, mine = sql.count_reporters.run(
-                cursor, system=system, since=sql.time_in(_aware(since)), until=sql.time_in(_aware(until)),
-                me=also).fetchone()
+        with self._reading(via) as conn:
+            total, mine = conn.execute(self._sql.count_reporters, {
+                "system": system, "since": _aware(since), "until": _aware(until), "me": also}).one()
         return int(total) + (1 if also is not None and not mine else 0)
 
     def incident_run(self, system: str, via: SessionRecord | None = None) -> tuple[datetime, datetime] | None:
         """The first and last report of a system's latest run of reports, if there was one."""
-        sql = self._sql
-        with self._reading(via) as cursor:
-            row = sql.select_run.run(cursor, system=system).fetchone()
-        return None if row is None else (sql.time_out(row[0]), sql.time_out(row[1]))
+        with self._reading(via) as conn:
+            row = conn.execute(self._sql.select_run, {"system": system}).first()
+        return None if row is None else (row.first_at, row.last_at)
 
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
         """Post (or replace) a system's known-outage announcement."""
@@ -307,15 +298,10 @@ class Store:
     def announcements(self, now: datetime, via: SessionRecord | None = None) -> dict[str, dict[str, Any]]:
         """Announcements in force now, by system (expired ones are ignored, not deleted)."""
         moment = _aware(now)
-        sql = self._sql
-        with self._reading(via) as cursor:
-            rows = sql.select_announcements.run(cursor).fetchall()
-        found = {}
-        for system, text, until, created_at, created_by in rows:
-            ends = None if until is None else sql.time_out(until)
-            if ends is None or ends > moment:
-                found[system] = {"text": text, "until": ends, "created_at": sql.time_out(created_at), "by": created_by}
-        return found
+        with self._reading(via) as conn:
+            rows = conn.execute(self._sql.select_announcements).all()
+        return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
+                for system, text, until, created_at, created_by in rows if until is None or until > moment}
 
     def purge(self, before: datetime, forget_callers_before: datetime) -> dict[str, int]:
         """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions."""
@@ -339,94 +325,61 @@ class Store:
             }
         if self.backend == "sqlite":
             # secure_delete zeroed the blanked numbers in the pages; the old pages still sit in the log.
-            self._checkpoint("TRUNCATE")
+            self._checkpoint_truncate()
         return {key: int(value or 0) for key, value in counts.items()}
 
     @contextmanager
-    def _reading(self, via: SessionRecord | None) -> Iterator[Any]:
-        """The open session's cursor when given one (the same turn), else a read-only transaction's."""
-        if via is not None and via._cursor is not None:
-            yield via._cursor  # its errors become StoreError where that transaction ends
+    def _reading(self, via: SessionRecord | None) -> Iterator[Connection]:
+        """The open session's connection when given one (the same turn), else a read-only transaction's."""
+        if via is not None and via._turn is not None:
+            yield via._turn.conn  # its errors become StoreError where that transaction ends
             return
-        with self._raw_transaction() as cursor:
-            yield cursor
-
-    @contextmanager
-    def _raw_transaction(self, *, write: bool = False) -> Iterator[Any]:
-        """A DBAPI cursor in a transaction committed on success; database failures become StoreError.
-
-        Writers on SQLite take the write lock first, and then BEGIN IMMEDIATE, which takes
-        SQLite's own write lock up front: a read-modify-write cannot interleave with another
-        process's, and there is no lock upgrade to fail with SQLITE_BUSY.
-        """
-        driver_error = self.engine.dialect.loaded_dbapi.Error
-        with self._writer(write):
-            try:
-                connection = self.engine.raw_connection()
-            except (SQLAlchemyError, driver_error) as exc:
-                # The pool raises the driver's own error for a failed connect, unwrapped.
-                raise StoreError(f"database error: {_short(exc)}") from exc
-            cursor = connection.cursor()
-            try:
-                if write and self.backend == "sqlite":
-                    cursor.execute(SQLITE_BEGIN_WRITE)
-                yield cursor
-                connection.commit()
-            except driver_error as exc:
-                _rollback(connection)
-                if self.engine.dialect.is_disconnect(exc, connection.dbapi_connection, cursor):
-                    connection.invalidate()  # a server restart: do not hand this connection out again
-                raise StoreError(f"database error: {_short(exc)}") from exc
-            except BaseException:
-                _rollback(connection)
-                raise
-            finally:
-                cursor.close()
-                connection.close()  # back to the pool
-        if write and self._write_lock is not None:
-            self._writes_since_checkpoint += 1
-            if self._writes_since_checkpoint >= CHECKPOINT_EVERY:
-                self._writes_since_checkpoint = 0
-                self._checkpoint()
-
-    def _checkpoint(self, mode: str = "PASSIVE") -> None:
-        """Copy SQLite's write-ahead log into the database; PASSIVE waits for no one, TRUNCATE empties the log."""
-        try:
-            connection = self.engine.raw_connection()
-        except SQLAlchemyError:
-            return  # the turn itself committed; the next checkpoint (or SQLite's backstop) catches up
-        cursor = connection.cursor()
-        try:
-            busy = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[0]
-            if busy:
-                log.warning("SQLite %s checkpoint could not finish: another connection was reading", mode)
-        except self.engine.dialect.loaded_dbapi.Error as exc:
-            log.warning("SQLite checkpoint failed (the log keeps growing until one succeeds): %s", _short(exc))
-        finally:
-            cursor.close()
-            connection.close()
-
-    def _writer(self, write: bool) -> Any:
-        """Writers on SQLite queue on the write lock; everyone else goes straight in."""
-        if write and self._write_lock is not None:
-            return self._write_lock.held()
-        return nullcontext()
+        with self._transaction(read_only=True) as conn:
+            yield conn
 
     @contextmanager
     def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
-        """A committed-on-success transaction; database failures become StoreError."""
+        """A committed-on-success transaction; database failures become StoreError.
+
+        The one way into the database. On SQLite the engine's begin event starts writers with
+        BEGIN IMMEDIATE (read_only: a plain BEGIN); a writer that finds another's lock waits
+        in SQLite's busy handler, up to SQLITE_BUSY_TIMEOUT_S.
+        """
         try:
-            with self._writer(not read_only), self.engine.connect() as conn:
+            with self.engine.connect() as conn:
                 if read_only:
-                    conn = conn.execution_options(ivr_read_only=True)
+                    conn.execution_options(ivr_read_only=True)
                 with conn.begin():
                     yield conn
-        except SQLAlchemyError as exc:
+        except StatementError as exc:
+            if not isinstance(exc, DBAPIError) and isinstance(exc.orig, (TypeError, ValueError)):
+                # Raised in Python before the database saw anything (a value no column type takes,
+                # e.g. data that is not JSON): a bug to show as itself, not a database failure.
+                raise exc.orig from None
             raise StoreError(f"database error: {_short(exc)}") from exc
+        except (SQLAlchemyError, self._driver_error) as exc:
+            raise StoreError(f"database error: {_short(exc)}") from exc
+
+    def _checkpoint_truncate(self) -> None:
+        """Copy SQLite's write-ahead log into the database and empty it (outside any transaction)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(ivr_autocommit=True)
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+                conn.commit()
+        except (SQLAlchemyError, self._driver_error) as exc:
+            log.warning("SQLite checkpoint failed (the log keeps its pages until one succeeds): %s", _short(exc))
+            return
+        if busy:
+            log.warning("SQLite TRUNCATE checkpoint could not finish: another connection was reading")
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, and BEGIN IMMEDIATE so that writers queue instead of deadlocking."""
+    """WAL, and BEGIN IMMEDIATE so that writers queue (in SQLite's busy handler) instead of deadlocking.
+
+    SQLite checkpoints the write-ahead log itself, from a commit once the log holds 1000
+    pages (wal_autocheckpoint, left at its default).
+    """
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -434,14 +387,12 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
             # WAL lets readers (health checks, the whisper leg) run beside a writer.
             cursor.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
             # nothing (tests/test_failures.py kills -9 between webhooks); a power cut may lose the
             # last turns, and a call in progress then hears the step before again.
             cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_BACKSTOP_CHECKPOINT_PAGES}")
             # Deleted and overwritten values (a blanked caller number) are zeroed, not left in free space.
             cursor.execute("PRAGMA secure_delete = ON")
         finally:
@@ -451,28 +402,20 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock up front: a read-modify-write cannot interleave
         # with another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
-        if conn.get_execution_options().get("ivr_read_only"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql(SQLITE_BEGIN_WRITE)
+        options = conn.get_execution_options()
+        if options.get("ivr_autocommit"):
+            return  # a checkpoint: no transaction at all
+        conn.exec_driver_sql("BEGIN" if options.get("ivr_read_only") else SQLITE_BEGIN_WRITE)
 
 
-def _record(session_id: str, row: SessionRow | None, channel: str, caller: str | None) -> SessionRecord:
+def _record(session_id: str, row: Row[Any] | None, channel: str, caller: str | None) -> SessionRecord:
     """A session as read from its row; no row, or the placeholder without data, is a new session."""
     if row is None or row.data is None:
         return SessionRecord(id=session_id, channel=row.channel if row is not None else channel,
                              caller=caller or (row.caller if row is not None else None), data=None,
                              seq=row.seq if row is not None else 0, created_at=None, updated_at=None)
-    return SessionRecord(id=session_id, channel=row.channel, caller=caller or row.caller, data=json.loads(row.data),
+    return SessionRecord(id=session_id, channel=row.channel, caller=caller or row.caller, data=row.data,
                          seq=row.seq, created_at=row.created_at, updated_at=row.updated_at)
-
-
-def _rollback(connection: Any) -> None:
-    """Roll back, if the connection still can; the error that got us here is the one to report."""
-    try:
-        connection.rollback()
-    except Exception:  # noqa: BLE001,S110 - a dead connection cannot roll back, and need not
-        pass
 
 
 def _masked(url: URL) -> str:
@@ -487,16 +430,6 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-# JSON as stored: readable Swedish, no ASCII escapes. One encoder: json.dumps builds a new
-# one for every call with arguments like these.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _dumps(data: dict[str, Any]) -> str:
-    """A session's data or an event's, as stored."""
-    return _ENCODER.encode(data)
-
-
 def _check_length(what: str, value: str, limit: int) -> None:
     """Fail alike on both databases: PostgreSQL rejects long strings, SQLite keeps them."""
     if len(value) > limit:
@@ -507,7 +440,7 @@ def _check_length(what: str, value: str, limit: int) -> None:
 def _short(exc: BaseException) -> str:
     """The driver's first line, without SQL or parameters."""
     source: BaseException = exc
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
+    if isinstance(exc, StatementError) and exc.orig is not None:
         source = exc.orig
     lines = str(source).strip().splitlines()
     return lines[0] if lines else type(source).__name__

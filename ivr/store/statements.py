@@ -1,0 +1,111 @@
+"""A turn's statements, built once at import for each database; SQLAlchemy compiles each once and caches it.
+
+Values go in at execute time by name (`bindparam`), so every execution of a
+statement hits the same entry of SQLAlchemy's compiled cache; timestamps and
+JSON pass through the columns' own types (ivr.store.schema).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from sqlalchemy import Delete, Insert, Select, Update, bindparam, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ivr.store.schema import (
+    announcements_table,
+    events_table,
+    incident_reporters_table,
+    incident_runs_table,
+    processed_messages_table,
+    sessions_table,
+)
+
+SESSION_COLUMNS = ("channel", "caller", "data", "seq", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The statements of a turn for one database (its dialect's upserts)."""
+
+    lock_session: Select | Insert  # type: ignore[type-arg]  # the row of a session, locked for the turn
+    select_session: Select  # type: ignore[type-arg]
+    insert_session: Insert
+    update_session: Update
+    delete_session: Delete
+    insert_event: Insert
+    claim: Insert
+    upsert_reporter: Insert
+    upsert_run: Insert
+    count_reporters: Select  # type: ignore[type-arg]
+    select_run: Select  # type: ignore[type-arg]
+    select_announcements: Select  # type: ignore[type-arg]
+
+
+def _build(dml: ModuleType) -> Statements:
+    """The statements, with the upserts of dml (sqlalchemy.dialects.sqlite or .postgresql)."""
+    sessions, reporters, runs = sessions_table, incident_reporters_table, incident_runs_table
+    columns = [sessions.c[name] for name in SESSION_COLUMNS]
+    select_session = select(*columns).where(sessions.c.id == bindparam("id"))
+    if dml is postgresql:
+        # One upsert creates a missing row (two first turns cannot both see "no row") and
+        # row-locks it; DO UPDATE of nothing that changes, because DO NOTHING returns no row.
+        lock_session: Select | Insert = (  # type: ignore[type-arg]
+            postgresql.insert(sessions)
+            .values(id=bindparam("id"), channel=bindparam("channel"), caller=bindparam("caller"), data=None,
+                    seq=0, created_at=bindparam("now"), updated_at=bindparam("now"))
+            .on_conflict_do_update(index_elements=[sessions.c.id], set_={"id": bindparam("id")})
+            .returning(*columns))
+    else:
+        # BEGIN IMMEDIATE (the engine's begin event) already holds SQLite's write lock: a plain read.
+        lock_session = select_session
+    upsert = dml.insert(reporters).values(system=bindparam("system"), caller_key=bindparam("caller_key"),
+                                          last_at=bindparam("at"))
+    run = dml.insert(runs).values(system=bindparam("system"), first_at=bindparam("at"), last_at=bindparam("at"))
+    # One range of the (system, last_at) index: one row per reporter, not per call.
+    in_window = (reporters.c.system == bindparam("system"), reporters.c.last_at >= bindparam("since"),
+                 reporters.c.last_at <= bindparam("until"))
+    return Statements(
+        lock_session=lock_session,
+        select_session=select_session,
+        insert_session=insert(sessions).values(
+            id=bindparam("id"), channel=bindparam("channel"), caller=bindparam("caller"), data=bindparam("data"),
+            seq=bindparam("seq"), created_at=bindparam("now"), updated_at=bindparam("now")),
+        # WHERE by "key": SQLAlchemy keeps a column's own name for its SET value.
+        update_session=update(sessions).where(sessions.c.id == bindparam("key")).values(
+            data=bindparam("data"), seq=bindparam("seq"), updated_at=bindparam("now"), caller=bindparam("caller")),
+        delete_session=sessions.delete().where(sessions.c.id == bindparam("id")),
+        insert_event=insert(events_table).values(
+            session_id=bindparam("session_id"), seq=bindparam("seq"), at=bindparam("at"), kind=bindparam("kind"),
+            channel=bindparam("channel"), system=bindparam("system"), data=bindparam("data"),
+            caller_key=bindparam("caller_key")),
+        # RETURNING rather than rowcount: it says plainly whether this insert made the row.
+        claim=dml.insert(processed_messages_table)
+        .values(sid=bindparam("sid"), session_id=bindparam("session_id"), at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
+        .returning(processed_messages_table.c.sid),
+        # The later time wins, whichever of two concurrent turns commits last.
+        upsert_reporter=upsert.on_conflict_do_update(
+            index_elements=[reporters.c.system, reporters.c.caller_key],
+            set_={"last_at": case((reporters.c.last_at > upsert.excluded.last_at, reporters.c.last_at),
+                                  else_=upsert.excluded.last_at)}),
+        # A report less than a window after the run's last one continues it; a later one starts a new run.
+        upsert_run=run.on_conflict_do_update(
+            index_elements=[runs.c.system],
+            set_={"first_at": case((runs.c.last_at > bindparam("run_from"), runs.c.first_at),
+                                   else_=run.excluded.first_at),
+                  "last_at": case((runs.c.last_at > run.excluded.last_at, runs.c.last_at),
+                                  else_=run.excluded.last_at)}),
+        count_reporters=select(
+            select(func.count()).select_from(reporters).where(*in_window).scalar_subquery(),
+            select(func.count()).select_from(reporters)
+            .where(*in_window, reporters.c.caller_key == bindparam("me")).scalar_subquery()),
+        select_run=select(runs.c.first_at, runs.c.last_at).where(runs.c.system == bindparam("system")),
+        select_announcements=select(
+            announcements_table.c.system, announcements_table.c.text, announcements_table.c.until,
+            announcements_table.c.created_at, announcements_table.c.created_by),
+    )
+
+
+BY_BACKEND = {"sqlite": _build(sqlite), "postgresql": _build(postgresql)}
