@@ -26,9 +26,11 @@ from 0.5-1.5 times it, and the callers' starts spread over one pause).
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +43,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
+
+GATHER_ACTION = re.compile(rb'<Gather action="(/voice/input[^"]*)"')
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
@@ -189,13 +193,14 @@ class Caller(threading.Thread):
         turns = 1
         keys = "123456789"  # the menu first, then yes/no
         while body is not None and turns < (BARE_TURNS if self.bare else MAX_TURNS):
-            if not self.bare and b'action="/voice/input"' not in body:
+            action = "/voice/input" if self.bare else next_action(body)
+            if action is None:
                 break  # the outcome: a <Dial> or a <Hangup>
             if self.think_s:
                 time.sleep(self.rng.uniform(0.5, 1.5) * self.think_s)
             if not self.alive():
                 return
-            body = self.post("/voice/input", {**form, "Digits": self.rng.choice(keys)},
+            body = self.post(action, {**form, "Digits": self.rng.choice(keys)},
                              "menu key" if turns == 1 else "step key")
             keys = "12"
             turns += 1
@@ -270,6 +275,12 @@ def load_average() -> str:
         return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
         return "?"
+
+
+def next_action(body: bytes) -> str | None:
+    """The key's URL as Twilio would request it: the Gather's action, with the state it carries."""
+    found = GATHER_ACTION.search(body)
+    return html.unescape(found.group(1).decode()) if found else None
 
 
 def percentile(values: list[float], fraction: float) -> float:
