@@ -22,8 +22,8 @@ median of --startups runs of the whole subprocess, wall clock.
 from __future__ import annotations
 
 import argparse
-import html
 import cProfile
+import html
 import io
 import json
 import os
