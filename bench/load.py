@@ -8,7 +8,7 @@ Run by hand (not in CI), from the repository root with the project's venv:
 
 It starts two servers on free 127.0.0.1 ports, each gunicorn with 2 sync
 workers: the line (`ivr:create_app()`) and a bare Flask endpoint answering a
-fixed TwiML (bench/bare_app.py). Each of --concurrency threads plays calls, one
+fixed TwiML (bench/bare_app.py, the reference bare app's work). Each of --concurrency threads plays calls, one
 after another, over its own http.client connection: POST /voice, a system key,
 a key for every step until the outcome (random yes/no), each request signed
 like Twilio's. The bare server gets the same requests (calls of 5 turns).
@@ -189,7 +189,9 @@ class Caller(threading.Thread):
         turns = 1
         keys = "123456789"  # the menu first, then yes/no
         while body is not None and turns < (BARE_TURNS if self.bare else MAX_TURNS):
-            if not self.bare and b'action="/voice/input"' not in body:
+            # The action URL now ends in ?s=<state token>; posting to plain /voice/input still works
+            # (the state is in the database too). Matching the old closing quote ended every call here.
+            if not self.bare and b'action="/voice/input' not in body:
                 break  # the outcome: a <Dial> or a <Hangup>
             if self.think_s:
                 time.sleep(self.rng.uniform(0.5, 1.5) * self.think_s)
