@@ -4,8 +4,8 @@ Run by hand (not in CI), from the repository root with the project's venv, with
 the shared bench beside the checkout (../shared/bench) and Twilio's sample
 exported outside it:
 
-    .venv/bin/python bench/reference.py --prepare-peer /work/.mirror/TwilioDevEd+ivr-phone-tree-python/repo
-    .venv/bin/python bench/reference.py --rounds 3 --postgres postgresql+psycopg://postgres@127.0.0.1:5432
+    .venv/bin/python bench/reference.py --prepare-peer /work/.mirror/TwilioDevEd+ivr-phone-tree-python/repo  # once
+    .venv/bin/python bench/reference.py --rounds 5 --postgres postgresql+psycopg://postgres@127.0.0.1:5432
 
 What ../shared/bench/README.md prescribes: its generator (webhook_load.py, run
 from ../shared, never copied), its bare ceiling (bare_app.py) and its call
@@ -220,8 +220,8 @@ def prepare_peer(git_dir: Path, folder: Path) -> None:
                              check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     views = folder / "ivr_phone_tree_python" / "views.py"
-    views.write_text(views.read_text(encoding="utf-8-sig").replace(
-        "if option_actions.has_key(selected_option):", "if selected_option in option_actions:"), encoding="utf-8")
+    views.write_bytes(views.read_bytes().replace(
+        b"if option_actions.has_key(selected_option):", b"if selected_option in option_actions:"))
 
 
 STARTUP_CODE = """
@@ -307,7 +307,8 @@ def main() -> None:
     """Serve, run the interleaved rounds, measure the rest, report, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--peer", type=Path, default=ROOT.parent / "bench-peer", help="Twilio's sample, exported")
-    parser.add_argument("--prepare-peer", type=Path, metavar="GIT_DIR", help="export the sample from this git dir")
+    parser.add_argument("--prepare-peer", type=Path, metavar="GIT_DIR",
+                        help="only export the sample from this git dir into --peer, then stop")
     parser.add_argument("--postgres", help="server URL without database, e.g. postgresql+psycopg://postgres@127.0.0.1:5432")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per saturation run")
@@ -321,6 +322,8 @@ def main() -> None:
         parser.error("rounds 1-20, durations up to 120 s")
     if args.prepare_peer:
         prepare_peer(args.prepare_peer, args.peer)
+        print(f"Twilio's sample at {PEER_COMMIT} is in {args.peer} (has_key -> in); now run without --prepare-peer")
+        return
     if not (args.peer / "ivr_phone_tree_python").is_dir():
         parser.error(f"no sample in {args.peer}: run with --prepare-peer GIT_DIR first")
 
