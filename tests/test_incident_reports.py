@@ -58,3 +58,23 @@ def test_threshold_count_reads_the_system_and_time_index(store: Store) -> None:
         plan = "\n".join(" ".join(str(part) for part in row) for row in cursor.fetchall())
     assert "incident_reporters_system_last_at" in plan, plan
     assert "Seq Scan" not in plan and "SCAN incident_reporters" not in plan, plan
+
+
+def test_a_reporters_time_is_rewritten_at_most_once_a_minute(store: Store) -> None:
+    """Every answer of a busy system would otherwise rewrite the same rows (dead row versions on PostgreSQL)."""
+    def report(at: datetime) -> None:
+        with store.session("voice:CA1", "voice", at) as record:
+            record.data = {}
+            record.caller_key = "caller"
+            store.report(record, "viva", at, WINDOW)
+
+    def last_at() -> datetime:
+        with store.engine.connect() as conn:
+            return conn.execute(select(incident_reporters_table.c.last_at)).scalar_one().astimezone(UTC)
+
+    report(T0)
+    report(T0 + timedelta(seconds=30))
+    assert last_at() == T0
+    report(T0 + timedelta(seconds=90))
+    assert last_at() == T0 + timedelta(seconds=90)
+    assert store.incident_run("viva") == (T0, T0 + timedelta(seconds=90))

@@ -85,18 +85,22 @@ def _build(dml: ModuleType) -> Statements:
         .values(sid=bindparam("sid"), session_id=bindparam("session_id"), at=bindparam("at"))
         .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
         .returning(processed_messages_table.c.sid),
-        # The later time wins, whichever of two concurrent turns commits last.
+        # The later time wins, whichever of two concurrent turns commits last. A row already
+        # refreshed since refresh_before is left alone: every answer of a busy system would
+        # otherwise rewrite the same rows (on PostgreSQL a dead row version each time).
         upsert_reporter=upsert.on_conflict_do_update(
             index_elements=[reporters.c.system, reporters.c.caller_key],
             set_={"last_at": case((reporters.c.last_at > upsert.excluded.last_at, reporters.c.last_at),
-                                  else_=upsert.excluded.last_at)}),
+                                  else_=upsert.excluded.last_at)},
+            where=reporters.c.last_at < bindparam("refresh_before")),
         # A report less than a window after the run's last one continues it; a later one starts a new run.
         upsert_run=run.on_conflict_do_update(
             index_elements=[runs.c.system],
             set_={"first_at": case((runs.c.last_at > bindparam("run_from"), runs.c.first_at),
                                    else_=run.excluded.first_at),
                   "last_at": case((runs.c.last_at > run.excluded.last_at, runs.c.last_at),
-                                  else_=run.excluded.last_at)}),
+                                  else_=run.excluded.last_at)},
+            where=runs.c.last_at < bindparam("refresh_before")),
         count_reporters=select(
             select(func.count()).select_from(reporters).where(*in_window).scalar_subquery(),
             select(func.count()).select_from(reporters)

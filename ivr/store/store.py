@@ -39,6 +39,11 @@ PG_CONNECT_TIMEOUT_S = 5
 PG_UPGRADE_LOCK = 0x1F5E_1DE5
 
 
+# A report refreshes its reporter's and its run's time at most this often: the window is half an
+# hour, so a minute's staleness changes no count that matters, and a busy system's rows are
+# not rewritten on every answer.
+REPORT_REFRESH = timedelta(minutes=1)
+
 log = logging.getLogger(__name__)
 
 
@@ -257,11 +262,13 @@ class Store:
             raise RuntimeError("report() only works inside Store.session()")
         _check_length("report system", system, 40)
         moment = _aware(at)
+        refresh_before = moment - REPORT_REFRESH
         # Hidden numbers have no key: they extend the run but count as no one.
         if record.caller_key is not None:
-            turn.conn.execute(turn.sql.upsert_reporter,
-                              {"system": system, "caller_key": record.caller_key, "at": moment})
-        turn.conn.execute(turn.sql.upsert_run, {"system": system, "at": moment, "run_from": moment - window})
+            turn.conn.execute(turn.sql.upsert_reporter, {"system": system, "caller_key": record.caller_key,
+                                                         "at": moment, "refresh_before": refresh_before})
+        turn.conn.execute(turn.sql.upsert_run, {"system": system, "at": moment, "run_from": moment - window,
+                                                "refresh_before": refresh_before})
 
     def reporter_count(self, system: str, since: datetime, until: datetime, also: str | None = None,
                        via: SessionRecord | None = None) -> int:
