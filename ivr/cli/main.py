@@ -120,8 +120,8 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
               ivr announce --clear viva
     """
+    from flows.announcements import AnnouncementError, check_notice, check_text, until_moment
     from flows.replies import exact_system
-    from ivr.web.admin_sms import AnnouncementError, check_notice, check_text, until_moment
 
     line = load_line(checklists_dir, config_dir)
     store = open_store(database_url)

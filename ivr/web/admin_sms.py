@@ -1,61 +1,13 @@
-"""Known-outage announcements: posted by IT staff from the CLI or by SMS, heard before the checklist."""
+"""An administrator's SMS: DRIFT <system> <text> posts an outage announcement, KLAR <system> clears it."""
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime
-
+from flows.announcements import AnnouncementError, check_notice, check_text, plain_sms
 from flows.line import Line
 from flows.replies import exact_system, normalise
-from flows.sms_cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
-from flows.validate import notice_room
 from ivr.web.turn_context import turn_context
 
 POST_WORD, CLEAR_WORD = "drift", "klar"
-MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report
-
-
-class AnnouncementError(ValueError):
-    """An announcement that cannot be posted as given."""
-
-
-def check_text(text: str) -> str:
-    """The text cleaned, or AnnouncementError saying what is wrong with it."""
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        raise AnnouncementError("the announcement text is empty")
-    if len(cleaned) > MAX_TEXT:
-        raise AnnouncementError(f"the announcement is {len(cleaned)} characters; keep it under {MAX_TEXT}")
-    # Control characters (ESC is GSM-7, but XML cannot carry it) would break every caller's TwiML.
-    odd = sorted({char for char in cleaned if not printable(char)} | set(non_gsm7_characters(cleaned)))
-    if odd:
-        # Texters get it by SMS: typographic punctuation would double the cost of every message.
-        shown = " ".join(char if printable(char) else f"U+{ord(char):04X}" for char in odd)
-        raise AnnouncementError(f"replace these characters, they are not plain SMS text: {shown}")
-    return cleaned
-
-
-def check_notice(line: Line, system: str, text: str) -> None:
-    """AnnouncementError when the SMS notice carrying a cleaned text would take more than one SMS."""
-    room = notice_room(line, system)
-    septets = gsm7_septets(text) or 0
-    if septets > room:
-        # Short enough to be an administrator's SMS reply; characters such as € [ ] count two.
-        raise AnnouncementError(f"the announcement is {septets} characters; at most {room} characters fit in one SMS "
-                                "with its heading")
-
-
-def plain_sms(text: str) -> str:
-    """A reply that is one GSM-7 SMS: characters outside GSM-7 (the ones refused) named by code."""
-    plain = "".join(char if char_septets(char) is not None else f"U+{ord(char):04X}" for char in text)
-    while not fits_one_segment(plain):
-        plain = plain[:-1]
-    return plain
-
-
-def printable(char: str) -> bool:
-    """A character that may stand in spoken and texted text (no control or non-characters)."""
-    return unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
 
 
 def split_command(line: Line, body: str) -> tuple[str, str | None, str]:
@@ -95,20 +47,3 @@ def admin_command(sender: str, body: str) -> list[str]:
     # The author is kept as the last digits only: enough to ask a colleague, not a phone book.
     store.announce(system, cleaned, None, now, by=f"sms:...{sender[-4:]}")
     return [line.messages.get("sms", "announced", lang, system=name)]
-
-
-def until_moment(text: str, now: datetime, line: Line) -> datetime:
-    """'18:00' (today, Stockholm) or an ISO date and time; AnnouncementError if it is not ahead."""
-    local_now = line.calendar.local(now)
-    try:
-        if len(text) <= 5 and ":" in text:
-            hours, minutes = (int(part) for part in text.split(":"))
-            moment = local_now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-        else:
-            parsed = datetime.fromisoformat(text)
-            moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=local_now.tzinfo)
-    except ValueError:
-        raise AnnouncementError(f"'{text}' is not a time such as 18:00 or 2026-12-24T18:00") from None
-    if moment <= local_now:
-        raise AnnouncementError(f"{moment:%Y-%m-%d %H:%M} has already passed")
-    return moment
