@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -394,8 +396,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            # WAL lets readers (health checks, the whisper leg) run beside a writer.
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
             # nothing (tests/test_failures.py kills -9 between webhooks); a power cut may lose the
             # last turns, and a call in progress then hears the step before again.
@@ -413,6 +414,25 @@ def _configure_sqlite(engine: Engine) -> None:
         if options.get("ivr_autocommit"):
             return  # a checkpoint: no transaction at all
         conn.exec_driver_sql("BEGIN" if options.get("ivr_read_only") else SQLITE_BEGIN_WRITE)
+
+
+def _use_wal(cursor: Any) -> None:
+    """WAL lets readers (health checks, the whisper leg) run beside a writer.
+
+    Switching a new file to WAL needs it to itself, and SQLite answers "database is
+    locked" at once, without its busy handler, to the other connections that open it
+    meanwhile (several workers starting on a new file): they try again, within the busy
+    timeout. A file already in WAL mode answers at once.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _record(session_id: str, row: Row[Any] | None, channel: str, caller: str | None) -> SessionRecord:
