@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import has_request_context, request
 
@@ -34,8 +35,14 @@ class TextFormatter(logging.Formatter):
     """Flask's text format, one line per record: a traceback too is escaped onto its record's line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """The usual text, control characters escaped."""
-        return escape_controls(super().format(record))
+        """The usual text, phone numbers in the message masked, control characters escaped."""
+        # Only the message and a traceback: the time stamp's digits would look like a number.
+        masked = logging.makeLogRecord({**record.__dict__, "msg": mask_numbers(record.getMessage()), "args": None})
+        return escape_controls(super().format(masked))
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        """The traceback, numbers masked (an exception's message may quote one)."""
+        return mask_numbers(super().formatException(ei))
 
 
 def mask_numbers(text: str) -> str:

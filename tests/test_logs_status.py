@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ivr.logs import JsonFormatter, mask_numbers
+from ivr.logs import JsonFormatter, TextFormatter, mask_numbers
 from tests.conftest import CALLER, Twilio
 from tests.test_failures import free_port
 
@@ -23,6 +23,18 @@ def test_phone_numbers_are_masked_in_log_text() -> None:
     assert mask_numbers("ring 070-174 06 10 nu") == "ring 070... 10 nu"
     kept = "call CA1234567890abcdef at 22:00, step 3 of 5"
     assert mask_numbers(kept) == kept
+
+
+def test_text_log_lines_mask_phone_numbers_in_the_message_and_the_traceback() -> None:
+    """`ivr serve` without --production logs text: no full number there either, the time stamp intact."""
+    formatter = TextFormatter("%(asctime)s %(message)s")
+    try:
+        raise RuntimeError(f"SMS to {CALLER} refused")
+    except RuntimeError:
+        record = logging.LogRecord("ivr", logging.ERROR, __file__, 1, "caller %s waited", (CALLER,), sys.exc_info())
+    line = formatter.format(record)
+    assert CALLER not in line and "caller +46...699 waited" in line and "SMS to +46...699 refused" in line
+    assert formatter.formatTime(record) in line
 
 
 def test_json_log_line_has_the_call_sid(app: Flask) -> None:
