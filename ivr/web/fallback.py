@@ -21,9 +21,9 @@ from werkzeug.exceptions import HTTPException
 from flows.phone import national, phone_number
 from ivr.web import repair_alert
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import dial_bridged, query_int, twiml
+from ivr.web.twiml import dial_bridged, hang_up, query_int, twiml
 from ivr.web.voice_render import VoiceRenderer
-from ivr.web.voice_turns import YES, continue_after_failure
+from ivr.web.voice_turns import DIAL_CONNECTED, YES, continue_after_failure
 
 bp = Blueprint("fallback", __name__)
 
@@ -81,10 +81,10 @@ def fallback_dial() -> Response:
     """After a fault path's dial: done, the next on-call number (screened), or what to do now."""
     context, voice = turn_context(), manager_voice()
     target = request.args.get("to")
-    if (dial_bridged() if target == "on_call" else request.form.get("DialCallStatus") in ("completed", "answered")):
-        response = VoiceResponse()
-        response.hangup()
-        return twiml(response)
+    # An on-call leg is connected only once its screening let it through; IT support when it answered.
+    connected = dial_bridged() if target == "on_call" else request.form.get("DialCallStatus") in DIAL_CONNECTED
+    if connected:
+        return twiml(hang_up())
     attempt = query_int("attempt") + 1
     chain = context.line.roster.chain_at(context.now)
     if target == "on_call" and attempt < len(chain):
@@ -116,9 +116,7 @@ def handle_error(error: Exception) -> Response | HTTPException:
     repair_alert.line_failed("error")
     if request.path.startswith(("/voice/whisper", "/voice/fallback/whisper")):
         # The manager's leg: hang it up, so the caller's dial moves on to the next number.
-        response = VoiceResponse()
-        response.hangup()
-        return twiml(response)
+        return twiml(hang_up())
     if request.path.startswith("/voice/status"):
         return twiml(VoiceResponse())  # Twilio reads nothing from a status callback's answer
     if request.path.startswith("/sms"):

@@ -11,6 +11,13 @@ def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def hang_up() -> VoiceResponse:
+    """TwiML that only hangs up: the call (or the manager's leg) is over."""
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
 def query_int(name: str) -> int:
     """A small whole number from our own action URL's query; 0 if it was tampered into anything else."""
     value = request.args.get(name, "")

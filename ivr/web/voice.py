@@ -15,7 +15,7 @@ from ivr.store import StoreError
 from ivr.web import voice_turns
 from ivr.web.carried_state import PARAM
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, query_int, twiml
+from ivr.web.twiml import call_sid, hang_up, query_int, twiml
 from ivr.web.voice_call import Call, carried_call, newer, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
@@ -61,9 +61,7 @@ def whisper() -> Response:
         caller = phone_number(request.form.get("From", ""))
     call = newer(stored, carried)
     if call is None or call.state.decision is None:
-        response = VoiceResponse()
-        response.hangup()  # no escalation waiting: this leg has nothing to say
-        return twiml(response)
+        return twiml(hang_up())  # no escalation waiting: this leg has nothing to say
     voice = VoiceRenderer(context.line, context.line.settings.default_language)
     return twiml(voice.whisper(Decision.from_dict(call.state.decision), caller or "", parent, query_int("attempt")))
 

@@ -116,18 +116,19 @@ def newer(stored: Call | None, carried: Call | None) -> Call | None:
 Handler = Callable[[SessionRecord, Call], VoiceResponse]
 
 
-def run_turn(handle: Handler, sid: str | None = None, token: str | None = None, offline: bool = False) -> Response:
+def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -> Response:
     """Load the call, let handle() answer, save it; without a database, run on the carried state.
 
     token: the carried state (default: the request URL's); offline: skip the database
     (Twilio's fallback, after the line failed).
     """
-    sid = sid or call_sid()
+    sid = call_sid()
     carried = carried_call(sid, request.args.get(PARAM, "") if token is None else token)
     if not offline:
         response: VoiceResponse | None = None
         try:
-            with turn_context().store.session(f"voice:{sid}", "voice", turn_context().now) as record:
+            context = turn_context()
+            with context.store.session(f"voice:{sid}", "voice", context.now) as record:
                 call = open_call(record, carried)
                 response = handle(record, call)
                 close_turn(record, call, response, sid)

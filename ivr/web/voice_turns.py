@@ -28,7 +28,7 @@ from ivr.web import conversation
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, dial_bridged
+from ivr.web.twiml import call_sid, dial_bridged, hang_up
 from ivr.web.voice_call import Call, DialState, Handler, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
@@ -196,9 +196,7 @@ def other_dial_result(record: SessionRecord, call: Call, kind: str, status: str)
     voice = renderer(call)
     record.add_event(EventKind.DIAL_RESULT, {"kind": kind, "status": status}, call.state.checklist)
     if status in DIAL_CONNECTED:
-        response = VoiceResponse()
-        response.hangup()
-        return response
+        return hang_up()
     if kind == "it_support":
         return voice.goodbye("it_support_unanswered")
     return voice.goodbye("give_up_office", it_support=voice.it_support_number())
@@ -217,9 +215,7 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
     record.add_event(EventKind.DIAL_RESULT, {"kind": "on_call", "attempt": attempt, "status": status,
                                              "accepted": accepted}, call.state.checklist)
     if accepted:
-        response = VoiceResponse()
-        response.hangup()
-        return response
+        return hang_up()
     if call.state.decision is None or call.state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
         return voice.goodbye("goodbye")  # no on-call dial was made for this call: nothing to continue
     chain = on_call_numbers(call)
