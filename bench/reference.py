@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inprocess import STARTUP_CODE  # one start-up measurement for both benches (bench/ is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
 PEER_COMMIT = "a6f5844"
@@ -224,16 +226,6 @@ def prepare_peer(git_dir: Path, folder: Path) -> None:
         b"if option_actions.has_key(selected_option):", b"if selected_option in option_actions:"))
 
 
-STARTUP_CODE = """
-import json, time
-t0 = time.perf_counter()
-from ivr import create_app
-t1 = time.perf_counter()
-app = create_app()
-t2 = time.perf_counter()
-app.extensions["ivr.store"].dispose()
-print(json.dumps({"import_s": t1 - t0, "create_app_s": t2 - t1}))
-"""
 
 
 def startup(env: dict[str, str], count: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import datetime
 
 from flows.line import Line
+from flows.moments import MomentError, parse_until
 from flows.sms_cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
 from flows.validate import notice_room
 
@@ -59,14 +60,9 @@ def until_moment(text: str, now: datetime, line: Line) -> datetime:
     """'18:00' (today, in the line's zone) or an ISO date and time; AnnouncementError if it is not ahead."""
     local_now = line.calendar.local(now)
     try:
-        if len(text) <= 5 and ":" in text:
-            hours, minutes = (int(part) for part in text.split(":"))
-            moment = local_now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-        else:
-            parsed = datetime.fromisoformat(text)
-            moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=local_now.tzinfo)
-    except ValueError:
-        raise AnnouncementError(f"'{text}' is not a time such as 18:00 or 2026-12-24T18:00") from None
+        moment = parse_until(text, local_now, line.calendar.tz)
+    except MomentError as exc:
+        raise AnnouncementError(str(exc)) from None
     if moment <= local_now:
         raise AnnouncementError(f"{moment:%Y-%m-%d %H:%M} has already passed")
     return moment

@@ -1,7 +1,8 @@
 """Moments and durations people type on the command line: one parser, in the line's time zone.
 
 Every command that takes a time (`ivr roster --at`, `ivr simulate --at`, `ivr report --since/--until`,
-`ivr purge --older-than`, the simulator's "@+130m") reads it here. The zone is the one
+`ivr purge --older-than`, `ivr announce --until`, the simulator's "@+130m")
+reads it here. The zone is the one
 config/office_hours.yaml names (`Calendar.tz`), passed in by the caller: nothing here assumes one.
 """
 
@@ -16,6 +17,8 @@ UNITS = {
 }
 AGO_UNITS = "hdw"  # a moment given as a duration before now: "24h", "7d", "2w"
 DURATION = re.compile(r"^\s*(\d+)\s*([a-z]?)\s*$")
+CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")  # "18:00", also "18.00" as Swedes write it
+UNTIL_HELP = "use a time such as 18:00 (today) or a date and time such as 2026-12-24T18:00"
 MOMENT_HELP = "use a duration such as 7d or 24h, or a date such as 2026-11-01 or 2026-11-01T08:00"
 
 
@@ -59,6 +62,22 @@ def parse_moment(text: str, now: datetime, zone: tzinfo, *, end_of_day: bool = F
     except ValueError:
         raise MomentError(f"{text!r}: {MOMENT_HELP}") from None
     return in_zone(moment if moment.tzinfo else moment.replace(tzinfo=zone), zone)
+
+
+def parse_until(text: str, now: datetime, zone: tzinfo) -> datetime:
+    """An end time people type: "18:00" (today, in zone) or an ISO date and time (a bare date: its end)."""
+    clock = CLOCK.match(text)
+    if clock is None:
+        if DURATION.match(text):
+            raise MomentError(f"{text!r}: {UNTIL_HELP}")  # "7d" would be a moment a week ago
+        try:
+            return parse_moment(text, now, zone, end_of_day=True)
+        except MomentError:
+            raise MomentError(f"{text!r}: {UNTIL_HELP}") from None
+    hours, minutes = int(clock.group(1)), int(clock.group(2))
+    if hours > 23 or minutes > 59:
+        raise MomentError(f"{text!r}: {UNTIL_HELP}")
+    return in_zone(in_zone(now, zone).replace(hour=hours, minute=minutes, second=0, microsecond=0), zone)
 
 
 def in_zone(moment: datetime, zone: tzinfo) -> datetime:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from flows.line import DEFAULT_CONFIG, line_zone, load_line
-from flows.moments import MomentError, parse_duration, parse_moment
+from flows.moments import MomentError, parse_duration, parse_moment, parse_until
 from flows.roster import parse_roster
 from flows.yamlfile import DataError, read_yaml
 from ivr.cli import main
@@ -64,6 +64,28 @@ def test_bad_moments_say_what_would_do(text: str, message: str) -> None:
     with pytest.raises(MomentError) as caught:
         parse_moment(text, NOW, STOCKHOLM)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18:00", datetime(2026, 11, 25, 17, 0, tzinfo=UTC)),  # today, Stockholm's wall clock (UTC+1 in November)
+        ("18.30", datetime(2026, 11, 25, 17, 30, tzinfo=UTC)),
+        ("8:05", datetime(2026, 11, 25, 7, 5, tzinfo=UTC)),
+        ("2026-12-24T18:00", datetime(2026, 12, 24, 17, 0, tzinfo=UTC)),
+        ("2026-12-24", datetime(2026, 12, 24, 23, 0, tzinfo=UTC)),  # a bare date lasts through that day
+    ],
+)
+def test_until_times(text: str, expected: datetime) -> None:
+    assert parse_until(text, NOW, STOCKHOLM) == expected
+
+
+@pytest.mark.parametrize("text", ["24:00", "18:60", "7d", "tonight", ""])
+def test_bad_until_times_say_what_would_do(text: str) -> None:
+    with pytest.raises(MomentError) as caught:
+        parse_until(text, NOW, STOCKHOLM)
+    assert str(caught.value) == (f"{text!r}: use a time such as 18:00 (today) or a date and time "
+                                 "such as 2026-12-24T18:00")
 
 
 def test_durations() -> None:
