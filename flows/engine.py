@@ -1,6 +1,7 @@
 """The checklist engine: pure functions from a small JSON state and an answer to the next turn.
 
-A conversation is: choose a system, answer each step yes/no, end with a Decision.
+A conversation is: choose a system, answer each step yes/no (or "vet inte" where the
+step allows it), end with a Decision.
 The state is a plain value; channels store it between requests and never
 interpret it. Nothing here does I/O.
 """

@@ -77,7 +77,7 @@ def same_value(have: object, want: Answer) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One instruction with one yes/no question."""
+    """One instruction with one yes/no question ("vet inte" too, where on_unknown is set)."""
 
     id: str
     say: Text
