@@ -9,6 +9,8 @@ from flows.model import Checklist
 
 YES_WORDS = frozenset({"1", "ja", "j", "klar", "ok", "okej", "yes", "y"})
 NO_WORDS = frozenset({"2", "nej", "n", "no"})
+# "vet inte" as staff write it (normalised: no spaces); only a step that allows it takes it.
+UNKNOWN_WORDS = frozenset({"3", "vetinte", "vetej", "ingenaning", "dontknow", "idontknow", "notsure"})
 MIN_PREFIX = 3  # "npo", "alfa": shorter fragments are too ambiguous to start a checklist
 
 
@@ -27,6 +29,11 @@ def yes_no(text: str) -> bool | None:
     if word in NO_WORDS:
         return False
     return None
+
+
+def dont_know(text: str) -> bool:
+    """True for "vet inte", "vet ej", "vetej", "ingen aning", "3" (and "not sure"), in any case or spacing."""
+    return normalise(text) in UNKNOWN_WORDS
 
 
 def find_system(checklists: tuple[Checklist, ...], text: str) -> Checklist | None:

@@ -12,7 +12,7 @@ from flows.calendar import longest_opening
 from flows.engine import Expect, State, Turn
 from flows.facts import manager_sms
 from flows.line import Line
-from flows.model import Checklist, Outcome
+from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import national
 from flows.routing import Decision
 
@@ -34,11 +34,12 @@ class SmsRenderer:
         return self.text("menu", items=items)
 
     def step(self, turn: Turn) -> str:
-        """One step as one message: system, counter, instruction, question, reply hint."""
+        """One step as one message: system, counter, instruction, question, reply hint (VET INTE where allowed)."""
         assert turn.step is not None and turn.checklist is not None
         step, total = turn.position
         text = f"{turn.step.say[self.lang]} {turn.step.ask[self.lang]}"
-        return self.text("step", system=turn.checklist.name[self.lang], step=step, total=total, text=text)
+        template = "step_unknown" if turn.step.allows_unknown else "step"
+        return self.text(template, system=turn.checklist.name[self.lang], step=step, total=total, text=text)
 
     def it_support_number(self) -> str:
         """IT support's number as staff dial it: 0141-22 50 47."""
@@ -127,7 +128,7 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
     }
     for name in line.messages.texts["sms"]:
         # menu and step are checked as built; a notice carries IT's own text, checked when posted (notice_room).
-        if name not in ("menu", "step", "notice"):
+        if name not in ("menu", "step", "step_unknown", "notice"):
             yield f"{lang}: config/messages.yaml sms.{name}", sms.text(name, **values)
 
 
@@ -158,8 +159,13 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
             yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", manager_sms(line, decision, caller)
 
 
-def fact_combinations(checklist: Checklist) -> Iterator[dict[str, bool]]:
-    """Every set of facts a decision on the checklist can hold: each fact absent, yes or no."""
+def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
+    """Every set of facts a decision on the checklist can hold: each fact absent, yes, no, or unknown where a step
+    asking it takes "vet inte"."""
     names = sorted({step.fact for step in checklist.steps if step.fact} | set(KNOWN_FACTS))
-    for values in itertools.product((None, True, False), repeat=len(names)):
+    may_be_unknown = {step.fact for step in checklist.steps if step.fact and step.allows_unknown}
+    choices: list[tuple[Answer | None, ...]] = [
+        (None, True, False, UNKNOWN) if name in may_be_unknown else (None, True, False) for name in names
+    ]
+    for values in itertools.product(*choices):
         yield {name: value for name, value in zip(names, values, strict=True) if value is not None}

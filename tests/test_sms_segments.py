@@ -27,7 +27,8 @@ KINDS = {
     "outcome of a rule": "rules[",
     "manager, nobody accepted": "whisper.sms (",
     "manager, incident": "whisper.incident_sms",
-    **{f"sms.{name}": f"sms.{name}" for name in LINE.messages.texts["sms"] if name not in ("menu", "step", "notice")},
+    **{f"sms.{name}": f"sms.{name}" for name in LINE.messages.texts["sms"]
+       if name not in ("menu", "step", "step_unknown", "notice")},
 }
 
 
@@ -51,8 +52,9 @@ def test_manager_sms_is_rendered_with_every_fact_and_a_15_digit_caller() -> None
     texts = [text for _, text in texts_of("manager, nobody accepted")]
     longest = max(texts, key=len)
     assert "+999999999999999" in longest and "Alfa e-Care" in longest
-    # All five facts of Alfa e-Care in one message.
+    # All five facts of Alfa e-Care in one message, some of them answered "vet inte".
     assert all(label in longest for label in ("flera berörs", "nätet fungerar", "kan logga in", "ingen når internet"))
+    assert "Vet ej: " in longest
 
 
 def test_outage_notice_is_one_segment_for_the_longest_announcement_allowed() -> None:

@@ -12,9 +12,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
-from flows.model import Outcome
+from flows.model import UNKNOWN, Answer, Outcome
 from flows.phone import phone_number
-from flows.replies import find_system, normalise, yes_no
+from flows.replies import dont_know, find_system, normalise, yes_no
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
 from ivr.notify import NotifyError
@@ -162,9 +162,10 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
         turn = engine.current(line.library, texting.state)
     if turn.expect is Expect.SYSTEM:
         return choose(record, texting, body, fresh)
-    answer = yes_no(body)
+    answer = step_answer(turn, body)
     if answer is None:
-        return [sms.text("bad_answer")] + prompt(sms, turn)
+        hint = "bad_answer_unknown" if engine.accepts_unknown(turn) else "bad_answer"
+        return [sms.text(hint)] + prompt(sms, turn)
     new_turn = conversation.answer(record, texting.state, texting.pin, answer)
     texting.state = new_turn.state
     if new_turn.decision is None:
@@ -172,6 +173,13 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     if texting.pin.asking:
         return [sms.text("pin_prompt")]
     return finish(record, texting, new_turn.decision)
+
+
+def step_answer(turn: Turn, body: str) -> Answer | None:
+    """Yes or no, or "vet inte" where the step allows it; None when the text is none of these."""
+    if dont_know(body) and engine.accepts_unknown(turn):
+        return UNKNOWN
+    return yes_no(body)
 
 
 def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
