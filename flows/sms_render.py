@@ -14,7 +14,9 @@ from flows.facts import manager_sms
 from flows.line import Line
 from flows.model import Checklist, Outcome
 from flows.phone import national
-from flows.routing import Decision
+from flows.routing import Blocked, Decision
+from flows.sms_cost import fits_one_segment
+from flows.why import reason
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,13 @@ class SmsRenderer:
 
     def outcome(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
         """The closing message(s) for a decision; each is one SMS."""
+        return pack(self.pieces(decision, moment, on_call_by))
+
+    def pieces(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
+        """The texts of an outcome before packing: why, the system's words, what to do; each fits one SMS."""
         settings = self.line.settings
-        extra = [decision.say[self.lang]] if decision.say else []
+        extra = [text for text in (reason(self.line.messages, decision, "sms", self.lang),
+                                   decision.say[self.lang] if decision.say else None) if text]
         portal = settings.it_portal_url
         # Exhaustive: a new outcome must get its own text (mypy flags the missing case), not another's.
         match decision.outcome:
@@ -80,6 +87,17 @@ class SmsRenderer:
                                           it_support=self.it_support_number(), portal=portal)]
             case _:
                 assert_never(decision.outcome)
+
+
+def pack(texts: list[str]) -> list[str]:
+    """Join consecutive texts while together they still fit one SMS: a reason and what to do, one message."""
+    packed: list[str] = []
+    for text in texts:
+        if packed and fits_one_segment(f"{packed[-1]} {text}"):
+            packed[-1] = f"{packed[-1]} {text}"
+        else:
+            packed.append(text)
+    return packed
 
 
 # The longest values a placeholder can take where the configuration does not bound them.
@@ -142,10 +160,15 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
             for text in sms.outcome(decision, moment, "callback"):
                 yield f"{lang}: {checklist.source} steps[{index}].solved_say", text
     for index, rule in enumerate(checklist.rules):
-        decision = Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier, rule.say)
-        for mode in ("callback", "text_number"):
-            for text in sms.outcome(decision, moment, mode):
-                yield f"{lang}: {checklist.source} rules[{index}]", text
+        # Unpacked: each text must fit one SMS on its own, whatever it is packed with.
+        decisions = [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier, rule.say, why=rule.why)]
+        if rule.outcome is Outcome.WAIT_FOR_OFFICE_HOURS:
+            decisions += [Decision(rule.outcome, checklist.id, {}, say=rule.say, blocked=blocked)
+                          for blocked in Blocked]
+        for decision in decisions:
+            for mode in ("callback", "text_number"):
+                for text in sms.pieces(decision, moment, mode):
+                    yield f"{lang}: {checklist.source} rules[{index}]", text
 
 
 def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[tuple[str, str]]:

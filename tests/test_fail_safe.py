@@ -438,8 +438,8 @@ def test_a_text_with_the_database_down_after_hours_names_it_support_and_its_open
     twilio = Twilio(offline_app.test_client())
     response = twilio.post("/sms", From=CALLER, To=LINE_NUMBER, Body="viva", MessageSid="SM" + "1" * 32)
     texts = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
-    assert texts == ["Tyvärr blev det ett tekniskt fel. IT-supporten öppnar i morgon klockan 08.00, "
-                     "ring 0141-22 50 47. Eller gör ett ärende: https://itportal.example.se"]
+    assert texts == ["Det blev ett tekniskt fel. IT-supporten öppnar i morgon klockan 08.00, "
+                     "ring 0141-22 50 47. Eller skapa ett ärende: https://itportal.example.se"]
     assert "kopplas" not in texts[0] and "Ring linjen" not in texts[0]
 
 

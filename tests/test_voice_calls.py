@@ -175,6 +175,6 @@ def test_database_down_still_answers_a_text(clock: FrozenClock) -> None:
     response = twilio.post("/sms", From="+46701740699", To=LINE_NUMBER, Body="viva", MessageSid="SM" + "1" * 32)
     assert response.status_code == 200
     texts = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
-    assert texts == ["Tyvärr blev det ett tekniskt fel. Ring IT-supporten 0141-22 50 47 eller gör ett ärende: "
+    assert texts == ["Tyvärr blev det ett tekniskt fel. Ring IT-supporten 0141-22 50 47 eller skapa ett ärende: "
                      "https://itportal.example.se"]
     app.extensions["ivr.store"].dispose()
