@@ -14,6 +14,7 @@ from flows.facts import manager_sms
 from flows.line import Line
 from flows.model import Checklist, Outcome
 from flows.phone import national
+from flows.receipt import longest_receipts
 from flows.routing import Blocked, Decision
 from flows.sms_cost import fits_one_segment
 from flows.why import reason
@@ -120,6 +121,7 @@ def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
         yield f"{lang}: config/messages.yaml whisper.incident_sms", line.messages.get(
             "whisper", "incident_sms", lang, count=LONGEST_COUNT, system=longest_system(line, lang), time=LONGEST_TIME
         )
+    yield from longest_receipts(line, moment)
 
 
 def longest_system(line: Line, lang: str) -> str:
