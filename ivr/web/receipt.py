@@ -44,9 +44,12 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
     if not context.line.settings.wants_receipt(record.caller, decision.outcome.value, code_passed):
         return
     saved = online(record)
+    sender = sender or context.line.settings.line_number or ""
     try:
+        if not sender:
+            raise NotifyError("no sender: the call gave no line number and config/line.yaml has no line_number")
         body = receipt_text(context.line, decision, lang, record.ref, context.now, saved=saved)
-        sid = context.notifier.send_sms(str(record.caller), sender or str(context.line.settings.line_number), body)
+        sid = context.notifier.send_sms(str(record.caller), sender, body)
     except NotifyError as exc:
         log.warning("receipt %s for %s not sent: %s", record.ref, record.id, exc)
         record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": mask_numbers(str(exc))[:200]},
