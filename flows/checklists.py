@@ -16,7 +16,7 @@ TOP_KEYS = ("id", "key", "name", "description", "steps", "rules")
 STEP_KEYS = ("id", "say", "ask")
 STEP_OPTIONAL = ("yes", "no", "unknown", "fact", "yes_means", "solved_say")
 RULE_KEYS = ("outcome",)
-RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say")
+RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say", "why")
 # Outcomes a rule may choose; `resolved` comes from a step answered "solved", `deflected`
 # from a caller who ends at an outage announcement.
 RULE_OUTCOMES = tuple(o for o in Outcome if o not in (Outcome.RESOLVED, Outcome.DEFLECTED))
@@ -189,7 +189,8 @@ def _rules(value: Any, problems: Problems, steps: tuple[Step, ...]) -> tuple[Rul
         if outcome == Outcome.ON_CALL_MANAGER and Hours(hours) is not Hours.AFTER:
             problems.add(join(path, "hours"), "on_call_manager rules must say 'hours: after_hours'")
         say = problems.text(data["say"], join(path, "say")) if "say" in data else None
-        rules.append(Rule(Outcome(outcome), Hours(hours), when, contact, supplier, say))
+        why = problems.text(data["why"], join(path, "why")) if "why" in data else None
+        rules.append(Rule(Outcome(outcome), Hours(hours), when, contact, supplier, say, why))
     for hours in (Hours.OFFICE, Hours.AFTER):
         applicable = [r for r in rules if r.hours in (Hours.ANY, hours)]
         if not applicable or applicable[-1].when or applicable[-1].outcome == Outcome.ON_CALL_MANAGER:

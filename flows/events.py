@@ -39,6 +39,8 @@ class EventKind(StrEnum):
     CALLBACK_STARTED = "callback_started"
     CALLBACK_INVALID = "callback_invalid"
     CALL_ENDED = "call_ended"
+    RECEIPT_SENT = "receipt_sent"  # the SMS receipt after a call, with its code
+    RECEIPT_FAILED = "receipt_failed"
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,8 @@ class Rule:
     contact: str | None = None  # a contact id from config/line.yaml
     supplier: str | None = None  # a supplier id from config/line.yaml
     say: Text | None = None  # extra words for this system, spoken before the outcome
+    # Why this outcome, in the caller's terms ("Bara du har problemet, ..."): said before `say`.
+    why: Text | None = None
 
     def applies(self, office_hours: bool, facts: dict[str, Answer]) -> bool:
         """True when the rule's hours and every fact condition match."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from flows.model import UNKNOWN, Answer, Checklist, Outcome, Rule, Step, Text, is_unknown
 
@@ -19,6 +20,13 @@ class Context:
     known_facts: Mapping[str, bool] = field(default_factory=dict)
 
 
+class Blocked(StrEnum):
+    """Why a rule that would reach Chef i beredskap was passed over (the caller hears it)."""
+
+    NOT_STAFF = "not_staff"  # the phone is not on the staff list and no staff code was keyed in
+    STEPS_MISSING = "steps_missing"  # the checklist ended before every step had an answer
+
+
 @dataclass(frozen=True)
 class Decision:
     """The outcome of a checklist, with what the channels need to act on it."""
@@ -30,26 +38,31 @@ class Decision:
     supplier: str | None = None
     say: Text | None = None
     solved_step: str | None = None
+    why: Text | None = None  # the applied rule's reason, in the caller's terms
+    blocked: Blocked | None = None  # an on-call rule matched but could not be used: this is why
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form for the session and the audit log."""
         return {
             "outcome": self.outcome.value, "checklist": self.checklist_id, "facts": dict(self.facts),
             "contact": self.contact, "supplier": self.supplier, "say": self.say,
-            "solved_step": self.solved_step,
+            "solved_step": self.solved_step, "why": self.why,
+            "blocked": None if self.blocked is None else self.blocked.value,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Decision:
         """Rebuild a decision stored by to_dict."""
         facts = data.get("facts") or {}
-        say = data.get("say")
+        say, why, blocked = data.get("say"), data.get("why"), data.get("blocked")
         return cls(
             outcome=Outcome(str(data["outcome"])), checklist_id=str(data["checklist"]),
             facts={str(k): _fact_value(v) for k, v in dict(facts).items()},  # type: ignore[call-overload]
             contact=_opt_str(data.get("contact")), supplier=_opt_str(data.get("supplier")),
             say={str(k): str(v) for k, v in dict(say).items()} if say else None,  # type: ignore[call-overload]
             solved_step=_opt_str(data.get("solved_step")),
+            why={str(k): str(v) for k, v in dict(why).items()} if why else None,  # type: ignore[call-overload]
+            blocked=Blocked(str(blocked)) if blocked in tuple(Blocked) else None,
         )
 
 
@@ -90,17 +103,20 @@ def route(checklist: Checklist, answers: Mapping[str, Answer], context: Context)
     computed here from the answers themselves, so no caller can skip it.
     """
     facts = {**facts_from(checklist, answers), **context.known_facts}
-    may_call_manager = context.may_escalate and all_steps_answered(checklist, answers)
+    complete = all_steps_answered(checklist, answers)
+    blocked: Blocked | None = None
     for rule in checklist.rules:
         if not rule.applies(context.office_hours, facts):
             continue
-        if rule.outcome is Outcome.ON_CALL_MANAGER and not may_call_manager:
+        if rule.outcome is Outcome.ON_CALL_MANAGER and not (complete and context.may_escalate):
+            # Remembered so the caller hears this reason, not the next rule's (e.g. "only you").
+            blocked = blocked or (Blocked.STEPS_MISSING if not complete else Blocked.NOT_STAFF)
             continue
-        return _decide(rule, checklist, facts)
+        return _decide(rule, checklist, facts, blocked)
     # The validator requires a default rule for both office and after hours, so
     # this is reached only if the on-call default was skipped.
     fallback = Outcome.IT_SUPPORT if context.office_hours else Outcome.WAIT_FOR_OFFICE_HOURS
-    return Decision(fallback, checklist.id, facts)
+    return Decision(fallback, checklist.id, facts, blocked=blocked)
 
 
 def needs_pin(checklist: Checklist, answers: Mapping[str, Answer], context: Context) -> bool:
@@ -120,5 +136,8 @@ def resolved(checklist: Checklist, answers: Mapping[str, Answer], step_id: str) 
     )
 
 
-def _decide(rule: Rule, checklist: Checklist, facts: dict[str, Answer]) -> Decision:
-    return Decision(rule.outcome, checklist.id, facts, rule.contact, rule.supplier, rule.say)
+def _decide(rule: Rule, checklist: Checklist, facts: dict[str, Answer], blocked: Blocked | None) -> Decision:
+    # A passed-over on-call rule is the reason that counts; the rule's own `why` would mislead.
+    why = None if blocked is not None else rule.why
+    return Decision(rule.outcome, checklist.id, facts, rule.contact, rule.supplier, rule.say, why=why,
+                    blocked=blocked)

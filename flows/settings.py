@@ -8,18 +8,24 @@ from typing import Any
 
 import phonenumbers
 
-from flows.model import LANGUAGES, Text
+from flows.model import LANGUAGES, Outcome, Text
 from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy")
+LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "receipt")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
 STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env")
 ON_CALL_BY = ("callback", "text_number")
+# Who gets the SMS receipt after a call: staff phones (and callers who keyed the staff code), anyone, or no one.
+RECEIPT_TO = ("staff", "everyone", "nobody")
+# Every outcome but `resolved` (nothing left to do) and `deflected` (the caller heard IT's own notice).
+RECEIPT_OUTCOMES = ("it_support", "it_portal", "local_contact", "supplier_outage", "on_call_manager",
+                    "wait_for_office_hours")
+RECEIPT_KEYS = ("to", "outcomes")
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,14 @@ class Settings:
     admins: frozenset[str] = frozenset()
     retention_days: int = 90
     forget_numbers_after_hours: int = 24
+    receipt_to: str = "staff"
+    receipt_outcomes: frozenset[str] = frozenset(RECEIPT_OUTCOMES)
+
+    def wants_receipt(self, number: str | None, outcome: str, code_passed: bool = False) -> bool:
+        """Does a caller get the SMS receipt for this outcome? Never a hidden number."""
+        if not number or outcome not in self.receipt_outcomes or self.receipt_to == "nobody":
+            return False
+        return self.receipt_to == "everyone" or code_passed or self.is_staff(number)
 
     def is_staff(self, number: str | None) -> bool:
         """May this phone reach Chef i beredskap without a PIN?"""
@@ -148,6 +162,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         if (number := e164(value, problems, f"admins[{index}]"))
     }
     line_number = e164(top["line_number"], problems, "line_number") if top.get("line_number") else None
+    receipt = _receipt(top.get("receipt", {}), problems)
     problems.raise_if_any()
     return {
         "line_number": line_number,
@@ -159,8 +174,22 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
         "retention_days": privacy["retention_days"],
         "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
-        "admins": frozenset(admins), **staff,
+        "admins": frozenset(admins), **staff, **receipt,
     }
+
+
+def _receipt(value: Any, problems: Problems) -> dict[str, Any]:
+    data = problems.mapping(value, "receipt") or {}
+    problems.keys(data, "receipt", (), RECEIPT_KEYS)
+    to = data.get("to", "staff")
+    if to not in RECEIPT_TO:
+        problems.add("receipt.to", f"must be one of: {', '.join(RECEIPT_TO)}")
+    outcomes = _list_of(data.get("outcomes", list(RECEIPT_OUTCOMES)), "receipt.outcomes", problems)
+    known = [outcome.value for outcome in Outcome]
+    for index, outcome in enumerate(outcomes):
+        if outcome not in known:
+            problems.add(f"receipt.outcomes[{index}]", f"'{outcome}' is not an outcome (one of: {', '.join(known)})")
+    return {"receipt_to": to, "receipt_outcomes": frozenset(str(outcome) for outcome in outcomes)}
 
 
 def _list_of(value: Any, path: str, problems: Problems) -> list[Any]:

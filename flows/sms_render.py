@@ -14,7 +14,10 @@ from flows.facts import manager_sms
 from flows.line import Line
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import national
-from flows.routing import Decision
+from flows.receipt import longest_receipts
+from flows.routing import Blocked, Decision
+from flows.sms_cost import fits_one_segment
+from flows.why import reason
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,13 @@ class SmsRenderer:
 
     def outcome(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
         """The closing message(s) for a decision; each is one SMS."""
+        return pack(self.pieces(decision, moment, on_call_by))
+
+    def pieces(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
+        """The texts of an outcome before packing: why, the system's words, what to do; each fits one SMS."""
         settings = self.line.settings
-        extra = [decision.say[self.lang]] if decision.say else []
+        extra = [text for text in (reason(self.line.messages, decision, "sms", self.lang),
+                                   decision.say[self.lang] if decision.say else None) if text]
         portal = settings.it_portal_url
         # Exhaustive: a new outcome must get its own text (mypy flags the missing case), not another's.
         match decision.outcome:
@@ -83,6 +91,17 @@ class SmsRenderer:
                 assert_never(decision.outcome)
 
 
+def pack(texts: list[str]) -> list[str]:
+    """Join consecutive texts while together they still fit one SMS: a reason and what to do, one message."""
+    packed: list[str] = []
+    for text in texts:
+        if packed and fits_one_segment(f"{packed[-1]} {text}"):
+            packed[-1] = f"{packed[-1]} {text}"
+        else:
+            packed.append(text)
+    return packed
+
+
 # The longest values a placeholder can take where the configuration does not bound them.
 LONGEST_CALLER = "+" + "9" * 15  # E.164 allows 15 digits; the manager's SMS shows the number as Twilio gives it
 LONGEST_COUNT = 999  # reporters in one incident window: more than the staff could call in half an hour
@@ -103,6 +122,7 @@ def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
         yield f"{lang}: config/messages.yaml whisper.incident_sms", line.messages.get(
             "whisper", "incident_sms", lang, count=LONGEST_COUNT, system=longest_system(line, lang), time=LONGEST_TIME
         )
+    yield from longest_receipts(line, moment)
 
 
 def longest_system(line: Line, lang: str) -> str:
@@ -143,10 +163,15 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
             for text in sms.outcome(decision, moment, "callback"):
                 yield f"{lang}: {checklist.source} steps[{index}].solved_say", text
     for index, rule in enumerate(checklist.rules):
-        decision = Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier, rule.say)
-        for mode in ("callback", "text_number"):
-            for text in sms.outcome(decision, moment, mode):
-                yield f"{lang}: {checklist.source} rules[{index}]", text
+        # Unpacked: each text must fit one SMS on its own, whatever it is packed with.
+        decisions = [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier, rule.say, why=rule.why)]
+        if rule.outcome is Outcome.WAIT_FOR_OFFICE_HOURS:
+            decisions += [Decision(rule.outcome, checklist.id, {}, say=rule.say, blocked=blocked)
+                          for blocked in Blocked]
+        for decision in decisions:
+            for mode in ("callback", "text_number"):
+                for text in sms.pieces(decision, moment, mode):
+                    yield f"{lang}: {checklist.source} rules[{index}]", text
 
 
 def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[tuple[str, str]]:

@@ -103,8 +103,9 @@ def test_database_down_a_whole_call_reaches_on_call_only_after_every_step_and_sc
     assert result.dialed == ["+46701740610"]
     assert "Ja: flera berörs" in heard  # the whisper's facts rode in its URL
     assert "KOPPLAD/CONNECTED" in heard
-    assert [(sms["to"], sms["from"]) for sms in result.sms] == [(ADMIN, LINE_NUMBER)]
+    assert [(sms["to"], sms["from"]) for sms in result.sms] == [(ADMIN, LINE_NUMBER), (CALLER, LINE_NUMBER)]
     assert "databasen svarar inte" in result.sms[0]["body"]  # the admins hear of it, once
+    assert result.sms[1]["body"].endswith("svaren sparades inte.")  # the receipt says its code finds nothing
 
 
 def test_database_down_a_one_user_viva_omsorg_call_still_waits_for_office_hours(
@@ -232,7 +233,8 @@ def test_an_accepted_manager_is_connected_whatever_the_dial_status(
     assert verbs(accept.data) == []
     done = twilio.call(action(body, "Dial"), DialCallStatus=dial_status).data
     assert verbs(done) == ["Hangup"]
-    assert app.extensions["ivr.notifier"].sent == []  # no "nobody answered" SMS
+    # No "nobody answered" SMS: only the caller's receipt.
+    assert [sms["to"] for sms in app.extensions["ivr.notifier"].sent] == [CALLER]
 
 
 def test_a_state_token_of_another_call_is_ignored(offline_app: Flask, clock: FrozenClock) -> None:
@@ -452,8 +454,8 @@ def test_a_text_with_the_database_down_after_hours_names_it_support_and_its_open
     twilio = Twilio(offline_app.test_client())
     response = twilio.post("/sms", From=CALLER, To=LINE_NUMBER, Body="viva", MessageSid="SM" + "1" * 32)
     texts = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
-    assert texts == ["Tyvärr blev det ett tekniskt fel. IT-supporten öppnar i morgon klockan 08.00, "
-                     "ring 0141-22 50 47. Eller gör ett ärende: https://itportal.example.se"]
+    assert texts == ["Det blev ett tekniskt fel. IT-supporten öppnar i morgon klockan 08.00, "
+                     "ring 0141-22 50 47. Eller skapa ett ärende: https://itportal.example.se"]
     assert "kopplas" not in texts[0] and "Ring linjen" not in texts[0]
 
 

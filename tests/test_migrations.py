@@ -188,7 +188,7 @@ def test_upgrade_from_0002_keeps_session_and_event_data(url: str) -> None:
         engine.dispose()
     store = Store(url)
     try:
-        assert store.upgrade() == head() == "0003"
+        assert store.upgrade() == head() == "0004"
         assert schema_differences(store) == []
         record = store.get("sms:+46701234567")
         assert record is not None
@@ -200,6 +200,10 @@ def test_upgrade_from_0002_keeps_session_and_event_data(url: str) -> None:
             turn.data = {**turn.data, "n": 3}
         again = store.get("sms:+46701234567")
         assert again is not None and again.data == {"steg": "nätet", "svar": [True, False], "n": 3}
+        assert again.ref is None  # 0004: a session from before receipts has no code
+        with store.session("sms:+46701234567", "sms", written) as turn:
+            turn.ref = "K7M4QX"
+        assert [found.id for found in store.sessions_by_ref("K7M4QX")] == ["sms:+46701234567"]
         with store.engine.connect() as conn:
             types = {(column["name"], str(column["type"])) for column in inspect(conn).get_columns("sessions")}
         assert ("data", "JSONB" if store.backend == "postgresql" else "TEXT") in types

@@ -14,7 +14,7 @@ from flows.line import load_line
 from flows.sms_cost import fits_one_segment, gsm7_septets
 from flows.sms_render import every_text
 from ivr.cli import main
-from tests.conftest import LINE_NUMBER, FrozenClock, Twilio
+from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio
 
 LINE = load_line()
 ADMIN = "+46701740698"
@@ -80,8 +80,10 @@ def test_manager_sms_as_sent_after_nobody_accepts_is_one_segment(
     for attempt in range(2):
         twilio.call(f"/voice/dial/on_call?attempt={attempt}", DialCallStatus="no-answer")
     sent = app.extensions["ivr.notifier"].sent
-    assert len(sent) == 1 and "Alfa e-Care" in sent[0]["body"]
-    assert fits_one_segment(sent[0]["body"]), (gsm7_septets(sent[0]["body"]), sent[0]["body"])
+    assert [sms["to"] for sms in sent] == [CALLER, "+46701740610"]  # the caller's receipt, the manager's SMS
+    for sms in sent:
+        assert "Alfa e-Care" in sms["body"]
+        assert fits_one_segment(sms["body"]), (gsm7_septets(sms["body"]), sms["body"])
 
 
 def test_too_long_announcement_is_refused_by_the_cli(database_url: str) -> None:

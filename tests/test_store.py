@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from ivr.store.migrate import head
 from ivr.store.store import SessionRecord, Store, StoreError
@@ -150,13 +150,13 @@ def test_unserialisable_data_rolls_back(store: Store) -> None:
 
 
 def test_upgrade_twice_is_safe(store: Store) -> None:
-    assert store.upgrade() == head() == "0003"
+    assert store.upgrade() == head() == "0004"
     save(store, {"kept": True})
-    assert store.upgrade() == "0003"
+    assert store.upgrade() == "0004"
     record = store.get(SID)
     assert record is not None and record.data == {"kept": True}
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
 
 
 def test_upgrade_refuses_an_unknown_schema_version(store: Store) -> None:
@@ -372,3 +372,21 @@ def test_incident_run_starts_after_the_last_gap_of_a_window(store: Store) -> Non
     assert store.incident_run("viva") == (T0 + timedelta(minutes=40), T0 + timedelta(minutes=80))
     report(store, "dd", 110)  # exactly a window after the last report: a new run
     assert store.incident_run("viva") == (T0 + timedelta(minutes=110), T0 + timedelta(minutes=110))
+
+
+def test_a_receipt_code_is_kept_through_turns_and_blanking_and_found_by_its_index(store: Store) -> None:
+    with store.session(SID, "voice", T0, caller="+46701740699") as record:
+        record.data = {"turn": 1}
+        record.ref = "K7M4QX"
+    with store.session(SID, "voice", T0 + timedelta(minutes=1)) as record:
+        assert record.ref == "K7M4QX"
+        record.caller, record.data = None, {"turn": 2}  # the call ended: its number is blanked
+    with store.session("voice:CA456", "voice", T0 + timedelta(minutes=2)) as record:
+        record.data, record.ref = {"turn": 1}, "K7M4QX"  # a second call with the same code
+    found = store.sessions_by_ref("K7M4QX")
+    assert [(record.id, record.caller, record.data) for record in found] == [
+        (SID, None, {"turn": 2}), ("voice:CA456", None, {"turn": 1})]
+    assert store.sessions_by_ref("ABCDEF") == []
+    with store.engine.connect() as conn:  # an index, not a scan
+        indexes = {index["name"]: index["column_names"] for index in inspect(conn).get_indexes("sessions")}
+    assert indexes["sessions_ref"] == ["ref"]

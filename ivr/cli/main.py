@@ -14,6 +14,7 @@ from flows.yamlfile import DataError
 
 if TYPE_CHECKING:
     from ivr.store import Store
+from ivr.cli.lookup import lookup
 from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.twilio_setup import twilio
@@ -58,6 +59,7 @@ main.add_command(simulate)
 main.add_command(report)
 main.add_command(print_checklists)
 main.add_command(twilio)
+main.add_command(lookup)
 
 
 @main.command()

@@ -255,6 +255,11 @@ def clauses(line: Line, rules: list[Rule], lang: str) -> str:
     """Rules in order (first match wins) as one sentence; rules after an unconditional one are dropped."""
     words = WORDS[lang]
     parts: list[str] = []
+    # A conditional rule just before the default with the same destination differs only in its
+    # `why` (what the caller hears): on paper, "annars X" already covers it.
+    rules = [rule for index, rule in enumerate(rules)
+             if not (rule.when and index + 1 < len(rules) and not rules[index + 1].when
+                     and destination(rules[index + 1]) == destination(rule))]
     groups = list(grouped(rules))
     for target_rules in groups:
         first = target_rules[0]

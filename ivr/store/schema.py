@@ -86,6 +86,10 @@ sessions_table = Table(
     Column("seq", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The code on a call's SMS receipt (migration 0004): `ivr lookup CODE` finds the call by this index.
+    # Not unique: two calls may share a code (about one in a billion), and lookup then lists both.
+    Column("ref", String(8), nullable=True),
+    Index("sessions_ref", "ref"),
 )
 
 events_table = Table(

@@ -22,7 +22,7 @@ from ivr.store.schema import (
     sessions_table,
 )
 
-SESSION_COLUMNS = ("channel", "caller", "data", "seq", "created_at", "updated_at")
+SESSION_COLUMNS = ("channel", "caller", "data", "seq", "created_at", "updated_at", "ref")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Statements:
     count_reporters: Select  # type: ignore[type-arg]
     select_run: Select  # type: ignore[type-arg]
     select_announcements: Select  # type: ignore[type-arg]
+    select_by_ref: Select  # type: ignore[type-arg]
 
 
 def _build(dml: ModuleType) -> Statements:
@@ -71,10 +72,11 @@ def _build(dml: ModuleType) -> Statements:
         select_session=select_session,
         insert_session=insert(sessions).values(
             id=bindparam("id"), channel=bindparam("channel"), caller=bindparam("caller"), data=bindparam("data"),
-            seq=bindparam("seq"), created_at=bindparam("now"), updated_at=bindparam("now")),
+            seq=bindparam("seq"), created_at=bindparam("now"), updated_at=bindparam("now"), ref=bindparam("ref")),
         # WHERE by "key": SQLAlchemy keeps a column's own name for its SET value.
         update_session=update(sessions).where(sessions.c.id == bindparam("key")).values(
-            data=bindparam("data"), seq=bindparam("seq"), updated_at=bindparam("now"), caller=bindparam("caller")),
+            data=bindparam("data"), seq=bindparam("seq"), updated_at=bindparam("now"), caller=bindparam("caller"),
+            ref=bindparam("ref")),
         delete_session=sessions.delete().where(sessions.c.id == bindparam("id")),
         insert_event=insert(events_table).values(
             session_id=bindparam("session_id"), seq=bindparam("seq"), at=bindparam("at"), kind=bindparam("kind"),
@@ -109,6 +111,9 @@ def _build(dml: ModuleType) -> Statements:
         select_announcements=select(
             announcements_table.c.system, announcements_table.c.text, announcements_table.c.until,
             announcements_table.c.created_at, announcements_table.c.created_by),
+        # One range of the sessions_ref index.
+        select_by_ref=select(sessions.c.id, *columns).where(sessions.c.ref == bindparam("ref"))
+        .order_by(sessions.c.created_at),
     )
 
 

@@ -67,6 +67,7 @@ class SessionRecord:
     events: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
     delete: bool = False
     caller_key: str | None = None  # pseudonym written on this turn's events
+    ref: str | None = None  # the code on the call's SMS receipt, found by `ivr lookup`
     # Set by Store.session() for the life of its transaction only: reads and claims of the
     # same turn run on its connection (no second transaction).
     _turn: _Turn | None = field(default=None, repr=False, compare=False)
@@ -207,6 +208,12 @@ class Store:
             row = conn.execute(self._sql.select_session, {"id": session_id}).first()
         return None if row is None else _record(session_id, row, row.channel, None)
 
+    def sessions_by_ref(self, ref: str) -> list[SessionRecord]:
+        """The sessions whose receipt carried this code, oldest first (one indexed range; usually one)."""
+        with self._transaction(read_only=True) as conn:
+            rows = conn.execute(self._sql.select_by_ref, {"ref": ref}).all()
+        return [_record(row.id, row, row.channel, None) for row in rows]
+
     def events(self, session_id: str | None = None) -> list[dict[str, Any]]:
         """Events in the order written, for one session or all."""
         query = select(events_table).order_by(events_table.c.id)
@@ -245,7 +252,10 @@ class Store:
             # Written every turn, so that setting caller to None forgets a finished call's number.
             if record.caller is not None:
                 _check_length("caller", record.caller, 32)
-            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at}
+            if record.ref is not None:
+                _check_length("reference code", record.ref, 8)
+            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
+                      "ref": record.ref}
             if row_exists:
                 conn.execute(sql.update_session, {"key": record.id, **values})
             else:
@@ -440,9 +450,10 @@ def _record(session_id: str, row: Row[Any] | None, channel: str, caller: str | N
     if row is None or row.data is None:
         return SessionRecord(id=session_id, channel=row.channel if row is not None else channel,
                              caller=caller or (row.caller if row is not None else None), data=None,
-                             seq=row.seq if row is not None else 0, created_at=None, updated_at=None)
+                             seq=row.seq if row is not None else 0, created_at=None, updated_at=None,
+                             ref=row.ref if row is not None else None)
     return SessionRecord(id=session_id, channel=row.channel, caller=caller or row.caller, data=row.data,
-                         seq=row.seq, created_at=row.created_at, updated_at=row.updated_at)
+                         seq=row.seq, created_at=row.created_at, updated_at=row.updated_at, ref=row.ref)
 
 
 def _masked(url: URL) -> str:

@@ -16,6 +16,7 @@ from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
 from flows.routing import Decision
+from flows.why import reason
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 
@@ -121,8 +122,10 @@ class VoiceRenderer:
         """What the caller hears at the end, and whom the line dials (on_call: the first on-call number)."""
         settings = self.line.settings
         response = VoiceResponse()
-        if decision.say:
-            self.say(response, decision.say[self.lang])
+        why = reason(self.line.messages, decision, "voice", self.lang)
+        for text in (why, decision.say[self.lang] if decision.say else None):
+            if text:
+                self.say(response, text)
         match decision.outcome:
             case Outcome.RESOLVED:
                 self.say(response, self.text("resolved"))

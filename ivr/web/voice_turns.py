@@ -27,6 +27,7 @@ from ivr.store import SessionRecord
 from ivr.web import conversation
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
+from ivr.web.receipt import send_receipt
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, dial_bridged, hang_up
 from ivr.web.voice_call import Call, DialState, Handler, run_turn
@@ -149,8 +150,9 @@ def step_answer(turn: Turn, digits: str) -> Answer | None:
 
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
-    """Record the outcome and render it."""
+    """Record the outcome, text the receipt, and render it."""
     conversation.finish(record, decision)
+    send_receipt(record, decision, call.state.lang, call.line_number, code_passed=call.pin.passed)
     numbers: list[str] = []
     if decision.outcome is Outcome.ON_CALL_MANAGER:
         numbers = start_on_call(call)

@@ -1,0 +1,53 @@
+"""The SMS receipt a caller gets after a call: what was concluded, what next, whom to contact, and a code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from flows.calendar import longest_opening
+from flows.line import Line
+from flows.model import Outcome
+from flows.phone import national
+from flows.refcode import ALPHABET, LENGTH
+from flows.routing import Decision
+
+# The widest code for the length check: every symbol counts one septet, so any code will do.
+SAMPLE_CODE = ALPHABET[-1] * LENGTH
+
+
+def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: datetime, saved: bool = True,
+                 opening: str | None = None) -> str:
+    """The receipt for a decision; saved=False when the call's answers could not be stored (database down).
+
+    opening: the "IT support opens ..." phrase to use instead of the one for `moment` (the length check).
+    """
+    settings = line.settings
+    reference = line.messages.get("receipt", "reference" if saved else "reference_unsaved", lang, code=code)
+    contact = settings.contacts.get(str(decision.contact))
+    supplier = settings.suppliers.get(str(decision.supplier))
+    values = {
+        "system": line.library.by_id(decision.checklist_id).name[lang],
+        "it_support": national(settings.it_support.number) if settings.it_support.number else "",
+        "portal": settings.it_portal_url,
+        "contact": contact.name[lang] if contact else "",
+        "supplier": supplier.name[lang] if supplier else "",
+        "opening": opening or line.calendar.describe_next_opening(moment, lang),
+        "text": reference,
+    }
+    return line.messages.get("receipt", decision.outcome.value, lang, **values)
+
+
+def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
+    """(where, text) for every receipt each checklist can end in, with the longest opening and code text."""
+    opening = {lang: max(line.calendar.describe_next_opening(moment, lang), longest_opening(lang), key=len)
+               for lang in line.settings.languages}
+    for lang in line.settings.languages:
+        for checklist in line.library.checklists:
+            decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]
+            decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
+                          for rule in checklist.rules]
+            for decision in decisions:
+                for saved in (True, False):
+                    text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang])
+                    yield f"{lang}: config/messages.yaml receipt.{decision.outcome.value} ({checklist.source})", text

@@ -1,0 +1,64 @@
+"""The SMS receipt after a call: sent where the voice outcome is recorded, never in the caller's way.
+
+The code comes from a keyed hash of the session id, so a call has the same code
+whether or not its database answered; it is stored on the session
+(sessions.ref) for `ivr lookup`. With the database down the receipt still goes
+out, saying that the answers were not saved: its code is then only in the
+server's log line below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from flask import current_app
+
+from flows.events import EventKind
+from flows.receipt import receipt_text
+from flows.refcode import spell
+from flows.routing import Decision
+from ivr.logs import mask_numbers
+from ivr.notify import NotifyError
+from ivr.store import SessionRecord
+from ivr.web.conversation import online
+from ivr.web.turn_context import turn_context
+
+log = logging.getLogger(__name__)
+
+
+def reference_code(session_id: str) -> str:
+    """The session's code: keyed by the server's pseudonym key, so codes cannot be guessed from call ids."""
+    key = str(current_app.config["PSEUDONYM_KEY"]).encode()
+    return spell(hmac.new(key, b"receipt code " + session_id.encode(), hashlib.sha256).digest())
+
+
+def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: str, code_passed: bool) -> None:
+    """Give the call its code and, when the settings say so, text the caller the receipt.
+
+    A failure is logged and audited; it never raises, so the caller hears the same either way.
+    """
+    context = turn_context()
+    record.ref = reference_code(record.id)
+    if not context.line.settings.wants_receipt(record.caller, decision.outcome.value, code_passed):
+        return
+    saved = online(record)
+    sender = sender or context.line.settings.line_number or ""
+    try:
+        if not sender:
+            raise NotifyError("no sender: the call gave no line number and config/line.yaml has no line_number")
+        body = receipt_text(context.line, decision, lang, record.ref, context.now, saved=saved)
+        sid = context.notifier.send_sms(str(record.caller), sender, body)
+    except NotifyError as exc:
+        log.warning("receipt %s for %s not sent: %s", record.ref, record.id, exc)
+        record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": mask_numbers(str(exc))[:200]},
+                         decision.checklist_id)
+        return
+    except Exception:  # a receipt must never turn a finished call into the fault answer
+        log.exception("receipt %s for %s failed", record.ref, record.id)
+        record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": "unexpected"}, decision.checklist_id)
+        return
+    if not saved:
+        log.warning("receipt %s sent for %s, whose answers are not stored (no database)", record.ref, record.id)
+    record.add_event(EventKind.RECEIPT_SENT, {"code": record.ref, "sid": sid, "saved": saved}, decision.checklist_id)
