@@ -50,6 +50,15 @@ FACTS: dict[str, dict[str, str]] = {
     "nobody_can_browse": {"sv": "ingen når internet", "en": "nobody can browse"},
 }
 
+# What a step needs besides the call itself; the voice line offers keys to match (flows/key_hints.py).
+NEEDS: dict[str, str] = {
+    # The phone the carer is calling from (restart it, close its apps): impossible during the call.
+    "phone": "the phone the caller is calling from",
+    "screen": "the phone's or the computer's screen",
+    "other_person": "another phone or another person (a colleague, the alarm coordinator)",
+    "long": "longer than the gather timeout (a computer restart)",
+}
+
 Text = dict[str, str]  # language code -> text
 
 
@@ -69,6 +78,11 @@ class Step:
     # way round ("Kan någon surfa?" records nobody_can_browse = false on yes).
     yes_means: bool = True
     solved_say: Text | None = None  # said when this step ends the call as solved
+    needs: frozenset[str] = frozenset()  # names from NEEDS
+
+    def needs_any(self, *names: str) -> bool:
+        """True when the step needs any of these."""
+        return any(name in self.needs for name in names)
 
     def action(self, answer: bool) -> Action:
         """The action an answer triggers."""

@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from flows.engine import Turn
 from flows.facts import facts_text
+from flows.key_hints import step_hints
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
@@ -74,15 +75,21 @@ class VoiceRenderer:
             texts.append((self.text("language_offer"), other[0]))
         return self.keypad_prompt(texts)
 
-    def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False) -> VoiceResponse:
-        """The current step: counter, instruction, question, key hint."""
+    def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False, can_text: bool = False,
+                 all_keys: bool | None = None) -> VoiceResponse:
+        """The current step: counter, instruction, question, key hints (flows/key_hints.py).
+
+        first: the checklist's first question in this call (its name and every key);
+        all_keys: name every key (default: when first); can_text: key 8 may be offered.
+        """
         assert turn.step is not None and turn.checklist is not None
         texts = list(preface)
         if first:
             texts.append(self.text("chosen", system=turn.checklist.name[self.lang]))
         step, total = turn.position
+        hints = step_hints(turn.step, first if all_keys is None else all_keys, can_text)
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
-                  turn.step.ask[self.lang], self.text("yes_no")]
+                  turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
 
     def notice(self, turn: Turn, texts: Iterable[str]) -> VoiceResponse:

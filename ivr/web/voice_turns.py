@@ -115,14 +115,14 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     preface = [voice.text("incident", system=checklist.name[call.state.lang])] if found.incident else []
     if turn.expect is Expect.GO_ON:
         return voice.notice(turn, preface + [str(found.announcement)])
-    return voice.question(turn, preface, first=True)
+    return voice.question(turn, preface, first=True, can_text=can_text(record))
 
 
 def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
     """A key in answer to a step."""
     voice = renderer(call)
     if digits == REPEAT:
-        return present(record, call, turn)
+        return present(record, call, turn, all_keys=True)  # a caller who asks to hear it again hears every key
     if digits == MENU:
         record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
         call.state = engine.menu(call.state).state
@@ -132,7 +132,7 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
     new_turn = conversation.answer(record, call.state, call.pin, digits == YES)
     call.state = new_turn.state
     if new_turn.decision is None:
-        return voice.question(new_turn, first=turn.expect is Expect.GO_ON)
+        return voice.question(new_turn, first=turn.expect is Expect.GO_ON, can_text=can_text(record))
     if call.pin.asking:
         return voice.pin_prompt()
     return finish(record, call, new_turn.decision)
@@ -165,17 +165,23 @@ def on_call_numbers(call: Call) -> list[str]:
     return [person.number for person in context.line.roster.chain_at(context.now)]  # the roster changed since
 
 
-def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None) -> VoiceResponse:
+def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None,
+            all_keys: bool = False) -> VoiceResponse:
     """Re-present whatever the call is waiting on."""
     voice = renderer(call)
     if turn.expect is Expect.SYSTEM:
         return voice.menu(preface or [])
     if turn.expect is Expect.YES_NO:
-        return voice.question(turn, preface or [])
+        return voice.question(turn, preface or [], can_text=can_text(record), all_keys=all_keys)
     if turn.expect is Expect.GO_ON:
         text = announcement(record, call.state.checklist)
         return voice.notice(turn, (preface or []) + ([text] if text else []))
     return voice.goodbye("goodbye")
+
+
+def can_text(record: SessionRecord) -> bool:
+    """True when key 8 can hand this call over to SMS: a number to text, and the database to keep it in."""
+    return bool(record.caller) and online(record)
 
 
 def step_id(turn: Turn) -> str | None:
