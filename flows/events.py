@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     CALLBACK_STARTED = "callback_started"
     CALLBACK_INVALID = "callback_invalid"
     CALL_ENDED = "call_ended"
+    MORE_TIME = "more_time"  # key 5: the caller asked for time on a step
 
 
 @dataclass(frozen=True)

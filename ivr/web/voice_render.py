@@ -92,6 +92,16 @@ class VoiceRenderer:
                   turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
 
+    def wait(self, texts: Iterable[str], seconds: int) -> VoiceResponse:
+        """Key 5: a short reminder, then quiet for about `seconds`; any key ends the wait at once."""
+        response = VoiceResponse()
+        gather = self.gather(response, "/voice/input")
+        for text in texts:
+            self.say(gather, text)
+        # Keys pressed during a <Pause> nested in the <Gather> are gathered like any other.
+        gather.pause(length=max(1, seconds - self.line.settings.gather_timeout))
+        return response
+
     def notice(self, turn: Turn, texts: Iterable[str]) -> VoiceResponse:
         """IT's announcement for the system, then: go through the checklist anyway?"""
         assert turn.checklist is not None

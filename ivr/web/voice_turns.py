@@ -33,6 +33,9 @@ from ivr.web.voice_call import Call, DialState, Handler, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
+MORE_TIME = "5"  # the key with the raised dot: found without looking
+# While a caller has time (key 5), a short reminder this often says the line is still there.
+WAIT_ROUND_SECONDS = 30
 # Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
 DIAL_CONNECTED = frozenset({"completed", "answered"})
 
@@ -67,8 +70,11 @@ def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
     if turn.expect is Expect.NOTHING:
         return renderer(call).goodbye("goodbye")
     if not digits:
+        if call.waiting and turn.expect is Expect.YES_NO:
+            return still_waiting(record, call, turn)
         return no_input(record, call, turn)
     call.misses = 0
+    call.waiting = 0  # any key ends a wait (key 5 starts a new one)
     if turn.expect is Expect.SYSTEM:
         return menu_key(record, call, digits)
     return step_key(record, call, turn, digits)
@@ -127,6 +133,8 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
         record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
         call.state = engine.menu(call.state).state
         return voice.menu()
+    if digits == MORE_TIME and turn.expect is Expect.YES_NO:
+        return more_time(record, call, turn)
     if digits not in (YES, NO):
         return present(record, call, turn, [voice.text("bad_answer_key")])
     new_turn = conversation.answer(record, call.state, call.pin, digits == YES)
@@ -136,6 +144,33 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
     if call.pin.asking:
         return voice.pin_prompt()
     return finish(record, call, new_turn.decision)
+
+
+def wait_rounds() -> int:
+    """How many reminders a wait for more time lasts (config: voice_line.more_time_minutes)."""
+    return max(1, turn_context().line.settings.more_time_minutes * 60 // WAIT_ROUND_SECONDS)
+
+
+def more_time(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Key 5: wait quietly on this step; it stays unanswered, and the wait's silence is not a missed prompt."""
+    record.add_event(EventKind.MORE_TIME, {"step": step_id(turn)}, call.state.checklist)
+    call.waiting = 1
+    voice = renderer(call)
+    return voice.wait([voice.text("more_time")], WAIT_ROUND_SECONDS)
+
+
+def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Silence while waiting: another quiet round with a reminder, then the same question again."""
+    voice = renderer(call)
+    rounds = wait_rounds()
+    if call.waiting >= rounds:
+        call.waiting = 0
+        return voice.question(turn, [voice.text("more_time_over")], can_text=can_text(record))
+    call.waiting += 1
+    texts = [voice.text("more_time_reminder")]
+    if call.waiting == rounds:
+        texts.append(voice.text("hint_more_time_again"))  # the last round: the caller may ask for more
+    return voice.wait(texts, WAIT_ROUND_SECONDS)
 
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
