@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     CALLBACK_INVALID = "callback_invalid"
     CALL_ENDED = "call_ended"
     MORE_TIME = "more_time"  # key 5: the caller asked for time on a step
+    CONTINUED_BY_SMS = "continued_by_sms"  # key 8: the call handed its step over to an SMS conversation
+    SMS_HANDOVER_FAILED = "sms_handover_failed"  # key 8, but no SMS could be sent: the step is asked again
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from flask import Flask
 
+from ivr import create_app
+from ivr.notify import LogNotifier, NotifyError
 from ivr.simulator.voice import Phone
-from tests.conftest import FrozenClock, Twilio
+from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, sms_session
 from tests.test_fail_safe import offline_app  # noqa: F401 - a fixture: the line with its database down
 
 
@@ -57,8 +60,6 @@ def test_more_time_is_configurable(database_url: str, clock: FrozenClock, tmp_pa
     from pathlib import Path
 
     from flows.line import DEFAULT_CONFIG
-    from ivr import create_app
-    from tests.conftest import app_config
 
     config = Path(str(tmp_path)) / "config"
     shutil.copytree(DEFAULT_CONFIG, config)
@@ -87,3 +88,95 @@ def test_more_time_with_the_database_down_still_reaches_on_call_only_after_every
     assert result.dialed == ["+46701740610"]
     heard = [entry["text"] for entry in result.transcript if entry["who"] == "line"]
     assert heard.count("Jag väntar fortfarande. Tryck 1 för ja eller 2 för nej när du är klar.") == 2
+
+
+# --- continue by SMS (key 8) -------------------------------------------------------------------
+
+
+class RefusingNotifier(LogNotifier):
+    """Twilio refusing every SMS."""
+
+    def send_sms(self, to: str, from_: str, body: str) -> str:
+        raise NotifyError("Twilio said no")
+
+
+def texting_of(app: Flask, number: str = CALLER) -> dict[str, Any] | None:
+    record = app.extensions["ivr.store"].get(sms_session(app, number))
+    return None if record is None else record.data
+
+
+def test_key_8_texts_the_step_and_the_sms_conversation_keeps_step_and_answers(app: Flask, twilio: Twilio) -> None:
+    twilio.call("/voice")
+    for key in ("2", "1", "1"):  # Viva omsorg: several users, network works
+        twilio.call("/voice/input", Digits=key)
+    body = twilio.call("/voice/input", Digits="8").data
+    assert [child.tag for child in ET.fromstring(body)] == ["Say", "Hangup"]
+    assert "Jag har skickat steget till dig som sms." in spoken(body)
+    sent = app.extensions["ivr.notifier"].sent
+    assert [(sms["to"], sms["from"]) for sms in sent] == [(CALLER, LINE_NUMBER)]  # from the line's number
+    assert sent[0]["body"].startswith("Viva omsorg 3/4: Testa att starta om telefonen.")
+    data = texting_of(app)
+    assert data is not None and data["line_number"] == LINE_NUMBER
+    assert data["state"]["checklist"] == "viva_omsorg" and data["state"]["step"] == 2
+    assert data["state"]["answers"] == {"multiple_users": True, "phone_network": True}
+    # The call ending now is not an abandoned conversation: it goes on by SMS.
+    twilio.call("/voice/status", CallStatus="completed", CallDuration="60")
+    assert session_events(app, "abandoned") == []
+    assert [event["data"]["step"] for event in session_events(app, "continued_by_sms")] == ["restart_phone"]
+    # The first text answers step 3, never an earlier or later one.
+    reply = twilio.post("/sms", From=CALLER, To=LINE_NUMBER, Body="nej", MessageSid="SM" + "1" * 32).data
+    assert "Viva omsorg 4/4" in reply.decode()
+
+
+def test_key_8_from_a_hidden_number_says_why_and_asks_the_step_again(app: Flask, twilio: Twilio) -> None:
+    def hidden(path: str, **params: str) -> bytes:
+        return twilio.post(path, CallSid="CA" + "5" * 32, From="anonymous", To=LINE_NUMBER, **params).data
+
+    hidden("/voice")
+    hidden("/voice/input", Digits="1")  # Viva: its first step names no key 8 ...
+    body = hidden("/voice/input", Digits="8")
+    text = spoken(body)
+    assert text.startswith("Ditt nummer är dolt, så jag kan inte skicka sms.")
+    assert "Steg 1 av 3." in text and "Tryck 8" not in text
+    assert app.extensions["ivr.notifier"].sent == []
+    assert "Steg 2 av 3." in spoken(hidden("/voice/input", Digits="2"))  # nothing lost
+
+
+def test_key_8_when_the_sms_cannot_be_sent_asks_the_step_again(database_url: str, clock: FrozenClock) -> None:
+    app = create_app(app_config(database_url, clock, NOTIFIER=RefusingNotifier()))
+    try:
+        twilio = Twilio(app.test_client())
+        twilio.call("/voice")
+        twilio.call("/voice/input", Digits="9")  # Alfa e-Care
+        twilio.call("/voice/input", Digits="1")
+        text = spoken(twilio.call("/voice/input", Digits="8").data)
+        assert text.startswith("Sms:et gick inte att skicka just nu. Vi fortsätter här. Steg 2 av 8.")
+        assert texting_of(app) is None  # no SMS conversation without its first text
+        assert [event["data"]["reason"] for event in session_events(app, "sms_handover_failed")] == ["send_failed"]
+        assert "Steg 3 av 8." in spoken(twilio.call("/voice/input", Digits="2").data)
+    finally:
+        app.extensions["ivr.store"].dispose()
+
+
+def test_key_8_with_the_database_down_goes_on_by_voice(offline_app: Flask, clock: FrozenClock) -> None:  # noqa: F811
+    result = Phone(offline_app).call("1 8 2 2 2")  # Viva in office hours: 8 cannot be kept, so the call goes on
+    heard = [entry["text"] for entry in result.transcript if entry["who"] == "line"]
+    assert "Sms:et gick inte att skicka just nu. Vi fortsätter här." in heard
+    assert "Tryck 8 för att fortsätta med sms." not in heard  # never offered without a database
+    assert result.unused_keys == [] and "Steg 3 av 3." in heard
+
+
+def test_a_call_gone_on_by_sms_is_not_counted_abandoned_in_the_report(app: Flask, twilio: Twilio) -> None:
+    from ivr.cli.report import build_report
+
+    twilio.call("/voice")
+    twilio.call("/voice/input", Digits="1")
+    twilio.call("/voice/input", Digits="8")
+    twilio.call("/voice/status", CallStatus="completed")
+    report = build_report(app.extensions["ivr.store"].events(), app.extensions["ivr.line"].library)
+    viva = next(row for row in report.systems if row.system == "viva")
+    assert (viva.voice, viva.sms, viva.abandoned) == (1, 1, 1)  # the SMS conversation has no outcome yet
+    twilio.post("/sms", From=CALLER, To=LINE_NUMBER, Body="ja", MessageSid="SM" + "2" * 32)
+    report = build_report(app.extensions["ivr.store"].events(), app.extensions["ivr.line"].library)
+    viva = next(row for row in report.systems if row.system == "viva")
+    assert (viva.voice, viva.sms, viva.abandoned, viva.resolved) == (1, 1, 0, 1)

@@ -201,6 +201,31 @@ class Store:
                 record._turn = None  # the transaction is gone once this block ends
             self._save(conn, record, at, is_new, row_exists=row is not None)
 
+    @contextmanager
+    def other_session(self, via: SessionRecord, session_id: str, channel: str,
+                      caller: str | None = None) -> Iterator[SessionRecord]:
+        """Lock, read and save a second session inside an open session's transaction.
+
+        A call handed over to SMS writes the SMS conversation in the call's own turn:
+        both are saved, or neither. (A second transaction would wait on SQLite for the
+        write lock this turn already holds.)
+        """
+        turn = via._turn
+        if turn is None:
+            raise RuntimeError("other_session() only works inside Store.session()")
+        _check_length("session id", session_id, 100)
+        if caller is not None:
+            _check_length("caller", caller, 32)
+        row = turn.conn.execute(turn.sql.lock_session, {"id": session_id, "channel": channel, "caller": caller,
+                                                        "now": turn.at}).first()
+        record = _record(session_id, row, channel, caller)
+        record._turn = turn
+        try:
+            yield record
+        finally:
+            record._turn = None
+        self._save(turn.conn, record, turn.at, row is None or row.data is None, row_exists=row is not None)
+
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
         with self._transaction(read_only=True) as conn:

@@ -69,6 +69,7 @@ class Call:
     ended: bool = False  # the status callback saw the call end: its number is never stored again
     callback: bool = False  # a call the line placed (RING by SMS): the carer is To, the line is From
     waiting: int = 0  # key 5: rounds of quiet waiting so far on the current step (0: not waiting)
+    by_sms: bool = False  # key 8: the conversation went on by SMS (not abandoned, never resumed by voice)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
@@ -78,7 +79,7 @@ class Call:
         """What rides in the action URLs: everything but phone numbers."""
         return {"state": self.state.to_dict(), "misses": self.misses, "dial": self.dial.to_data(),
                 "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback,
-                "waiting": self.waiting}
+                "waiting": self.waiting, "by_sms": self.by_sms}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Call:
@@ -86,7 +87,8 @@ class Call:
         return cls(State.from_dict(data.get("state")), int(data.get("misses", 0)),
                    str(data.get("line_number", "")), DialState.from_data(data.get("dial")),
                    PinState.from_data(data.get("pin")), int(data.get("turn", 0)), bool(data.get("ended", False)),
-                   bool(data.get("callback", False)), int(data.get("waiting", 0)))
+                   bool(data.get("callback", False)), int(data.get("waiting", 0)),
+                   bool(data.get("by_sms", False)))
 
 
 def state_key() -> bytes:

@@ -7,6 +7,7 @@ through ivr/web/voice_call.run_turn.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,19 +22,24 @@ from flows.facts import manager_sms
 from flows.model import Outcome
 from flows.phone import phone_number
 from flows.routing import Decision
+from flows.sms_render import SmsRenderer
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.web import conversation
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
+from ivr.web.handover import continue_by_sms
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, dial_bridged, hang_up
 from ivr.web.voice_call import Call, DialState, Handler, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
+log = logging.getLogger(__name__)
+
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
 MORE_TIME = "5"  # the key with the raised dot: found without looking
+BY_SMS = "8"
 # While a caller has time (key 5), a short reminder this often says the line is still there.
 WAIT_ROUND_SECONDS = 30
 # Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
@@ -135,6 +141,8 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
         return voice.menu()
     if digits == MORE_TIME and turn.expect is Expect.YES_NO:
         return more_time(record, call, turn)
+    if digits == BY_SMS and turn.expect is Expect.YES_NO:
+        return by_sms(record, call, turn)
     if digits not in (YES, NO):
         return present(record, call, turn, [voice.text("bad_answer_key")])
     new_turn = conversation.answer(record, call.state, call.pin, digits == YES)
@@ -171,6 +179,33 @@ def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceRespons
     if call.waiting == rounds:
         texts.append(voice.text("hint_more_time_again"))  # the last round: the caller may ask for more
     return voice.wait(texts, WAIT_ROUND_SECONDS)
+
+
+def by_sms(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there.
+
+    Nothing is lost when it cannot be done (a hidden number, no database, Twilio
+    refusing the SMS): the caller hears why, and the same step again.
+    """
+    voice = renderer(call)
+    reason = "hidden_number" if not record.caller else None if online(record) else "no_database"
+    if reason is None:
+        context = turn_context()
+        body = SmsRenderer(context.line, call.state.lang).step(turn)
+        try:
+            sid = context.notifier.send_sms(str(record.caller), call.line_number, body)
+        except NotifyError as exc:
+            reason = "send_failed"
+            log.warning("SMS for key 8 not sent: %s", exc)
+    if reason is not None:
+        record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
+                         call.state.checklist)
+        said = "sms_hidden_number" if reason == "hidden_number" else "sms_not_sent"
+        return present(record, call, turn, [voice.text(said)])
+    continue_by_sms(record, call.state, call.line_number)
+    call.by_sms = True
+    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn), "sid": sid}, call.state.checklist)
+    return voice.goodbye("sms_sent")
 
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
@@ -318,7 +353,7 @@ def call_ended(record: SessionRecord, call: Call) -> None:
     record.caller_key = caller_key(record.caller)  # these last events still count this caller
     call.ended = True
     record.caller = None
-    if call.state.decision is None:
+    if call.state.decision is None and not call.by_sms:  # a call gone on by SMS is not abandoned
         record.add_event(EventKind.ABANDONED, {"reason": "hangup", "step": call.state.step}, call.state.checklist)
     record.add_event(EventKind.CALL_ENDED, {"status": request.form.get("CallStatus"),
                                             "seconds": request.form.get("CallDuration", "")[:8]},
