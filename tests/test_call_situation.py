@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from ivr import create_app
@@ -180,3 +181,68 @@ def test_a_call_gone_on_by_sms_is_not_counted_abandoned_in_the_report(app: Flask
     report = build_report(app.extensions["ivr.store"].events(), app.extensions["ivr.line"].library)
     viva = next(row for row in report.systems if row.system == "viva")
     assert (viva.voice, viva.sms, viva.abandoned, viva.resolved) == (1, 1, 0, 1)
+
+
+# --- resume a dropped call ---------------------------------------------------------------------
+
+FIRST, SECOND = "CA" + "1" * 32, "CA" + "2" * 32
+
+
+def drop_viva_omsorg_at_step_3(twilio: Twilio) -> None:
+    twilio.call("/voice", sid=FIRST)
+    for key in ("2", "1", "1"):
+        twilio.call("/voice/input", sid=FIRST, Digits=key)
+    twilio.call("/voice/status", sid=FIRST, CallStatus="completed")
+
+
+def test_the_dropped_call_is_found_by_pseudonym_after_its_number_is_blanked(app: Flask, twilio: Twilio) -> None:
+    drop_viva_omsorg_at_step_3(twilio)
+    record = app.extensions["ivr.store"].get(f"voice:{FIRST}")
+    assert record is not None and record.caller is None  # the ended call's number is gone
+    text = spoken(twilio.call("/voice", sid=SECOND).data)
+    assert "Du var på steg 3 av 4 för Viva omsorg. Tryck 1 för att fortsätta där. Tryck 2 för att börja om." in text
+    body = twilio.call("/voice/input", sid=SECOND, Digits="1").data
+    assert "Steg 3 av 4. Testa att starta om telefonen." in spoken(body)
+    [resumed] = session_events(app, "resumed")
+    assert resumed["session_id"] == f"voice:{SECOND}" and resumed["data"] == {"step": "restart_phone"}
+
+
+def test_another_phone_or_a_hidden_number_is_not_offered_the_call(app: Flask, twilio: Twilio) -> None:
+    drop_viva_omsorg_at_step_3(twilio)
+    other = twilio.post("/voice", CallSid=SECOND, From="+46701740698", To=LINE_NUMBER).data
+    hidden = twilio.post("/voice", CallSid="CA" + "3" * 32, From="anonymous", To=LINE_NUMBER).data
+    for body in (other, hidden):
+        assert "Du var på steg" not in spoken(body) and "Välj system." in spoken(body)
+
+
+def test_a_call_gone_on_by_sms_is_not_offered_again(app: Flask, twilio: Twilio) -> None:
+    twilio.call("/voice", sid=FIRST)
+    twilio.call("/voice/input", sid=FIRST, Digits="1")
+    twilio.call("/voice/input", sid=FIRST, Digits="8")
+    assert "Du var på steg" not in spoken(twilio.call("/voice", sid=SECOND).data)
+
+
+def test_key_1_at_the_offer_goes_on_from_the_carried_state_when_the_database_fails(
+    app: Flask, twilio: Twilio, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ivr.store import Store, StoreError
+
+    drop_viva_omsorg_at_step_3(twilio)
+    offer = twilio.call("/voice", sid=SECOND).data
+    action = str(ET.fromstring(offer).find("Gather").get("action"))  # type: ignore[union-attr]
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise StoreError("database error: down")
+
+    monkeypatch.setattr(Store, "session", down)
+    assert "Steg 3 av 4." in spoken(twilio.call(action, sid=SECOND, Digits="1").data)
+
+
+def test_purge_forgets_the_pseudonym_of_quiet_sessions(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    drop_viva_omsorg_at_step_3(twilio)
+    store = app.extensions["ivr.store"]
+    store.purge(clock.moment - timedelta(days=90), clock.moment + timedelta(minutes=1))
+    clock.moment += timedelta(minutes=5)
+    assert "Du var på steg" not in spoken(twilio.call("/voice", sid=SECOND).data)

@@ -86,6 +86,10 @@ sessions_table = Table(
     Column("seq", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The caller's keyed hash (never the number), kept after the number is blanked: a dropped
+    # call is found by it when the same phone calls again (migration 0004).
+    Column("caller_key", String(64), nullable=True),
+    Index("sessions_caller_key_updated_at", "caller_key", "updated_at"),
 )
 
 events_table = Table(

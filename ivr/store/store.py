@@ -226,6 +226,14 @@ class Store:
             record._turn = None
         self._save(turn.conn, record, turn.at, row is None or row.data is None, row_exists=row is not None)
 
+    def latest_by_caller(self, caller_key: str, channel: str, since: datetime, exclude: str,
+                         via: SessionRecord | None = None) -> tuple[str, dict[str, Any]] | None:
+        """A caller's latest session of a channel updated since a moment (not `exclude`): its id and data."""
+        with self._reading(via) as conn:
+            row = conn.execute(self._sql.latest_by_caller, {"caller_key": caller_key, "channel": channel,
+                                                             "since": _aware(since), "exclude": exclude}).first()
+        return None if row is None or row.data is None else (str(row.id), dict(row.data))
+
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
         with self._transaction(read_only=True) as conn:
@@ -270,7 +278,8 @@ class Store:
             # Written every turn, so that setting caller to None forgets a finished call's number.
             if record.caller is not None:
                 _check_length("caller", record.caller, 32)
-            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at}
+            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
+                      "caller_key": record.caller_key}
             if row_exists:
                 conn.execute(sql.update_session, {"key": record.id, **values})
             else:
@@ -355,8 +364,12 @@ class Store:
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
-                    .values(caller=None)).rowcount,
+                    .values(caller=None, caller_key=None)).rowcount,
             }
+            # The pseudonym only serves to resume a call within minutes: forgotten with the numbers.
+            conn.execute(update(sessions_table).where(sessions_table.c.updated_at < forget,
+                                                      sessions_table.c.caller_key.is_not(None))
+                         .values(caller_key=None))
         if self.backend == "sqlite":
             # secure_delete zeroed the blanked numbers in the pages; the old pages still sit in the log.
             self._checkpoint_truncate()

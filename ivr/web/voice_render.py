@@ -75,6 +75,15 @@ class VoiceRenderer:
             texts.append((self.text("language_offer"), other[0]))
         return self.keypad_prompt(texts)
 
+    def resume_offer(self, turn: Turn, welcome: bool = False, preface: Iterable[str] = ()) -> VoiceResponse:
+        """Before the menu: the dropped call's step, go on there (1) or start over (2)."""
+        assert turn.checklist is not None
+        step, total = turn.position
+        texts = [self.text("welcome")] if welcome else []
+        texts += [*preface, self.text("resume_offer", step=step, total=total, system=turn.checklist.name[self.lang]),
+                  self.text("resume_keys")]
+        return self.keypad_prompt(texts)
+
     def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False, can_text: bool = False,
                  all_keys: bool | None = None) -> VoiceResponse:
         """The current step: counter, instruction, question, key hints (flows/key_hints.py).

@@ -30,6 +30,7 @@ from ivr.web import conversation
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
 from ivr.web.handover import continue_by_sms
+from ivr.web.resume import resumable
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, dial_bridged, hang_up
 from ivr.web.voice_call import Call, DialState, Handler, run_turn
@@ -61,10 +62,37 @@ def announcement(record: SessionRecord, system: str | None) -> str | None:
 
 
 def welcome(record: SessionRecord, call: Call) -> VoiceResponse:
-    """The first turn's menu, or whatever the call already waits on (a retried webhook)."""
+    """The first turn's menu (or the offer to go on after a dropped call); a retried webhook: the same again."""
     if call.turn == 0:
-        return renderer(call).menu(welcome=True)
+        dropped = resumable(record)
+        if dropped is None:
+            return renderer(call).menu(welcome=True)
+        session_id, state = dropped
+        call.offer = state.to_dict()
+        # No system on the event: a caller who starts over is counted under the system chosen then.
+        record.add_event(EventKind.RESUME_OFFERED, {"call": session_id.removeprefix("voice:"),
+                                                    "checklist": state.checklist, "step": state.step})
+        return renderer(call).resume_offer(engine.current(turn_context().line.library, state), welcome=True)
     return present(record, call, engine.current(turn_context().line.library, call.state))
+
+
+def resume_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
+    """At the offer: 1 goes on at the dropped call's step with its answers, 2 (or 0) starts over at the menu."""
+    assert call.offer is not None
+    line = turn_context().line
+    offered = State.from_dict(call.offer)
+    if digits == YES:
+        call.offer = None
+        call.state = offered
+        turn = engine.current(line.library, offered)
+        record.add_event(EventKind.RESUMED, {"step": step_id(turn)}, offered.checklist)
+        # A new call: the system's name and every key once more.
+        return renderer(call).question(turn, first=True, can_text=can_text(record))
+    if digits in (NO, MENU):
+        call.offer = None
+        record.add_event(EventKind.RESUME_DECLINED, {"checklist": offered.checklist})
+        return renderer(call).menu()
+    return present(record, call, engine.current(line.library, call.state))
 
 
 def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
@@ -81,6 +109,8 @@ def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
         return no_input(record, call, turn)
     call.misses = 0
     call.waiting = 0  # any key ends a wait (key 5 starts a new one)
+    if call.offer is not None and turn.expect is Expect.SYSTEM:
+        return resume_key(record, call, digits)
     if turn.expect is Expect.SYSTEM:
         return menu_key(record, call, digits)
     return step_key(record, call, turn, digits)
@@ -239,6 +269,9 @@ def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | 
             all_keys: bool = False) -> VoiceResponse:
     """Re-present whatever the call is waiting on."""
     voice = renderer(call)
+    if turn.expect is Expect.SYSTEM and call.offer is not None:
+        return voice.resume_offer(engine.current(turn_context().line.library, State.from_dict(call.offer)),
+                                  preface=preface or [])
     if turn.expect is Expect.SYSTEM:
         return voice.menu(preface or [])
     if turn.expect is Expect.YES_NO:
