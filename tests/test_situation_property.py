@@ -26,7 +26,8 @@ from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config,
 
 EXAMPLES = int(os.environ.get("SITUATION_EXAMPLES", "40"))
 # Answers more often than the rest, so that many examples get through a whole checklist.
-ACTIONS = ["1", "1", "2", "2", "2", "5", "8", "*", "0", "-", "drop", "sms:ja", "sms:nej", "sms:nej", "sms:RING"]
+ACTIONS = ["1", "1", "2", "2", "2", "3", "5", "8", "*", "0", "-", "drop",
+           "sms:ja", "sms:nej", "sms:nej", "sms:vet inte", "sms:RING"]
 
 
 class Caller:
@@ -93,8 +94,10 @@ class Caller:
         assert decision is not None and decision["outcome"] == "on_call_manager"
         checklist = self.app.extensions["ivr.line"].library.by_id(state["checklist"])
         assert set(state["answers"]) == {step.id for step in checklist.steps}
-        given_answers = {(event["data"]["step"], event["data"]["yes"]) for event in self.app.extensions[
-            "ivr.store"].events() if event["kind"] == "answer" and event["system"] == checklist.id}
+        # An answer event holds {"yes": true/false}, or a third answer's word ("answer": "unknown").
+        given_answers = {(event["data"]["step"], event["data"].get("answer", event["data"]["yes"]))
+                         for event in self.app.extensions["ivr.store"].events()
+                         if event["kind"] == "answer" and event["system"] == checklist.id}
         for step, value in state["answers"].items():
             assert (step, value) in given_answers, f"{step} was never answered {value} by the caller"
 

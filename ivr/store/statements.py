@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from sqlalchemy import Delete, Insert, Select, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import Delete, Insert, Select, String, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.store.schema import (
@@ -78,7 +78,7 @@ def _build(dml: ModuleType) -> Statements:
         update_session=update(sessions).where(sessions.c.id == bindparam("key")).values(
             data=bindparam("data"), seq=bindparam("seq"), updated_at=bindparam("now"), caller=bindparam("caller"),
             # A session's caller never changes: a turn that does not know it (a late webhook) keeps it.
-            caller_key=func.coalesce(bindparam("caller_key"), sessions.c.caller_key)),
+            caller_key=func.coalesce(bindparam("caller_key", type_=String(64)), sessions.c.caller_key)),
         delete_session=sessions.delete().where(sessions.c.id == bindparam("id")),
         insert_event=insert(events_table).values(
             session_id=bindparam("session_id"), seq=bindparam("seq"), at=bindparam("at"), kind=bindparam("kind"),
