@@ -119,14 +119,13 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
         solved_say = problems.text(data["solved_say"], join(path, "solved_say")) if "solved_say" in data else None
         if solved_say is not None and Action.SOLVED not in (on_yes, on_no):
             problems.add(join(path, "solved_say"), "is never said: no answer to this step is 'solved'")
-        needs = _needs(data.get("needs", []), join(path, "needs"), problems)
         steps.append(
             Step(
-                id=step_id, say=problems.text(data.get("say"), join(path, "say")),
+                id=step_id, needs=_needs(data.get("needs", []), join(path, "needs"), problems),
+                say=problems.text(data.get("say"), join(path, "say")),
                 ask=problems.text(data.get("ask"), join(path, "ask")),
                 on_yes=on_yes, on_no=on_no, goto_yes=goto_yes, goto_no=goto_no,
                 fact=fact if isinstance(fact, str) else None, yes_means=yes_means, solved_say=solved_say,
-                needs=needs,
             )
         )
     return tuple(steps)

@@ -25,10 +25,10 @@ PHONE_SMS_FIRST = "hint_phone_sms"
 def step_hints(step: Step, all_keys: bool, can_text: bool) -> list[str]:
     """The voice messages, in order, that follow a step's question."""
     hints: list[str] = []
-    if can_text and step.needs_any("phone"):
+    if can_text and "phone" in step.needs:
         hints.append(PHONE_SMS_FIRST)
     hints.append(YES_NO)
-    if all_keys or step.needs_any("long", "other_person"):
+    if all_keys or step.needs & {"long", "other_person"}:
         hints.append(MORE_TIME)
     if all_keys and can_text and PHONE_SMS_FIRST not in hints:
         hints.append(SMS)

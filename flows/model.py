@@ -73,16 +73,12 @@ class Step:
     on_no: Action
     goto_yes: str | None = None  # target step id when on_yes is GOTO
     goto_no: str | None = None
+    needs: frozenset[str] = frozenset()  # what the step needs besides the call: names from NEEDS
     fact: str | None = None
     # Usually "yes" records the fact as true; some questions read better the other
     # way round ("Kan någon surfa?" records nobody_can_browse = false on yes).
     yes_means: bool = True
     solved_say: Text | None = None  # said when this step ends the call as solved
-    needs: frozenset[str] = frozenset()  # names from NEEDS
-
-    def needs_any(self, *names: str) -> bool:
-        """True when the step needs any of these."""
-        return any(name in self.needs for name in names)
 
     def action(self, answer: bool) -> Action:
         """The action an answer triggers."""

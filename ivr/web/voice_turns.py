@@ -39,12 +39,13 @@ from ivr.web.voice_render import VoiceRenderer
 log = logging.getLogger(__name__)
 
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
+# Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
+DIAL_CONNECTED = frozenset({"completed", "answered"})
+
 MORE_TIME = "5"  # the key with the raised dot: found without looking
 BY_SMS = "8"
 # While a caller has time (key 5), a short reminder this often says the line is still there.
 WAIT_ROUND_SECONDS = 30
-# Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
-DIAL_CONNECTED = frozenset({"completed", "answered"})
 
 
 def renderer(call: Call) -> VoiceRenderer:
@@ -165,14 +166,14 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
     voice = renderer(call)
     if digits == REPEAT:
         return present(record, call, turn, all_keys=True)  # a caller who asks to hear it again hears every key
-    if digits == MENU:
-        record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
-        call.state = engine.menu(call.state).state
-        return voice.menu()
     if digits == MORE_TIME and turn.expect is Expect.YES_NO:
         return more_time(record, call, turn)
     if digits == BY_SMS and turn.expect is Expect.YES_NO:
         return by_sms(record, call, turn)
+    if digits == MENU:
+        record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
+        call.state = engine.menu(call.state).state
+        return voice.menu()
     if digits not in (YES, NO):
         return present(record, call, turn, [voice.text("bad_answer_key")])
     new_turn = conversation.answer(record, call.state, call.pin, digits == YES)
@@ -182,60 +183,6 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
     if call.pin.asking:
         return voice.pin_prompt()
     return finish(record, call, new_turn.decision)
-
-
-def wait_rounds() -> int:
-    """How many reminders a wait for more time lasts (config: voice_line.more_time_minutes)."""
-    return max(1, turn_context().line.settings.more_time_minutes * 60 // WAIT_ROUND_SECONDS)
-
-
-def more_time(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
-    """Key 5: wait quietly on this step; it stays unanswered, and the wait's silence is not a missed prompt."""
-    record.add_event(EventKind.MORE_TIME, {"step": step_id(turn)}, call.state.checklist)
-    call.waiting = 1
-    voice = renderer(call)
-    return voice.wait([voice.text("more_time")], WAIT_ROUND_SECONDS)
-
-
-def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
-    """Silence while waiting: another quiet round with a reminder, then the same question again."""
-    voice = renderer(call)
-    rounds = wait_rounds()
-    if call.waiting >= rounds:
-        call.waiting = 0
-        return voice.question(turn, [voice.text("more_time_over")], can_text=can_text(record))
-    call.waiting += 1
-    texts = [voice.text("more_time_reminder")]
-    if call.waiting == rounds:
-        texts.append(voice.text("hint_more_time_again"))  # the last round: the caller may ask for more
-    return voice.wait(texts, WAIT_ROUND_SECONDS)
-
-
-def by_sms(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
-    """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there.
-
-    Nothing is lost when it cannot be done (a hidden number, no database, Twilio
-    refusing the SMS): the caller hears why, and the same step again.
-    """
-    voice = renderer(call)
-    reason = "hidden_number" if not record.caller else None if online(record) else "no_database"
-    if reason is None:
-        context = turn_context()
-        body = SmsRenderer(context.line, call.state.lang).step(turn)
-        try:
-            sid = context.notifier.send_sms(str(record.caller), call.line_number, body)
-        except NotifyError as exc:
-            reason = "send_failed"
-            log.warning("SMS for key 8 not sent: %s", exc)
-    if reason is not None:
-        record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
-                         call.state.checklist)
-        said = "sms_hidden_number" if reason == "hidden_number" else "sms_not_sent"
-        return present(record, call, turn, [voice.text(said)])
-    continue_by_sms(record, call.state, call.line_number)
-    call.by_sms = True
-    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn), "sid": sid}, call.state.checklist)
-    return voice.goodbye("sms_sent")
 
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
@@ -415,3 +362,60 @@ def continue_after_failure(error_url: str) -> Response | None:
     if handler is None:
         return None
     return run_turn(handler(), token=dict(parse_qsl(parts.query)).get(PARAM, ""), offline=True)
+
+
+# --- the caller's situation: more time (key 5), continue by SMS (key 8) ---------------------------
+
+
+def wait_rounds() -> int:
+    """How many reminders a wait for more time lasts (config: voice_line.more_time_minutes)."""
+    return max(1, turn_context().line.settings.more_time_minutes * 60 // WAIT_ROUND_SECONDS)
+
+
+def more_time(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Key 5: wait quietly on this step; it stays unanswered, and the wait's silence is not a missed prompt."""
+    record.add_event(EventKind.MORE_TIME, {"step": step_id(turn)}, call.state.checklist)
+    call.waiting = 1
+    voice = renderer(call)
+    return voice.wait([voice.text("more_time")], WAIT_ROUND_SECONDS)
+
+
+def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Silence while waiting: another quiet round with a reminder, then the same question again."""
+    voice = renderer(call)
+    rounds = wait_rounds()
+    if call.waiting >= rounds:
+        call.waiting = 0
+        return voice.question(turn, [voice.text("more_time_over")], can_text=can_text(record))
+    call.waiting += 1
+    texts = [voice.text("more_time_reminder")]
+    if call.waiting == rounds:
+        texts.append(voice.text("hint_more_time_again"))  # the last round: the caller may ask for more
+    return voice.wait(texts, WAIT_ROUND_SECONDS)
+
+
+def by_sms(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there.
+
+    Nothing is lost when it cannot be done (a hidden number, no database, Twilio
+    refusing the SMS): the caller hears why, and the same step again.
+    """
+    voice = renderer(call)
+    reason = "hidden_number" if not record.caller else None if online(record) else "no_database"
+    if reason is None:
+        context = turn_context()
+        body = SmsRenderer(context.line, call.state.lang).step(turn)
+        try:
+            sid = context.notifier.send_sms(str(record.caller), call.line_number, body)
+        except NotifyError as exc:
+            reason = "send_failed"
+            log.warning("SMS for key 8 not sent: %s", exc)
+    if reason is not None:
+        record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
+                         call.state.checklist)
+        said = "sms_hidden_number" if reason == "hidden_number" else "sms_not_sent"
+        return present(record, call, turn, [voice.text(said)])
+    continue_by_sms(record, call.state, call.line_number)
+    call.by_sms = True
+    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn), "sid": sid}, call.state.checklist)
+    return voice.goodbye("sms_sent")
