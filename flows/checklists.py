@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flows.model import FACTS, UNKNOWN, Action, Answer, Checklist, Hours, Library, Outcome, Rule, Step
+from flows.model import FACTS, NEEDS, UNKNOWN, Action, Answer, Checklist, Hours, Library, Outcome, Rule, Step
 from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
 
 MAX_STEPS = 12  # a caller listens to every step; more than this is a sign of a bad file
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("id", "key", "name", "description", "steps", "rules")
 STEP_KEYS = ("id", "say", "ask")
-STEP_OPTIONAL = ("yes", "no", "unknown", "fact", "yes_means", "solved_say")
+STEP_OPTIONAL = ("needs", "yes", "no", "unknown", "fact", "yes_means", "solved_say")
 RULE_KEYS = ("outcome",)
 RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say", "why")
 # Outcomes a rule may choose; `resolved` comes from a step answered "solved", `deflected`
@@ -122,7 +122,8 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
             problems.add(join(path, "solved_say"), "is never said: no answer to this step is 'solved'")
         steps.append(
             Step(
-                id=step_id, say=problems.text(data.get("say"), join(path, "say")),
+                id=step_id, needs=_needs(data.get("needs", []), join(path, "needs"), problems),
+                say=problems.text(data.get("say"), join(path, "say")),
                 ask=problems.text(data.get("ask"), join(path, "ask")),
                 on_yes=on_yes, on_no=on_no, goto_yes=goto_yes, goto_no=goto_no,
                 fact=fact if isinstance(fact, str) else None, yes_means=yes_means, solved_say=solved_say,
@@ -130,6 +131,22 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
             )
         )
     return tuple(steps)
+
+
+def _needs(value: Any, path: str, problems: Problems) -> frozenset[str]:
+    """What a step needs besides the call: a list of names from NEEDS, each once."""
+    if not isinstance(value, list):
+        problems.add(path, f"must be a list such as [phone] (known: {', '.join(NEEDS)})")
+        return frozenset()
+    needs: set[str] = set()
+    for index, name in enumerate(value):
+        if not isinstance(name, str) or name not in NEEDS:
+            problems.add(f"{path}[{index}]", f"unknown need '{name}' (known: {', '.join(NEEDS)})")
+        elif name in needs:
+            problems.add(f"{path}[{index}]", f"'{name}' is listed twice")
+        else:
+            needs.add(str(name))
+    return frozenset(needs)
 
 
 def _action(value: Any, path: str, problems: Problems, ids: list[Any], index: int) -> tuple[Action, str | None]:

@@ -41,6 +41,12 @@ class EventKind(StrEnum):
     CALL_ENDED = "call_ended"
     RECEIPT_SENT = "receipt_sent"  # the SMS receipt after a call, with its code
     RECEIPT_FAILED = "receipt_failed"
+    MORE_TIME = "more_time"  # key 5: the caller asked for time on a step
+    CONTINUED_BY_SMS = "continued_by_sms"  # key 8: the call handed its step over to an SMS conversation
+    SMS_HANDOVER_FAILED = "sms_handover_failed"  # key 8, but no SMS could be sent: the step is asked again
+    RESUME_OFFERED = "resume_offered"  # the same phone called again soon after a dropped call
+    RESUMED = "resumed"  # ... and went on at the dropped call's step
+    RESUME_DECLINED = "resume_declined"  # ... and started over
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,15 @@ FACTS: dict[str, dict[str, str]] = {
     "nobody_can_browse": {"sv": "ingen når internet", "en": "nobody can browse"},
 }
 
+# What a step needs besides the call itself; the voice line offers keys to match (flows/key_hints.py).
+NEEDS: dict[str, str] = {
+    # The phone the carer is calling from (restart it, close its apps): impossible during the call.
+    "phone": "the phone the caller is calling from",
+    "screen": "the phone's or the computer's screen",
+    "other_person": "another phone or another person (a colleague, the alarm coordinator)",
+    "long": "longer than the gather timeout (a computer restart)",
+}
+
 Text = dict[str, str]  # language code -> text
 
 # "Vet inte": the third answer, where a step allows it. It is stored as this word
@@ -86,6 +95,7 @@ class Step:
     on_no: Action
     goto_yes: str | None = None  # target step id when on_yes is GOTO
     goto_no: str | None = None
+    needs: frozenset[str] = frozenset()  # what the step needs besides the call: names from NEEDS
     fact: str | None = None
     # Usually "yes" records the fact as true; some questions read better the other
     # way round ("Kan någon surfa?" records nobody_can_browse = false on yes).

@@ -14,7 +14,8 @@ from flows.yamlfile import Problems, display_path, join, read_yaml
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
 LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "receipt")
-VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
+VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25,
+                       "more_time_minutes": 3, "resume_minutes": 30}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
@@ -68,6 +69,8 @@ class Settings:
     gather_timeout: int = 6
     max_repeats: int = 3
     dial_timeout: int = 25
+    more_time_minutes: int = 3  # key 5 on a step: the line waits quietly up to this long, then asks again
+    resume_minutes: int = 30  # a dropped call's checklist is offered to the same phone calling again this soon
     sms_quiet_minutes: int = 120
     sms_on_call_by: str = "callback"
     incident_threshold: int = 3
@@ -169,7 +172,8 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "languages": tuple(languages), "voices": voices, "it_support": it_support,
         "it_portal_url": portal, "contacts": contacts, "suppliers": suppliers,
         "gather_timeout": voice_line["gather_timeout_seconds"], "max_repeats": voice_line["max_repeats"],
-        "dial_timeout": voice_line["dial_timeout_seconds"],
+        "dial_timeout": voice_line["dial_timeout_seconds"], "more_time_minutes": voice_line["more_time_minutes"],
+        "resume_minutes": voice_line["resume_minutes"],
         "sms_quiet_minutes": sms_line["quiet_minutes"], "sms_on_call_by": sms_line["on_call_by"],
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
         "retention_days": privacy["retention_days"],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from flows.checklists import load_checklist, load_library
 from flows.line import DEFAULT_CHECKLISTS, load_line
+from flows.model import Step
 from flows.yamlfile import DataError
 
 BROKEN = Path(__file__).parent / "broken_checklists"
@@ -75,4 +77,52 @@ def test_unknown_contact_is_named_across_files(tmp_path: Path) -> None:
     assert caught.value.problems == [
         "checklists/viva.yaml: rules[0].contact: unknown contact 'viva_suport' "
         "(config/line.yaml contacts: viva_support, valfardsteknik, larmansvarig, superanvandare)"
+    ]
+
+
+# --- what each step needs besides the call (issue 13) ----------------------------------------
+
+
+def steps_saying(words: str) -> list[tuple[str, Step]]:
+    """(checklist id, step) for every step whose Swedish instruction contains these words."""
+    return [(checklist.id, step) for checklist in load_library(DEFAULT_CHECKLISTS).checklists
+            for step in checklist.steps if words in step.say["sv"]]
+
+
+@pytest.mark.parametrize(("words", "need"), [
+    ("Stäm av med dina kollegor", "other_person"),  # a colleague: every such step
+    ("starta om datorn", "long"),  # a computer restart takes longer than the gather timeout
+    ("starta om telefonen", "phone"),  # the phone the carer is calling from
+    ("Stäng alla sidor och appar", "phone"),  # includes the call itself
+    ("på en annan telefon", "other_person"),
+])
+def test_steps_say_what_they_need(words: str, need: str) -> None:
+    found = steps_saying(words) + steps_saying(words.capitalize())
+    assert found, f"no step says {words!r}"
+    for checklist_id, step in found:
+        assert need in step.needs, f"{checklist_id}.{step.id} should need {need}"
+
+
+def test_only_steps_on_the_callers_own_phone_need_the_phone() -> None:
+    phone_steps = {(c.id, s.id) for c in load_library(DEFAULT_CHECKLISTS).checklists for s in c.steps
+                   if "phone" in s.needs}
+    assert phone_steps == {("viva_omsorg", "restart_phone"), ("alfa_ecare", "close_apps"),
+                           ("alfa_ecare", "restart_phone")}
+
+
+def test_check_names_file_and_field_of_an_unknown_need(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    checklists = tmp_path / "checklists"
+    shutil.copytree(DEFAULT_CHECKLISTS, checklists)
+    path = checklists / "viva_omsorg.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("needs: [phone]", "needs: [mobil]"), "utf-8")
+    result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "error: checklists/viva_omsorg.yaml: steps[2].needs[0]: unknown need 'mobil' "
+        "(known: phone, screen, other_person, long)",
+        "1 problem(s) found.",
     ]

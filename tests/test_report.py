@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -272,6 +272,7 @@ def test_vet_inte_answers_are_counted_by_step(app: Flask, twilio: Twilio, clock:
     clock.set("2026-11-25T22:00")
     call(twilio, "u1", "2", "3", "1", "2", "2")  # Viva omsorg: "vet inte" to several users, then to the end
     call(twilio, "u2", "2", "3")  # the same, then hangs up (no outcome): still counted
+    clock.moment += timedelta(minutes=31)  # past the resume offer for u2's dropped call (same phone)
     call(twilio, "u3", "2", "2", "1", "2", "2")  # answered no: not counted
     rows = figures(build_report(app.extensions["ivr.store"].events(), LIBRARY))
     assert rows["viva_omsorg"].unknown_by_step == {"multiple_users": 2}

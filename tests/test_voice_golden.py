@@ -4,7 +4,13 @@ Each file in tests/golden/voice/ is one call: when (`at`, Stockholm time), who
 calls (`from`), the keys pressed (`keys`, "-" = silence), how each <Dial> ends
 (`dial_status`) and what the on-call manager presses (`manager_keys`, default
 always 1); `expected` holds the outcome, the numbers dialled, the SMS count
-and every line of the transcript. Every webhook loads the call from a fresh
+and every line of the transcript. A call that goes on by SMS (key 8) may give
+the carer's texts after it (`then_sms`, as the SMS goldens' `sends`, on the
+same line and database; its manager always presses 1), and `expected.then_sms`
+holds that conversation as an SMS golden's `expected` does. A call that drops
+(its keys run out: Twilio's status callback says it ended) may be followed by
+the same phone calling again (`then_call: {after_minutes, keys}`), heard in
+`expected.then_call`. Every webhook loads the call from a fresh
 database (SQLite, and PostgreSQL too when IVR_TEST_DATABASE_URL is set) and
 saves it again, so the replay covers that too.
 
@@ -18,6 +24,7 @@ fail (strict xfail) until the bug is fixed, and is never rewritten.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +36,52 @@ from twilio.request_validator import RequestValidator
 
 from ivr.simulator.common import Entry, ScriptedKeys
 from ivr.simulator.simulate import simulate
+from ivr.simulator.sms import ScriptedSends, ShiftedClock, SmsPhone, SmsResult
 from ivr.simulator.voice import Phone, Result
 from tests.golden_support import UPDATE, golden_app, write_case
+from tests.test_sms_golden import observed as observed_sms
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
-INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "known_bug")
-# One fixed CallSid (each case runs on a fresh database): the receipt's code derives from it, so the
-# SMS a golden shows is the same on every run.
+INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "then_sms", "then_call", "known_bug")
+# Fixed CallSids (each case runs on a fresh database): the receipt's code derives from the call, so the
+# SMS a golden shows is the same on every run. The second is for a case's call again (then_call).
 CALL_SID = "CA" + "90" * 16
+CALL_SID_AGAIN = "CA" + "91" * 16
 
 
-def replay(case: dict[str, Any], database_url: str) -> Result:
-    """Run one case's call against a fresh app on the given database."""
+def call_again(app: Flask, case: dict[str, Any], first: Result) -> Result:
+    """The first call's status callback (it ended), time passing, and the same phone calling again."""
+    from tests.golden_support import TOKEN
+
+    url = f"{app.config['PUBLIC_URL']}/voice/status"
+    params = {"CallSid": first.call_sid, "From": str(case["from"]), "To": "+46141225000", "CallStatus": "completed"}
+    signature = RequestValidator(TOKEN).compute_signature(url, params)
+    ended = app.test_client().post("/voice/status", data=params, headers={"X-Twilio-Signature": signature})
+    assert ended.status_code == 200
+    clock = ShiftedClock(app.extensions["ivr.clock"])
+    clock.offset = timedelta(minutes=int(case["then_call"]["after_minutes"]))
+    app.extensions["ivr.clock"] = clock
+    return Phone(app, caller=str(case["from"])).call(ScriptedKeys(str(case["then_call"]["keys"])),
+                                                     call_sid=CALL_SID_AGAIN)
+
+
+def replay(case: dict[str, Any], database_url: str) -> tuple[Result, SmsResult | None, Result | None]:
+    """Run one case's call (and the texts or the call after it) against a fresh app on the given database."""
     with golden_app(case, database_url) as app:
         phone = Phone(app, caller=str(case["from"]))
         manager = case.get("manager_keys")
-        return phone.call(
+        result = phone.call(
             ScriptedKeys(str(case["keys"])),
             manager_keys=None if manager is None else ScriptedKeys(str(manager)),
             dial_status=[str(status) for status in case.get("dial_status") or []], call_sid=CALL_SID,
         )
+        texts = None
+        if case.get("then_sms"):
+            texts = SmsPhone(app, sender=str(case["from"])).converse(
+                ScriptedSends(str(send) for send in case["then_sms"]))
+        again = call_again(app, case, result) if case.get("then_call") else None
+        return result, texts, again
 
 
 def line(entry: Entry) -> dict[str, str]:
@@ -58,14 +90,19 @@ def line(entry: Entry) -> dict[str, str]:
     return {who: entry["text"]}
 
 
-def observed(result: Result) -> dict[str, Any]:
+def observed(result: Result, texts: SmsResult | None = None, again: Result | None = None) -> dict[str, Any]:
     """The `expected` section this call would have."""
-    return {
+    found: dict[str, Any] = {
         "outcome": result.outcome["outcome"] if result.outcome else None,
         "dialed": result.dialed,
         "sms_count": len(result.sms),
         "transcript": [line(entry) for entry in result.transcript],
     }
+    if texts is not None:
+        found["then_sms"] = observed_sms(texts)
+    if again is not None:
+        found["then_call"] = observed(again)
+    return found
 
 
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
@@ -74,17 +111,21 @@ def test_voice_golden(path: Path, database_url: str, request: pytest.FixtureRequ
     assert {"description", "at", "from", "keys"} <= set(case), f"{path.name}: inputs missing"
     if case.get("known_bug"):
         request.applymarker(pytest.mark.xfail(reason=str(case["known_bug"]), strict=True))
-    result = replay(case, database_url)
+    result, texts, again = replay(case, database_url)
     assert result.errors == []
+    if texts is not None:
+        assert texts.errors == [] and texts.unused_sends == []
+    if again is not None:
+        assert again.errors == [] and again.unused_keys == []
     # Inputs the call never used mean the case does not test what it says.
     assert result.unused_keys == [], "keys left over: the call ended before they were pressed"
     assert result.unused_manager_keys == [], "manager keys left over"
     assert result.unused_dial_status == [], "dial statuses left over"
     if UPDATE and not case.get("known_bug"):
-        write_case(path, case, INPUTS, observed(result))
+        write_case(path, case, INPUTS, observed(result, texts, again))
         return
     assert "expected" in case, f"{path.name}: no expected section (run with UPDATE_GOLDEN=1)"
-    assert observed(result) == case["expected"]
+    assert observed(result, texts, again) == case["expected"]
 
 
 def test_golden_cases_exist() -> None:

@@ -168,7 +168,9 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
                               if event["data"].get("answer") == UNKNOWN):
         row.unknown_by_step[step] = row.unknown_by_step.get(step, 0) + 1
     outcomes = conversation.kinds(EventKind.OUTCOME)
-    if not outcomes or conversation.kinds(EventKind.ABANDONED):
+    # A call that went on by SMS (key 8) is counted there, not as abandoned here.
+    gone_on = bool(conversation.kinds(EventKind.CONTINUED_BY_SMS))
+    if (not outcomes and not gone_on) or conversation.kinds(EventKind.ABANDONED):
         row.abandoned += 1
     if not outcomes:
         return

@@ -107,8 +107,8 @@ def simulate(
       ivr simulate --sms --send npö --send "@+130m" --send ja   # the conversation expires
       ivr simulate --sms --send viva --send nej --send "@dup"   # Twilio retries a message
 
-    Keys: 1-9 at the menu, 1 yes / 2 no at a step, * repeats, 0 back to the
-    menu, # English; "-" is silence. SMS: a digit or a system's name, then
+    Keys: 1-9 at the menu, 1 yes / 2 no at a step, 5 more time, 8 continue by
+    SMS, * repeats, 0 back to the menu, # English; "-" is silence. SMS: a digit or a system's name, then
     JA/NEJ (or 1/2) for each step; MENY, HJÄLP, AVSLUTA, ENGLISH, SVENSKA; RING
     after an on-call offer makes the line call you back, and the simulator
     answers that call. The database is a fresh temporary SQLite file unless

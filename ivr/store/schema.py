@@ -90,6 +90,10 @@ sessions_table = Table(
     # Not unique: two calls may share a code (about one in a billion), and lookup then lists both.
     Column("ref", String(8), nullable=True),
     Index("sessions_ref", "ref"),
+    # The caller's keyed hash (never the number), kept after the number is blanked: a dropped
+    # call is found by it when the same phone calls again (migration 0005).
+    Column("caller_key", String(64), nullable=True),
+    Index("sessions_caller_key_updated_at", "caller_key", "updated_at"),
 )
 
 events_table = Table(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from sqlalchemy import Delete, Insert, Select, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import Delete, Insert, Select, String, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.store.schema import (
@@ -42,6 +42,7 @@ class Statements:
     select_run: Select  # type: ignore[type-arg]
     select_announcements: Select  # type: ignore[type-arg]
     select_by_ref: Select  # type: ignore[type-arg]
+    latest_by_caller: Select  # type: ignore[type-arg]  # a caller's latest session of a channel, since a moment
 
 
 def _build(dml: ModuleType) -> Statements:
@@ -72,11 +73,14 @@ def _build(dml: ModuleType) -> Statements:
         select_session=select_session,
         insert_session=insert(sessions).values(
             id=bindparam("id"), channel=bindparam("channel"), caller=bindparam("caller"), data=bindparam("data"),
-            seq=bindparam("seq"), created_at=bindparam("now"), updated_at=bindparam("now"), ref=bindparam("ref")),
+            seq=bindparam("seq"), created_at=bindparam("now"), updated_at=bindparam("now"), ref=bindparam("ref"),
+            caller_key=bindparam("caller_key")),
         # WHERE by "key": SQLAlchemy keeps a column's own name for its SET value.
         update_session=update(sessions).where(sessions.c.id == bindparam("key")).values(
             data=bindparam("data"), seq=bindparam("seq"), updated_at=bindparam("now"), caller=bindparam("caller"),
-            ref=bindparam("ref")),
+            ref=bindparam("ref"),
+            # A session's caller never changes: a turn that does not know it (a late webhook) keeps it.
+            caller_key=func.coalesce(bindparam("caller_key", type_=String(64)), sessions.c.caller_key)),
         delete_session=sessions.delete().where(sessions.c.id == bindparam("id")),
         insert_event=insert(events_table).values(
             session_id=bindparam("session_id"), seq=bindparam("seq"), at=bindparam("at"), kind=bindparam("kind"),
@@ -108,6 +112,11 @@ def _build(dml: ModuleType) -> Statements:
             select(func.count()).select_from(reporters)
             .where(*in_window, reporters.c.caller_key == bindparam("me")).scalar_subquery()),
         select_run=select(runs.c.first_at, runs.c.last_at).where(runs.c.system == bindparam("system")),
+        # One range of the (caller_key, updated_at) index.
+        latest_by_caller=select(sessions.c.id, sessions.c.data)
+        .where(sessions.c.caller_key == bindparam("caller_key"), sessions.c.channel == bindparam("channel"),
+               sessions.c.updated_at >= bindparam("since"), sessions.c.id != bindparam("exclude"))
+        .order_by(sessions.c.updated_at.desc()).limit(1),
         select_announcements=select(
             announcements_table.c.system, announcements_table.c.text, announcements_table.c.until,
             announcements_table.c.created_at, announcements_table.c.created_by),

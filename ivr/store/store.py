@@ -202,6 +202,39 @@ class Store:
                 record._turn = None  # the transaction is gone once this block ends
             self._save(conn, record, at, is_new, row_exists=row is not None)
 
+    @contextmanager
+    def other_session(self, via: SessionRecord, session_id: str, channel: str,
+                      caller: str | None = None) -> Iterator[SessionRecord]:
+        """Lock, read and save a second session inside an open session's transaction.
+
+        A call handed over to SMS writes the SMS conversation in the call's own turn:
+        both are saved, or neither. (A second transaction would wait on SQLite for the
+        write lock this turn already holds.)
+        """
+        turn = via._turn
+        if turn is None:
+            raise RuntimeError("other_session() only works inside Store.session()")
+        _check_length("session id", session_id, 100)
+        if caller is not None:
+            _check_length("caller", caller, 32)
+        row = turn.conn.execute(turn.sql.lock_session, {"id": session_id, "channel": channel, "caller": caller,
+                                                        "now": turn.at}).first()
+        record = _record(session_id, row, channel, caller)
+        record._turn = turn
+        try:
+            yield record
+        finally:
+            record._turn = None
+        self._save(turn.conn, record, turn.at, row is None or row.data is None, row_exists=row is not None)
+
+    def latest_by_caller(self, caller_key: str, channel: str, since: datetime, exclude: str,
+                         via: SessionRecord | None = None) -> tuple[str, dict[str, Any]] | None:
+        """A caller's latest session of a channel updated since a moment (not `exclude`): its id and data."""
+        with self._reading(via) as conn:
+            row = conn.execute(self._sql.latest_by_caller, {"caller_key": caller_key, "channel": channel,
+                                                             "since": _aware(since), "exclude": exclude}).first()
+        return None if row is None or row.data is None else (str(row.id), dict(row.data))
+
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
         with self._transaction(read_only=True) as conn:
@@ -255,7 +288,7 @@ class Store:
             if record.ref is not None:
                 _check_length("reference code", record.ref, 8)
             values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
-                      "ref": record.ref}
+                      "ref": record.ref, "caller_key": record.caller_key}
             if row_exists:
                 conn.execute(sql.update_session, {"key": record.id, **values})
             else:
@@ -340,8 +373,12 @@ class Store:
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
-                    .values(caller=None)).rowcount,
+                    .values(caller=None, caller_key=None)).rowcount,
             }
+            # The pseudonym only serves to resume a call within minutes: forgotten with the numbers.
+            conn.execute(update(sessions_table).where(sessions_table.c.updated_at < forget,
+                                                      sessions_table.c.caller_key.is_not(None))
+                         .values(caller_key=None))
         if self.backend == "sqlite":
             # secure_delete zeroed the blanked numbers in the pages; the old pages still sit in the log.
             self._checkpoint_truncate()

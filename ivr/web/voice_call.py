@@ -68,6 +68,9 @@ class Call:
     turn: int = 0  # turns taken: of the stored and the carried state, the one with more turns is newer
     ended: bool = False  # the status callback saw the call end: its number is never stored again
     callback: bool = False  # a call the line placed (RING by SMS): the carer is To, the line is From
+    waiting: int = 0  # key 5: rounds of quiet waiting so far on the current step (0: not waiting)
+    by_sms: bool = False  # key 8: the conversation went on by SMS (not abandoned, never resumed by voice)
+    offer: dict[str, Any] | None = None  # a dropped call's engine state, offered before the menu
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""
@@ -76,7 +79,8 @@ class Call:
     def carried(self) -> dict[str, Any]:
         """What rides in the action URLs: everything but phone numbers."""
         return {"state": self.state.to_dict(), "misses": self.misses, "dial": self.dial.to_data(),
-                "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback}
+                "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback,
+                "waiting": self.waiting, "by_sms": self.by_sms, "offer": self.offer}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Call:
@@ -84,7 +88,15 @@ class Call:
         return cls(State.from_dict(data.get("state")), int(data.get("misses", 0)),
                    str(data.get("line_number", "")), DialState.from_data(data.get("dial")),
                    PinState.from_data(data.get("pin")), int(data.get("turn", 0)), bool(data.get("ended", False)),
-                   bool(data.get("callback", False)))
+                   bool(data.get("callback", False)), int(data.get("waiting", 0)),
+                   bool(data.get("by_sms", False)), _offer(data.get("offer")))
+
+
+def _offer(data: object) -> dict[str, Any] | None:
+    """A carried or stored resume offer: a state that can be continued, or none."""
+    if data is None:
+        return None
+    return State.from_dict(data).to_dict()  # a StateError when it is not one
 
 
 def state_key() -> bytes:

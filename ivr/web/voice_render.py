@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from flows.engine import Turn
 from flows.facts import facts_text
+from flows.key_hints import step_hints
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
@@ -75,17 +76,41 @@ class VoiceRenderer:
             texts.append((self.text("language_offer"), other[0]))
         return self.keypad_prompt(texts)
 
-    def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False) -> VoiceResponse:
-        """The current step: counter, instruction, question, key hint."""
+    def resume_offer(self, turn: Turn, welcome: bool = False, preface: Iterable[str] = ()) -> VoiceResponse:
+        """Before the menu: the dropped call's step, go on there (1) or start over (2)."""
+        assert turn.checklist is not None
+        step, total = turn.position
+        texts = [self.text("welcome")] if welcome else []
+        texts += [*preface, self.text("resume_offer", step=step, total=total, system=turn.checklist.name[self.lang]),
+                  self.text("resume_keys")]
+        return self.keypad_prompt(texts)
+
+    def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False, can_text: bool = False,
+                 all_keys: bool | None = None) -> VoiceResponse:
+        """The current step: counter, instruction, question, key hints (flows/key_hints.py).
+
+        first: the checklist's first question in this call (its name and every key);
+        all_keys: name every key (default: when first); can_text: key 8 may be offered.
+        """
         assert turn.step is not None and turn.checklist is not None
         texts = list(preface)
         if first:
             texts.append(self.text("chosen", system=turn.checklist.name[self.lang]))
         step, total = turn.position
-        hint = "yes_no_unknown" if turn.step.allows_unknown else "yes_no"  # key 3 only where "vet inte" is allowed
+        hints = step_hints(turn.step, first if all_keys is None else all_keys, can_text)
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
-                  turn.step.ask[self.lang], self.text(hint)]
+                  turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
+
+    def wait(self, texts: Iterable[str], seconds: int) -> VoiceResponse:
+        """Key 5: a short reminder, then quiet for about `seconds`; any key ends the wait at once."""
+        response = VoiceResponse()
+        gather = self.gather(response, "/voice/input")
+        for text in texts:
+            self.say(gather, text)
+        # Keys pressed during a <Pause> nested in the <Gather> are gathered like any other.
+        gather.pause(length=max(1, seconds - self.line.settings.gather_timeout))
+        return response
 
     def notice(self, turn: Turn, texts: Iterable[str]) -> VoiceResponse:
         """IT's announcement for the system, then: go through the checklist anyway?"""

@@ -7,6 +7,7 @@ through ivr/web/voice_call.run_turn.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,22 +22,32 @@ from flows.facts import manager_sms
 from flows.model import UNKNOWN, Answer, Outcome
 from flows.phone import phone_number
 from flows.routing import Decision
+from flows.sms_render import SmsRenderer
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.web import conversation
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
+from ivr.web.handover import continue_by_sms
 from ivr.web.receipt import send_receipt
+from ivr.web.resume import resumable
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, dial_bridged, hang_up
 from ivr.web.voice_call import Call, DialState, Handler, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
+log = logging.getLogger(__name__)
+
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
 DONT_KNOW = "3"  # "vet inte", only on a step whose checklist allows it
 # Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
 DIAL_CONNECTED = frozenset({"completed", "answered"})
+
+MORE_TIME = "5"  # the key with the raised dot: found without looking
+BY_SMS = "8"
+# While a caller has time (key 5), a short reminder this often says the line is still there.
+WAIT_ROUND_SECONDS = 30
 
 
 def renderer(call: Call) -> VoiceRenderer:
@@ -54,10 +65,37 @@ def announcement(record: SessionRecord, system: str | None) -> str | None:
 
 
 def welcome(record: SessionRecord, call: Call) -> VoiceResponse:
-    """The first turn's menu, or whatever the call already waits on (a retried webhook)."""
+    """The first turn's menu (or the offer to go on after a dropped call); a retried webhook: the same again."""
     if call.turn == 0:
-        return renderer(call).menu(welcome=True)
+        dropped = resumable(record)
+        if dropped is None:
+            return renderer(call).menu(welcome=True)
+        session_id, state = dropped
+        call.offer = state.to_dict()
+        # No system on the event: a caller who starts over is counted under the system chosen then.
+        record.add_event(EventKind.RESUME_OFFERED, {"call": session_id.removeprefix("voice:"),
+                                                    "checklist": state.checklist, "step": state.step})
+        return renderer(call).resume_offer(engine.current(turn_context().line.library, state), welcome=True)
     return present(record, call, engine.current(turn_context().line.library, call.state))
+
+
+def resume_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
+    """At the offer: 1 goes on at the dropped call's step with its answers, 2 (or 0) starts over at the menu."""
+    assert call.offer is not None
+    line = turn_context().line
+    offered = State.from_dict(call.offer)
+    if digits == YES:
+        call.offer = None
+        call.state = offered
+        turn = engine.current(line.library, offered)
+        record.add_event(EventKind.RESUMED, {"step": step_id(turn)}, offered.checklist)
+        # A new call: the system's name and every key once more.
+        return renderer(call).question(turn, first=True, can_text=can_text(record))
+    if digits in (NO, MENU):
+        call.offer = None
+        record.add_event(EventKind.RESUME_DECLINED, {"checklist": offered.checklist})
+        return renderer(call).menu()
+    return present(record, call, engine.current(line.library, call.state))
 
 
 def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
@@ -69,8 +107,13 @@ def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
     if turn.expect is Expect.NOTHING:
         return renderer(call).goodbye("goodbye")
     if not digits:
+        if call.waiting and turn.expect is Expect.YES_NO:
+            return still_waiting(record, call, turn)
         return no_input(record, call, turn)
     call.misses = 0
+    call.waiting = 0  # any key ends a wait (key 5 starts a new one)
+    if call.offer is not None and turn.expect is Expect.SYSTEM:
+        return resume_key(record, call, digits)
     if turn.expect is Expect.SYSTEM:
         return menu_key(record, call, digits)
     return step_key(record, call, turn, digits)
@@ -117,14 +160,18 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     preface = [voice.text("incident", system=checklist.name[call.state.lang])] if found.incident else []
     if turn.expect is Expect.GO_ON:
         return voice.notice(turn, preface + [str(found.announcement)])
-    return voice.question(turn, preface, first=True)
+    return voice.question(turn, preface, first=True, can_text=can_text(record))
 
 
 def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
     """A key in answer to a step."""
     voice = renderer(call)
     if digits == REPEAT:
-        return present(record, call, turn)
+        return present(record, call, turn, all_keys=True)  # a caller who asks to hear it again hears every key
+    if digits == MORE_TIME and turn.expect is Expect.YES_NO:
+        return more_time(record, call, turn)
+    if digits == BY_SMS and turn.expect is Expect.YES_NO:
+        return by_sms(record, call, turn)
     if digits == MENU:
         record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
         call.state = engine.menu(call.state).state
@@ -136,7 +183,7 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
     new_turn = conversation.answer(record, call.state, call.pin, answer)
     call.state = new_turn.state
     if new_turn.decision is None:
-        return voice.question(new_turn, first=turn.expect is Expect.GO_ON)
+        return voice.question(new_turn, first=turn.expect is Expect.GO_ON, can_text=can_text(record))
     if call.pin.asking:
         return voice.pin_prompt()
     return finish(record, call, new_turn.decision)
@@ -177,17 +224,26 @@ def on_call_numbers(call: Call) -> list[str]:
     return [person.number for person in context.line.roster.chain_at(context.now)]  # the roster changed since
 
 
-def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None) -> VoiceResponse:
+def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None,
+            all_keys: bool = False) -> VoiceResponse:
     """Re-present whatever the call is waiting on."""
     voice = renderer(call)
+    if turn.expect is Expect.SYSTEM and call.offer is not None:
+        return voice.resume_offer(engine.current(turn_context().line.library, State.from_dict(call.offer)),
+                                  preface=preface or [])
     if turn.expect is Expect.SYSTEM:
         return voice.menu(preface or [])
     if turn.expect is Expect.YES_NO:
-        return voice.question(turn, preface or [])
+        return voice.question(turn, preface or [], can_text=can_text(record), all_keys=all_keys)
     if turn.expect is Expect.GO_ON:
         text = announcement(record, call.state.checklist)
         return voice.notice(turn, (preface or []) + ([text] if text else []))
     return voice.goodbye("goodbye")
+
+
+def can_text(record: SessionRecord) -> bool:
+    """True when key 8 can hand this call over to SMS: a number to text, and the database to keep it in."""
+    return bool(record.caller) and online(record)
 
 
 def step_id(turn: Turn) -> str | None:
@@ -289,7 +345,7 @@ def call_ended(record: SessionRecord, call: Call) -> None:
     record.caller_key = caller_key(record.caller)  # these last events still count this caller
     call.ended = True
     record.caller = None
-    if call.state.decision is None:
+    if call.state.decision is None and not call.by_sms:  # a call gone on by SMS is not abandoned
         record.add_event(EventKind.ABANDONED, {"reason": "hangup", "step": call.state.step}, call.state.checklist)
     record.add_event(EventKind.CALL_ENDED, {"status": request.form.get("CallStatus"),
                                             "seconds": request.form.get("CallDuration", "")[:8]},
@@ -318,3 +374,60 @@ def continue_after_failure(error_url: str) -> Response | None:
     if handler is None:
         return None
     return run_turn(handler(), token=dict(parse_qsl(parts.query)).get(PARAM, ""), offline=True)
+
+
+# --- the caller's situation: more time (key 5), continue by SMS (key 8) ---------------------------
+
+
+def wait_rounds() -> int:
+    """How many reminders a wait for more time lasts (config: voice_line.more_time_minutes)."""
+    return max(1, turn_context().line.settings.more_time_minutes * 60 // WAIT_ROUND_SECONDS)
+
+
+def more_time(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Key 5: wait quietly on this step; it stays unanswered, and the wait's silence is not a missed prompt."""
+    record.add_event(EventKind.MORE_TIME, {"step": step_id(turn)}, call.state.checklist)
+    call.waiting = 1
+    voice = renderer(call)
+    return voice.wait([voice.text("more_time")], WAIT_ROUND_SECONDS)
+
+
+def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Silence while waiting: another quiet round with a reminder, then the same question again."""
+    voice = renderer(call)
+    rounds = wait_rounds()
+    if call.waiting >= rounds:
+        call.waiting = 0
+        return voice.question(turn, [voice.text("more_time_over")], can_text=can_text(record))
+    call.waiting += 1
+    texts = [voice.text("more_time_reminder")]
+    if call.waiting == rounds:
+        texts.append(voice.text("hint_more_time_again"))  # the last round: the caller may ask for more
+    return voice.wait(texts, WAIT_ROUND_SECONDS)
+
+
+def by_sms(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
+    """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there.
+
+    Nothing is lost when it cannot be done (a hidden number, no database, Twilio
+    refusing the SMS): the caller hears why, and the same step again.
+    """
+    voice = renderer(call)
+    reason = "hidden_number" if not record.caller else None if online(record) else "no_database"
+    if reason is None:
+        context = turn_context()
+        body = SmsRenderer(context.line, call.state.lang).step(turn)
+        try:
+            sid = context.notifier.send_sms(str(record.caller), call.line_number, body)
+        except NotifyError as exc:
+            reason = "send_failed"
+            log.warning("SMS for key 8 not sent: %s", exc)
+    if reason is not None:
+        record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
+                         call.state.checklist)
+        said = "sms_hidden_number" if reason == "hidden_number" else "sms_not_sent"
+        return present(record, call, turn, [voice.text(said)])
+    continue_by_sms(record, call.state, call.line_number)
+    call.by_sms = True
+    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn), "sid": sid}, call.state.checklist)
+    return voice.goodbye("sms_sent")

@@ -1,0 +1,38 @@
+"""A dropped call, found again: the same phone calling back soon may go on at the same step.
+
+The earlier call is found by the caller's keyed pseudonym (ivr/privacy.py), never
+by the number: an ended call's number is blanked in its row. Only the phone's
+latest call counts, and only when it stopped at a question of a checklist: a
+finished call, one that went on by SMS, or one at the menu is not offered.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows import engine
+from flows.engine import Expect, State, StateError
+from ivr.store import SessionRecord
+from ivr.web.conversation import online
+from ivr.web.turn_context import turn_context
+from ivr.web.voice_call import Call
+
+
+def resumable(record: SessionRecord) -> tuple[str, State] | None:
+    """The session id and state of this phone's dropped call, if one can be continued now."""
+    if not online(record) or record.caller_key is None:
+        return None  # a hidden number, or no database to look in
+    context = turn_context()
+    since = context.now - timedelta(minutes=context.line.settings.resume_minutes)
+    found = context.store.latest_by_caller(record.caller_key, "voice", since, exclude=record.id, via=record)
+    if found is None:
+        return None
+    session_id, data = found
+    try:
+        earlier = Call.from_data(data)
+        turn = engine.current(context.line.library, earlier.state)
+    except (StateError, TypeError, ValueError):
+        return None  # a state this version cannot continue (a checklist removed since)
+    if earlier.by_sms or earlier.callback or turn.expect is not Expect.YES_NO:
+        return None
+    return session_id, earlier.state
