@@ -14,6 +14,7 @@ from flows.facts import manager_sms
 from flows.line import Line
 from flows.model import Checklist, Outcome
 from flows.phone import national
+from flows.replies import MAX_CANDIDATES
 from flows.routing import Decision
 
 
@@ -30,8 +31,11 @@ class SmsRenderer:
 
     def menu(self) -> str:
         """"Svara med siffran för systemet: 1 Viva, 2 Viva omsorg, ..."."""
-        items = ", ".join(f"{c.key} {c.name[self.lang]}" for c in self.line.library.checklists)
-        return self.text("menu", items=items)
+        return self.text("menu", items=self.items(self.line.library.checklists))
+
+    def items(self, checklists: tuple[Checklist, ...]) -> str:
+        """"1 Viva, 2 Viva omsorg": systems with their menu numbers."""
+        return ", ".join(f"{c.key} {c.name[self.lang]}" for c in checklists)
 
     def step(self, turn: Turn) -> str:
         """One step as one message: system, counter, instruction, question, reply hint."""
@@ -86,6 +90,9 @@ class SmsRenderer:
 LONGEST_CALLER = "+" + "9" * 15  # E.164 allows 15 digits; the manager's SMS shows the number as Twilio gives it
 LONGEST_COUNT = 999  # reporters in one incident window: more than the staff could call in half an hour
 LONGEST_TIME = "23.59"
+# Texts rendered with a step's or the menu's own values (checked as built, in checklist_texts and below);
+# a notice carries IT's own text, checked when posted (notice_room).
+BUILT_TEXTS = ("menu", "step", "notice", "answer_hint", "bad_answer", "which_system")
 # Facts a decision may hold without its checklist asking them: known from an incident.
 KNOWN_FACTS = ("multiple_users",)
 
@@ -126,9 +133,11 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "time": LONGEST_TIME,
     }
     for name in line.messages.texts["sms"]:
-        # menu and step are checked as built; a notice carries IT's own text, checked when posted (notice_room).
-        if name not in ("menu", "step", "notice"):
+        if name not in BUILT_TEXTS:
             yield f"{lang}: config/messages.yaml sms.{name}", sms.text(name, **values)
+    # "Which system do you mean?" names at most MAX_CANDIDATES systems: the longest names are the worst case.
+    longest = tuple(sorted(line.library.checklists, key=lambda c: -len(c.name[lang]))[:MAX_CANDIDATES])
+    yield f"{lang}: config/messages.yaml sms.which_system", sms.text("which_system", items=sms.items(longest))
 
 
 def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) -> Iterator[tuple[str, str]]:
@@ -137,6 +146,10 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
     for index, step in enumerate(checklist.steps):
         turn = Turn(State(lang, checklist.id, index), Expect.YES_NO, checklist, step)
         yield f"{lang}: {checklist.source} steps[{index}]", sms.step(turn)
+        for hint in ("answer_hint", "bad_answer"):
+            # The question again, after "ok" or a text not understood: reported as the step's (its `ask`),
+            # so a step too long for one SMS is one problem, the longest of its texts.
+            yield f"{lang}: {checklist.source} steps[{index}]", sms.text(hint, text=step.ask[lang])
         if step.solved_say:
             decision = Decision(Outcome.RESOLVED, checklist.id, {}, say=step.solved_say)
             for text in sms.outcome(decision, moment, "callback"):
