@@ -44,6 +44,10 @@ class SmsRenderer:
         text = f"{turn.step.say[self.lang]} {turn.step.ask[self.lang]}"
         return self.text("step", system=turn.checklist.name[self.lang], step=step, total=total, text=text)
 
+    def pin_retry(self) -> str:
+        """A wrong staff code: "Fel kod." and the question again, in one SMS."""
+        return self.text("pin_wrong") + " " + self.text("pin_prompt")
+
     def it_support_number(self) -> str:
         """IT support's number as staff dial it: 0141-22 50 47."""
         number = self.line.settings.it_support.number
@@ -135,6 +139,7 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
     for name in line.messages.texts["sms"]:
         if name not in BUILT_TEXTS:
             yield f"{lang}: config/messages.yaml sms.{name}", sms.text(name, **values)
+    yield f"{lang}: config/messages.yaml sms.pin_wrong + sms.pin_prompt", sms.pin_retry()
     # "Which system do you mean?" names at most MAX_CANDIDATES systems: the longest names are the worst case.
     longest = tuple(sorted(line.library.checklists, key=lambda c: -len(c.name[lang]))[:MAX_CANDIDATES])
     yield f"{lang}: config/messages.yaml sms.which_system", sms.text("which_system", items=sms.items(longest))

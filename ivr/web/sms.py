@@ -214,7 +214,7 @@ def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str, 
     decided = conversation.pin_entered(record, turn, texting.pin, body, skipped=skipped)
     if decided is None:
         sms = SmsRenderer(turn_context().line, texting.state.lang)
-        return [sms.text("pin_wrong") + " " + sms.text("pin_prompt")]
+        return [sms.pin_retry()]
     texting.state = decided.state
     assert decided.decision is not None
     return finish(record, texting, decided.decision)
