@@ -182,12 +182,14 @@ def score(word: str, name: str) -> float:
 def spans(text: str) -> list[str]:
     """What of a text may name a system, longest first: all of it, then its first three, two, one words.
 
-    "hej, viva omsorg krånglar" -> vivaomsorgkranglar, vivaomsorgkranglar, vivaomsorg, viva (greetings skipped).
+    "hej, viva omsorg krånglar" -> hejvivaomsorgkranglar, then without the greeting: vivaomsorgkranglar,
+    vivaomsorg, viva.
     """
     tokens = [word for word in words(text) if word != "?"]
+    whole = "".join(tokens)  # as typed, greeting and all: an alias may begin with any word
     while tokens and squeeze(tokens[0]) in FILLERS:
         tokens = tokens[1:]
-    found = ["".join(tokens)] + ["".join(tokens[:n]) for n in (3, 2, 1) if n < len(tokens)]
+    found = [whole, "".join(tokens)] + ["".join(tokens[:n]) for n in (3, 2, 1) if n < len(tokens)]
     return [span for index, span in enumerate(found) if span and span not in found[:index]]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.checklists import load_library
 from flows.line import DEFAULT_CHECKLISTS, load_line
@@ -136,3 +138,19 @@ def test_a_bad_alias_is_refused_naming_file_and_field(tmp_path: Path, aliases: s
     with pytest.raises(DataError) as caught:
         load_library(folder)
     assert caught.value.problems == [f"checklists/viva.yaml: {problem}"]
+
+
+@given(st.text(max_size=60))
+def test_any_text_is_read_without_error(text: str) -> None:
+    """Emoji, combining marks, other scripts: every text gets an intent and a system match, never an error."""
+    reply = parse(text)
+    assert (reply.lang is not None) == (reply.intent is Intent.LANGUAGE)
+    match = match_system(CHECKLISTS, text)
+    assert match.checklist is None or match.candidates == ()
+
+
+def test_an_alias_after_a_greeting_word_still_matches(tmp_path: Path) -> None:
+    folder = copy_checklists(tmp_path, {"viva": ("\nsteps:\n", "\naliases: [det nya]\nsteps:\n")})
+    library = load_library(folder)
+    match = match_system(library.checklists, "Det nya")
+    assert match.checklist is not None and match.checklist.id == "viva"
