@@ -196,15 +196,16 @@ def spans(text: str) -> list[str]:
 def match_system(checklists: tuple[Checklist, ...], text: str) -> SystemMatch:
     """A checklist by menu digit, exact name, id or alias; else the nearest name if one is clearly nearest."""
     parts = spans(text)
+    table = [(checklist, names_of(checklist)) for checklist in checklists]  # normalised once per text
     for part in parts:  # exact first, the longest part first: "viva omsorg" is Viva omsorg, not Viva
-        for checklist in checklists:
-            if part == str(checklist.key) or part in names_of(checklist):
+        for checklist, names in table:
+            if part == str(checklist.key) or part in names:
                 return SystemMatch(checklist)
     parts = [part for part in parts if not part.isdigit()]
     if not parts:
         return SystemMatch(None)
-    scored = sorted(((max(score(part, name) for part in parts for name in names_of(c)), c) for c in checklists),
-                    key=lambda pair: -pair[0])
+    scored = sorted(((max(score(part, name) for part in parts for name in names), checklist)
+                     for checklist, names in table), key=lambda pair: -pair[0])
     best = scored[0][0]
     if best < FUZZY_CUTOFF:
         return SystemMatch(None)
