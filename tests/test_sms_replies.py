@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from flows.checklists import load_library
 from flows.line import DEFAULT_CHECKLISTS, load_line
 from flows.replies import Intent, match_system, parse, yes_no
 from flows.yamlfile import DataError
+from ivr.cli import main
 
 LINE = load_line()
 CHECKLISTS = LINE.library.checklists
@@ -154,3 +156,14 @@ def test_an_alias_after_a_greeting_word_still_matches(tmp_path: Path) -> None:
     library = load_library(folder)
     match = match_system(library.checklists, "Det nya")
     assert match.checklist is not None and match.checklist.id == "viva"
+
+
+def test_ivr_check_names_file_and_field_of_a_clashing_alias(tmp_path: Path) -> None:
+    folder = copy_checklists(tmp_path, {"alfa_ecare": ("aliases: [ecare,", "aliases: [larm, ecare,")})
+    result = CliRunner().invoke(main, ["check", "--checklists", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "error: checklists/trygghetslarm.yaml: aliases[0]: 'larm' already names Alfa e-Care "
+        "(checklists/alfa_ecare.yaml)",
+        "1 problem(s) found.",
+    ]
