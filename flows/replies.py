@@ -1,9 +1,8 @@
-"""Understanding what staff text: one reply read once into an intent, and system names matched forgivingly.
+"""Understanding what staff text: one reply read once into an intent.
 
-A carer in a car or a client's home writes "ja det funkar nu", "nä", "ok" or
-"vivaomsrog", not "1". `parse` reads the first meaningful word (with negation:
-"det funkar inte" is no), and `match_system` finds a system by digit, name,
-alias or a near spelling (rapidfuzz), saying when two systems are equally near.
+A carer in a car or a client's home writes "ja det funkar nu", "nä" or "ok",
+not "1". `parse` reads the first meaningful word, with a negation after it
+("det funkar inte" is no); system names are matched in flows/system_names.py.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-
-from rapidfuzz import fuzz
 
 from flows.model import Checklist
 
@@ -68,10 +65,10 @@ def vocabulary(typed: tuple[str, ...] | list[str]) -> frozenset[str]:
 # Keywords are Swedish in both languages on purpose: Twilio itself answers STOP, HELP, YES, START, END, QUIT.
 # Every word list is written as people type; `vocabulary` reads it the way `parse` reads a text.
 KEYWORDS_AS_TYPED = {
-    "meny": Intent.MENU, "menu": Intent.MENU,
+    "meny": Intent.MENU, "menyn": Intent.MENU, "menu": Intent.MENU,
     "hjälp": Intent.HELP, "?": Intent.HELP,
     "stopp": Intent.STOP, "avsluta": Intent.STOP,
-    "ring": Intent.CALL, "call": Intent.CALL,
+    "ring": Intent.CALL, "ringa": Intent.CALL, "call": Intent.CALL,
 }
 LANGUAGES_AS_TYPED = {"english": "en", "engelska": "en", "svenska": "sv", "swedish": "sv"}
 YES_AS_TYPED = (
@@ -108,12 +105,6 @@ ACK_WORDS = vocabulary(ACK_AS_TYPED)
 THANKS_WORDS = vocabulary(THANKS_AS_TYPED)
 FILLERS = vocabulary(FILLERS_AS_TYPED)
 DONT_KNOW_PHRASES = tuple(tuple(squeeze(word) for word in words(phrase)) for phrase in DONT_KNOW_AS_TYPED)
-MIN_PREFIX = 3  # "npo", "alf": shorter fragments are too ambiguous to start a checklist
-FUZZY_MIN_LENGTH = 4  # below this a near spelling is noise ("ala" is not Alfa)
-FUZZY_CUTOFF = 80  # rapidfuzz ratio: "swedlok" 93, "trygghetlarm" 96, "vivaomsrog" 90; "hej" vs "viva" 0
-PREFIX_WEIGHT = 0.95  # a truncated name ("trygg", "cosmic") counts a little below the whole name
-AMBIGUOUS_MARGIN = 5  # systems scoring within this of the best are named back to the texter
-MAX_CANDIDATES = 3  # more candidates than this: the texter gets the menu, not a long question
 
 
 def parse(text: str) -> Reply:
@@ -156,72 +147,11 @@ def yes_no(text: str) -> bool | None:
     return True if intent is Intent.YES else False if intent is Intent.NO else None
 
 
-@dataclass(frozen=True)
-class SystemMatch:
-    """The system a text names, or the systems it might name."""
-
-    checklist: Checklist | None
-    candidates: tuple[Checklist, ...] = ()  # two or more equally near systems, best first
-
-
-def names_of(checklist: Checklist) -> set[str]:
-    """Every normalised name a checklist answers to: id, name in each language, aliases."""
-    return {normalise(checklist.id), *(normalise(n) for n in checklist.name.values()),
-            *(normalise(a) for a in checklist.aliases)}
-
-
-def score(word: str, name: str) -> float:
-    """How near a typed word is to a name, 0-100: a near spelling, or a near spelling of its beginning."""
-    if len(word) < FUZZY_MIN_LENGTH:
-        return 100.0 * PREFIX_WEIGHT if len(word) >= MIN_PREFIX and name.startswith(word) else 0.0
-    whole = fuzz.ratio(word, name)
-    start = fuzz.ratio(word, name[:len(word)]) * PREFIX_WEIGHT if len(word) < len(name) else 0.0
-    return max(whole, start)
-
-
-def spans(text: str) -> list[str]:
-    """What of a text may name a system, longest first: all of it, then its first three, two, one words.
-
-    "hej, viva omsorg krånglar" -> hejvivaomsorgkranglar, then without the greeting: vivaomsorgkranglar,
-    vivaomsorg, viva.
-    """
-    tokens = [word for word in words(text) if word != "?"]
-    whole = "".join(tokens)  # as typed, greeting and all: an alias may begin with any word
-    while tokens and squeeze(tokens[0]) in FILLERS:
-        tokens = tokens[1:]
-    found = [whole, "".join(tokens)] + ["".join(tokens[:n]) for n in (3, 2, 1) if n < len(tokens)]
-    return [span for index, span in enumerate(found) if span and span not in found[:index]]
-
-
-def match_system(checklists: tuple[Checklist, ...], text: str) -> SystemMatch:
-    """A checklist by menu digit, exact name, id or alias; else the nearest name if one is clearly nearest."""
-    parts = spans(text)
-    table = [(checklist, names_of(checklist)) for checklist in checklists]  # normalised once per text
-    for part in parts:  # exact first, the longest part first: "viva omsorg" is Viva omsorg, not Viva
-        for checklist, names in table:
-            if part == str(checklist.key) or part in names:
-                return SystemMatch(checklist)
-    parts = [part for part in parts if not part.isdigit()]
-    if not parts:
-        return SystemMatch(None)
-    scored = sorted(((max(score(part, name) for part in parts for name in names), checklist)
-                     for checklist, names in table), key=lambda pair: -pair[0])
-    best = scored[0][0]
-    if best < FUZZY_CUTOFF:
-        return SystemMatch(None)
-    near = tuple(checklist for value, checklist in scored if value >= best - AMBIGUOUS_MARGIN)
-    if len(near) == 1:
-        return SystemMatch(near[0])
-    return SystemMatch(None, near)
-
-
-def find_system(checklists: tuple[Checklist, ...], text: str) -> Checklist | None:
-    """The one checklist a text names, or None (nothing near, or several equally near)."""
-    return match_system(checklists, text).checklist
-
-
 def exact_system(checklists: tuple[Checklist, ...], text: str) -> Checklist | None:
-    """A checklist only by its exact digit, name or id (for commands, where a guess would be wrong)."""
+    """A checklist only by its exact digit, name or id (for commands, where a guess would be wrong).
+
+    Names people text are matched forgivingly in flows/system_names.py; this one never guesses.
+    """
     word = normalise(text)
     for checklist in checklists:
         names = {normalise(checklist.id), *(normalise(name) for name in checklist.name.values())}

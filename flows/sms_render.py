@@ -14,8 +14,8 @@ from flows.facts import manager_sms
 from flows.line import Line
 from flows.model import Checklist, Outcome
 from flows.phone import national
-from flows.replies import MAX_CANDIDATES
 from flows.routing import Decision
+from flows.system_names import MAX_CANDIDATES
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ import pytest
 from flask import Flask
 
 from flows.line import load_line
-from flows.replies import find_system, normalise
+from flows.replies import normalise
 from flows.sms_cost import fits_one_segment, gsm7_septets, non_gsm7_characters
 from flows.sms_render import every_text
+from flows.system_names import find_system
 from ivr import create_app
 from ivr.notify import TwilioNotifier
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, sms_session

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from flows.checklists import load_library
 from flows.line import DEFAULT_CHECKLISTS, load_line
-from flows.replies import Intent, match_system, parse, yes_no
+from flows.replies import Intent, parse, yes_no
+from flows.system_names import match_system
 from flows.yamlfile import DataError
 from ivr.cli import main
 
@@ -39,7 +40,8 @@ CHECKLISTS = LINE.library.checklists
         ("vet inte", Intent.DONT_KNOW), ("jag vet inte", Intent.DONT_KNOW), ("vet ej", Intent.DONT_KNOW),
         ("ingen aning", Intent.DONT_KNOW), ("no idea", Intent.DONT_KNOW),
         # Keywords: as the first meaningful word; STOPP only on its own.
-        ("RING", Intent.CALL), ("ring mig", Intent.CALL), ("meny", Intent.MENU), ("HJÄLP", Intent.HELP),
+        ("RING", Intent.CALL), ("ring mig", Intent.CALL), ("ringa mig", Intent.CALL), ("meny", Intent.MENU),
+        ("menyn", Intent.MENU), ("HJÄLP", Intent.HELP),
         ("hjälp?", Intent.HELP), ("?", Intent.HELP), ("STOPP", Intent.STOP), ("avsluta tack", Intent.STOP),
         ("stopp, fel svar", Intent.TEXT), ("ENGLISH", Intent.LANGUAGE), ("svenska", Intent.LANGUAGE),
         # Neither: asked again.

@@ -14,9 +14,10 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.model import Outcome
 from flows.phone import phone_number
-from flows.replies import MAX_CANDIDATES, Intent, match_system, normalise, parse
+from flows.replies import Intent, normalise, parse
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
+from flows.system_names import MAX_CANDIDATES, match_system
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
