@@ -91,8 +91,9 @@ FILLERS_AS_TYPED = (
     "redan", "fortfarande", "still", "now", "in", "you", "tror", "att", "verkar", "nog", "much", "very",
 )
 # Phrases read before single words: "no idea" is not "no"; "vet inte" is not a text to ask again about.
-DONT_KNOW_AS_TYPED = ("vet inte", "vet ej", "vete", "ingen aning", "no idea", "not sure", "don't know", "osäker",
-                      "unsure")
+# "3" is the voice line's key for it, and the English SMS step offers "3=not sure".
+DONT_KNOW_AS_TYPED = ("3", "vet inte", "vetinte", "vet ej", "vetej", "vete", "ingen aning", "ingenaning", "no idea",
+                      "not sure", "notsure", "don't know", "dontknow", "idontknow", "osäker", "unsure")
 
 
 KEYWORDS = {squeeze(normalise(word) or word): intent for word, intent in KEYWORDS_AS_TYPED.items()}

@@ -38,7 +38,8 @@ CHECKLISTS = LINE.library.checklists
         ("👍🏻", Intent.ACK), ("Tack!", Intent.THANKS), ("tack så mycket", Intent.THANKS), ("ok tack", Intent.THANKS),
         # Not knowing is its own answer (the engine answers it once it supports it).
         ("vet inte", Intent.DONT_KNOW), ("jag vet inte", Intent.DONT_KNOW), ("vet ej", Intent.DONT_KNOW),
-        ("ingen aning", Intent.DONT_KNOW), ("no idea", Intent.DONT_KNOW),
+        ("ingen aning", Intent.DONT_KNOW), ("no idea", Intent.DONT_KNOW), ("3", Intent.DONT_KNOW),
+        ("VETEJ", Intent.DONT_KNOW), ("I don't know", Intent.DONT_KNOW),
         # Keywords: as the first meaningful word; STOPP only on its own.
         ("RING", Intent.CALL), ("ring mig", Intent.CALL), ("ringa mig", Intent.CALL), ("meny", Intent.MENU),
         ("menyn", Intent.MENU), ("HJÄLP", Intent.HELP),
