@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flows.model import FACTS, Action, Checklist, Hours, Library, Outcome, Rule, Step
+from flows.model import FACTS, UNKNOWN, Action, Answer, Checklist, Hours, Library, Outcome, Rule, Step
 from flows.replies import Intent, normalise, parse
 from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
 
@@ -16,7 +16,7 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("id", "key", "name", "description", "steps", "rules")
 TOP_OPTIONAL = ("aliases",)
 STEP_KEYS = ("id", "say", "ask")
-STEP_OPTIONAL = ("yes", "no", "fact", "yes_means", "solved_say")
+STEP_OPTIONAL = ("yes", "no", "unknown", "fact", "yes_means", "solved_say")
 RULE_KEYS = ("outcome",)
 RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say")
 # Outcomes a rule may choose; `resolved` comes from a step answered "solved", `deflected`
@@ -147,10 +147,11 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
             problems.add(join(path, "id"), f"'{step_id}' is used by more than one step")
         on_yes, goto_yes = _action(data.get("yes", "next"), join(path, "yes"), problems, ids, index)
         on_no, goto_no = _action(data.get("no", "next"), join(path, "no"), problems, ids, index)
+        on_unknown, goto_unknown = _unknown_action(data, path, problems, ids, index)
         fact = data.get("fact")
         if fact is not None and fact not in FACTS:
             problems.add(join(path, "fact"), f"unknown fact '{fact}' (known: {', '.join(FACTS)})")
-        if Action.STOP in (on_yes, on_no) and fact is None:
+        if Action.STOP in (on_yes, on_no, on_unknown) and fact is None:
             problems.add(path, "a step that stops the checklist must record a fact to route on")
         yes_means = data.get("yes_means", True)
         if not isinstance(yes_means, bool):
@@ -167,6 +168,7 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
                 ask=problems.text(data.get("ask"), join(path, "ask")),
                 on_yes=on_yes, on_no=on_no, goto_yes=goto_yes, goto_no=goto_no,
                 fact=fact if isinstance(fact, str) else None, yes_means=yes_means, solved_say=solved_say,
+                on_unknown=on_unknown, goto_unknown=goto_unknown,
             )
         )
     return tuple(steps)
@@ -186,11 +188,25 @@ def _action(value: Any, path: str, problems: Problems, ids: list[Any], index: in
     return Action.NEXT, None
 
 
+def _unknown_action(
+    data: Mapping[str, Any], path: str, problems: Problems, ids: list[Any], index: int
+) -> tuple[Action | None, str | None]:
+    """A step's `unknown:` ("vet inte"): absent means the step takes only yes and no."""
+    if "unknown" not in data:
+        return None, None
+    action, target = _action(data["unknown"], join(path, "unknown"), problems, ids, index)
+    if action is Action.SOLVED:
+        # Not knowing never fixes anything: "solved" would end the call as resolved on a shrug.
+        problems.add(join(path, "unknown"), "must be next, stop or {goto: <step id>}: 'vet inte' cannot solve")
+    return action, target
+
+
 def _rules(value: Any, problems: Problems, steps: tuple[Step, ...]) -> tuple[Rule, ...]:
     if not isinstance(value, list) or not value:
         problems.add("rules", "must be a non-empty list of routing rules")
         return ()
     asked = {step.fact for step in steps if step.fact}
+    may_be_unknown = {step.fact for step in steps if step.fact and step.allows_unknown}
     rules: list[Rule] = []
     for index, item in enumerate(value):
         path = f"rules[{index}]"
@@ -206,7 +222,7 @@ def _rules(value: Any, problems: Problems, steps: tuple[Step, ...]) -> tuple[Rul
         if hours not in tuple(Hours):
             problems.add(join(path, "hours"), f"must be one of: {', '.join(Hours)}")
             continue
-        when = _when(data.get("when", {}), join(path, "when"), problems, asked)
+        when = _when(data.get("when", {}), join(path, "when"), problems, asked, may_be_unknown)
         contact, supplier = data.get("contact"), data.get("supplier")
         if (outcome == Outcome.LOCAL_CONTACT) != (contact is not None):
             problems.add(path, "'contact' is required for local_contact and only for it")
@@ -227,18 +243,26 @@ def _rules(value: Any, problems: Problems, steps: tuple[Step, ...]) -> tuple[Rul
     return tuple(rules)
 
 
-def _when(value: Any, path: str, problems: Problems, asked: set[str]) -> dict[str, bool]:
+def _when(
+    value: Any, path: str, problems: Problems, asked: set[str], may_be_unknown: set[str]
+) -> dict[str, Answer]:
     data = problems.mapping(value, path)
     if data is None:
         return {}
-    when: dict[str, bool] = {}
+    when: dict[str, Answer] = {}
     for name, wanted in data.items():
         if name not in FACTS:
             problems.add(join(path, str(name)), f"unknown fact '{name}' (known: {', '.join(FACTS)})")
         elif name not in asked:
             problems.add(join(path, str(name)), f"fact '{name}' is never asked by any step")
+        elif wanted == UNKNOWN:
+            if name in may_be_unknown:
+                when[name] = UNKNOWN
+            else:
+                problems.add(join(path, str(name)), f"fact '{name}' is never unknown: no step asking it has "
+                                                    "'unknown:' (vet inte)")
         elif not isinstance(wanted, bool):
-            problems.add(join(path, str(name)), "must be true or false")
+            problems.add(join(path, str(name)), "must be true, false or unknown")
         else:
             when[name] = wanted
     return when

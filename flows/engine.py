@@ -1,6 +1,7 @@
 """The checklist engine: pure functions from a small JSON state and an answer to the next turn.
 
-A conversation is: choose a system, answer each step yes/no, end with a Decision.
+A conversation is: choose a system, answer each step yes/no (or "vet inte" where the
+step allows it), end with a Decision.
 The state is a plain value; channels store it between requests and never
 interpret it. Nothing here does I/O.
 """
@@ -14,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from flows.events import Event, EventKind
-from flows.model import LANGUAGES, Action, Checklist, Library, Outcome, Step
+from flows.model import LANGUAGES, Action, Answer, Checklist, Library, Outcome, Step, is_answer, is_unknown
 from flows.routing import Context, Decision, resolved, route
 from flows.routing import needs_pin as routing_needs_pin
 
@@ -41,7 +42,7 @@ class State:
     lang: str = "sv"
     checklist: str | None = None
     step: int = 0
-    answers: dict[str, bool] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)  # step id -> True, False or UNKNOWN
     decision: dict[str, Any] | None = None
     notice: bool = False  # waiting for "go on?" after an outage announcement
     known: dict[str, bool] = field(default_factory=dict)  # facts known without asking (several reports)
@@ -77,7 +78,7 @@ class State:
             or not (checklist is None or isinstance(checklist, str))
             or not isinstance(step, int) or step < 0
             or not isinstance(answers, dict)
-            or not all(isinstance(k, str) and isinstance(v, bool) for k, v in answers.items())
+            or not all(isinstance(k, str) and is_answer(v) for k, v in answers.items())
             or not (decision is None or isinstance(decision, dict))
             or not isinstance(notice, bool)
             or not isinstance(known, dict)
@@ -143,7 +144,7 @@ def choose(
     return replace(_advance(new_state, checklist, 0, {}), events=(chosen,))
 
 
-def _advance(state: State, checklist: Checklist, index: int, answers: dict[str, bool]) -> Turn:
+def _advance(state: State, checklist: Checklist, index: int, answers: dict[str, Answer]) -> Turn:
     """Go to step `index`, answering steps whose fact is already known; a Turn without decision."""
     # The last step is always asked: the caller, not a count of reports, finishes the checklist.
     while index < len(checklist.steps) - 1:
@@ -175,9 +176,19 @@ def current(library: Library, state: State) -> Turn:
     return Turn(state, Expect.YES_NO, checklist, checklist.steps[state.step])
 
 
-def answer(library: Library, state: State, yes: bool, context: Context) -> Turn:
-    """Record a yes/no answer to the current step (or to "go on?") and move on or decide."""
+def accepts_unknown(turn: Turn) -> bool:
+    """True when the turn waits on a step that the caller may answer "vet inte" (key 3, VET INTE)."""
+    return turn.expect is Expect.YES_NO and turn.step is not None and turn.step.allows_unknown
+
+
+def answer(library: Library, state: State, yes: Answer, context: Context) -> Turn:
+    """Record an answer to the current step (or to "go on?") and move on or decide.
+
+    yes: True, False, or UNKNOWN ("vet inte"), which only a step that allows it takes.
+    """
     turn = current(library, state)
+    if is_unknown(yes) and not accepts_unknown(turn):
+        raise StateError("this question has no 'vet inte' answer")
     if turn.expect is Expect.GO_ON and turn.checklist is not None:
         event = Event(EventKind.NOTICE_ANSWER, {"go_on": yes}, turn.checklist.id)
         if not yes:
@@ -188,12 +199,22 @@ def answer(library: Library, state: State, yes: bool, context: Context) -> Turn:
     if turn.expect is not Expect.YES_NO or turn.step is None or turn.checklist is None:
         raise StateError("no question is waiting for an answer")
     return replace(_answer_step(library, state, turn.checklist, turn.step, yes, context),
-                   events=(Event(EventKind.ANSWER, {"step": turn.step.id, "yes": yes}, turn.checklist.id),))
+                   events=(Event(EventKind.ANSWER, answer_data(turn.step.id, yes), turn.checklist.id),))
 
 
-def _answer_step(library: Library, state: State, checklist: Checklist, step: Step, yes: bool,
+def answer_data(step_id: str, yes: Answer) -> dict[str, object]:
+    """The audit event's data: {"yes": true/false}, or for "vet inte" {"yes": null, "answer": "unknown"}.
+
+    "yes" stays a boolean or null so that no reader takes the truthy word "unknown" for a yes.
+    """
+    if is_unknown(yes):
+        return {"step": step_id, "yes": None, "answer": yes}
+    return {"step": step_id, "yes": yes}
+
+
+def _answer_step(library: Library, state: State, checklist: Checklist, step: Step, yes: Answer,
                  context: Context) -> Turn:
-    """The turn after a yes/no to a checklist step."""
+    """The turn after an answer to a checklist step."""
     answers = {**state.answers, step.id: yes}
     action = step.action(yes)
     if action is Action.SOLVED:
@@ -201,7 +222,7 @@ def _answer_step(library: Library, state: State, checklist: Checklist, step: Ste
     if action is Action.STOP:
         return _finish(state, checklist, answers, route(checklist, answers, context))
     if action is Action.GOTO:
-        target = step.goto_yes if yes else step.goto_no
+        target = step.goto(yes)
         next_index = checklist.step_index(str(target))
     else:
         next_index = state.step + 1
@@ -209,7 +230,7 @@ def _answer_step(library: Library, state: State, checklist: Checklist, step: Ste
 
 
 def _continue(
-    library: Library, state: State, checklist: Checklist, index: int, answers: dict[str, bool], context: Context
+    library: Library, state: State, checklist: Checklist, index: int, answers: dict[str, Answer], context: Context
 ) -> Turn:
     """The next open step, or the routing decision when none is left."""
     turn = _advance(state, checklist, index, answers)
@@ -236,7 +257,7 @@ def reroute(library: Library, state: State, context: Context) -> Turn:
     return _finish(state, checklist, state.answers, route(checklist, state.answers, _with_known(context, state)))
 
 
-def _finish(state: State, checklist: Checklist, answers: dict[str, bool], decision: Decision) -> Turn:
+def _finish(state: State, checklist: Checklist, answers: dict[str, Answer], decision: Decision) -> Turn:
     new_state = replace(state, answers=answers, decision=decision.to_dict())
     return Turn(new_state, Expect.NOTHING, checklist, decision=decision)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final, Literal, TypeGuard
 
 LANGUAGES = ("sv", "en")
 
@@ -52,10 +53,31 @@ FACTS: dict[str, dict[str, str]] = {
 
 Text = dict[str, str]  # language code -> text
 
+# "Vet inte": the third answer, where a step allows it. It is stored as this word
+# next to the yes/no booleans (so states saved before it keep loading), and the
+# fact it records is unknown: unknown is NOT no.
+UNKNOWN: Final = "unknown"
+Answer = bool | Literal["unknown"]  # an answer to a step, and the value of the fact it records
+
+
+def is_unknown(value: object) -> TypeGuard[Literal["unknown"]]:
+    """True for the "vet inte" answer (never for a boolean: "unknown" is truthy, so never test it with if)."""
+    return isinstance(value, str) and value == UNKNOWN
+
+
+def is_answer(value: object) -> TypeGuard[Answer]:
+    """True for a stored answer or fact value: yes, no, or unknown."""
+    return isinstance(value, bool) or is_unknown(value)
+
+
+def same_value(have: object, want: Answer) -> bool:
+    """A fact's value matches a rule's: True is not 1, and unknown matches only unknown."""
+    return have is want if isinstance(want, bool) else is_unknown(have)
+
 
 @dataclass(frozen=True)
 class Step:
-    """One instruction with one yes/no question."""
+    """One instruction with one yes/no question ("vet inte" too, where on_unknown is set)."""
 
     id: str
     say: Text
@@ -69,13 +91,33 @@ class Step:
     # way round ("Kan någon surfa?" records nobody_can_browse = false on yes).
     yes_means: bool = True
     solved_say: Text | None = None  # said when this step ends the call as solved
+    # What "vet inte" does; None: this step has only yes and no (key 3 is a wrong key there).
+    on_unknown: Action | None = None
+    goto_unknown: str | None = None
 
-    def action(self, answer: bool) -> Action:
+    @property
+    def allows_unknown(self) -> bool:
+        """True when the checklist lets a caller answer this step "vet inte"."""
+        return self.on_unknown is not None
+
+    def action(self, answer: Answer) -> Action:
         """The action an answer triggers."""
+        if is_unknown(answer):
+            if self.on_unknown is None:
+                raise ValueError(f"step {self.id!r} has no 'vet inte' answer")
+            return self.on_unknown
         return self.on_yes if answer else self.on_no
 
-    def fact_value(self, answer: bool) -> bool:
-        """The value the answer records for this step's fact."""
+    def goto(self, answer: Answer) -> str | None:
+        """The step an answer jumps to, when its action is GOTO."""
+        if is_unknown(answer):
+            return self.goto_unknown
+        return self.goto_yes if answer else self.goto_no
+
+    def fact_value(self, answer: Answer) -> Answer:
+        """The value the answer records for this step's fact (unknown stays unknown, whichever way it is asked)."""
+        if is_unknown(answer):
+            return UNKNOWN
         return answer if self.yes_means else not answer
 
 
@@ -85,18 +127,18 @@ class Rule:
 
     outcome: Outcome
     hours: Hours = Hours.ANY
-    when: dict[str, bool] = field(default_factory=dict)
+    when: dict[str, Answer] = field(default_factory=dict)  # a fact may be asked to be unknown
     contact: str | None = None  # a contact id from config/line.yaml
     supplier: str | None = None  # a supplier id from config/line.yaml
     say: Text | None = None  # extra words for this system, spoken before the outcome
 
-    def applies(self, office_hours: bool, facts: dict[str, bool]) -> bool:
+    def applies(self, office_hours: bool, facts: dict[str, Answer]) -> bool:
         """True when the rule's hours and every fact condition match."""
         if self.hours is Hours.OFFICE and not office_hours:
             return False
         if self.hours is Hours.AFTER and office_hours:
             return False
-        return all(facts.get(name) is value for name, value in self.when.items())
+        return all(same_value(facts.get(name), value) for name, value in self.when.items())
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flows.model import Checklist, Outcome, Rule, Text
+from flows.model import UNKNOWN, Answer, Checklist, Outcome, Rule, Step, Text, is_unknown
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Decision:
 
     outcome: Outcome
     checklist_id: str
-    facts: dict[str, bool]
+    facts: dict[str, Answer]  # a fact answered "vet inte" is UNKNOWN here, not False
     contact: str | None = None
     supplier: str | None = None
     say: Text | None = None
@@ -46,7 +46,7 @@ class Decision:
         say = data.get("say")
         return cls(
             outcome=Outcome(str(data["outcome"])), checklist_id=str(data["checklist"]),
-            facts={str(k): bool(v) for k, v in dict(facts).items()},  # type: ignore[call-overload]
+            facts={str(k): _fact_value(v) for k, v in dict(facts).items()},  # type: ignore[call-overload]
             contact=_opt_str(data.get("contact")), supplier=_opt_str(data.get("supplier")),
             say={str(k): str(v) for k, v in dict(say).items()} if say else None,  # type: ignore[call-overload]
             solved_step=_opt_str(data.get("solved_step")),
@@ -57,21 +57,33 @@ def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def facts_from(checklist: Checklist, answers: Mapping[str, bool]) -> dict[str, bool]:
+def _fact_value(value: object) -> Answer:
+    """A stored fact: unknown stays unknown (bool("unknown") would read it as yes)."""
+    return UNKNOWN if is_unknown(value) else bool(value)
+
+
+def facts_from(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, Answer]:
     """The facts the answers record; a fact asked twice keeps its last answer."""
-    facts: dict[str, bool] = {}
+    facts: dict[str, Answer] = {}
     for step in checklist.steps:
         if step.fact is not None and step.id in answers:
             facts[step.fact] = step.fact_value(answers[step.id])
     return facts
 
 
-def all_steps_answered(checklist: Checklist, answers: Mapping[str, bool]) -> bool:
-    """True when every step of the checklist has an answer."""
-    return all(step.id in answers for step in checklist.steps)
+def step_answered(step: Step, answers: Mapping[str, Answer]) -> bool:
+    """True when the step has an answer that counts: "vet inte" counts only where the checklist allows it."""
+    if step.id not in answers:
+        return False
+    return step.allows_unknown or not is_unknown(answers[step.id])
 
 
-def route(checklist: Checklist, answers: Mapping[str, bool], context: Context) -> Decision:
+def all_steps_answered(checklist: Checklist, answers: Mapping[str, Answer]) -> bool:
+    """True when every step of the checklist has an answer that counts."""
+    return all(step_answered(step, answers) for step in checklist.steps)
+
+
+def route(checklist: Checklist, answers: Mapping[str, Answer], context: Context) -> Decision:
     """Choose the outcome for a checklist that ended without being solved.
 
     The on-call manager is chosen only when every step has an answer: that is
@@ -91,7 +103,7 @@ def route(checklist: Checklist, answers: Mapping[str, bool], context: Context) -
     return Decision(fallback, checklist.id, facts)
 
 
-def needs_pin(checklist: Checklist, answers: Mapping[str, bool], context: Context) -> bool:
+def needs_pin(checklist: Checklist, answers: Mapping[str, Answer], context: Context) -> bool:
     """True when the caller may not escalate but would reach Chef i beredskap if they could."""
     if context.may_escalate:
         return False
@@ -99,7 +111,7 @@ def needs_pin(checklist: Checklist, answers: Mapping[str, bool], context: Contex
     return route(checklist, answers, allowed).outcome is Outcome.ON_CALL_MANAGER
 
 
-def resolved(checklist: Checklist, answers: Mapping[str, bool], step_id: str) -> Decision:
+def resolved(checklist: Checklist, answers: Mapping[str, Answer], step_id: str) -> Decision:
     """The decision for a checklist that a step solved."""
     step = checklist.steps[checklist.step_index(step_id)]
     return Decision(
@@ -108,5 +120,5 @@ def resolved(checklist: Checklist, answers: Mapping[str, bool], step_id: str) ->
     )
 
 
-def _decide(rule: Rule, checklist: Checklist, facts: dict[str, bool]) -> Decision:
+def _decide(rule: Rule, checklist: Checklist, facts: dict[str, Answer]) -> Decision:
     return Decision(rule.outcome, checklist.id, facts, rule.contact, rule.supplier, rule.say)

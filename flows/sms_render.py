@@ -12,7 +12,7 @@ from flows.calendar import longest_opening
 from flows.engine import Expect, State, Turn
 from flows.facts import manager_sms
 from flows.line import Line
-from flows.model import Checklist, Outcome
+from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import national
 from flows.routing import Decision
 from flows.system_names import MAX_CANDIDATES
@@ -38,11 +38,12 @@ class SmsRenderer:
         return ", ".join(f"{c.key} {c.name[self.lang]}" for c in checklists)
 
     def step(self, turn: Turn) -> str:
-        """One step as one message: system, counter, instruction, question, reply hint."""
+        """One step as one message: system, counter, instruction, question, reply hint (VET INTE where allowed)."""
         assert turn.step is not None and turn.checklist is not None
         step, total = turn.position
         text = f"{turn.step.say[self.lang]} {turn.step.ask[self.lang]}"
-        return self.text("step", system=turn.checklist.name[self.lang], step=step, total=total, text=text)
+        template = "step_unknown" if turn.step.allows_unknown else "step"
+        return self.text(template, system=turn.checklist.name[self.lang], step=step, total=total, text=text)
 
     def pin_retry(self) -> str:
         """A wrong staff code: "Fel kod." and the question again, in one SMS."""
@@ -96,7 +97,8 @@ LONGEST_COUNT = 999  # reporters in one incident window: more than the staff cou
 LONGEST_TIME = "23.59"
 # Texts rendered with a step's or the menu's own values (checked as built, in checklist_texts and below);
 # a notice carries IT's own text, checked when posted (notice_room).
-BUILT_TEXTS = ("menu", "step", "notice", "answer_hint", "bad_answer", "which_system")
+BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "answer_hint", "bad_answer", "answer_hint_unknown",
+               "bad_answer_unknown", "which_system")
 # Facts a decision may hold without its checklist asking them: known from an incident.
 KNOWN_FACTS = ("multiple_users",)
 
@@ -151,7 +153,8 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
     for index, step in enumerate(checklist.steps):
         turn = Turn(State(lang, checklist.id, index), Expect.YES_NO, checklist, step)
         yield f"{lang}: {checklist.source} steps[{index}]", sms.step(turn)
-        for hint in ("answer_hint", "bad_answer"):
+        hints = ("answer_hint_unknown", "bad_answer_unknown") if step.allows_unknown else ("answer_hint", "bad_answer")
+        for hint in hints:
             # The question again, after "ok" or a text not understood: reported as the step's (its `ask`),
             # so a step too long for one SMS is one problem, the longest of its texts.
             yield f"{lang}: {checklist.source} steps[{index}]", sms.text(hint, text=step.ask[lang])
@@ -176,8 +179,13 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
             yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", manager_sms(line, decision, caller)
 
 
-def fact_combinations(checklist: Checklist) -> Iterator[dict[str, bool]]:
-    """Every set of facts a decision on the checklist can hold: each fact absent, yes or no."""
+def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
+    """Every set of facts a decision on the checklist can hold: each fact absent, yes, no, or unknown where a step
+    asking it takes "vet inte"."""
     names = sorted({step.fact for step in checklist.steps if step.fact} | set(KNOWN_FACTS))
-    for values in itertools.product((None, True, False), repeat=len(names)):
+    may_be_unknown = {step.fact for step in checklist.steps if step.fact and step.allows_unknown}
+    choices: list[tuple[Answer | None, ...]] = [
+        (None, True, False, UNKNOWN) if name in may_be_unknown else (None, True, False) for name in names
+    ]
+    for values in itertools.product(*choices):
         yield {name: value for name, value in zip(names, values, strict=True) if value is not None}

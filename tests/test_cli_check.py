@@ -87,13 +87,29 @@ def test_check_refuses_a_manager_sms_or_notice_wording_too_long_for_one_sms(tmp_
     shutil.copytree(DEFAULT_CONFIG, config)
     path = config / "messages.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("behöver hjälp med {system}.", "behöver chef i beredskap om {system}.", 1)
+    text = text.replace("ringde om {system}.", "behöver chef i beredskap om {system}.", 1)
     longer = '"Driftinformation från kommunens IT-enhet gällande {system}: {text}"'
     text = text.replace('"Driftinfo {system}: {text}"', longer, 1)
     path.write_text(text, "utf-8")
     result = CliRunner().invoke(main, ["check", "--config", str(config)])
     assert result.exit_code == 1
-    assert ("error: sv: config/messages.yaml whisper.sms (checklists/alfa_ecare.yaml): SMS is 164 characters; "
+    assert ("error: sv: config/messages.yaml whisper.sms (checklists/alfa_ecare.yaml): SMS is 172 characters; "
             "one message holds 160") in result.output.splitlines()
     assert ("error: config/messages.yaml sms.notice: leaves 95 characters for an announcement about Trygghetslarm "
             "(checklists/trygghetslarm.yaml name); at least 100 must fit") in result.output.splitlines()
+
+
+def test_check_refuses_an_unknown_rule_when_no_step_allows_vet_inte(tmp_path: Path) -> None:
+    checklists = tmp_path / "checklists"
+    shutil.copytree(DEFAULT_CHECKLISTS, checklists)
+    path = checklists / "viva_omsorg.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    unknown: next\n") == 1
+    path.write_text(text.replace("    unknown: next\n", ""), "utf-8")  # step 1 no longer takes "vet inte"
+    result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "error: checklists/viva_omsorg.yaml: rules[1].when.multiple_users: fact 'multiple_users' is never unknown: "
+        "no step asking it has 'unknown:' (vet inte)",
+        "1 problem(s) found.",
+    ]

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from flows import engine
 from flows.engine import Expect, State, StateError
 from flows.line import load_line
-from flows.model import Outcome
-from flows.routing import Context
+from flows.model import UNKNOWN, Answer, Outcome, is_unknown
+from flows.routing import Context, all_steps_answered
 
 LINE = load_line()
 LIBRARY = LINE.library
@@ -34,16 +34,17 @@ def walk(checklist_id: str, answers: list[bool], context: Context) -> engine.Tur
     return turn
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(
     checklist_id=st.sampled_from([c.id for c in LIBRARY.checklists]),
-    answers=st.lists(st.booleans(), max_size=14),
+    # "vet inte" too: a step that does not allow it must refuse it and stay where it is.
+    answers=st.lists(st.sampled_from([True, False, UNKNOWN]), max_size=14),
     office_hours=st.booleans(),
     may_escalate=st.booleans(),
     lang=st.sampled_from(["sv", "en"]),
 )
 def test_on_call_only_after_every_step_is_answered(
-    checklist_id: str, answers: list[bool], office_hours: bool, may_escalate: bool, lang: str
+    checklist_id: str, answers: list[Answer], office_hours: bool, may_escalate: bool, lang: str
 ) -> None:
     checklist = LIBRARY.by_id(checklist_id)
     context = Context(office_hours=office_hours, may_escalate=may_escalate)
@@ -52,11 +53,19 @@ def test_on_call_only_after_every_step_is_answered(
         if turn.expect is not Expect.YES_NO:
             break
         state = roundtrip(turn.state)
+        if is_unknown(value) and not engine.accepts_unknown(turn):
+            with pytest.raises(StateError):
+                engine.answer(LIBRARY, state, value, context)
+            continue  # the caller hears the bad-key prompt and the same step again
         turn = engine.answer(LIBRARY, state, value, context)
         assert turn.state.lang == lang
     roundtrip(turn.state)
+    stored = turn.state.answers
+    # "vet inte" is only ever stored on a step that allows it.
+    assert all(step.allows_unknown for step in checklist.steps if is_unknown(stored.get(step.id)))
     if turn.decision is not None and turn.decision.outcome is Outcome.ON_CALL_MANAGER:
-        assert set(turn.state.answers) == {step.id for step in checklist.steps}
+        assert set(stored) == {step.id for step in checklist.steps}
+        assert all_steps_answered(checklist, stored)
         assert not office_hours and may_escalate
     if turn.expect is Expect.YES_NO:
         assert turn.decision is None and turn.step is not None

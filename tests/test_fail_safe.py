@@ -117,6 +117,20 @@ def test_database_down_a_one_user_viva_omsorg_call_still_waits_for_office_hours(
     assert "IT-supporten" in heard and "i morgon klockan 08.00" in heard
 
 
+def test_database_down_vet_inte_rides_in_the_carried_state(offline_app: Flask, clock: FrozenClock) -> None:
+    clock.set("2026-11-25T22:00")
+    # Viva: "vet inte" (3) to several users still reaches on-call; the whisper names it unknown.
+    result = Phone(offline_app).call("1 2 3 1", manager_keys="1")
+    heard = " ".join(entry["text"] for entry in result.transcript)
+    assert result.dialed == ["+46701740610"]
+    assert "Vet ej: flera berörs" in heard
+    # Viva omsorg: "vet inte" to several users waits for office hours, with the reason, no dial.
+    result = Phone(offline_app).call("2 3 1 2 2")
+    heard = " ".join(entry["text"] for entry in result.transcript)
+    assert result.dialed == []
+    assert "Chef i beredskap kopplas bara när fler har samma problem" in heard
+
+
 def test_database_down_nobody_accepts_then_the_next_number_is_tried_and_the_manager_texted(
     offline_app: Flask, clock: FrozenClock
 ) -> None:

@@ -103,6 +103,7 @@ def test_routing_is_summarised_in_words() -> None:
         "Dygnet runt: Inera åtgärdar felet om inera.se visar driftstörning",
         "Kontorstid: IT-supporten 0141-22 50 47",
         "Efter kontorstid: Chef i beredskap om ingen personal kommer ut på internet, "
+        "IT-supporten när den öppnar om nätet inte fungerar och du inte vet om någon kommer ut på internet, "
         "annars IT-supporten när den öppnar",
     ]
     viva = text_of(by_id["viva"])
@@ -113,15 +114,20 @@ def test_routing_is_summarised_in_words() -> None:
     assert "Felet ligger i Time Care eller Pool." in time_care  # the rule's own sentence
     # Two on-call rules, one with two facts: "eller om" keeps the second condition whole.
     assert ("Chef i beredskap om ingen personal kommer ut på internet, eller om flera användare har samma "
-            "problem och inloggningen inte fungerar, annars") in text_of(by_id["alfa_ecare"])
+            "problem och inloggningen inte fungerar, IT-supporten") in text_of(by_id["alfa_ecare"])
+    # "Vet inte" reads as not knowing, never as its negation.
+    assert ("IT-supporten när den öppnar om nätet inte fungerar och du inte vet om någon kommer ut på internet, "
+            "eller om du inte vet om fler har problemet och inloggningen inte fungerar, annars") in text_of(
+        by_id["alfa_ecare"])
 
 
 def test_steps_say_what_yes_does_when_it_ends_the_checklist() -> None:
     by_id = rows(parse(render_html(LINE, "sv")))
     first, *_ = [text_of(li) for li in by_id["viva"].iter(f"{XHTML}li")]
     assert first.endswith("Fungerar Viva nu? Ja: klart, problemet är löst.")
+    assert "Vet inte" not in first  # restarting is done or not: no "vet inte" there
     inera = [text_of(li) for li in by_id["npo"].iter(f"{XHTML}li")][2]
-    assert inera.endswith("Ja: gå direkt till Vem kontaktar jag?")
+    assert inera.endswith("Ja: gå direkt till Vem kontaktar jag? Vet inte: gå vidare till nästa steg.")
 
 
 def test_page_is_well_formed_for_both_parsers_and_self_contained() -> None:

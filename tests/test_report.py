@@ -143,7 +143,7 @@ def test_csv_has_one_row_per_system_with_every_figure(
         "resolved": "2", "solved_by_step": "home_drive:2", "supplier_outage": "0", "it_support": "0",
         "it_portal": "0", "local_contact": "1", "on_call_manager": "3", "on_call_connected": "2",
         "on_call_manager_sms": "1", "on_call_callback": "1", "wait_for_office_hours": "0", "deflected": "0",
-        "abandoned": "0",
+        "abandoned": "0", "unknown_by_step": "",
     }
     assert by_id["npo"]["name"] == "NPÖ" and by_id["npo"]["supplier_outage"] == "1"
     assert by_id[""]["name"] == "(no system chosen)" and by_id[""]["abandoned"] == "1"
@@ -265,3 +265,22 @@ def test_a_deflected_call_is_counted_in_the_json_and_the_table(
     # Each figure is right-aligned under its heading: the figure ending where "Driftinfo" ends.
     end = header.index("Driftinfo") + len("Driftinfo")
     assert viva_line[:end].split()[-1] == "1"
+
+
+def test_vet_inte_answers_are_counted_by_step(app: Flask, twilio: Twilio, clock: FrozenClock, database_url: str,
+                                              tmp_path: Path) -> None:
+    clock.set("2026-11-25T22:00")
+    call(twilio, "u1", "2", "3", "1", "2", "2")  # Viva omsorg: "vet inte" to several users, then to the end
+    call(twilio, "u2", "2", "3")  # the same, then hangs up (no outcome): still counted
+    call(twilio, "u3", "2", "2", "1", "2", "2")  # answered no: not counted
+    rows = figures(build_report(app.extensions["ivr.store"].events(), LIBRARY))
+    assert rows["viva_omsorg"].unknown_by_step == {"multiple_users": 2}
+    assert rows["viva_omsorg"].wait_for_office_hours == 2
+    period = ["--database", database_url, "--since", "2026-11-25", "--until", "2026-11-25"]
+    out = tmp_path / "day.csv"
+    table = CliRunner().invoke(report, [*period, "--csv", str(out)])
+    assert table.exit_code == 0, table.output
+    assert "Viva omsorg: vet inte vid steg 1 (multiple_users): 2" in table.output.splitlines()
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        by_id = {row["system"]: row for row in csv.DictReader(handle)}
+    assert by_id["viva_omsorg"]["unknown_by_step"] == "multiple_users:2"

@@ -27,9 +27,8 @@ KINDS = {
     "outcome of a rule": "rules[",
     "manager, nobody accepted": "whisper.sms (",
     "manager, incident": "whisper.incident_sms",
-    # The question again after "ok" or a text not understood is rendered as its step's (below).
     **{f"sms.{name}": f"sms.{name}" for name in LINE.messages.texts["sms"]
-       if name not in ("menu", "step", "notice", "answer_hint", "bad_answer")},
+       if name not in BUILT_TEXTS or name == "which_system"},
 }
 
 
@@ -58,7 +57,9 @@ def test_the_question_again_is_checked_with_every_steps_own_question() -> None:
     for checklist in LINE.library.checklists:
         for step in checklist.steps:
             for lang in LINE.settings.languages:
-                for hint in ("answer_hint", "bad_answer"):
+                hints = ("answer_hint_unknown", "bad_answer_unknown") if step.allows_unknown else (
+                    "answer_hint", "bad_answer")
+                for hint in hints:
                     assert LINE.messages.get("sms", hint, lang, text=step.ask[lang]) in texts
 
 
@@ -71,8 +72,9 @@ def test_manager_sms_is_rendered_with_every_fact_and_a_15_digit_caller() -> None
     texts = [text for _, text in texts_of("manager, nobody accepted")]
     longest = max(texts, key=len)
     assert "+999999999999999" in longest and "Alfa e-Care" in longest
-    # All five facts of Alfa e-Care in one message.
+    # All five facts of Alfa e-Care in one message, some of them answered "vet inte".
     assert all(label in longest for label in ("flera berörs", "nätet fungerar", "kan logga in", "ingen når internet"))
+    assert "Vet ej: " in longest
 
 
 def test_outage_notice_is_one_segment_for_the_longest_announcement_allowed() -> None:

@@ -11,20 +11,23 @@ import phonenumbers
 from jinja2 import Environment, StrictUndefined
 
 from flows.line import Line
-from flows.model import FACTS, LANGUAGES, Action, Checklist, Hours, Outcome, Rule, Step
+from flows.model import FACTS, LANGUAGES, UNKNOWN, Action, Answer, Checklist, Hours, Outcome, Rule, Step, is_unknown
 from flows.settings import REGION
 
 # Words of the page itself; the checklists bring their own texts in both languages.
 WORDS: dict[str, dict[str, str]] = {
     "sv": {
         "title": "Felsökningslinjen", "subtitle": "Checklistor för felsökning av IT-system",
-        "call": "Ring", "press": "Tryck {key}", "keys": "Tryck 1 för ja och 2 för nej. Stjärna upprepar, "
+        "call": "Ring", "press": "Tryck {key}", "keys": "Tryck 1 för ja och 2 för nej, "
+        "och 3 om du inte vet där steget säger Vet inte. "
+        "Stjärna upprepar, "
         "0 går tillbaka till menyn, fyrkant byter till engelska.",
         "sms": "Du kan också sms:a systemets namn till samma nummer och svara JA eller NEJ.",
         "it_support": "IT-supporten", "it_portal": "IT-portalen",
         "on_call_note": "Chef i beredskap kopplas bara utanför kontorstid och först när alla steg är gjorda.",
         "system": "System", "what": "Vad är det?", "steps": "Felsökning", "contact": "Vem kontaktar jag?",
-        "yes": "Ja", "no": "Nej", "solved": "klart, problemet är löst", "stop": "gå direkt till Vem kontaktar jag?",
+        "yes": "Ja", "no": "Nej", "unknown": "Vet inte", "next": "gå vidare till nästa steg",
+        "solved": "klart, problemet är löst", "stop": "gå direkt till Vem kontaktar jag?",
         "goto": "gå till steg {number}",
         "hours_any": "Dygnet runt", "hours_office": "Kontorstid", "hours_after": "Efter kontorstid",
         "if": "om", "and": "och", "or": "eller", "otherwise": "annars",
@@ -35,13 +38,16 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Troubleshooting line", "subtitle": "IT system troubleshooting checklists",
-        "call": "Call", "press": "Press {key}", "keys": "Press 1 for yes and 2 for no. Star repeats, "
+        "call": "Call", "press": "Press {key}", "keys": "Press 1 for yes and 2 for no, "
+        "and 3 if you do not know where the step says Not sure. "
+        "Star repeats, "
         "0 goes back to the menu, the hash key switches the line to English.",
         "sms": "You can also text the name of the system to the same number and reply 1 for yes, 2 for no.",
         "it_support": "IT support", "it_portal": "IT portal",
         "on_call_note": "The on-call manager is connected only outside office hours, once every step is done.",
         "system": "System", "what": "What is it?", "steps": "Troubleshooting", "contact": "Whom do I contact?",
-        "yes": "Yes", "no": "No", "solved": "done, the problem is solved", "stop": "go straight to Whom do I contact?",
+        "yes": "Yes", "no": "No", "unknown": "Not sure", "next": "go on to the next step",
+        "solved": "done, the problem is solved", "stop": "go straight to Whom do I contact?",
         "goto": "go to step {number}",
         "hours_any": "At any hour", "hours_office": "Office hours", "hours_after": "After hours",
         "if": "if", "and": "and", "or": "or", "otherwise": "otherwise",
@@ -54,26 +60,33 @@ WORDS: dict[str, dict[str, str]] = {
 
 # How a condition reads after "om"/"if": Swedish puts "inte" before the verb in that clause,
 # so the facts' own labels (flows.model.FACTS) cannot simply be negated.
-CONDITIONS: dict[str, dict[bool, dict[str, str]]] = {
+# A fact answered "vet inte" reads as not knowing, never as its negation.
+CONDITIONS: dict[str, dict[Answer, dict[str, str]]] = {
     "multiple_users": {
         True: {"sv": "flera användare har samma problem", "en": "several users have the problem"},
         False: {"sv": "bara du har problemet", "en": "only you have the problem"},
+        UNKNOWN: {"sv": "du inte vet om fler har problemet", "en": "you do not know whether others have it"},
     },
     "network_ok": {
         True: {"sv": "nätet fungerar", "en": "the network works"},
         False: {"sv": "nätet inte fungerar", "en": "the network does not work"},
+        UNKNOWN: {"sv": "du inte vet om nätet fungerar", "en": "you do not know whether the network works"},
     },
     "login_ok": {
         True: {"sv": "inloggningen fungerar", "en": "login works"},
         False: {"sv": "inloggningen inte fungerar", "en": "login does not work"},
+        UNKNOWN: {"sv": "du inte vet om inloggningen fungerar", "en": "you do not know whether login works"},
     },
     "supplier_outage": {
         True: {"sv": "{status} visar driftstörning", "en": "{status} shows an outage"},
         False: {"sv": "{status} inte visar driftstörning", "en": "{status} shows no outage"},
+        UNKNOWN: {"sv": "du inte kan se {status}", "en": "you cannot see {status}"},
     },
     "nobody_can_browse": {
         True: {"sv": "ingen personal kommer ut på internet", "en": "no staff can reach the internet"},
         False: {"sv": "någon kommer ut på internet", "en": "someone can reach the internet"},
+        UNKNOWN: {"sv": "du inte vet om någon kommer ut på internet",
+                  "en": "you do not know whether anyone can reach the internet"},
     },
 }
 
@@ -204,9 +217,15 @@ def system_view(line: Line, checklist: Checklist, lang: str) -> SystemView:
 def step_notes(step: Step, positions: dict[str, int], lang: str) -> Iterator[str]:
     """What an answer does, when it does more than go on to the next step."""
     words = WORDS[lang]
-    for answer, action, target in ((True, step.on_yes, step.goto_yes), (False, step.on_no, step.goto_no)):
-        label = words["yes" if answer else "no"]
-        if action is Action.SOLVED:
+    answers: list[tuple[str, Action | None, str | None]] = [
+        ("yes", step.on_yes, step.goto_yes), ("no", step.on_no, step.goto_no),
+        ("unknown", step.on_unknown, step.goto_unknown),
+    ]
+    for answer, action, target in answers:
+        label = words[answer]
+        if answer == "unknown" and action is Action.NEXT:
+            yield f"{label}: {words['next']}."  # the printed sheet shows where "vet inte" is an answer
+        elif action is Action.SOLVED:
             yield f"{label}: {words['solved']}."
         elif action is Action.STOP:
             yield f"{label}: {words['stop']}"
@@ -299,7 +318,8 @@ def condition(line: Line, rule: Rule, lang: str) -> str:
     for fact, value in rule.when.items():
         phrase = CONDITIONS.get(fact, {}).get(value, {}).get(lang)
         if phrase is None:  # a fact added to flows.model.FACTS but not here yet
-            phrase = f"{FACTS.get(fact, {}).get(lang, fact)}: {WORDS[lang]['yes' if value else 'no'].lower()}"
+            answer = "unknown" if is_unknown(value) else "yes" if value else "no"
+            phrase = f"{FACTS.get(fact, {}).get(lang, fact)}: {WORDS[lang][answer].lower()}"
         texts.append(phrase.format(status=status))
     return f" {WORDS[lang]['and']} ".join(texts)
 

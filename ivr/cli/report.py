@@ -13,7 +13,7 @@ from typing import Any, assert_never
 import click
 
 from flows.events import EventKind
-from flows.model import Library, Outcome
+from flows.model import UNKNOWN, Library, Outcome
 from flows.moments import MomentError, parse_moment
 
 NO_SYSTEM = "(no system chosen)"
@@ -45,6 +45,8 @@ class SystemFigures:
     wait_for_office_hours: int = 0
     deflected: int = 0  # ended at IT's outage announcement
     abandoned: int = 0  # no outcome in the period, or an "abandoned" event
+    # step id -> conversations that answered it "vet inte": where carers cannot check what a step asks.
+    unknown_by_step: dict[str, int] = field(default_factory=dict)
 
     @property
     def sessions(self) -> int:
@@ -55,7 +57,8 @@ class SystemFigures:
         """Add another row's figures to this one (for the totals)."""
         for item in fields(self):
             mine, theirs = getattr(self, item.name), getattr(other, item.name)
-            # solved_by_step is left out: step ids (network, multiple_users) repeat across checklists.
+            # solved_by_step and unknown_by_step are left out: step ids (network, multiple_users) repeat
+            # across checklists.
             if isinstance(mine, int) and item.name != "key":
                 setattr(self, item.name, mine + theirs)
 
@@ -160,6 +163,10 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
         row.sms += 1
     else:
         row.voice += 1
+    # Once per conversation and step, whatever the outcome (an abandoned call may have shrugged too).
+    for step in dict.fromkeys(str(event["data"].get("step")) for event in conversation.kinds(EventKind.ANSWER)
+                              if event["data"].get("answer") == UNKNOWN):
+        row.unknown_by_step[step] = row.unknown_by_step.get(step, 0) + 1
     outcomes = conversation.kinds(EventKind.OUTCOME)
     if not outcomes or conversation.kinds(EventKind.ABANDONED):
         row.abandoned += 1
@@ -202,21 +209,22 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
             assert_never(outcome)  # a new outcome must get its own figure, not fall through
 
 
-def ordered_steps(row: SystemFigures, library: Library) -> list[tuple[str, int]]:
-    """Solved-by-step counts in the checklist's step order (unknown steps last)."""
+def ordered_steps(row: SystemFigures, library: Library, by_step: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    """Solved-by-step counts (or another per-step figure) in the checklist's step order (unknown steps last)."""
+    by_step = row.solved_by_step if by_step is None else by_step
     order: list[str] = []
     if row.system is not None:
         try:
             order = [step.id for step in library.by_id(row.system).steps]
         except KeyError:
             pass
-    return sorted(row.solved_by_step.items(),
+    return sorted(by_step.items(),
                   key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
 
 
-def solved_by_step_text(row: SystemFigures, library: Library) -> str:
+def solved_by_step_text(row: SystemFigures, library: Library, by_step: dict[str, int] | None = None) -> str:
     """"home_drive:3;restart:1"."""
-    return ";".join(f"{step}:{number}" for step, number in ordered_steps(row, library))
+    return ";".join(f"{step}:{number}" for step, number in ordered_steps(row, library, by_step))
 
 
 # ---------------------------------------------------------------------------------- output
@@ -225,7 +233,7 @@ CSV_COLUMNS = (
     "period_start", "period_end", "system", "name", "key", "voice_sessions", "sms_sessions", "sessions",
     "resolved", "solved_by_step", "supplier_outage", "it_support", "it_portal", "local_contact",
     "on_call_manager", "on_call_connected", "on_call_manager_sms", "on_call_callback",
-    "wait_for_office_hours", "deflected", "abandoned",
+    "wait_for_office_hours", "deflected", "abandoned", "unknown_by_step",
 )
 
 
@@ -273,7 +281,7 @@ def write_csv(report: Report, library: Library, path: Path) -> None:
                 row.resolved, solved_by_step_text(row, library), row.supplier_outage, row.it_support,
                 row.it_portal, row.local_contact, row.on_call_manager, row.on_call_connected,
                 row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.deflected,
-                row.abandoned,
+                row.abandoned, solved_by_step_text(row, library, row.unknown_by_step),
             ])
 
 
@@ -310,6 +318,10 @@ def detail_lines(report: Report, library: Library) -> Iterable[str]:
                 f"{step_label(row, step, library)}: {number}" for step, number in ordered_steps(row, library)
             )
             yield f"{row_label(row)}: löst vid {steps}"
+        if row.unknown_by_step:
+            steps = ", ".join(f"{step_label(row, step, library)}: {number}"
+                              for step, number in ordered_steps(row, library, row.unknown_by_step))
+            yield f"{row_label(row)}: vet inte vid {steps}"
         if row.on_call_manager:
             yield (f"{row_label(row)}: chef i beredskap {row.on_call_manager}: kopplad {row.on_call_connected}, "
                    f"sms till chefen {row.on_call_manager_sms}, uppringning begärd {row.on_call_callback}")

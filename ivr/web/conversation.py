@@ -18,7 +18,7 @@ from typing import Any
 from flows import engine
 from flows.engine import Turn
 from flows.events import EventKind
-from flows.model import Checklist
+from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
 from ivr.store import SessionRecord
 from ivr.web.incidents import Intake, step_answered, system_chosen
@@ -92,8 +92,8 @@ def choose(record: SessionRecord, state: engine.State, checklist: Checklist, lin
     return turn, intake
 
 
-def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: bool) -> Turn:
-    """A yes/no to the step (or to "go on?"); when it decides and only the staff code is missing, ask for it.
+def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: Answer) -> Turn:
+    """An answer to the step (or to "go on?"); when it decides and only the staff code is missing, ask for it.
 
     The caller then sees pin.asking; otherwise a turn with a decision is finished with finish().
     """

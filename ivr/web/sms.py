@@ -12,7 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
-from flows.model import Outcome
+from flows.model import UNKNOWN, Answer, Outcome
 from flows.phone import phone_number
 from flows.replies import Intent, normalise, parse
 from flows.routing import Decision
@@ -154,9 +154,9 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
         return after_outcome(record, texting, turn, body, said.intent)
     if turn.expect is Expect.SYSTEM:
         return choose(record, texting, body, fresh)
-    # Only yes and no answer a step. "ok", "klar" and "tack" say the carer did something, not what it
-    # showed; "vet inte" waits for the engine's own answer for it. Each gets the question again, in one SMS.
-    answer = {Intent.YES: True, Intent.NO: False}.get(said.intent)
+    # Yes, no, and "vet inte" where the step takes it. "ok", "klar" and "tack" say the carer did something,
+    # not what it showed: they, and anything else, get the question again in one SMS.
+    answer = step_answer(turn, said.intent)
     if answer is None:
         return [hint(sms, turn, said.intent)]
     new_turn = conversation.answer(record, texting.state, texting.pin, answer)
@@ -168,11 +168,20 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     return finish(record, texting, new_turn.decision)
 
 
+def step_answer(turn: Turn, intent: Intent) -> Answer | None:
+    """Yes or no, or "vet inte" where the step allows it; None when the text is none of these."""
+    if intent is Intent.DONT_KNOW and engine.accepts_unknown(turn):
+        return UNKNOWN
+    return {Intent.YES: True, Intent.NO: False}.get(intent)
+
+
 def hint(sms: SmsRenderer, turn: Turn, intent: Intent) -> str:
     """The question again, short: one SMS instead of the whole step (or the help and the step)."""
     if turn.expect is Expect.GO_ON or turn.step is None:
         return sms.text("notice_question")
     name = "answer_hint" if intent in (Intent.ACK, Intent.THANKS) else "bad_answer"
+    if engine.accepts_unknown(turn):
+        name += "_unknown"  # the question again names VET INTE where the step takes it
     return sms.text(name, text=turn.step.ask[sms.lang])
 
 

@@ -81,8 +81,9 @@ class VoiceRenderer:
         if first:
             texts.append(self.text("chosen", system=turn.checklist.name[self.lang]))
         step, total = turn.position
+        hint = "yes_no_unknown" if turn.step.allows_unknown else "yes_no"  # key 3 only where "vet inte" is allowed
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
-                  turn.step.ask[self.lang], self.text("yes_no")]
+                  turn.step.ask[self.lang], self.text(hint)]
         return self.keypad_prompt(texts)
 
     def notice(self, turn: Turn, texts: Iterable[str]) -> VoiceResponse:

@@ -18,7 +18,7 @@ from flows import engine
 from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.facts import manager_sms
-from flows.model import Outcome
+from flows.model import UNKNOWN, Answer, Outcome
 from flows.phone import phone_number
 from flows.routing import Decision
 from ivr.notify import NotifyError
@@ -33,6 +33,7 @@ from ivr.web.voice_call import Call, DialState, Handler, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
 YES, NO, REPEAT, MENU, LANGUAGE = "1", "2", "*", "0", "#"
+DONT_KNOW = "3"  # "vet inte", only on a step whose checklist allows it
 # Twilio reports a bridged <Dial> as "completed"; some clients say "answered".
 DIAL_CONNECTED = frozenset({"completed", "answered"})
 
@@ -127,15 +128,24 @@ def step_key(record: SessionRecord, call: Call, turn: Turn, digits: str) -> Voic
         record.add_event(EventKind.BACK_TO_MENU, {"step": step_id(turn)}, call.state.checklist)
         call.state = engine.menu(call.state).state
         return voice.menu()
-    if digits not in (YES, NO):
-        return present(record, call, turn, [voice.text("bad_answer_key")])
-    new_turn = conversation.answer(record, call.state, call.pin, digits == YES)
+    answer = step_answer(turn, digits)
+    if answer is None:
+        hint = "bad_answer_key_unknown" if engine.accepts_unknown(turn) else "bad_answer_key"
+        return present(record, call, turn, [voice.text(hint)])
+    new_turn = conversation.answer(record, call.state, call.pin, answer)
     call.state = new_turn.state
     if new_turn.decision is None:
         return voice.question(new_turn, first=turn.expect is Expect.GO_ON)
     if call.pin.asking:
         return voice.pin_prompt()
     return finish(record, call, new_turn.decision)
+
+
+def step_answer(turn: Turn, digits: str) -> Answer | None:
+    """The answer a key gives: 1 yes, 2 no, 3 "vet inte" where the step allows it; None for any other key."""
+    if digits == DONT_KNOW and engine.accepts_unknown(turn):
+        return UNKNOWN
+    return {YES: True, NO: False}.get(digits)
 
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
