@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from flows.model import FACTS, NEEDS, UNKNOWN, Action, Answer, Checklist, Hours, Library, Outcome, Rule, Step
+from flows.replies import Intent, normalise, parse
 from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
 
 MAX_STEPS = 12  # a caller listens to every step; more than this is a sign of a bad file
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("id", "key", "name", "description", "steps", "rules")
+TOP_OPTIONAL = ("aliases",)
 STEP_KEYS = ("id", "say", "ask")
 STEP_OPTIONAL = ("needs", "yes", "no", "unknown", "fact", "yes_means", "solved_say")
 RULE_KEYS = ("outcome",)
@@ -45,9 +47,26 @@ def load_library(directory: Path) -> Library:
         if checklist.id in seen_ids:
             problems.append(f"{checklist.source}: id: '{checklist.id}' is already used by {seen_ids[checklist.id]}")
         seen_ids.setdefault(checklist.id, checklist.source)
+    problems.extend(alias_clashes(checklists))
     if problems:
         raise DataError(problems)
     return Library(tuple(sorted(checklists, key=lambda c: c.key)))
+
+
+def alias_clashes(checklists: list[Checklist]) -> list[str]:
+    """An alias that is another system's name, id or alias would start the wrong checklist: each is named."""
+    owner: dict[str, Checklist] = {}
+    for checklist in checklists:
+        for name in (checklist.id, *checklist.name.values()):
+            owner.setdefault(normalise(name), checklist)
+    problems = []
+    for checklist in checklists:
+        for index, alias in enumerate(checklist.aliases):
+            other = owner.setdefault(normalise(alias), checklist)
+            if other is not checklist:
+                problems.append(f"{checklist.source}: aliases[{index}]: '{alias}' already names "
+                                f"{other.name['sv']} ({other.source})")
+    return problems
 
 
 def load_checklist(path: Path) -> Checklist:
@@ -63,7 +82,7 @@ def parse_checklist(data: Any, source: str, expected_id: str | None = None) -> C
     if top is None:
         problems.raise_if_any()
         raise AssertionError("unreachable")
-    problems.keys(top, "", TOP_KEYS, ())
+    problems.keys(top, "", TOP_KEYS, TOP_OPTIONAL)
     checklist_id = top.get("id")
     if not isinstance(checklist_id, str) or not ID_PATTERN.match(checklist_id):
         problems.add("id", "must be a lower-case identifier such as 'viva_omsorg'")
@@ -74,13 +93,36 @@ def parse_checklist(data: Any, source: str, expected_id: str | None = None) -> C
         problems.add("key", "must be a menu key from 1 to 9")
     name = problems.text(top.get("name"), "name") if "name" in top else {}
     description = problems.text(top.get("description"), "description") if "description" in top else {}
+    aliases = _aliases(top.get("aliases", []), problems)
     steps = _steps(top.get("steps"), problems) if "steps" in top else ()
     rules = _rules(top.get("rules"), problems, steps) if "rules" in top else ()
     problems.raise_if_any()
     return Checklist(
         id=str(checklist_id), key=int(key), name=name, description=description,  # type: ignore[arg-type]
-        steps=steps, rules=rules, source=source,
+        steps=steps, rules=rules, source=source, aliases=aliases,
     )
+
+
+def _aliases(value: Any, problems: Problems) -> tuple[str, ...]:
+    """Other words for the system, as texters write them; each must be a word no reply means otherwise."""
+    if not isinstance(value, list):
+        problems.add("aliases", "must be a list of words, e.g. [larm, trygghetslarmet]")
+        return ()
+    aliases: list[str] = []
+    for index, alias in enumerate(value):
+        path = f"aliases[{index}]"
+        if not isinstance(alias, str) or not normalise(alias):
+            problems.add(path, "must be a word with letters or digits")
+        elif normalise(alias).isdigit():
+            problems.add(path, f"'{alias}' is a number; texters choose systems by number from the menu")
+        elif parse(alias).intent is not Intent.TEXT:
+            # "ja", "ring", "meny" already mean something in every conversation.
+            problems.add(path, f"'{alias}' is already a reply ({parse(alias).intent.value}), not a system name")
+        elif normalise(alias) in {normalise(a) for a in aliases}:
+            problems.add(path, f"'{alias}' is listed twice")
+        else:
+            aliases.append(" ".join(alias.split()))
+    return tuple(aliases)
 
 
 def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:

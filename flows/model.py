@@ -164,6 +164,8 @@ class Checklist:
     steps: tuple[Step, ...]
     rules: tuple[Rule, ...]
     source: str = ""
+    # Other words texters use for the system ("larm", "ecare"), matched like its name; unique across checklists.
+    aliases: tuple[str, ...] = ()
 
     def step_index(self, step_id: str) -> int:
         """Position of a step by id."""

@@ -17,6 +17,7 @@ from flows.phone import national
 from flows.receipt import longest_receipts
 from flows.routing import Blocked, Decision
 from flows.sms_cost import fits_one_segment
+from flows.system_names import MAX_CANDIDATES
 from flows.why import reason
 
 
@@ -33,8 +34,11 @@ class SmsRenderer:
 
     def menu(self) -> str:
         """"Svara med siffran för systemet: 1 Viva, 2 Viva omsorg, ..."."""
-        items = ", ".join(f"{c.key} {c.name[self.lang]}" for c in self.line.library.checklists)
-        return self.text("menu", items=items)
+        return self.text("menu", items=self.items(self.line.library.checklists))
+
+    def items(self, checklists: tuple[Checklist, ...]) -> str:
+        """"1 Viva, 2 Viva omsorg": systems with their menu numbers."""
+        return ", ".join(f"{c.key} {c.name[self.lang]}" for c in checklists)
 
     def step(self, turn: Turn) -> str:
         """One step as one message: system, counter, instruction, question, reply hint (VET INTE where allowed)."""
@@ -43,6 +47,10 @@ class SmsRenderer:
         text = f"{turn.step.say[self.lang]} {turn.step.ask[self.lang]}"
         template = "step_unknown" if turn.step.allows_unknown else "step"
         return self.text(template, system=turn.checklist.name[self.lang], step=step, total=total, text=text)
+
+    def pin_retry(self) -> str:
+        """A wrong staff code: "Fel kod." and the question again, in one SMS."""
+        return self.text("pin_wrong") + " " + self.text("pin_prompt")
 
     def it_support_number(self) -> str:
         """IT support's number as staff dial it: 0141-22 50 47."""
@@ -106,6 +114,10 @@ def pack(texts: list[str]) -> list[str]:
 LONGEST_CALLER = "+" + "9" * 15  # E.164 allows 15 digits; the manager's SMS shows the number as Twilio gives it
 LONGEST_COUNT = 999  # reporters in one incident window: more than the staff could call in half an hour
 LONGEST_TIME = "23.59"
+# Texts rendered with a step's or the menu's own values (checked as built, in checklist_texts and below);
+# a notice carries IT's own text, checked when posted (notice_room).
+BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "answer_hint", "bad_answer", "answer_hint_unknown",
+               "bad_answer_unknown", "which_system")
 # Facts a decision may hold without its checklist asking them: known from an incident.
 KNOWN_FACTS = ("multiple_users",)
 
@@ -147,9 +159,12 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "time": LONGEST_TIME,
     }
     for name in line.messages.texts["sms"]:
-        # menu and step are checked as built; a notice carries IT's own text, checked when posted (notice_room).
-        if name not in ("menu", "step", "step_unknown", "notice"):
+        if name not in BUILT_TEXTS:
             yield f"{lang}: config/messages.yaml sms.{name}", sms.text(name, **values)
+    yield f"{lang}: config/messages.yaml sms.pin_wrong + sms.pin_prompt", sms.pin_retry()
+    # "Which system do you mean?" names at most MAX_CANDIDATES systems: the longest names are the worst case.
+    longest = tuple(sorted(line.library.checklists, key=lambda c: -len(c.name[lang]))[:MAX_CANDIDATES])
+    yield f"{lang}: config/messages.yaml sms.which_system", sms.text("which_system", items=sms.items(longest))
 
 
 def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) -> Iterator[tuple[str, str]]:
@@ -158,6 +173,11 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
     for index, step in enumerate(checklist.steps):
         turn = Turn(State(lang, checklist.id, index), Expect.YES_NO, checklist, step)
         yield f"{lang}: {checklist.source} steps[{index}]", sms.step(turn)
+        hints = ("answer_hint_unknown", "bad_answer_unknown") if step.allows_unknown else ("answer_hint", "bad_answer")
+        for hint in hints:
+            # The question again, after "ok" or a text not understood: reported as the step's (its `ask`),
+            # so a step too long for one SMS is one problem, the longest of its texts.
+            yield f"{lang}: {checklist.source} steps[{index}]", sms.text(hint, text=step.ask[lang])
         if step.solved_say:
             decision = Decision(Outcome.RESOLVED, checklist.id, {}, say=step.solved_say)
             for text in sms.outcome(decision, moment, "callback"):

@@ -12,11 +12,12 @@ import pytest
 from flask import Flask
 
 from flows.line import load_line
+from flows.replies import normalise
 from flows.sms_cost import fits_one_segment, gsm7_septets, non_gsm7_characters
 from flows.sms_render import every_text
+from flows.system_names import find_system
 from ivr import create_app
 from ivr.notify import TwilioNotifier
-from ivr.web.sms import find_system, normalise, yes_no
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, sms_session
 from tests.fake_twilio_http import FakeTwilioHttp
 
@@ -59,15 +60,6 @@ def test_every_text_is_gsm7_and_one_segment(moment: str) -> None:
 )
 def test_cost_check_catches_typography_and_length(text: str, fits: bool) -> None:
     assert fits_one_segment(text) is fits
-
-
-@pytest.mark.parametrize(
-    ("text", "answer"),
-    [("1", True), ("JA", True), (" ja ", True), ("J", True), ("klar", True), ("OK.", True), ("Ja!", True),
-     ("2", False), ("nej", False), ("N", False), ("Nej.", False), ("kanske", None), ("", None), ("12", None)],
-)
-def test_yes_no_words(text: str, answer: bool | None) -> None:
-    assert yes_no(text) is answer
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,36 @@ def test_the_goldens_use_every_keyword_and_answer_form() -> None:
     assert {str(n) for n in range(1, 10)} <= sends
 
 
+# Issue 13, "found by trying": each phrase the SMS line once misread has a golden of its own.
+FOUND_BY_TRYING = ("ok", "klar", "ja det funkar nu", "nej det funkar inte", "nä", "jo", "ja", "ring mig",
+                   "vivaomsrog", "Trygghetlarm", "swedlok", "omsorg", "larm", "ecare", "Tack!", "HJÄLP")
+
+
+def test_the_goldens_send_every_phrase_found_by_trying() -> None:
+    sends = {str(send) for _, case in expected_cases() for send in case["sends"]}
+    assert [phrase for phrase in FOUND_BY_TRYING if phrase not in sends] == []
+
+
+def test_ring_offer_goldens_accept_natural_yeses_and_survive_other_replies() -> None:
+    """After "Svara RING", a plain yes or "ring mig" calls back, and RING still works after other replies."""
+    cases = dict(expected_cases())
+    for name in ("ring_offer_ja_calls_back", "ring_offer_ring_mig_calls_back", "ring_offer_survives_other_replies"):
+        assert cases[name]["expected"]["calls_placed"] == 1, name
+        assert cases[name]["expected"]["dialed"] == CHAIN[:1], name
+
+
+def test_acknowledgements_get_one_short_sms_and_no_answer() -> None:
+    """"ok", "klar" and a thumbs-up at a step: one SMS back, the question, and the step is not answered."""
+    case = dict(expected_cases())["reply_ok_is_not_yes"]
+    transcript = case["expected"]["transcript"]
+    for index, entry in enumerate(transcript):
+        if entry.get("caller") in ("ok", "klar", "👍"):
+            hint = transcript[index + 1]["line"]
+            assert hint.startswith("Svara JA") and " på frågan: " in hint, hint  # "JA, NEJ eller VET INTE" too
+            assert "caller" in transcript[index + 2]  # one SMS, then the carer's next text
+    assert case["expected"]["outcome"] == "wait_for_office_hours"  # "ok" did not record several users
+
+
 def test_an_on_call_golden_rings_once_and_bridges() -> None:
     """RING twice: one call, bridged to the first on-call number."""
     # Two RINGs for the same offer (MENY between them starts a new checklist that may ring again).

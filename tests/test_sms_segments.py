@@ -12,7 +12,7 @@ from flask import Flask
 
 from flows.line import load_line
 from flows.sms_cost import fits_one_segment, gsm7_septets
-from flows.sms_render import every_text
+from flows.sms_render import BUILT_TEXTS, every_text
 from ivr.cli import main
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio
 
@@ -28,7 +28,7 @@ KINDS = {
     "manager, nobody accepted": "whisper.sms (",
     "manager, incident": "whisper.incident_sms",
     **{f"sms.{name}": f"sms.{name}" for name in LINE.messages.texts["sms"]
-       if name not in ("menu", "step", "step_unknown", "notice")},
+       if name not in BUILT_TEXTS or name == "which_system"},
 }
 
 
@@ -46,6 +46,26 @@ def test_every_kind_of_sms_is_one_segment(kind: str) -> None:
     texts = texts_of(kind)
     assert texts, f"the check renders no {kind} SMS"
     assert [(where, gsm7_septets(text), text) for where, text in texts if not fits_one_segment(text)] == []
+
+
+def test_every_sms_text_is_checked_somewhere() -> None:
+    assert set(LINE.messages.texts["sms"]) <= {kind.removeprefix("sms.") for kind in KINDS} | set(BUILT_TEXTS)
+
+
+def test_the_question_again_is_checked_with_every_steps_own_question() -> None:
+    texts = {text for _, text in texts_of("checklist step")}
+    for checklist in LINE.library.checklists:
+        for step in checklist.steps:
+            for lang in LINE.settings.languages:
+                hints = ("answer_hint_unknown", "bad_answer_unknown") if step.allows_unknown else (
+                    "answer_hint", "bad_answer")
+                for hint in hints:
+                    assert LINE.messages.get("sms", hint, lang, text=step.ask[lang]) in texts
+
+
+def test_which_system_is_checked_with_the_three_longest_names() -> None:
+    (where, text), *_ = texts_of("sms.which_system")
+    assert all(name in text for name in ("Trygghetslarm", "Viva omsorg", "Cosmic Link")), text
 
 
 def test_manager_sms_is_rendered_with_every_fact_and_a_15_digit_caller() -> None:

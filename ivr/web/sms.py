@@ -14,9 +14,10 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.model import UNKNOWN, Answer, Outcome
 from flows.phone import phone_number
-from flows.replies import dont_know, find_system, normalise, yes_no
+from flows.replies import Intent, normalise, parse
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
+from flows.system_names import MAX_CANDIDATES, match_system
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
@@ -29,11 +30,8 @@ from ivr.web.voice_render import url as action_url
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
-HELP_WORDS = frozenset({"hjalp", "?"})
-STOP_WORDS = frozenset({"stopp", "avsluta"})
-MENU_WORDS = frozenset({"meny", "menu"})
-CALL_WORDS = frozenset({"ring", "call"})
-LANGUAGE_WORDS = {"english": "en", "svenska": "sv"}
+# Replies that answer no question after an outcome: "Tack!", "ok", "ja", "nej".
+CLOSING = frozenset({Intent.THANKS, Intent.ACK, Intent.YES, Intent.NO, Intent.DONT_KNOW})
 
 
 @dataclass
@@ -126,21 +124,21 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     """
     context = turn_context()
     line = context.line
-    word = normalise(body)
+    said = parse(body)  # read once; every branch below decides on the intent
     sms = SmsRenderer(line, texting.state.lang)
-    if word in STOP_WORDS:
+    if said.intent is Intent.STOP:
         if texting.state.checklist and texting.state.decision is None:
             record.add_event(EventKind.ABANDONED, {"reason": "stopped"}, texting.state.checklist)
         record.delete = True  # nothing of the conversation is kept beyond the audit events
         return [sms.text("stopped")]
-    if word in MENU_WORDS:
+    if said.intent is Intent.MENU:
         if texting.state.decision is not None:
             record.add_event(EventKind.SMS_STARTED, {"after": "menu"})  # a new conversation for the report
         texting.state = engine.menu(texting.state).state
         texting.callback, texting.pin = None, PinState()  # a new checklist may need a new call-back
         return [sms.menu()]
-    if word in LANGUAGE_WORDS:
-        texting.state = engine.set_language(texting.state, LANGUAGE_WORDS[word])
+    if said.intent is Intent.LANGUAGE and said.lang in line.settings.languages:
+        texting.state = engine.set_language(texting.state, said.lang)
         record.add_event(EventKind.LANGUAGE, {"lang": texting.state.lang})
         renderer = SmsRenderer(line, texting.state.lang)
         turn = engine.current(line.library, texting.state)
@@ -148,24 +146,19 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
             return renderer.outcome(turn.decision, context.now, line.settings.sms_on_call_by)
         return prompt(renderer, turn)
     turn = engine.current(line.library, texting.state)
-    if word in HELP_WORDS:
+    if said.intent is Intent.HELP:
         return [sms.text("help")] + prompt(sms, turn)
     if texting.pin.asking and turn.decision is not None:
-        return pin_entered(record, texting, turn, body)
+        return pin_entered(record, texting, turn, body, said.intent)
     if turn.expect is Expect.NOTHING:
-        if word in CALL_WORDS and turn.decision is not None:
-            return call_back(record, texting, turn.decision)
-        # A new problem after a finished one: start over, using this message.
-        texting.state = engine.start(texting.state.lang).state
-        texting.callback = None
-        record.add_event(EventKind.SMS_STARTED, {"after": "outcome"})
-        turn = engine.current(line.library, texting.state)
+        return after_outcome(record, texting, turn, body, said.intent)
     if turn.expect is Expect.SYSTEM:
         return choose(record, texting, body, fresh)
-    answer = step_answer(turn, body)
+    # Yes, no, and "vet inte" where the step takes it. "ok", "klar" and "tack" say the carer did something,
+    # not what it showed: they, and anything else, get the question again in one SMS.
+    answer = step_answer(turn, said.intent)
     if answer is None:
-        hint = "bad_answer_unknown" if engine.accepts_unknown(turn) else "bad_answer"
-        return [sms.text(hint)] + prompt(sms, turn)
+        return [hint(sms, turn, said.intent)]
     new_turn = conversation.answer(record, texting.state, texting.pin, answer)
     texting.state = new_turn.state
     if new_turn.decision is None:
@@ -175,11 +168,46 @@ def handle(record: SessionRecord, texting: Texting, body: str, fresh: bool) -> l
     return finish(record, texting, new_turn.decision)
 
 
-def step_answer(turn: Turn, body: str) -> Answer | None:
+def step_answer(turn: Turn, intent: Intent) -> Answer | None:
     """Yes or no, or "vet inte" where the step allows it; None when the text is none of these."""
-    if dont_know(body) and engine.accepts_unknown(turn):
+    if intent is Intent.DONT_KNOW and engine.accepts_unknown(turn):
         return UNKNOWN
-    return yes_no(body)
+    return {Intent.YES: True, Intent.NO: False}.get(intent)
+
+
+def hint(sms: SmsRenderer, turn: Turn, intent: Intent) -> str:
+    """The question again, short: one SMS instead of the whole step (or the help and the step)."""
+    if turn.expect is Expect.GO_ON or turn.step is None:
+        return sms.text("notice_question")
+    name = "answer_hint" if intent in (Intent.ACK, Intent.THANKS) else "bad_answer"
+    if engine.accepts_unknown(turn):
+        name += "_unknown"  # the question again names VET INTE where the step takes it
+    return sms.text(name, text=turn.step.ask[sms.lang])
+
+
+def offer_open(texting: Texting, decision: Decision | None) -> bool:
+    """True while "Svara RING" stands and no call-back was placed for it."""
+    settings = turn_context().line.settings
+    return (decision is not None and decision.outcome is Outcome.ON_CALL_MANAGER
+            and settings.sms_on_call_by == "callback" and not texting.callback)
+
+
+def after_outcome(record: SessionRecord, texting: Texting, turn: Turn, body: str, intent: Intent) -> list[str]:
+    """A text after the conversation's outcome: RING (or a plain yes to the RING offer), thanks, a new problem.
+
+    The outcome stays until a new system is chosen or MENY is sent, so RING works after any other reply.
+    """
+    sms = SmsRenderer(turn_context().line, texting.state.lang)
+    digit = normalise(body).isdigit()  # a menu number names a new problem, even "1"
+    if turn.decision is not None and (intent is Intent.CALL or (intent is Intent.YES and not digit
+                                                                and offer_open(texting, turn.decision))):
+        return call_back(record, texting, turn.decision)
+    if intent in CLOSING and not digit:
+        # A thank-you needs no answer (and costs an SMS); only an open RING offer is worth a reminder.
+        if offer_open(texting, turn.decision) and intent is not Intent.NO:
+            return [sms.text("ring_reminder")]
+        return []
+    return choose(record, texting, body, first=True, after_outcome=True)
 
 
 def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
@@ -190,24 +218,37 @@ def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[
                                                                  context.line.settings.sms_on_call_by)
 
 
-def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str) -> list[str]:
+def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str, intent: Intent) -> list[str]:
     """A staff code: right -> route again as staff; NEJ or too many wrong -> the decision stands."""
-    decided = conversation.pin_entered(record, turn, texting.pin, body, skipped=yes_no(body) is not None)
+    skipped = intent in (Intent.YES, Intent.NO)
+    decided = conversation.pin_entered(record, turn, texting.pin, body, skipped=skipped)
     if decided is None:
         sms = SmsRenderer(turn_context().line, texting.state.lang)
-        return [sms.text("pin_wrong") + " " + sms.text("pin_prompt")]
+        return [sms.pin_retry()]
     texting.state = decided.state
     assert decided.decision is not None
     return finish(record, texting, decided.decision)
 
 
-def choose(record: SessionRecord, texting: Texting, body: str, first: bool) -> list[str]:
-    """At the menu: a digit or a system's name starts that checklist (only what was recognised is stored)."""
+def choose(record: SessionRecord, texting: Texting, body: str, first: bool, after_outcome: bool = False) -> list[str]:
+    """At the menu: a digit or a system's name starts that checklist (only what was recognised is stored).
+
+    after_outcome: the conversation has an outcome that stays until a system is recognised.
+    """
     line = turn_context().line
     sms = SmsRenderer(line, texting.state.lang)
-    checklist = find_system(line.library.checklists, body)
-    if checklist is None:
+    match = match_system(line.library.checklists, body)
+    if match.checklist is None:
+        if 1 < len(match.candidates) <= MAX_CANDIDATES:
+            # "viv": Viva or Viva omsorg? Name them, with their numbers, in one SMS.
+            return [sms.text("which_system", items=sms.items(match.candidates))]
         return [sms.menu()] if first or not body.strip() else [sms.text("bad_menu")]
+    checklist = match.checklist
+    if after_outcome:
+        # A new problem after a finished one: start over, using this message.
+        texting.state = engine.start(texting.state.lang).state
+        texting.callback = None
+        record.add_event(EventKind.SMS_STARTED, {"after": "outcome"})
     turn, intake = conversation.choose(record, texting.state, checklist, texting.line_number)
     texting.state = turn.state
     preface = [sms.text("incident", system=checklist.name[texting.state.lang])] if intake.incident else []
