@@ -61,12 +61,16 @@ class Phone:
     def __init__(
         self, app: Flask, caller: str = DEFAULT_CALLER, line_number: str = LINE_NUMBER,
         on_line: Callable[[Entry], None] | None = None, max_requests: int = MAX_REQUESTS,
+        on_say: Callable[[ET.Element, bool], None] | None = None,
     ) -> None:
         self.app = app
         self.client = app.test_client()
         self.caller = caller
         self.line_number = line_number
         self.on_line = on_line  # called with each transcript line as it happens
+        # Called with each <Say> element as it is heard (and True on a screened leg): bench/speech_length.py
+        # measures the SSML itself, which the transcript's plain text leaves out.
+        self.on_say = on_say
         self.max_requests = max_requests
         # Without PUBLIC_URL the app checks signatures against the URL it sees itself.
         self.base = str(app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
@@ -92,6 +96,19 @@ class Phone:
         result.unused_keys = list(getattr(caller_keys, "remaining", []))
         result.outcome = last_outcome(self.app, sid)
         return result
+
+
+def spoken_text(say: ET.Element) -> str:
+    """What a person hears from a <Say>: its text with SSML children read out (a <sub> as its alias, a
+    <break> as nothing), whitespace collapsed. The golden transcripts show this, not the markup."""
+    parts: list[str] = [say.text or ""]
+    for child in say:
+        if child.tag == "sub":
+            parts.append(child.get("alias", ""))
+        elif child.tag != "break":
+            parts.append(spoken_text(child))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
 
 
 def last_outcome(app: Flask, sid: str) -> dict[str, Any] | None:
@@ -170,7 +187,9 @@ class _Call(Conversation[Phone, Result]):
 
     def speak(self, say: ET.Element, leg: bool) -> None:
         """A <Say> heard by the caller, or by the manager on a screened leg."""
-        entry = {"who": "line", "text": " ".join((say.text or "").split())}
+        if self.phone.on_say is not None:
+            self.phone.on_say(say, leg)
+        entry = {"who": "line", "text": spoken_text(say)}
         if leg:
             entry = {"who": "line", "to": "manager", "text": entry["text"]}
         self.say(entry)
