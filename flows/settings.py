@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
 
 from flows.model import LANGUAGES, Text
+from flows.pronounce import Term
 from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy")
+LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "pronunciation")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
 STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env")
 ON_CALL_BY = ("callback", "text_number")
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")  # what Polly's <lang xml:lang> takes, e.g. en-GB
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Settings:
     admins: frozenset[str] = frozenset()
     retention_days: int = 90
     forget_numbers_after_hours: int = 24
+    # By language: words the voice says otherwise than written, or in another language (flows/pronounce.py).
+    pronunciation: dict[str, dict[str, Term]] = field(default_factory=dict)
 
     def is_staff(self, number: str | None) -> bool:
         """May this phone reach Chef i beredskap without a PIN?"""
@@ -148,6 +153,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         if (number := e164(value, problems, f"admins[{index}]"))
     }
     line_number = e164(top["line_number"], problems, "line_number") if top.get("line_number") else None
+    pronunciation = _pronunciation(top.get("pronunciation", {}), problems, languages)
     problems.raise_if_any()
     return {
         "line_number": line_number,
@@ -159,8 +165,37 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
         "retention_days": privacy["retention_days"],
         "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
-        "admins": frozenset(admins), **staff,
+        "admins": frozenset(admins), "pronunciation": pronunciation, **staff,
     }
+
+
+def _pronunciation(value: Any, problems: Problems, languages: list[str]) -> dict[str, dict[str, Term]]:
+    """{language: {term: Term}}: each term says `say` instead of the written word, and/or is in `lang`."""
+    found: dict[str, dict[str, Term]] = {}
+    for lang, entries in (problems.mapping(value, "pronunciation") or {}).items():
+        path = join("pronunciation", str(lang))
+        if lang not in languages:
+            problems.add(path, f"unknown language (the line speaks: {', '.join(languages)})")
+            continue
+        found[str(lang)] = {}
+        for term, spec in (problems.mapping(entries, path) or {}).items():
+            where = join(path, str(term))
+            data = problems.mapping(spec, where)
+            if data is None:
+                continue
+            problems.keys(data, where, (), ("say", "lang"))
+            say, tag = data.get("say"), data.get("lang")
+            if say is not None and not (isinstance(say, str) and say.strip()):
+                problems.add(join(where, "say"), "must be the words to say instead")
+            elif tag is not None and not (isinstance(tag, str) and LANGUAGE_TAG.match(tag)):
+                problems.add(join(where, "lang"), f"'{tag}' must be a language tag such as en-GB")
+            elif say is None and tag is None:
+                problems.add(where, "needs say: (the words to say instead), lang: (a language tag), or both")
+            elif not str(term).strip():
+                problems.add(where, "the written word must not be empty")
+            else:
+                found[str(lang)][str(term)] = Term(say, tag)
+    return found
 
 
 def _list_of(value: Any, path: str, problems: Problems) -> list[Any]:

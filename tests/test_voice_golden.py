@@ -31,6 +31,7 @@ from ivr.simulator.common import Entry, ScriptedKeys
 from ivr.simulator.simulate import simulate
 from ivr.simulator.voice import Phone, Result
 from tests.golden_support import UPDATE, golden_app, write_case
+from tests.ssml_check import ssml_problems
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
@@ -38,15 +39,18 @@ INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "k
 
 
 def replay(case: dict[str, Any], database_url: str) -> Result:
-    """Run one case's call against a fresh app on the given database."""
+    """Run one case's call against a fresh app on the given database; SSML Polly would refuse is an error."""
+    refused: list[str] = []
     with golden_app(case, database_url) as app:
-        phone = Phone(app, caller=str(case["from"]))
+        phone = Phone(app, caller=str(case["from"]), on_say=lambda say, leg: refused.extend(ssml_problems(say)))
         manager = case.get("manager_keys")
-        return phone.call(
+        result = phone.call(
             ScriptedKeys(str(case["keys"])),
             manager_keys=None if manager is None else ScriptedKeys(str(manager)),
             dial_status=[str(status) for status in case.get("dial_status") or []],
         )
+    result.errors.extend(refused)
+    return result
 
 
 def line(entry: Entry) -> dict[str, str]:

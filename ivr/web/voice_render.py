@@ -15,7 +15,9 @@ from flows.facts import facts_text
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
+from flows.pronounce import pieces
 from flows.routing import Decision
+from ivr.web.ssml import ssml
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 
@@ -37,9 +39,15 @@ class VoiceRenderer:
         return self.line.messages.get("voice", name, self.lang, **values)
 
     def say(self, node: VoiceResponse | Gather, text: str, lang: str | None = None) -> None:
-        """<Say> with the configured voice for the language."""
-        voice = self.line.settings.voices[lang or self.lang]
-        node.say(text, voice=voice.voice, language=voice.language)
+        """<Say> with the configured voice for the language, its hard words in SSML (flows/pronounce.py)."""
+        lang = lang or self.lang
+        voice = self.line.settings.voices[lang]
+        found = pieces(text, lang, self.line.settings.pronunciation.get(lang, {}))
+        if len(found) == 1 and found[0].kind == "text":
+            node.say(text, voice=voice.voice, language=voice.language)
+            return
+        ssml(node.say(voice=voice.voice, language=voice.language), found,
+             self.line.messages.get("voice", "number_again", lang))
 
     def gather(self, response: VoiceResponse, action: str, timeout: int | None = None) -> Gather:
         """A one-key <Gather>; an empty result still reaches our action, so silence is handled there."""
