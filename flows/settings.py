@@ -15,13 +15,16 @@ from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "pronunciation")
+LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "pronunciation",
+                 "speech")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
 STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env")
 ON_CALL_BY = ("callback", "text_number")
+SPEECH_KEYS = ("enabled", "model", "min_confidence", "timeout_seconds")
+SPEECH_MODEL = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")  # Twilio's speechModel values: googlev2_telephony, ...
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")  # what Polly's <lang xml:lang> takes, e.g. en-GB
 
 
@@ -76,6 +79,11 @@ class Settings:
     admins: frozenset[str] = frozenset()
     retention_days: int = 90
     forget_numbers_after_hours: int = 24
+    # Speech input (<Gather input="dtmf speech">), off unless line.yaml turns it on; keys always work.
+    speech_enabled: bool = False
+    speech_model: str = "googlev2_telephony"
+    speech_min_confidence: float = 0.5  # below it the line asks again, by keys
+    speech_timeout: int = 2  # seconds of silence that end an answer (speechTimeout)
     # By language: words the voice says otherwise than written, or in another language (flows/pronounce.py).
     pronunciation: dict[str, dict[str, Term]] = field(default_factory=dict)
 
@@ -154,6 +162,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
     }
     line_number = e164(top["line_number"], problems, "line_number") if top.get("line_number") else None
     pronunciation = _pronunciation(top.get("pronunciation", {}), problems, languages)
+    speech = _speech(top.get("speech", {}), problems)
     problems.raise_if_any()
     return {
         "line_number": line_number,
@@ -165,8 +174,31 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
         "retention_days": privacy["retention_days"],
         "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
-        "admins": frozenset(admins), "pronunciation": pronunciation, **staff,
+        "admins": frozenset(admins), "pronunciation": pronunciation, **speech, **staff,
     }
+
+
+def _speech(value: Any, problems: Problems) -> dict[str, Any]:
+    """The speech section: on/off, the pinned model, the confidence threshold and the end-of-speech silence."""
+    data = problems.mapping(value, "speech") or {}
+    problems.keys(data, "speech", (), SPEECH_KEYS)
+    enabled = data.get("enabled", False)
+    if not isinstance(enabled, bool):
+        problems.add("speech.enabled", "must be true or false")
+        enabled = False
+    model = data.get("model", "googlev2_telephony")
+    if not isinstance(model, str) or not SPEECH_MODEL.match(model):
+        problems.add("speech.model", "must be one of Twilio's speechModel values, e.g. googlev2_telephony")
+    confidence = data.get("min_confidence", 0.5)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        problems.add("speech.min_confidence", "must be a number from 0 to 1, e.g. 0.5")
+        confidence = 0.5
+    timeout = data.get("timeout_seconds", 2)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 10:
+        problems.add("speech.timeout_seconds", "must be a whole number of seconds from 1 to 10")
+        timeout = 2
+    return {"speech_enabled": enabled, "speech_model": model, "speech_min_confidence": float(confidence),
+            "speech_timeout": timeout}
 
 
 def _pronunciation(value: Any, problems: Problems, languages: list[str]) -> dict[str, dict[str, Term]]:

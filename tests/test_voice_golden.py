@@ -1,7 +1,9 @@
 """Golden conversations: whole calls replayed through the real webhooks.
 
 Each file in tests/golden/voice/ is one call: when (`at`, Stockholm time), who
-calls (`from`), the keys pressed (`keys`, "-" = silence), how each <Dial> ends
+calls (`from`), the keys pressed (`keys`, "-" = silence; `ja@0.92` or
+`"viva omsorg"@0.4` is speech with the recogniser's confidence, heard when the
+case turns speech input on with `speech: true`), how each <Dial> ends
 (`dial_status`) and what the on-call manager presses (`manager_keys`, default
 always 1); `expected` holds the outcome, the numbers dialled, the SMS count
 and every line of the transcript. Every webhook loads the call from a fresh
@@ -35,7 +37,7 @@ from tests.ssml_check import ssml_problems
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
-INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "known_bug")
+INPUTS = ("description", "at", "from", "speech", "keys", "dial_status", "manager_keys", "known_bug")
 
 
 def replay(case: dict[str, Any], database_url: str) -> Result:

@@ -24,7 +24,9 @@ from ivr.simulator.common import (
     Entry,
     HangUp,
     KeySource,
+    Press,
     Record,
+    Speech,
     Stop,
     capture_app_errors,
     key_source,
@@ -93,7 +95,7 @@ class Phone:
         with capture_app_errors(self.app) as app_errors:
             run.start()
         result.finish(app_errors, boss_keys, statuses)
-        result.unused_keys = list(getattr(caller_keys, "remaining", []))
+        result.unused_keys = [str(token) for token in getattr(caller_keys, "remaining", [])]
         result.outcome = last_outcome(self.app, sid)
         return result
 
@@ -166,6 +168,13 @@ class _Call(Conversation[Phone, Result]):
                     if child.tag == "Say":
                         self.speak(child, leg)
                 key = self.press(keys, leg)
+                if isinstance(key, Speech):
+                    # Heard only by a Gather that listens; otherwise it is silence to Twilio.
+                    if "speech" in (verb.get("input") or "dtmf").split():
+                        action = urljoin(url, verb.get("action") or url)
+                        return action, verb.get("method", "POST"), {"SpeechResult": key.text,
+                                                                    "Confidence": f"{key.confidence:g}"}
+                    key = None
                 # Twilio ends a Gather on its finishOnKey (default #) and leaves that key out.
                 digits = "" if key is None or key == verb.get("finishOnKey", "#") else key
                 if digits or verb.get("actionOnEmptyResult") == "true":
@@ -194,8 +203,8 @@ class _Call(Conversation[Phone, Result]):
             entry = {"who": "line", "to": "manager", "text": entry["text"]}
         self.say(entry)
 
-    def press(self, keys: KeySource, leg: bool) -> str | None:
-        """The next key from whoever holds this phone."""
+    def press(self, keys: KeySource, leg: bool) -> Press | None:
+        """The next key (or words) from whoever holds this phone."""
         who = "manager" if leg else "caller"
         try:
             key = keys()
@@ -203,7 +212,11 @@ class _Call(Conversation[Phone, Result]):
             self.system("CHEFEN LÄGGER PÅ/manager hangs up" if leg
                         else "DU LÄGGER PÅ/caller hung up")
             raise Stop from None
-        self.say({"who": who, "text": "(tystnad)" if key is None else key})
+        if isinstance(key, Speech):
+            text = f'säger/says "{key.text}" ({key.confidence:g})'
+        else:
+            text = "(tystnad)" if key is None else key
+        self.say({"who": who, "text": text})
         return key
 
     def dial(self, verb: ET.Element, url: str, params: dict[str, str]) -> Jump | str | None:

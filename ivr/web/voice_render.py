@@ -17,6 +17,7 @@ from flows.model import Outcome
 from flows.phone import spoken_number
 from flows.pronounce import pieces
 from flows.routing import Decision
+from flows.speech import hints, said_as
 from ivr.web.ssml import ssml
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
@@ -50,12 +51,24 @@ class VoiceRenderer:
              self.line.messages.get("voice", "number_again", lang))
 
     def gather(self, response: VoiceResponse, action: str, timeout: int | None = None) -> Gather:
-        """A one-key <Gather>; an empty result still reaches our action, so silence is handled there."""
-        voice = self.line.settings.voices[self.lang]
+        """A one-key <Gather>; an empty result still reaches our action, so silence is handled there.
+
+        With speech on (line.yaml), it also listens: in the voice's language (sv-SE), with the pinned
+        model and hints for the answers and the systems' names; a key still ends it at once.
+        """
+        settings = self.line.settings
+        voice = settings.voices[self.lang]
+        speech: dict[str, object] = {}
+        if settings.speech_enabled:
+            speech = {"input": "dtmf speech", "speech_model": settings.speech_model,
+                      "speech_timeout": settings.speech_timeout,
+                      "hints": hints(self.lang, self.line.library.checklists,
+                                     said_as(settings.pronunciation.get(self.lang, {})))}
         return response.gather(
             num_digits=1, action=action, method="POST", action_on_empty_result=True,
-            timeout=timeout or self.line.settings.gather_timeout, language=voice.language,
+            timeout=timeout or settings.gather_timeout, language=voice.language,
             finish_on_key="",  # Twilio's default "#" would swallow the language key
+            **speech,
         )
 
     def keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
@@ -80,6 +93,8 @@ class VoiceRenderer:
                           for checklist in self.line.library.checklists)
         intro = self.text("welcome" if welcome else "menu_intro")
         texts: list[str | tuple[str, str]] = [*preface, f"{intro} {items}."]
+        if welcome and self.line.settings.speech_enabled:
+            texts.append(self.text("speech_offer"))
         other = [lang for lang in self.line.settings.languages if lang != self.lang]
         if other:
             # The offer is spoken in the other language's voice, so its speakers understand it.
