@@ -32,6 +32,7 @@ import tempfile
 import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ def measure(app: Any, speaker: Speaker, keys: list[str]) -> Heard:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--texts", action="store_true", help="print each longest path's texts and seconds")
+    parser.add_argument("--speech", action="store_true", help="with speech input on (its offer joins the menu)")
     args = parser.parse_args()
 
     from ivr import create_app
@@ -157,6 +159,9 @@ def main() -> None:
                           "CLOCK": lambda: AFTER_HOURS, "NOTIFIER": LogNotifier()})
         speaker = Speaker(Path(tmp))
         line = app.extensions["ivr.line"]
+        if args.speech:
+            line = replace(line, settings=replace(line.settings, speech_enabled=True))
+            app.extensions["ivr.line"] = line
         rows = []
         try:
             for checklist in line.library.checklists:

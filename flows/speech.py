@@ -18,6 +18,7 @@ from flows.pronounce import Term
 from flows.replies import find_system, normalise
 
 YES, NO, DONT_KNOW, REPEAT, MENU, LANGUAGE = "1", "2", "3", "*", "0", "#"
+MORE_TIME, BY_SMS = "5", "8"  # the agreed keys for "I need more time" and "continue by SMS" at a step
 
 # The first word of an answer decides: "ja, det fungerar nu" is yes, "nej det gör det inte" is no.
 FIRST_WORDS: dict[str, dict[str, str]] = {
@@ -29,6 +30,8 @@ DONT_KNOW_PHRASES = {"sv": ("vet inte", "vet ej", "ingen aning", "osäker"),
                      "en": ("don't know", "do not know", "not sure", "no idea")}
 COMMANDS = {"sv": {"upprepa": REPEAT, "igen": REPEAT, "meny": MENU, "menyn": MENU, "tillbaka": MENU},
             "en": {"repeat": REPEAT, "again": REPEAT, "menu": MENU, "back": MENU}}
+STEP_PHRASES = {"sv": {"mer tid": MORE_TIME, "vänta": MORE_TIME, "sms": BY_SMS},
+                "en": {"more time": MORE_TIME, "wait": MORE_TIME, "text": BY_SMS, "sms": BY_SMS}}
 OTHER_LANGUAGE = {"sv": ("english", "engelska"), "en": ("svenska", "swedish")}
 DIGIT_WORDS = {"sv": ("noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio"),
                "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")}
@@ -69,12 +72,18 @@ def speech_key(text: str, confidence: float, threshold: float, lang: str, at_men
         return Heard(str(found.key) if found else None)
     if any(known in phrase for known in DONT_KNOW_PHRASES[lang]):
         return Heard(DONT_KNOW)
-    return Heard(FIRST_WORDS[lang].get(words[0]))
+    if words[0] in FIRST_WORDS[lang]:
+        return Heard(FIRST_WORDS[lang][words[0]])
+    for said, step_key in STEP_PHRASES[lang].items():
+        if said in words or (" " in said and said in phrase):
+            return Heard(step_key)
+    return Heard(None)
 
 
 def hints(lang: str, checklists: tuple[Checklist, ...], said_as: Mapping[str, str]) -> str:
     """The words a caller is likely to say, for <Gather hints>: answers, commands and the systems' names."""
-    words = [*FIRST_WORDS[lang], *DONT_KNOW_PHRASES[lang][:1], *COMMANDS[lang], *OTHER_LANGUAGE[lang][:1]]
+    words = [*FIRST_WORDS[lang], *DONT_KNOW_PHRASES[lang][:1], *COMMANDS[lang], *STEP_PHRASES[lang],
+             *OTHER_LANGUAGE[lang][:1]]
     words += [checklist.name[lang] for checklist in checklists]
     words += [said for said, written in said_as.items() if any(c.name[lang] == written for c in checklists)]
     return ", ".join(dict.fromkeys(words))

@@ -40,7 +40,9 @@ def test_menu_speech(text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("ja", "1"), ("Ja, det fungerar nu", "1"), ("jo", "1"), ("nej", "2"), ("Nej det gör det inte", "2"),
     ("nä", "2"), ("vet inte", "3"), ("jag vet inte", "3"), ("ingen aning", "3"), ("ett", "1"), ("två", "2"),
-    ("upprepa", "*"), ("meny", "0"), ("kanske", None), ("viva", None), ("det fungerar", None),
+    ("upprepa", "*"), ("meny", "0"), ("jag behöver mer tid", "5"), ("vänta", "5"), ("skicka sms", "8"),
+    ("ja, vänta", "1"),
+    ("kanske", None), ("viva", None), ("det fungerar", None),
 ])
 def test_step_speech(text: str, expected: str | None) -> None:
     assert key(text) == expected

@@ -91,10 +91,9 @@ class VoiceRenderer:
         """
         items = ", ".join(self.text("menu_item", system=checklist.name[self.lang], key=checklist.key)
                           for checklist in self.line.library.checklists)
-        intro = self.text("welcome" if welcome else "menu_intro")
+        intro = self.text(("welcome_speech" if self.line.settings.speech_enabled else "welcome") if welcome
+                          else "menu_intro")
         texts: list[str | tuple[str, str]] = [*preface, f"{intro} {items}."]
-        if welcome and self.line.settings.speech_enabled:
-            texts.append(self.text("speech_offer"))
         other = [lang for lang in self.line.settings.languages if lang != self.lang]
         if other:
             # The offer is spoken in the other language's voice, so its speakers understand it.
