@@ -14,8 +14,9 @@ and its length is read from the wav header.
 
 The calls go through the real app as signed webhooks (the simulator's Phone,
 in-process, a temporary SQLite file, the clock frozen at a Wednesday 22:00, a
-staff number). The paths are every answer sequence the checklist engine routes
-to Chef i beredskap after hours; the longest of each system is reported. The
+staff number). The paths are every answer sequence (ja, nej, and "vet inte" where a step
+takes it) that the checklist engine routes to Chef i beredskap after hours;
+the longest of each system is reported. The
 speech counted is everything the caller hears before the on-call <Dial> rings
 (menu included; the caller presses each key only after the prompt ends, so no
 barge-in shortens it). "Menu" is what a caller hears before the first key.
@@ -69,23 +70,29 @@ class Speaker:
         return self.cache[key]
 
 
-def on_call_paths(line: Any, checklist_id: str) -> Iterator[list[bool]]:
-    """Every yes/no sequence that the engine routes to Chef i beredskap after hours, for a staff caller."""
+# Each answer and its key; "vet inte" (key 3) only on a step that allows it (issue 13, part A).
+ANSWER_KEYS: tuple[tuple[Any, str], ...] = ((True, "1"), (False, "2"), ("unknown", "3"))
+
+
+def on_call_paths(line: Any, checklist_id: str) -> Iterator[list[str]]:
+    """The answer keys of every path the engine routes to Chef i beredskap after hours, for a staff caller."""
     from flows import engine
     from flows.model import Outcome
     from flows.routing import Context
 
     context = Context(office_hours=False)
 
-    def walk(state: Any, answers: list[bool]) -> Iterator[list[bool]]:
-        for yes in (True, False):
-            turn = engine.answer(line.library, state, yes, context)
-            if turn.decision is None:
-                yield from walk(turn.state, [*answers, yes])
-            elif turn.decision.outcome is Outcome.ON_CALL_MANAGER:
-                yield [*answers, yes]
+    def walk(turn: Any, keys: list[str]) -> Iterator[list[str]]:
+        for answer, key in ANSWER_KEYS:
+            if answer == "unknown" and not getattr(turn.step, "allows_unknown", False):
+                continue
+            after = engine.answer(line.library, turn.state, answer, context)
+            if after.decision is None:
+                yield from walk(after, [*keys, key])
+            elif after.decision.outcome is Outcome.ON_CALL_MANAGER:
+                yield [*keys, key]
 
-    yield from walk(engine.choose(line.library, engine.start().state, checklist_id).state, [])
+    yield from walk(engine.choose(line.library, engine.start().state, checklist_id), [])
 
 
 class Heard:
@@ -169,7 +176,7 @@ def main() -> None:
                 count = 0
                 for answers in on_call_paths(line, checklist.id):
                     count += 1
-                    keys = [str(checklist.key), *("1" if yes else "2" for yes in answers)]
+                    keys = [str(checklist.key), *answers]
                     heard = measure(app, speaker, keys)
                     if longest is None or heard.seconds > longest[0].seconds:
                         longest = (heard, keys)
