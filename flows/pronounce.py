@@ -24,8 +24,9 @@ Kind = Literal["text", "sub", "lang", "number"]
 
 # A phone number as flows.phone.spoken_number writes it: at least six single digits, in groups.
 NUMBER = r"(?<![\w,])\d(?:,? \d){5,}(?![\w])"
-# A clock time, 00.00-23.59 with "." or ":"; not part of a longer number ("1.2.30", "08.00.5").
-TIME = r"(?<![\w.:])(?P<hour>[01]?\d|2[0-3])[.:](?P<minute>[0-5]\d)(?![\w]|[.:]\d)"
+# A clock time, 00.00-23.59 with "." or ":", perhaps after "kl"; not part of a longer number ("1.2.30").
+TIME = r"(?P<kl>(?<!\w)kl\.? )?(?<![\w.:])(?P<hour>[01]?\d|2[0-3])[.:](?P<minute>[0-5]\d)(?![\w]|[.:]\d)"
+O_CLOCK = {"sv": "klockan ", "en": ""}  # said before a time that the sentence does not already introduce
 
 _SV_ONES = ("noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv",
             "tretton", "fjorton", "femton", "sexton", "sjutton", "arton", "nitton")
@@ -69,8 +70,10 @@ def pieces(text: str, lang: str, terms: Mapping[str, Term]) -> list[Piece]:
         if match.group("number"):
             found.append(Piece("number", written))
         elif match.group("hour") is not None:
-            found.append(Piece("sub", written, alias=clock(int(match.group("hour")), int(match.group("minute")),
-                                                             lang)))
+            said = clock(int(match.group("hour")), int(match.group("minute")), lang)
+            if match.group("kl") or not text[:match.start()].endswith(O_CLOCK.get(lang, "") or "\0"):
+                said = O_CLOCK.get(lang, "") + said  # "sedan 14.00", "kl 14.00": "sedan klockan fjorton"
+            found.append(Piece("sub", written, alias=said))
         else:
             found.append(_term(written, terms[written]))
         position = match.end()
@@ -94,12 +97,16 @@ def heard(found: list[Piece], again: str) -> str:
 
 
 def clock(hour: int, minute: int, lang: str) -> str:
-    """A clock time in words: "åtta", "åtta trettio", "åtta noll fem"; "eight", "eight thirty", "eight oh five"."""
-    words = _number_sv if lang == "sv" else _number_en
-    if minute == 0:
-        return words(hour)
-    zero = ("noll " if lang == "sv" else "oh ") if minute < 10 else ""
-    return f"{words(hour)} {zero}{words(minute)}"
+    """A clock time in words: "åtta", "åtta trettio", "åtta noll fem"; "eight in the morning"."""
+    if lang == "sv":
+        if minute == 0:
+            return _number_sv(hour)
+        return f"{_number_sv(hour)} {'noll ' if minute < 10 else ''}{_number_sv(minute)}"
+    said = _number_en(hour % 12 or 12)
+    if minute:
+        said += f" {'oh ' if minute < 10 else ''}{_number_en(minute)}"
+    # Words, not "a.m.": an abbreviation's dot would meet the sentence's own full stop.
+    return f"{said} in the {'morning' if hour < 12 else 'afternoon' if hour < 18 else 'evening'}"
 
 
 def _number_sv(value: int) -> str:

@@ -44,7 +44,7 @@ def test_announcement_is_heard_first_and_the_caller_may_end_there(app: Flask, tw
     store.announce("viva", "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet.",
                    local("2026-11-25T18:00"), clock(), by="test")
     body = call(twilio, "CA" + "a" * 32, STAFF, "1")
-    assert "Viva har driftstörning sedan fjorton" in spoken(body)  # 14.00 said in words
+    assert "Viva har driftstörning sedan klockan fjorton" in spoken(body)  # 14.00 said in words
     assert "Vill du ändå gå igenom felsökningen?" in spoken(body)
     body = twilio.post("/voice/input", CallSid="CA" + "a" * 32, From=STAFF, To=LINE_NUMBER, Digits="2").data
     assert "IT-enheten arbetar med felet" in spoken(body)

@@ -23,7 +23,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 @pytest.mark.parametrize(("hour", "minute", "lang", "words"), [
     (8, 0, "sv", "åtta"), (8, 30, "sv", "åtta trettio"), (8, 5, "sv", "åtta noll fem"),
     (14, 45, "sv", "fjorton fyrtiofem"), (1, 0, "sv", "ett"), (23, 59, "sv", "tjugotre femtionio"),
-    (8, 0, "en", "eight"), (8, 5, "en", "eight oh five"), (21, 30, "en", "twenty-one thirty"),
+    (8, 0, "en", "eight in the morning"), (8, 5, "en", "eight oh five in the morning"),
+    (21, 30, "en", "nine thirty in the evening"), (0, 15, "en", "twelve fifteen in the morning"),
+    (12, 0, "en", "twelve in the afternoon"),
 ])
 def test_clock_times_in_words(hour: int, minute: int, lang: str, words: str) -> None:
     assert clock(hour, minute, lang) == words
@@ -34,7 +36,16 @@ def test_a_time_is_said_in_words_and_written_as_before() -> None:
     assert found == [Piece("text", "Ring i morgon klockan "), Piece("sub", "08.00", alias="åtta"), Piece("text", ".")]
     assert heard(found, "jag upprepar:") == "Ring i morgon klockan åtta."
     english = pieces("Call IT support tomorrow at 8:00.", "en", {})
-    assert heard(english, "again:") == "Call IT support tomorrow at eight."
+    assert heard(english, "again:") == "Call IT support tomorrow at eight in the morning."
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Viva ligger nere sedan 14.00.", "Viva ligger nere sedan klockan fjorton."),
+    ("Nere sedan kl 14.30, åter kl. 16.00.", "Nere sedan klockan fjorton trettio, åter klockan sexton."),
+    ("Öppnar klockan 08.00.", "Öppnar klockan åtta."),
+])
+def test_a_time_without_klockan_gets_it(text: str, said: str) -> None:
+    assert heard(pieces(text, "sv", {}), "jag upprepar:") == said
 
 
 @pytest.mark.parametrize("text", ["Version 1.2.30", "08.00.5", "24.00", "12.75", "4G eller 5G", "Steg 3 av 8."])
