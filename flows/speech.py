@@ -3,8 +3,9 @@
 Speech is only another way to press a key: the voice channel maps it here and
 then handles the key exactly as if it had been pressed, so every rule (the
 on-call manager only after every step, a bad key's answer) holds for speech
-too. The key map is the line's: 1 ja, 2 nej, 3 vet inte, * upprepa, 0 menyn,
-# the other language, 1-9 a system at the menu.
+too. The key map is the line's: 1 ja, 2 nej, 3 vet inte, 5 mer tid, 8 fortsätt
+med sms, * upprepa, 0 menyn, # the other language, 1-9 a system at the menu. A
+key a step does not take gets that step's answer to a wrong key.
 """
 
 from __future__ import annotations
