@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
 
 from flows.model import LANGUAGES, Outcome, Text
+from flows.pronounce import Term
 from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "receipt")
+LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "receipt",
+                 "pronunciation", "speech")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25,
                        "more_time_minutes": 3, "resume_minutes": 30}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
@@ -27,6 +30,9 @@ RECEIPT_TO = ("staff", "everyone", "nobody")
 RECEIPT_OUTCOMES = ("it_support", "it_portal", "local_contact", "supplier_outage", "on_call_manager",
                     "wait_for_office_hours")
 RECEIPT_KEYS = ("to", "outcomes")
+SPEECH_KEYS = ("enabled", "model", "min_confidence", "timeout_seconds")
+SPEECH_MODEL = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")  # Twilio's speechModel values: googlev2_telephony, ...
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")  # what Polly's <lang xml:lang> takes, e.g. en-GB
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,13 @@ class Settings:
         if not number or outcome not in self.receipt_outcomes or self.receipt_to == "nobody":
             return False
         return self.receipt_to == "everyone" or code_passed or self.is_staff(number)
+    # Speech input (<Gather input="dtmf speech">), off unless line.yaml turns it on; keys always work.
+    speech_enabled: bool = False
+    speech_model: str = "googlev2_telephony"
+    speech_min_confidence: float = 0.5  # below it the line asks again, by keys
+    speech_timeout: int = 2  # seconds of silence that end an answer (speechTimeout)
+    # By language: words the voice says otherwise than written, or in another language (flows/pronounce.py).
+    pronunciation: dict[str, dict[str, Term]] = field(default_factory=dict)
 
     def is_staff(self, number: str | None) -> bool:
         """May this phone reach Chef i beredskap without a PIN?"""
@@ -166,6 +179,8 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
     }
     line_number = e164(top["line_number"], problems, "line_number") if top.get("line_number") else None
     receipt = _receipt(top.get("receipt", {}), problems)
+    pronunciation = _pronunciation(top.get("pronunciation", {}), problems, languages)
+    speech = _speech(top.get("speech", {}), problems)
     problems.raise_if_any()
     return {
         "line_number": line_number,
@@ -178,7 +193,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
         "retention_days": privacy["retention_days"],
         "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
-        "admins": frozenset(admins), **staff, **receipt,
+        "admins": frozenset(admins), "pronunciation": pronunciation, **speech, **staff, **receipt,
     }
 
 
@@ -194,6 +209,58 @@ def _receipt(value: Any, problems: Problems) -> dict[str, Any]:
         if outcome not in known:
             problems.add(f"receipt.outcomes[{index}]", f"'{outcome}' is not an outcome (one of: {', '.join(known)})")
     return {"receipt_to": to, "receipt_outcomes": frozenset(str(outcome) for outcome in outcomes)}
+
+
+def _speech(value: Any, problems: Problems) -> dict[str, Any]:
+    """The speech section: on/off, the pinned model, the confidence threshold and the end-of-speech silence."""
+    data = problems.mapping(value, "speech") or {}
+    problems.keys(data, "speech", (), SPEECH_KEYS)
+    enabled = data.get("enabled", False)
+    if not isinstance(enabled, bool):
+        problems.add("speech.enabled", "must be true or false")
+        enabled = False
+    model = data.get("model", "googlev2_telephony")
+    if not isinstance(model, str) or not SPEECH_MODEL.match(model):
+        problems.add("speech.model", "must be one of Twilio's speechModel values, e.g. googlev2_telephony")
+    confidence = data.get("min_confidence", 0.5)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        problems.add("speech.min_confidence", "must be a number from 0 to 1, e.g. 0.5")
+        confidence = 0.5
+    timeout = data.get("timeout_seconds", 2)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 10:
+        problems.add("speech.timeout_seconds", "must be a whole number of seconds from 1 to 10")
+        timeout = 2
+    return {"speech_enabled": enabled, "speech_model": model, "speech_min_confidence": float(confidence),
+            "speech_timeout": timeout}
+
+
+def _pronunciation(value: Any, problems: Problems, languages: list[str]) -> dict[str, dict[str, Term]]:
+    """{language: {term: Term}}: each term says `say` instead of the written word, and/or is in `lang`."""
+    found: dict[str, dict[str, Term]] = {}
+    for lang, entries in (problems.mapping(value, "pronunciation") or {}).items():
+        path = join("pronunciation", str(lang))
+        if lang not in languages:
+            problems.add(path, f"unknown language (the line speaks: {', '.join(languages)})")
+            continue
+        found[str(lang)] = {}
+        for term, spec in (problems.mapping(entries, path) or {}).items():
+            where = join(path, str(term))
+            data = problems.mapping(spec, where)
+            if data is None:
+                continue
+            problems.keys(data, where, (), ("say", "lang"))
+            say, tag = data.get("say"), data.get("lang")
+            if say is not None and not (isinstance(say, str) and say.strip()):
+                problems.add(join(where, "say"), "must be the words to say instead")
+            elif tag is not None and not (isinstance(tag, str) and LANGUAGE_TAG.match(tag)):
+                problems.add(join(where, "lang"), f"'{tag}' must be a language tag such as en-GB")
+            elif say is None and tag is None:
+                problems.add(where, "needs say: (the words to say instead), lang: (a language tag), or both")
+            elif not str(term).strip():
+                problems.add(where, "the written word must not be empty")
+            else:
+                found[str(lang)][str(term)] = Term(say, tag)
+    return found
 
 
 def _list_of(value: Any, path: str, problems: Problems) -> list[Any]:

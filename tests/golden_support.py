@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,18 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 @contextmanager
 def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
-    """A fresh app on the given database with the clock frozen at the case's `at` (Stockholm time)."""
+    """A fresh app on the given database with the clock frozen at the case's `at` (Stockholm time).
+
+    `speech: true` turns on speech input (off in the shipped line.yaml), as an IT unit would.
+    """
     moment = datetime.fromisoformat(str(case["at"])).replace(tzinfo=STOCKHOLM)
     app = create_app({
         "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL, "DATABASE_URL": database_url,
         "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
     })
+    if case.get("speech"):
+        line = app.extensions["ivr.line"]
+        app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))
     try:
         yield app
     finally:

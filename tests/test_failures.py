@@ -39,6 +39,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.notify import LogNotifier
+from ivr.simulator.voice import spoken_text
 from ivr.store import Store
 from tests.conftest import CALLER, LINE_NUMBER, TOKEN, FrozenClock, Twilio, local
 
@@ -144,7 +145,7 @@ class Server:
 
 def spoken(body: str) -> list[str]:
     """Every <Say> of a TwiML document, in order."""
-    return [" ".join((node.text or "").split()) for node in ET.fromstring(body).iter("Say")]
+    return [spoken_text(node) for node in ET.fromstring(body).iter("Say")]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from ivr.cli import main
+from ivr.simulator.voice import spoken_text
 from tests.conftest import LINE_NUMBER, FrozenClock, Twilio, local
 
 STAFF = "+46701740699"  # inside the shipped work-mobile prefix +4670174
@@ -19,7 +20,7 @@ ADMIN = "+46701740698"
 
 
 def spoken(body: bytes) -> str:
-    return " ".join(node.text or "" for node in ET.fromstring(body).iter("Say"))
+    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
 
 
 def call(twilio: Twilio, sid: str, caller: str, *keys: str) -> bytes:
@@ -43,7 +44,7 @@ def test_announcement_is_heard_first_and_the_caller_may_end_there(app: Flask, tw
     store.announce("viva", "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet.",
                    local("2026-11-25T18:00"), clock(), by="test")
     body = call(twilio, "CA" + "a" * 32, STAFF, "1")
-    assert "Viva har driftstörning sedan 14.00" in spoken(body)
+    assert "Viva har driftstörning sedan klockan fjorton" in spoken(body)  # 14.00 said in words
     assert "Vill du ändå gå igenom felsökningen?" in spoken(body)
     body = twilio.post("/voice/input", CallSid="CA" + "a" * 32, From=STAFF, To=LINE_NUMBER, Digits="2").data
     assert "IT-enheten arbetar med felet" in spoken(body)

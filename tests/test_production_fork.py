@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from ivr.simulator.voice import spoken_text
 from tests.conftest import CALLER, LINE_NUMBER
 from tests.conftest_db import PG_SKIP_REASON, pg_url
 from tests.test_failures import Server, free_port
@@ -56,7 +57,7 @@ def private_database() -> Iterator[str]:
 def is_menu(body: str) -> bool:
     """The welcome menu: a Gather, and no apology for a technical error."""
     root = ET.fromstring(body)
-    said = " ".join(node.text or "" for node in root.iter("Say"))
+    said = " ".join(spoken_text(node) for node in root.iter("Say"))
     return root.find("Gather") is not None and "tekniskt fel" not in said and "technical error" not in said
 
 

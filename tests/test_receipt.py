@@ -70,7 +70,7 @@ def test_the_receipt_comes_after_the_outcome_is_heard_and_says_nothing_new_to_th
     app: Flask, after_hours: FrozenClock
 ) -> None:
     heard = [entry["text"] for entry in one_user_viva_omsorg(app).transcript if entry["who"] == "line"]
-    assert heard[-1].startswith("Ring IT-supporten i morgon klockan 08.00")
+    assert heard[-1].startswith("Ring IT-supporten i morgon klockan åtta")
 
 
 def test_a_hidden_number_gets_no_receipt(app: Flask, after_hours: FrozenClock) -> None:

@@ -24,7 +24,7 @@ def test_shipped_settings_normalise_numbers_to_e164() -> None:
 
 def test_shipped_messages_load() -> None:
     messages = load_messages(DEFAULT_CONFIG / "messages.yaml")
-    assert messages.get("voice", "menu_item", "sv", system="Viva", key=1) == "För Viva, tryck 1."
+    assert messages.get("voice", "menu_item", "sv", system="Viva", key=1) == "Viva 1"
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Golden conversations: whole calls replayed through the real webhooks.
 
 Each file in tests/golden/voice/ is one call: when (`at`, Stockholm time), who
-calls (`from`), the keys pressed (`keys`, "-" = silence), how each <Dial> ends
+calls (`from`), the keys pressed (`keys`, "-" = silence; `ja@0.92` or
+`"viva omsorg"@0.4` is speech with the recogniser's confidence, heard when the
+case turns speech input on with `speech: true`), how each <Dial> ends
 (`dial_status`) and what the on-call manager presses (`manager_keys`, default
 always 1); `expected` holds the outcome, the numbers dialled, the SMS count
 and every line of the transcript. A call that goes on by SMS (key 8) may give
@@ -39,18 +41,20 @@ from ivr.simulator.simulate import simulate
 from ivr.simulator.sms import ScriptedSends, ShiftedClock, SmsPhone, SmsResult
 from ivr.simulator.voice import Phone, Result
 from tests.golden_support import UPDATE, golden_app, write_case
+from tests.ssml_check import ssml_problems
 from tests.test_sms_golden import observed as observed_sms
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
-INPUTS = ("description", "at", "from", "keys", "dial_status", "manager_keys", "then_sms", "then_call", "known_bug")
+INPUTS = ("description", "at", "from", "speech", "keys", "dial_status", "manager_keys", "then_sms", "then_call",
+          "known_bug")
 # Fixed CallSids (each case runs on a fresh database): the receipt's code derives from the call, so the
 # SMS a golden shows is the same on every run. The second is for a case's call again (then_call).
 CALL_SID = "CA" + "90" * 16
 CALL_SID_AGAIN = "CA" + "91" * 16
 
 
-def call_again(app: Flask, case: dict[str, Any], first: Result) -> Result:
+def call_again(app: Flask, case: dict[str, Any], first: Result, refused: list[str]) -> Result:
     """The first call's status callback (it ended), time passing, and the same phone calling again."""
     from tests.golden_support import TOKEN
 
@@ -62,14 +66,18 @@ def call_again(app: Flask, case: dict[str, Any], first: Result) -> Result:
     clock = ShiftedClock(app.extensions["ivr.clock"])
     clock.offset = timedelta(minutes=int(case["then_call"]["after_minutes"]))
     app.extensions["ivr.clock"] = clock
-    return Phone(app, caller=str(case["from"])).call(ScriptedKeys(str(case["then_call"]["keys"])),
-                                                     call_sid=CALL_SID_AGAIN)
+    phone = Phone(app, caller=str(case["from"]), on_say=lambda say, leg: refused.extend(ssml_problems(say)))
+    return phone.call(ScriptedKeys(str(case["then_call"]["keys"])), call_sid=CALL_SID_AGAIN)
 
 
 def replay(case: dict[str, Any], database_url: str) -> tuple[Result, SmsResult | None, Result | None]:
-    """Run one case's call (and the texts or the call after it) against a fresh app on the given database."""
+    """Run one case's call (and the texts or the call after it) against a fresh app on the given database.
+
+    SSML that Polly would refuse is an error of the call it was said in.
+    """
+    refused: list[str] = []
     with golden_app(case, database_url) as app:
-        phone = Phone(app, caller=str(case["from"]))
+        phone = Phone(app, caller=str(case["from"]), on_say=lambda say, leg: refused.extend(ssml_problems(say)))
         manager = case.get("manager_keys")
         result = phone.call(
             ScriptedKeys(str(case["keys"])),
@@ -80,8 +88,9 @@ def replay(case: dict[str, Any], database_url: str) -> tuple[Result, SmsResult |
         if case.get("then_sms"):
             texts = SmsPhone(app, sender=str(case["from"])).converse(
                 ScriptedSends(str(send) for send in case["then_sms"]))
-        again = call_again(app, case, result) if case.get("then_call") else None
-        return result, texts, again
+        again = call_again(app, case, result, refused) if case.get("then_call") else None
+    result.errors.extend(refused)
+    return result, texts, again
 
 
 def line(entry: Entry) -> dict[str, str]:

@@ -5,7 +5,9 @@ and the transcript of a call or SMS conversation in progress (voice.py, sms.py).
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -39,16 +41,37 @@ class Stop(Exception):
     """This leg of the call is over (hang-up, an error, or the request limit)."""
 
 
-KeySource = Callable[[], str | None]  # a key, or None for silence; raises HangUp
+@dataclass(frozen=True)
+class Speech:
+    """Words said into the phone, as Twilio's recogniser reports them (SpeechResult, Confidence)."""
+
+    text: str
+    confidence: float
+
+    def __str__(self) -> str:
+        return f"{shlex.quote(self.text)}@{self.confidence:g}"
 
 
-def parse_keys(keys: str | Iterable[str]) -> list[str]:
-    """Tokens from "1 1 2 -" (or a list); "-" is silence. ValueError names a bad token."""
-    tokens = keys.split() if isinstance(keys, str) else [str(token) for token in keys]
+# Speech in a script: the words, "@", the recogniser's confidence: ja@0.92, "viva omsorg"@0.4.
+SPEECH_TOKEN = re.compile(r"^(?P<text>[^@]+)@(?P<confidence>0(?:\.\d+)?|1(?:\.0+)?)$")
+
+Press = str | Speech  # what a person does at a prompt: a key, or words
+KeySource = Callable[[], Press | None]  # a key or words, or None for silence; raises HangUp
+
+
+def parse_keys(keys: str | Iterable[str]) -> list[Press]:
+    """Tokens from "1 1 2 - ja@0.9" (or a list); "-" is silence. ValueError names a bad token."""
+    tokens = shlex.split(keys) if isinstance(keys, str) else [str(token) for token in keys]
+    parsed: list[Press] = []
     for token in tokens:
-        if token != SILENCE and token not in KEYS:
-            raise ValueError(f"not a phone key: {token!r} (use 0-9, *, # or - for silence)")
-    return tokens
+        speech = SPEECH_TOKEN.match(token)
+        if speech:
+            parsed.append(Speech(speech.group("text"), float(speech.group("confidence"))))
+        elif token != SILENCE and token not in KEYS:
+            raise ValueError(f"not a phone key: {token!r} (use 0-9, *, #, - for silence, or words@confidence)")
+        else:
+            parsed.append(token)
+    return parsed
 
 
 class ScriptedKeys:
@@ -57,7 +80,7 @@ class ScriptedKeys:
     def __init__(self, keys: str | Iterable[str]) -> None:
         self.remaining = parse_keys(keys)
 
-    def __call__(self) -> str | None:
+    def __call__(self) -> Press | None:
         if not self.remaining:
             raise HangUp
         token = self.remaining.pop(0)

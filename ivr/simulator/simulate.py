@@ -66,7 +66,8 @@ SEND_HELP = (
               help="Text the line instead of calling it (the /sms webhook, one message per turn).")
 @click.option("--send", "sends", multiple=True, metavar="TEXT", help=SEND_HELP)
 @click.option("--keys", default=None,
-              help='Keys to press, e.g. "1 1 2 1"; "-" is silence. Without it: ask at each prompt.')
+              help='Keys to press, e.g. "1 1 2 1"; "-" is silence; ja@0.9 or "\'viva omsorg\'@0.4" is speech '
+                   'with its confidence (heard only with speech on in line.yaml). Without it: ask at each prompt.')
 @click.option("--at", "at", default=None, metavar="DATETIME",
               help="Moment of the call or first message, e.g. 2026-12-24T22:00 (local time unless "
                    "an offset is given); frozen for the whole call (SMS: until an @+ token). "

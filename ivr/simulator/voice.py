@@ -24,7 +24,9 @@ from ivr.simulator.common import (
     Entry,
     HangUp,
     KeySource,
+    Press,
     Record,
+    Speech,
     Stop,
     capture_app_errors,
     key_source,
@@ -61,12 +63,16 @@ class Phone:
     def __init__(
         self, app: Flask, caller: str = DEFAULT_CALLER, line_number: str = LINE_NUMBER,
         on_line: Callable[[Entry], None] | None = None, max_requests: int = MAX_REQUESTS,
+        on_say: Callable[[ET.Element, bool], None] | None = None,
     ) -> None:
         self.app = app
         self.client = app.test_client()
         self.caller = caller
         self.line_number = line_number
         self.on_line = on_line  # called with each transcript line as it happens
+        # Called with each <Say> element as it is heard (and True on a screened leg): bench/speech_length.py
+        # measures the SSML itself, which the transcript's plain text leaves out.
+        self.on_say = on_say
         self.max_requests = max_requests
         # Without PUBLIC_URL the app checks signatures against the URL it sees itself.
         self.base = str(app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
@@ -89,9 +95,22 @@ class Phone:
         with capture_app_errors(self.app) as app_errors:
             run.start()
         result.finish(app_errors, boss_keys, statuses)
-        result.unused_keys = list(getattr(caller_keys, "remaining", []))
+        result.unused_keys = [str(token) for token in getattr(caller_keys, "remaining", [])]
         result.outcome = last_outcome(self.app, sid)
         return result
+
+
+def spoken_text(say: ET.Element) -> str:
+    """What a person hears from a <Say>: its text with SSML children read out (a <sub> as its alias, a
+    <break> as nothing), whitespace collapsed. The golden transcripts show this, not the markup."""
+    parts: list[str] = [say.text or ""]
+    for child in say:
+        if child.tag == "sub":
+            parts.append(child.get("alias", ""))
+        elif child.tag != "break":
+            parts.append(spoken_text(child))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
 
 
 def last_outcome(app: Flask, sid: str) -> dict[str, Any] | None:
@@ -149,6 +168,13 @@ class _Call(Conversation[Phone, Result]):
                     if child.tag == "Say":
                         self.speak(child, leg)
                 key = self.press(keys, leg)
+                if isinstance(key, Speech):
+                    # Heard only by a Gather that listens; otherwise it is silence to Twilio.
+                    if "speech" in (verb.get("input") or "dtmf").split():
+                        action = urljoin(url, verb.get("action") or url)
+                        return action, verb.get("method", "POST"), {"SpeechResult": key.text,
+                                                                    "Confidence": f"{key.confidence:g}"}
+                    key = None
                 # Twilio ends a Gather on its finishOnKey (default #) and leaves that key out.
                 digits = "" if key is None or key == verb.get("finishOnKey", "#") else key
                 if digits or verb.get("actionOnEmptyResult") == "true":
@@ -170,13 +196,15 @@ class _Call(Conversation[Phone, Result]):
 
     def speak(self, say: ET.Element, leg: bool) -> None:
         """A <Say> heard by the caller, or by the manager on a screened leg."""
-        entry = {"who": "line", "text": " ".join((say.text or "").split())}
+        if self.phone.on_say is not None:
+            self.phone.on_say(say, leg)
+        entry = {"who": "line", "text": spoken_text(say)}
         if leg:
             entry = {"who": "line", "to": "manager", "text": entry["text"]}
         self.say(entry)
 
-    def press(self, keys: KeySource, leg: bool) -> str | None:
-        """The next key from whoever holds this phone."""
+    def press(self, keys: KeySource, leg: bool) -> Press | None:
+        """The next key (or words) from whoever holds this phone."""
         who = "manager" if leg else "caller"
         try:
             key = keys()
@@ -184,7 +212,11 @@ class _Call(Conversation[Phone, Result]):
             self.system("CHEFEN LÄGGER PÅ/manager hangs up" if leg
                         else "DU LÄGGER PÅ/caller hung up")
             raise Stop from None
-        self.say({"who": who, "text": "(tystnad)" if key is None else key})
+        if isinstance(key, Speech):
+            text = f'säger/says "{key.text}" ({key.confidence:g})'
+        else:
+            text = "(tystnad)" if key is None else key
+        self.say({"who": who, "text": text})
         return key
 
     def dial(self, verb: ET.Element, url: str, params: dict[str, str]) -> Jump | str | None:

@@ -16,8 +16,11 @@ from flows.key_hints import step_hints
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
+from flows.pronounce import pieces
 from flows.routing import Decision
+from flows.speech import hints, said_as
 from flows.why import reason
+from ivr.web.ssml import ssml
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 
@@ -39,17 +42,35 @@ class VoiceRenderer:
         return self.line.messages.get("voice", name, self.lang, **values)
 
     def say(self, node: VoiceResponse | Gather, text: str, lang: str | None = None) -> None:
-        """<Say> with the configured voice for the language."""
-        voice = self.line.settings.voices[lang or self.lang]
-        node.say(text, voice=voice.voice, language=voice.language)
+        """<Say> with the configured voice for the language, its hard words in SSML (flows/pronounce.py)."""
+        lang = lang or self.lang
+        voice = self.line.settings.voices[lang]
+        found = pieces(text, lang, self.line.settings.pronunciation.get(lang, {}))
+        if len(found) == 1 and found[0].kind == "text":
+            node.say(text, voice=voice.voice, language=voice.language)
+            return
+        ssml(node.say(voice=voice.voice, language=voice.language), found,
+             self.line.messages.get("voice", "number_again", lang))
 
     def gather(self, response: VoiceResponse, action: str, timeout: int | None = None) -> Gather:
-        """A one-key <Gather>; an empty result still reaches our action, so silence is handled there."""
-        voice = self.line.settings.voices[self.lang]
+        """A one-key <Gather>; an empty result still reaches our action, so silence is handled there.
+
+        With speech on (line.yaml), it also listens: in the voice's language (sv-SE), with the pinned
+        model and hints for the answers and the systems' names; a key still ends it at once.
+        """
+        settings = self.line.settings
+        voice = settings.voices[self.lang]
+        speech: dict[str, object] = {}
+        if settings.speech_enabled:
+            speech = {"input": "dtmf speech", "speech_model": settings.speech_model,
+                      "speech_timeout": settings.speech_timeout,
+                      "hints": hints(self.lang, self.line.library.checklists,
+                                     said_as(settings.pronunciation.get(self.lang, {})))}
         return response.gather(
             num_digits=1, action=action, method="POST", action_on_empty_result=True,
-            timeout=timeout or self.line.settings.gather_timeout, language=voice.language,
+            timeout=timeout or settings.gather_timeout, language=voice.language,
             finish_on_key="",  # Twilio's default "#" would swallow the language key
+            **speech,
         )
 
     def keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
@@ -64,12 +85,17 @@ class VoiceRenderer:
         return response
 
     def menu(self, preface: Iterable[str] = (), welcome: bool = False) -> VoiceResponse:
-        """The system menu; every prompt sits inside the Gather so a caller can press ahead."""
-        texts: list[str | tuple[str, str]] = [self.text("welcome")] if welcome else []
-        texts += [*preface, self.text("menu_intro")]
-        texts += [self.text("menu_item", system=checklist.name[self.lang], key=checklist.key)
-                  for checklist in self.line.library.checklists]
-        texts.append(self.text("menu_help"))
+        """The system menu; every prompt sits inside the Gather so a caller can press ahead.
+
+        The intro and the items are one <Say>, "Viva 1, Viva omsorg 2, ...": one intro that says to
+        press as soon as the system is heard, instead of "För Viva, tryck 1." nine times, keeps the
+        menu under 15 seconds (bench/speech_length.py).
+        """
+        items = ", ".join(self.text("menu_item", system=checklist.name[self.lang], key=checklist.key)
+                          for checklist in self.line.library.checklists)
+        intro = self.text(("welcome_speech" if self.line.settings.speech_enabled else "welcome") if welcome
+                          else "menu_intro")
+        texts: list[str | tuple[str, str]] = [*preface, f"{intro} {items}."]
         other = [lang for lang in self.line.settings.languages if lang != self.lang]
         if other:
             # The offer is spoken in the other language's voice, so its speakers understand it.

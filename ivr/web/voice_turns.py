@@ -26,7 +26,7 @@ from flows.sms_render import SmsRenderer
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
-from ivr.web import conversation
+from ivr.web import conversation, voice_speech
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
 from ivr.web.handover import continue_by_sms
@@ -106,6 +106,12 @@ def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
         return pin_entered(record, call, turn, digits)
     if turn.expect is Expect.NOTHING:
         return renderer(call).goodbye("goodbye")
+    spoken = voice_speech.heard(turn, call.state.lang)
+    if spoken is not None:  # speech counts as its key; unclear speech is asked again, by keys
+        call.misses = 0
+        if spoken.key is None:
+            return present(record, call, turn, [renderer(call).text("speech_unsure")])
+        digits = spoken.key
     if not digits:
         if call.waiting and turn.expect is Expect.YES_NO:
             return still_waiting(record, call, turn)
