@@ -1,12 +1,23 @@
-"""Key hints on a voice step: every key once at the first step, later only what the step needs."""
+"""Key hints on a voice step: every key once at the first step, later only what the step needs, the short way."""
 
 from __future__ import annotations
 
-from flows.key_hints import MORE_TIME, PHONE_SMS_FIRST, SMS, YES_NO, YES_NO_UNKNOWN, step_hints
+from flows.key_hints import (
+    MORE_TIME,
+    MORE_TIME_OR_SMS,
+    MORE_TIME_SHORT,
+    PHONE_SMS_FIRST,
+    YES_NO,
+    YES_NO_SHORT,
+    YES_NO_UNKNOWN,
+    YES_NO_UNKNOWN_SHORT,
+    step_hints,
+)
 from flows.line import load_line
 from flows.model import Step
 
-LIBRARY = load_line().library
+LINE = load_line()
+LIBRARY = LINE.library
 
 
 def step(checklist: str, step_id: str) -> Step:
@@ -14,29 +25,31 @@ def step(checklist: str, step_id: str) -> Step:
     return found.steps[found.step_index(step_id)]
 
 
-def test_first_step_names_every_key_once() -> None:
-    assert step_hints(step("viva", "home_drive"), all_keys=True, can_text=True) == [YES_NO, MORE_TIME, SMS]
+def test_first_step_names_every_key_once_in_full() -> None:
+    assert step_hints(step("viva", "home_drive"), all_keys=True, can_text=True) == [YES_NO, MORE_TIME_OR_SMS]
 
 
-def test_later_plain_step_says_only_yes_and_no() -> None:
-    assert step_hints(step("viva", "network"), all_keys=False, can_text=True) == [YES_NO]
+def test_later_plain_step_says_only_yes_and_no_the_short_way() -> None:
+    assert step_hints(step("viva", "network"), all_keys=False, can_text=True) == [YES_NO_SHORT]
 
 
 def test_long_and_other_person_steps_mention_more_time() -> None:
-    assert step_hints(step("npo", "restart_computer"), all_keys=False, can_text=True) == [YES_NO, MORE_TIME]
+    assert step_hints(step("npo", "restart_computer"), all_keys=False, can_text=True) == [
+        YES_NO_SHORT, MORE_TIME_SHORT]
     # A colleague question also takes "vet inte": its hint names key 3.
-    assert step_hints(step("viva", "multiple_users"), all_keys=False, can_text=True) == [YES_NO_UNKNOWN, MORE_TIME]
+    assert step_hints(step("viva", "multiple_users"), all_keys=False, can_text=True) == [
+        YES_NO_UNKNOWN_SHORT, MORE_TIME_SHORT]
 
 
 def test_key_3_is_named_only_where_the_step_takes_vet_inte() -> None:
     assert step_hints(step("viva_omsorg", "multiple_users"), all_keys=True, can_text=True) == [
-        YES_NO_UNKNOWN, MORE_TIME, SMS]
-    assert step_hints(step("viva_omsorg", "phone_network"), all_keys=False, can_text=True) == [YES_NO]
+        YES_NO_UNKNOWN, MORE_TIME_OR_SMS]
+    assert step_hints(step("viva_omsorg", "phone_network"), all_keys=False, can_text=True) == [YES_NO_SHORT]
 
 
 def test_phone_step_offers_sms_before_yes_and_no() -> None:
     assert step_hints(step("viva_omsorg", "restart_phone"), all_keys=False, can_text=True) == [
-        PHONE_SMS_FIRST, YES_NO]
+        PHONE_SMS_FIRST, YES_NO_SHORT]
     # At the first step too, key 8 is said once, first.
     assert step_hints(step("alfa_ecare", "close_apps"), all_keys=True, can_text=True) == [
         PHONE_SMS_FIRST, YES_NO, MORE_TIME]
@@ -45,3 +58,13 @@ def test_phone_step_offers_sms_before_yes_and_no() -> None:
 def test_a_caller_who_cannot_be_texted_is_never_offered_sms() -> None:
     assert step_hints(step("viva_omsorg", "restart_phone"), all_keys=True, can_text=False) == [YES_NO, MORE_TIME]
     assert step_hints(step("viva", "home_drive"), all_keys=True, can_text=False) == [YES_NO, MORE_TIME]
+
+
+def test_every_hint_names_its_keys() -> None:
+    """Short or long, a hint says the digit of every key it offers."""
+    digits = {YES_NO: "12", YES_NO_UNKNOWN: "123", YES_NO_SHORT: "12", YES_NO_UNKNOWN_SHORT: "123",
+              MORE_TIME: "5", MORE_TIME_SHORT: "5", MORE_TIME_OR_SMS: "58", PHONE_SMS_FIRST: "8"}
+    for name, keys in digits.items():
+        for lang in ("sv", "en"):
+            text = LINE.messages.get("voice", name, lang)
+            assert all(key in text for key in keys), (name, lang, text)
