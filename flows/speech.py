@@ -16,20 +16,18 @@ from dataclasses import dataclass
 
 from flows.model import Checklist
 from flows.pronounce import Term
-from flows.replies import normalise
+from flows.replies import Intent, normalise, parse
 from flows.system_names import find_system
 
 YES, NO, DONT_KNOW, REPEAT, MENU, LANGUAGE = "1", "2", "3", "*", "0", "#"
 MORE_TIME, BY_SMS = "5", "8"  # the agreed keys for "I need more time" and "continue by SMS" at a step
 
-# The first word of an answer decides: "ja, det fungerar nu" is yes, "nej det gör det inte" is no.
-FIRST_WORDS: dict[str, dict[str, str]] = {
-    "sv": {"ja": YES, "jo": YES, "japp": YES, "jajamen": YES, "absolut": YES,
-           "nej": NO, "nä": NO, "nää": NO, "nix": NO},
-    "en": {"yes": YES, "yeah": YES, "yep": YES, "no": NO, "nope": NO},
-}
-DONT_KNOW_PHRASES = {"sv": ("vet inte", "vet ej", "ingen aning", "osäker"),
-                     "en": ("don't know", "do not know", "not sure", "no idea")}
+ANSWER_KEYS = {Intent.YES: YES, Intent.NO: NO, Intent.DONT_KNOW: DONT_KNOW}
+# Words the recogniser is told to expect (<Gather hints>); what they mean is read by flows/replies.parse.
+ANSWER_HINTS = {"sv": ("ja", "jo", "japp", "absolut", "nej", "nä", "nix"),
+                "en": ("yes", "yeah", "yep", "no", "nope")}
+DONT_KNOW_HINTS = {"sv": ("vet inte", "vet ej", "ingen aning", "osäker"),
+                   "en": ("don't know", "do not know", "not sure", "no idea")}
 COMMANDS = {"sv": {"upprepa": REPEAT, "igen": REPEAT, "meny": MENU, "menyn": MENU, "tillbaka": MENU},
             "en": {"repeat": REPEAT, "again": REPEAT, "menu": MENU, "back": MENU}}
 STEP_PHRASES = {"sv": {"mer tid": MORE_TIME, "vänta": MORE_TIME, "sms": BY_SMS},
@@ -58,7 +56,7 @@ def speech_key(text: str, confidence: float, threshold: float, lang: str, at_men
     if not words:
         return Heard(None)
     phrase = " ".join(words)
-    lang = lang if lang in FIRST_WORDS else "sv"
+    lang = lang if lang in ANSWER_HINTS else "sv"
     if len(words) == 1 and words[0] in COMMANDS[lang]:
         return Heard(COMMANDS[lang][words[0]])
     if words[0] in DIGIT_WORDS[lang] or words[0].isdigit():
@@ -72,10 +70,11 @@ def speech_key(text: str, confidence: float, threshold: float, lang: str, at_men
                 phrase = written
         found = find_system(checklists, phrase)
         return Heard(str(found.key) if found else None)
-    if any(known in phrase for known in DONT_KNOW_PHRASES[lang]):
-        return Heard(DONT_KNOW)
-    if words[0] in FIRST_WORDS[lang]:
-        return Heard(FIRST_WORDS[lang][words[0]])
+    # Yes, no and "vet inte" are read as the SMS line reads a text (flows/replies.py): one reading of an
+    # answer for every channel, so "ja det funkar" or "nej då" mean the same spoken as typed.
+    answer = ANSWER_KEYS.get(parse(text).intent)
+    if answer is not None:
+        return Heard(answer)
     for said, step_key in STEP_PHRASES[lang].items():
         if said in words or (" " in said and said in phrase):
             return Heard(step_key)
@@ -84,7 +83,7 @@ def speech_key(text: str, confidence: float, threshold: float, lang: str, at_men
 
 def hints(lang: str, checklists: tuple[Checklist, ...], said_as: Mapping[str, str]) -> str:
     """The words a caller is likely to say, for <Gather hints>: answers, commands and the systems' names."""
-    words = [*FIRST_WORDS[lang], *DONT_KNOW_PHRASES[lang][:1], *COMMANDS[lang], *STEP_PHRASES[lang],
+    words = [*ANSWER_HINTS[lang], *DONT_KNOW_HINTS[lang][:1], *COMMANDS[lang], *STEP_PHRASES[lang],
              *OTHER_LANGUAGE[lang][:1]]
     words += [checklist.name[lang] for checklist in checklists]
     words += [said for said, written in said_as.items() if any(c.name[lang] == written for c in checklists)]
