@@ -395,7 +395,12 @@ def more_time(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
     record.add_event(EventKind.MORE_TIME, {"step": step_id(turn)}, call.state.checklist)
     call.waiting = 1
     voice = renderer(call)
-    return voice.wait([voice.text("more_time")], WAIT_ROUND_SECONDS)
+    return voice.wait([voice.text(wait_text("more_time", turn))], WAIT_ROUND_SECONDS)
+
+
+def wait_text(name: str, turn: Turn) -> str:
+    """A wait's words: on a step that takes "vet inte" they name key 3 too."""
+    return f"{name}_unknown" if engine.accepts_unknown(turn) else name
 
 
 def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
@@ -406,7 +411,7 @@ def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceRespons
         call.waiting = 0
         return voice.question(turn, [voice.text("more_time_over")], can_text=can_text(record))
     call.waiting += 1
-    texts = [voice.text("more_time_reminder")]
+    texts = [voice.text(wait_text("more_time_reminder", turn))]
     if call.waiting == rounds:
         texts.append(voice.text("hint_more_time_again"))  # the last round: the caller may ask for more
     return voice.wait(texts, WAIT_ROUND_SECONDS)
