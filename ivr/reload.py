@@ -74,6 +74,7 @@ def snapshot(checklists: Path, config: Path, root: Path) -> tuple[str, Path]:
     process loads later, however the files are edited meanwhile."""
     root.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(dir=root, prefix=".new-"))
+    os.chmod(fresh, 0o755)  # mkdtemp's 0700 would hide it from a server running as another user
     for kind, path in data_files(checklists, config):
         (fresh / kind).mkdir(exist_ok=True)
         shutil.copyfile(path, fresh / kind / path.name)
@@ -108,6 +109,7 @@ def write_stamp(stamp: Path, data: dict[str, Any]) -> None:
     """Replace the stamp at once (a reader never sees half of it)."""
     stamp.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=stamp.parent, prefix=".config-reload-")
+    os.chmod(temporary, 0o644)  # as above: `ivr reload` may run as another user than the server
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(data, out, ensure_ascii=False)
     os.replace(temporary, stamp)

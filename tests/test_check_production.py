@@ -63,7 +63,7 @@ def test_the_shipped_config_passes_check_but_production_lists_every_placeholder(
     ):
         assert expected in lines
     assert lines[-2] == f"{len(lines) - 2} problem(s) found."
-    assert lines[-1].startswith("Not ready to go live")
+    assert lines[-1].startswith("Inte klar för drift: rätta detta och kör `ivr check --production` igen.")
     # The header paragraph that explains the word marks nothing, and neither does the timezone below it.
     assert not any("languages" in line or "timezone" in line for line in lines)
 

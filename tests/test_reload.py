@@ -152,3 +152,22 @@ def test_the_status_shows_the_version_and_the_last_refused_reload(config: Path, 
         assert first_on_call(post) == ANNA  # the last good config still answers
     finally:
         app.extensions["ivr.store"].dispose()
+
+
+def test_a_process_loads_the_checked_copy_not_files_broken_after_the_check(config: Path, tmp_path: Path) -> None:
+    app: Flask = create_app(app_config(f"sqlite:///{tmp_path / 'line.sqlite3'}",
+                                       FrozenClock(local("2026-11-25T22:00")),
+                                       CONFIG_DIR=str(config), RELOAD_STAMP=str(tmp_path / "reload.json")))
+    try:
+        twilio = Twilio(app.test_client())
+
+        def post(path: str, **params: str) -> str:
+            return twilio.post(path, **params).get_data(as_text=True)
+
+        set_override(config, "bengt")
+        assert reload()[0] == 0
+        (config / "roster.yaml").write_text("people: [\n", "utf-8")  # broken before any request came
+        assert first_on_call(post) == BENGT
+        assert config_status(app).refused is None
+    finally:
+        app.extensions["ivr.store"].dispose()

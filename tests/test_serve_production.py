@@ -27,7 +27,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_serve_production_refuses_the_shipped_placeholders(env: Path) -> None:
     result = CliRunner().invoke(main, ["serve", "--production", "--port", str(free_port())])
     assert result.exit_code == 1
-    assert "refusing to start: the line still has values that cannot be real." in result.output
+    assert "Startar inte: linjen har kvar värden som inte kan vara riktiga." in result.output
     assert "error: config/line.yaml: line_number: marked PLACEHOLDER" in result.output
     assert "start a rehearsal with --accept-placeholders" in result.output
 

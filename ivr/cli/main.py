@@ -54,7 +54,8 @@ def check(checklists_dir: Path, config_dir: Path, production: bool) -> None:
     if problems or line is None:
         click.echo(problems_text(problems), err=True)
         if production and line is not None:
-            click.echo("Not ready to go live: fix these, then run `ivr check --production` again.", err=True)
+            click.echo("Inte klar för drift: rätta detta och kör `ivr check --production` igen. "
+                       "(Not ready to go live: fix these, then run the check again.)", err=True)
         raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")

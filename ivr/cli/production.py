@@ -37,8 +37,10 @@ def refuse_placeholders(app: Flask, accept: bool) -> None:
         return
     if problems:
         raise click.ClickException(
-            "refusing to start: the line still has values that cannot be real.\n" + problems_text(problems)
-            + "\nFix them (`ivr check --production`), or start a rehearsal with --accept-placeholders."
+            "Startar inte: linjen har kvar värden som inte kan vara riktiga. "
+            "(Refusing to start: the line still has values that cannot be real.)\n" + problems_text(problems)
+            + "\nRätta dem (`ivr check --production`), eller starta en övning med --accept-placeholders. "
+            "(Fix them, or start a rehearsal with --accept-placeholders.)"
         )
 
 
