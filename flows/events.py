@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     PIN_ASKED = "pin_asked"
     PIN_ACCEPTED = "pin_accepted"
     PIN_REFUSED = "pin_refused"
+    PIN_LOCKED = "pin_locked"  # too many wrong staff codes from this number lately: not asked (any more)
     OUTCOME = "outcome"
     ABANDONED = "abandoned"
     DIAL_RESULT = "dial_result"
@@ -47,6 +48,7 @@ class EventKind(StrEnum):
     RESUME_OFFERED = "resume_offered"  # the same phone called again soon after a dropped call
     RESUMED = "resumed"  # ... and went on at the dropped call's step
     RESUME_DECLINED = "resume_declined"  # ... and started over
+    TEST_CALL_ACCEPTED = "test_call_accepted"  # `ivr test-call`: the person called pressed 1
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,15 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
+    from ivr import reload
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
-    from ivr.web import fallback, signature, sms, voice
+    from ivr.web import fallback, signature, sms, test_call, voice
 
     app = Flask(__name__, instance_relative_config=True)
     load_settings(app, test_config, overrides)
     app.extensions["ivr.line"] = checked_line(app)
+    reload.init_app(app)  # `ivr reload` / SIGHUP: a new validated line, swapped in before a request
     store = Store(app.config["DATABASE_URL"])
     if app.config["DB_AUTO_UPGRADE"]:
         store.upgrade()
@@ -30,5 +32,6 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     signature.init_app(app)  # before any view: every webhook is checked
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(test_call.bp)
     fallback.init_app(app)  # the fallback routes, and the error handler that never leaves a call silent
     return app

@@ -26,6 +26,7 @@ NOTED = {
     EventKind.BACK_TO_MENU: "went back to the menu",
     EventKind.PIN_ACCEPTED: "staff code accepted",
     EventKind.PIN_REFUSED: "wrong staff code",
+    EventKind.PIN_LOCKED: "too many wrong staff codes from this number within the hour: not asked for it",
     EventKind.ON_CALL_ACCEPTED: "Chef i beredskap took the call",
     EventKind.ON_CALL_SMS: "nobody took the call: Chef i beredskap was texted to call back",
     EventKind.RECEIPT_SENT: "receipt texted",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from ivr.cli.lookup import lookup
 from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
+from ivr.cli.test_call import test_call
 from ivr.cli.twilio_setup import twilio
 from ivr.simulator.simulate import simulate
 
@@ -38,14 +39,23 @@ def main() -> None:
 @main.command()
 @checklists_option
 @config_option
-def check(checklists_dir: Path, config_dir: Path) -> None:
+@click.option("--production", is_flag=True,
+              help="Also refuse anything that cannot be real: PLACEHOLDER marks, fiction numbers, example.* "
+                   "addresses, contacts without a number, unknown voices.")
+def check(checklists_dir: Path, config_dir: Path, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
+    from flows.production import production_problems
     from flows.validate import problems_text, validate
 
     # The same validation refuses to start the server (ivr.config.configure).
     line, problems = validate(checklists_dir, config_dir)
+    if line is not None and production:
+        problems += production_problems(line, checklists_dir, config_dir)
     if problems or line is None:
         click.echo(problems_text(problems), err=True)
+        if production and line is not None:
+            click.echo("Inte klar för drift: rätta detta och kör `ivr check --production` igen. "
+                       "(Not ready to go live: fix these, then run the check again.)", err=True)
         raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
@@ -60,6 +70,7 @@ main.add_command(report)
 main.add_command(print_checklists)
 main.add_command(twilio)
 main.add_command(lookup)
+main.add_command(test_call)
 
 
 @main.command()
@@ -190,13 +201,19 @@ def purge(older_than: str | None, config_dir: Path, database_url: str | None) ->
 @click.option("--dev", is_flag=True, help="Local development without TWILIO_AUTH_TOKEN (loopback only).")
 @click.option("--production", is_flag=True, help="gunicorn with several workers and JSON logs.")
 @click.option("--workers", type=int, envvar="IVR_WORKERS", help="gunicorn workers (default: 2 x cores + 1).")
-def serve(host: str, port: int, dev: bool, production: bool, workers: int | None) -> None:
+@click.option("--accept-placeholders", is_flag=True,
+              help="With --production: start although `ivr check --production` fails (tests, a rehearsal); "
+                   "logs a warning at every start.")
+def serve(host: str, port: int, dev: bool, production: bool, workers: int | None,
+          accept_placeholders: bool) -> None:
     """Run the webhooks: Flask's development server, or gunicorn with --production."""
     from ivr import create_app
     from ivr.config import ConfigError
 
     if dev and production:
         raise click.UsageError("--dev and --production exclude each other")
+    if accept_placeholders and not production:
+        raise click.UsageError("--accept-placeholders only goes with --production")
     if dev and host not in ("127.0.0.1", "localhost", "::1"):
         raise click.UsageError("--dev serves unverifiable requests: it only listens on 127.0.0.1")
     overrides: dict[str, object] = {"DEV_MODE": True} if dev else {}
@@ -207,8 +224,9 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
     if production:
-        from ivr.cli.production import run_gunicorn
+        from ivr.cli.production import refuse_placeholders, run_gunicorn
 
+        refuse_placeholders(app, accept_placeholders)
         run_gunicorn(app, f"{host}:{port}", workers)
         return
     if dev:
@@ -217,7 +235,42 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
             "Never expose this server. Try the line with `ivr simulate` instead of a phone.",
             fg="red", bold=True, err=True,
         )
+    import signal
+
+    from ivr.reload import reload_now
+
+    signal.signal(signal.SIGHUP, lambda signum, frame: reload_now(app))  # as `ivr reload` does
     app.run(host=host, port=port)
+
+
+@main.command("reload")
+@click.option("--checklists", "checklists_dir", type=click.Path(path_type=Path), envvar="IVR_CHECKLISTS_DIR",
+              default=DEFAULT_CHECKLISTS, show_default="checklists/ or IVR_CHECKLISTS_DIR",
+              help="The server's folder of checklist YAML files.")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path), envvar="IVR_CONFIG_DIR",
+              default=DEFAULT_CONFIG, show_default="config/ or IVR_CONFIG_DIR",
+              help="The server's folder of settings YAML files.")
+@click.option("--stamp", type=click.Path(path_type=Path), envvar="IVR_RELOAD_STAMP",
+              help="The file the server watches (default: instance/config-reload.json).")
+def reload_config(checklists_dir: Path, config_dir: Path, stamp: Path | None) -> None:
+    """Check the changed roster, office hours and checklists, and have the running server use them.
+
+    A change that `ivr check` refuses is not used: the line keeps its last good config, and the problems
+    are printed and logged. SIGHUP to the server does the same.
+    """
+    from flask import Flask
+
+    from ivr.reload import STAMP_NAME, request_reload
+
+    path = stamp or Path(Flask("ivr", instance_relative_config=True).instance_path) / STAMP_NAME
+    ok, text = request_reload(checklists_dir, config_dir, path)
+    if not ok:
+        click.echo(text, err=True)
+        click.echo("Inte laddad: linjen behåller sina senaste fungerande inställningar. "
+                   "(Refused: the line keeps its last good config.)", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: version {text} är kontrollerad; servern använder den från nästa samtal. "
+               "(Checked; the server uses it from its next request.)")
 
 
 @main.group()

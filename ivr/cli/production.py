@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
+from flows.line import Line
+from flows.production import production_problems
+from flows.validate import problems_text
 from ivr.store import Store
+
+log = logging.getLogger(__name__)
 
 # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted well before.
 WORKER_TIMEOUT_S = 12
@@ -16,6 +24,24 @@ WORKER_TIMEOUT_S = 12
 def default_workers() -> int:
     """gunicorn's usual advice for I/O-bound work: 2 x cores + 1."""
     return 2 * (os.cpu_count() or 1) + 1
+
+
+def refuse_placeholders(app: Flask, accept: bool) -> None:
+    """`ivr check --production` before a production start: refuse a line that is not real yet, unless the
+    operator says explicitly that this is a rehearsal; then say so in the log at every start."""
+    line: Line = app.extensions["ivr.line"]
+    problems = production_problems(line, Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    if accept:
+        log.warning("STARTED WITH --accept-placeholders: %d value(s) that cannot be real (`ivr check "
+                    "--production` lists them); never let real callers reach this line", len(problems))
+        return
+    if problems:
+        raise click.ClickException(
+            "Startar inte: linjen har kvar värden som inte kan vara riktiga. "
+            "(Refusing to start: the line still has values that cannot be real.)\n" + problems_text(problems)
+            + "\nRätta dem (`ivr check --production`), eller starta en övning med --accept-placeholders. "
+            "(Fix them, or start a rehearsal with --accept-placeholders.)"
+        )
 
 
 def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
@@ -28,6 +54,13 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
     # statements and results interleaved: the master closes its connections and keeps none.
     store.dispose()
 
+    def on_reload(server: Any) -> None:
+        # SIGHUP: validate once here, in the master; the new workers fork from its swapped line,
+        # and any worker still running takes the stamp's version at its next request.
+        from ivr.reload import reload_now
+
+        reload_now(app)
+
     def post_fork(server: Any, worker: Any) -> None:
         # Should the master ever open one again, a worker must neither use nor close it
         # (closing would end the master's session too): drop the pool's references only.
@@ -39,7 +72,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
                 "bind": bind, "workers": workers or default_workers(), "timeout": WORKER_TIMEOUT_S,
                 "accesslog": None,  # the app logs JSON; gunicorn's access lines would carry raw query strings
                 "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-                "post_fork": post_fork,
+                "post_fork": post_fork, "on_reload": on_reload,
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)

@@ -150,3 +150,14 @@ incident_runs_table = Table(
     Column("first_at", UTCDateTime, nullable=False),
     Column("last_at", UTCDateTime, nullable=False),
 )
+
+# One row per wrong staff code (migration 0006): the caller's keyed hash, "hidden" for a hidden
+# number, and when. A caller's wrong codes in the window are counted across calls and texts.
+pin_guesses_table = Table(
+    "pin_guesses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("caller_key", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("pin_guesses_caller_key_at", "caller_key", "at"),
+)

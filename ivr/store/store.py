@@ -23,6 +23,7 @@ from ivr.store.schema import (
     events_table,
     incident_reporters_table,
     incident_runs_table,
+    pin_guesses_table,
     processed_messages_table,
     sessions_table,
 )
@@ -45,6 +46,7 @@ PG_UPGRADE_LOCK = 0x1F5E_1DE5
 # hour, so a minute's staleness changes no count that matters, and a busy system's rows are
 # not rewritten on every answer.
 REPORT_REFRESH = timedelta(minutes=1)
+HIDDEN_CALLER = "hidden"  # the one key every hidden number's wrong staff codes are counted under
 
 log = logging.getLogger(__name__)
 
@@ -332,6 +334,22 @@ class Store:
             row = conn.execute(self._sql.select_run, {"system": system}).first()
         return None if row is None else (row.first_at, row.last_at)
 
+    def wrong_pin(self, record: SessionRecord, at: datetime) -> None:
+        """Note a wrong staff code from this caller, in the open turn's transaction."""
+        turn = record._turn
+        if turn is None:
+            raise RuntimeError("wrong_pin() only works inside Store.session()")
+        turn.conn.execute(insert(pin_guesses_table).values(caller_key=record.caller_key or HIDDEN_CALLER,
+                                                           at=_aware(at)))
+
+    def wrong_pins(self, record: SessionRecord, since: datetime) -> int:
+        """Wrong staff codes from this caller (every hidden number counts as one caller) since a moment."""
+        key = record.caller_key or HIDDEN_CALLER
+        with self._reading(record) as conn:
+            count = conn.execute(select(func.count()).select_from(pin_guesses_table).where(
+                pin_guesses_table.c.caller_key == key, pin_guesses_table.c.at >= _aware(since))).scalar_one()
+        return int(count)
+
     def announce(self, system: str, text: str, until: datetime | None, now: datetime, by: str) -> None:
         """Post (or replace) a system's known-outage announcement."""
         _check_length("announcement author", by, 64)
@@ -370,6 +388,9 @@ class Store:
                     incident_reporters_table.c.last_at < cutoff)).rowcount,
                 "incident_runs": conn.execute(delete(incident_runs_table).where(
                     incident_runs_table.c.last_at < cutoff)).rowcount,
+                # Wrong staff codes only matter for their window (an hour): a day is plenty.
+                "pin_guesses": conn.execute(delete(pin_guesses_table).where(
+                    pin_guesses_table.c.at < max(cutoff, forget))).rowcount,
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))

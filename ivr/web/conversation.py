@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -26,7 +27,12 @@ from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
 
-MAX_PIN_TRIES = 3
+MAX_PIN_TRIES = 3  # wrong codes in one call or SMS conversation before the decision without it stands
+# Across calls and texts: a number with this many wrong codes in the window is not asked for the code again
+# until the window has passed (hanging up and calling again gives no new guesses). Every hidden number
+# counts as one caller. Without the database only MAX_PIN_TRIES per conversation holds.
+PIN_GUESS_LIMIT = 5
+PIN_GUESS_WINDOW = timedelta(hours=1)
 
 
 class DetachedRecord(SessionRecord):
@@ -45,6 +51,9 @@ class PinState:
     asking: bool = False
     tries: int = 0
     passed: bool = False
+    # This turn only (never stored): the code was not asked, or no more, because this number has had too
+    # many wrong codes lately. The channel says so before the decision that stands.
+    locked: bool = field(default=False, compare=False)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store and the carried state."""
@@ -104,9 +113,21 @@ def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: Answe
     if answered_step and online(record):
         step_answered(record, turn.state.checklist)  # only an answered step makes a caller a reporter
     if turn.decision is not None and offers_pin(turn, context):
+        if locked_out(record):
+            pin.locked = True
+            record.add_event(EventKind.PIN_LOCKED, {}, turn.state.checklist)
+            return turn
         pin.asking, pin.tries = True, 0
         record.add_event(EventKind.PIN_ASKED, {}, turn.state.checklist)
     return turn
+
+
+def locked_out(record: SessionRecord) -> bool:
+    """Has this number had PIN_GUESS_LIMIT wrong codes within the window (by any call or text)?"""
+    if not online(record):
+        return False
+    context = turn_context()
+    return context.store.wrong_pins(record, context.now - PIN_GUESS_WINDOW) >= PIN_GUESS_LIMIT
 
 
 def pin_entered(record: SessionRecord, standing: Turn, pin: PinState, entered: str, skipped: bool) -> Turn | None:
@@ -119,6 +140,12 @@ def pin_entered(record: SessionRecord, standing: Turn, pin: PinState, entered: s
     if result is PinResult.ACCEPTED:
         record.add_event(EventKind.PIN_ACCEPTED, {}, standing.state.checklist)
         return engine.reroute(turn_context().line.library, standing.state, routing(record, pin))
+    if not skipped and online(record):
+        turn_context().store.wrong_pin(record, turn_context().now)
+        if locked_out(record):
+            pin.asking, pin.tries, pin.locked = False, 0, True
+            record.add_event(EventKind.PIN_LOCKED, {}, standing.state.checklist)
+            return standing
     if result is PinResult.RETRY:
         record.add_event(EventKind.PIN_REFUSED, {}, standing.state.checklist)
         return None

@@ -214,8 +214,9 @@ def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[
     """Record the outcome; the closing message(s)."""
     conversation.finish(record, decision)
     context = turn_context()
-    return SmsRenderer(context.line, texting.state.lang).outcome(decision, context.now,
-                                                                 context.line.settings.sms_on_call_by)
+    sms = SmsRenderer(context.line, texting.state.lang)
+    locked = [sms.text("pin_locked")] if texting.pin.locked else []  # why no code is asked (any more)
+    return locked + sms.outcome(decision, context.now, context.line.settings.sms_on_call_by)
 
 
 def pin_entered(record: SessionRecord, texting: Texting, turn: Turn, body: str, intent: Intent) -> list[str]:

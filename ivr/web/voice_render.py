@@ -169,12 +169,13 @@ class VoiceRenderer:
         number = self.line.settings.it_support.number
         return spoken_number(number) if number else ""
 
-    def outcome(self, decision: Decision, call_sid: str, moment: datetime, on_call: str = "") -> VoiceResponse:
+    def outcome(self, decision: Decision, call_sid: str, moment: datetime, on_call: str = "",
+                preface: Iterable[str] = ()) -> VoiceResponse:
         """What the caller hears at the end, and whom the line dials (on_call: the first on-call number)."""
         settings = self.line.settings
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
-        for text in (why, decision.say[self.lang] if decision.say else None):
+        for text in (*preface, why, decision.say[self.lang] if decision.say else None):
             if text:
                 self.say(response, text)
         match decision.outcome:

@@ -210,7 +210,10 @@ def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceRespon
     if decision.outcome is Outcome.ON_CALL_MANAGER:
         numbers = start_on_call(call)
     context = turn_context()
-    return renderer(call).outcome(decision, record.id.removeprefix("voice:"), context.now, *numbers[:1])
+    voice = renderer(call)
+    locked = [voice.text("pin_locked")] if call.pin.locked else []  # why no code is asked (any more)
+    return voice.outcome(decision, record.id.removeprefix("voice:"), context.now, numbers[0] if numbers else "",
+                         preface=locked)
 
 
 def start_on_call(call: Call) -> list[str]:

@@ -1,0 +1,90 @@
+"""Staff-code guesses are limited per number across calls and texts: hanging up gives no new guesses."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from flask import Flask
+
+from ivr.web.conversation import PIN_GUESS_LIMIT
+from tests.conftest import FrozenClock, Twilio
+from tests.test_operations import OUTSIDER, VIVA_AFTER_HOURS, call, spoken, text_line
+
+LOCKED = ("Det har kommit för många fel personalkoder från ditt nummer. "
+          "Du kan inte slå koden igen förrän om en timme.")
+SMS_LOCKED = "För många fel personalkoder från ditt nummer. Du kan inte ange koden igen förrän om en timme."
+SMS_PROMPT = ("Ditt nummer finns inte i personallistan. Svara med personalkoden för att nå chef i beredskap, "
+              "annars NEJ.")
+
+
+@pytest.fixture(autouse=True)
+def pin(monkeypatch: pytest.MonkeyPatch, clock: FrozenClock) -> None:
+    monkeypatch.setenv("IVR_STAFF_PIN", "4711")
+    clock.set("2026-11-25T22:00")
+
+
+def wrong_codes(twilio: Twilio, sid: str, count: int) -> bytes:
+    body = b""
+    for _ in range(count):
+        body = twilio.post("/voice/input", CallSid=sid, From=OUTSIDER, To="+46141225000", Digits="0000").data
+    return body
+
+
+def test_a_new_call_gives_no_new_guesses_until_the_hour_has_passed(twilio: Twilio, clock: FrozenClock) -> None:
+    assert PIN_GUESS_LIMIT == 5
+    assert "personalkod" in spoken(call(twilio, "CA" + "1" * 32, OUTSIDER, *VIVA_AFTER_HOURS))
+    wrong_codes(twilio, "CA" + "1" * 32, 3)  # three wrong: this call's decision without the code stands
+
+    clock.set("2026-11-25T22:10")
+    assert "personalkod" in spoken(call(twilio, "CA" + "2" * 32, OUTSIDER, *VIVA_AFTER_HOURS))
+    assert "Fel kod" in spoken(wrong_codes(twilio, "CA" + "2" * 32, 1))  # the fourth: asked again
+    body = wrong_codes(twilio, "CA" + "2" * 32, 1)  # the fifth: no more
+    assert spoken(body).startswith(LOCKED + " Ditt nummer finns inte i personallistan, så du kopplas inte")
+    assert ET.fromstring(body).find("Dial") is None and ET.fromstring(body).find("Gather") is None
+
+    clock.set("2026-11-25T22:40")  # a third call within the hour is not asked for the code at all
+    body = call(twilio, "CA" + "3" * 32, OUTSIDER, *VIVA_AFTER_HOURS)
+    assert spoken(body).startswith(LOCKED)
+    assert "Slå din personalkod" not in spoken(body) and ET.fromstring(body).find("Dial") is None
+
+    clock.set("2026-11-25T23:11")  # an hour after the fifth wrong code
+    assert "Slå din personalkod" in spoken(call(twilio, "CA" + "4" * 32, OUTSIDER, *VIVA_AFTER_HOURS))
+    body = twilio.post("/voice/input", CallSid="CA" + "4" * 32, From=OUTSIDER, To="+46141225000", Digits="4711").data
+    assert ET.fromstring(body).find("Dial/Number") is not None  # the right code works again
+
+
+def test_skipping_the_code_is_no_guess(twilio: Twilio) -> None:
+    for index in range(PIN_GUESS_LIMIT + 1):
+        sid = f"CA{index:032d}"
+        assert "Slå din personalkod" in spoken(call(twilio, sid, OUTSIDER, *VIVA_AFTER_HOURS))
+        twilio.post("/voice/input", CallSid=sid, From=OUTSIDER, To="+46141225000", Digits="")  # just #
+
+
+def test_texts_and_calls_share_the_count(app: Flask, twilio: Twilio) -> None:
+    replies = [text_line(twilio, OUTSIDER, body, f"SM{index}") for index, body in
+               enumerate(["viva", "nej", "ja", "ja"])]
+    assert replies[-1] == [SMS_PROMPT]
+    for index in range(2):
+        assert text_line(twilio, OUTSIDER, "1234", f"SMa{index}")[0].startswith("Fel kod.")
+    text_line(twilio, OUTSIDER, "1234", "SMa2")  # the third wrong code ends this conversation's tries
+    replies = [text_line(twilio, OUTSIDER, body, f"SMb{index}") for index, body in
+               enumerate(["MENY", "viva", "nej", "ja", "ja"])]
+    assert replies[-1] == [SMS_PROMPT]
+    assert text_line(twilio, OUTSIDER, "1234", "SMc0")[0].startswith("Fel kod.")
+    locked = text_line(twilio, OUTSIDER, "1234", "SMc1")  # the fifth
+    assert locked[0] == SMS_LOCKED and locked[1].startswith("Ditt nummer finns inte i personallistan")
+    body = call(twilio, "CA" + "5" * 32, OUTSIDER, *VIVA_AFTER_HOURS)  # and by phone, no code either
+    assert spoken(body).startswith(LOCKED)
+
+
+def test_purge_forgets_the_wrong_codes_after_a_day(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    call(twilio, "CA" + "6" * 32, OUTSIDER, *VIVA_AFTER_HOURS)
+    wrong_codes(twilio, "CA" + "6" * 32, 1)
+    store = app.extensions["ivr.store"]
+    now = clock()
+    assert store.purge(now - timedelta(days=90), now - timedelta(hours=24))["pin_guesses"] == 0
+    later = now + timedelta(hours=25)
+    assert store.purge(later - timedelta(days=90), later - timedelta(hours=24))["pin_guesses"] == 1
