@@ -6,8 +6,10 @@ Source: Post- och telestyrelsen (PTS) reserved these ranges for film, TV, books 
 September 2020 ("070-1740605 to 070-1740699 can therefore only be used by pretend persons ... There are
 also numbers for landlines, but only for four cities", PTS' Bo Martinsson to Dagens Nyheter, reported at
 https://www.tellerreport.com/life/2020-09-07-hundreds-of-telephone-numbers-are-reserved-for-film--television-and-books.Symrwpm4w.html).
-The mobile range is quoted there; the four landline ranges (Stockholm, Göteborg, Malmö, Kiruna) are the
-ones PTS published with it. Check PTS' number plan search (pts.se, "Sök i nummerplan") when in doubt.
+The mobile range is quoted there. The four landline ranges (Stockholm, Göteborg, Malmö, Kiruna) are written
+from PTS' announcement as we remember it and were NOT checked against a source here: a refusal names the
+range, so an operator whose real number falls in one can check PTS' number plan (pts.se, "Sök i nummerplan")
+and correct this table.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ voices are Google's and are checked only for their language. Only the languages 
 
 Sources: Twilio's <Say> reference (https://www.twilio.com/docs/voice/twiml/say: "Any of the Twilio-supported
 Amazon Polly Voices, e.g. Polly.Amy"; the list on its Text-to-Speech page) and Amazon Polly's voice list
-(https://docs.aws.amazon.com/polly/latest/dg/voicelist.html), read November 2026. A voice added there later
+(https://docs.aws.amazon.com/polly/latest/dg/voicelist.html). The line's own languages (sv-SE: Astrid standard,
+Elin neural; en-GB: Amy, Emma, Brian standard and neural, Arthur neural) were checked against Amazon's
+voice tables in November 2026; the other English variants are kept as best known. A voice added there later
 can be added here.
 """
 
