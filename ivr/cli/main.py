@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, line_zone, load_line
+from flows.line import line_zone, load_line
 from flows.moments import MomentError, parse_duration, parse_moment
 from flows.yamlfile import DataError
+from ivr.folders import checklists_option, config_option, describe, line_folders
 
 if TYPE_CHECKING:
     from ivr.store import Store
@@ -19,15 +20,6 @@ from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.twilio_setup import twilio
 from ivr.simulator.simulate import simulate
-
-checklists_option = click.option(
-    "--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
-    show_default="checklists/", help="Folder of checklist YAML files.",
-)
-config_option = click.option(
-    "--config", "config_dir", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-    show_default="config/", help="Folder of settings YAML files.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,12 +30,13 @@ def main() -> None:
 @main.command()
 @checklists_option
 @config_option
-def check(checklists_dir: Path, config_dir: Path) -> None:
+def check(checklists_dir: Path | None, config_dir: Path | None) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
     from flows.validate import problems_text, validate
 
+    folders = line_folders(config_dir, checklists_dir)
     # The same validation refuses to start the server (ivr.config.configure).
-    line, problems = validate(checklists_dir, config_dir)
+    line, problems = validate(folders.checklists, folders.config)
     if problems or line is None:
         click.echo(problems_text(problems), err=True)
         raise SystemExit(1)
@@ -52,6 +45,8 @@ def check(checklists_dir: Path, config_dir: Path) -> None:
     for start, end in line.roster.gaps(datetime.now(line.calendar.tz)):
         click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
                    "the fallback list is used then", err=True)
+    for text in describe(folders):
+        click.echo(text)
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")
 
 
@@ -65,14 +60,15 @@ main.add_command(lookup)
 @main.command()
 @click.option("--at", "at", help="A moment such as 2026-12-24T22:00 (the line's local time); default now.")
 @config_option
-def roster(at: str | None, config_dir: Path) -> None:
+def roster(at: str | None, config_dir: Path | None) -> None:
     """Show who is Chef i beredskap at a moment, and the fallback chain."""
     from flows.roster import parse_roster
     from flows.yamlfile import display_path, read_yaml
 
-    path = config_dir / "roster.yaml"
+    config = line_folders(config_dir).config
+    path = config / "roster.yaml"
     try:
-        zone = line_zone(config_dir)
+        zone = line_zone(config)
         rota = parse_roster(read_yaml(path), display_path(path), zone=str(zone))
     except DataError as exc:
         for problem in exc.problems:
@@ -116,7 +112,7 @@ def open_store(database_url: str | None) -> Store:
 @config_option
 @database_option
 def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool,
-             checklists_dir: Path, config_dir: Path, database_url: str | None) -> None:
+             checklists_dir: Path | None, config_dir: Path | None, database_url: str | None) -> None:
     """Post a known outage: callers choosing SYSTEM hear TEXT first and may end there.
 
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
@@ -125,7 +121,11 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
     from flows.announcements import AnnouncementError, check_notice, check_text, until_moment
     from flows.replies import exact_system
 
-    line = load_line(checklists_dir, config_dir)
+    folders = line_folders(config_dir, checklists_dir)
+    try:
+        line = load_line(folders.checklists, folders.config)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
     store = open_store(database_url)
     now = datetime.now(UTC)
     try:
@@ -158,11 +158,14 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
 @click.option("--older-than", "older_than", help="Age such as 90d (default: privacy.retention_days).")
 @config_option
 @database_option
-def purge(older_than: str | None, config_dir: Path, database_url: str | None) -> None:
+def purge(older_than: str | None, config_dir: Path | None, database_url: str | None) -> None:
     """Delete sessions and audit events older than the retention period; forget quiet callers' numbers."""
     from flows.settings import load_settings
 
-    settings = load_settings(config_dir)
+    try:
+        settings = load_settings(line_folders(config_dir).config)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
     days = settings.retention_days
     if older_than:
         try:
