@@ -156,11 +156,23 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
         store.dispose()
 
 
+def utc_now() -> datetime:
+    """Now, for `ivr purge` (tests freeze it)."""
+    return datetime.now(UTC)
+
+
+# An age under this deletes today's conversations, calls in progress among them: only with --yes.
+PURGE_CONFIRM_UNDER = timedelta(days=1)
+
+
 @main.command()
-@click.option("--older-than", "older_than", help="Age such as 90d (default: privacy.retention_days).")
+@click.option("--older-than", "older_than",
+              help="Age such as 90d, 2w or 24h, as `ivr report --since` reads it (default: privacy.retention_days).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted and forgotten; change nothing.")
+@click.option("--yes", is_flag=True, help="Confirm an age under one day (it deletes today's conversations too).")
 @config_option
 @database_option
-def purge(older_than: str | None, config_dir: Path | None, database_url: str | None) -> None:
+def purge(older_than: str | None, dry_run: bool, yes: bool, config_dir: Path | None, database_url: str | None) -> None:
     """Delete sessions and audit events older than the retention period; forget quiet callers' numbers."""
     from flows.settings import load_settings
 
@@ -168,25 +180,32 @@ def purge(older_than: str | None, config_dir: Path | None, database_url: str | N
         settings = load_settings(line_folders(config_dir).config)
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
-    days = settings.retention_days
+    age, age_text = timedelta(days=settings.retention_days), f"{settings.retention_days}d"
     if older_than:
         try:
-            days = parse_duration(older_than, units="d").days
+            age, age_text = parse_duration(older_than), older_than.strip()
         except MomentError as exc:
             raise click.BadParameter(str(exc), param_hint="--older-than") from None
-    now = datetime.now(UTC)
+    if age < PURGE_CONFIRM_UNDER and not (yes or dry_run):
+        raise click.UsageError(f"--older-than {age_text} deletes today's conversations too, calls in progress "
+                               "among them: see what would go with --dry-run, then add --yes")
+    now = utc_now()
     try:
-        before = now - timedelta(days=days)
+        before = now - age
     except OverflowError:
         # timedelta and datetime end at year 1: nothing in the database can be that old.
         raise click.BadParameter(f"'{older_than}' is too long ago to count back to",
                                  param_hint="--older-than") from None
     store = open_store(database_url)
     try:
-        counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours))
+        counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours), dry_run=dry_run)
     finally:
         store.dispose()
-    click.echo(f"older than {days} days: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    figures = ", ".join(f"{name} {count}" for name, count in counts.items())
+    if dry_run:
+        click.echo(f"dry run, older than {age_text}: would delete or forget {figures}; nothing was changed")
+    else:
+        click.echo(f"older than {age_text}: {figures}")
 
 
 @main.command()
