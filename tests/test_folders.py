@@ -15,8 +15,8 @@ from ivr.folders import SHIPPED_CHECKLISTS, SHIPPED_CONFIG, line_folders
 
 # Every command that reads the line's data, with arguments that would otherwise succeed or fail later.
 COMMANDS = [
-    ["check"], ["roster", "--at", "2026-11-25T22:00"], ["print"], ["report"],
-    ["lookup", "ABCDEF"], ["purge"], ["announce", "--list"],
+    ["check"], ["roster", "--at", "2026-11-25T22:00"], ["print"], ["print", "--poster"], ["report"],
+    ["lookup", "ABCDEF"], ["purge", "--dry-run"], ["announce", "--list"],
     ["simulate", "--keys", "1 1", "--at", "2026-11-25T10:00"],
 ]
 
