@@ -15,6 +15,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,18 @@ def test_the_wheel_installs_inits_checks_and_answers_a_signed_call(installed: Pa
     assert ivr_file.startswith(str(installed)) and flows_file.startswith(str(installed))
     assert status == "200"
     assert "<Gather" in twiml and "Viva" in twiml
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_licence(installed: Path) -> None:
+    wheel = next((installed.parent / "dist").glob("felsokningslinjen-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        licence = next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))
+        assert "EUROPEAN UNION PUBLIC LICENCE v. 1.2" in archive.read(licence).decode()
+    assert "License-Expression: EUPL-1.2" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
 
 
 @pytest.mark.slow
