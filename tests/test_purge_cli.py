@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,10 +17,10 @@ AGES_HOURS = (2, 20, 30, 24 * 10, 24 * 100)  # one conversation of each age
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A SQLite line with one voice session (and its events) of each age; the command's clock frozen at NOW."""
+def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A line (SQLite, and PostgreSQL when configured) with one voice session of each age; the clock at NOW."""
     monkeypatch.setattr(sys.modules["ivr.cli.main"], "utc_now", lambda: NOW)  # ivr.cli.main is also a function
-    url = f"sqlite:///{tmp_path / 'line.sqlite3'}"
+    url = database_url
     store = Store(url)
     try:
         store.upgrade()
