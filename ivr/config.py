@@ -9,8 +9,9 @@ from typing import Any
 
 from flask import Flask
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, Line
+from flows.line import Line
 from flows.validate import problems_text, validate
+from ivr.folders import app_folders
 from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
 
@@ -38,8 +39,8 @@ def defaults(app: Flask) -> dict[str, Any]:
         "PUBLIC_URL": None,
         "DATABASE_URL": default_database_url(),
         "DB_AUTO_UPGRADE": True,
-        "CHECKLISTS_DIR": str(DEFAULT_CHECKLISTS),
-        "CONFIG_DIR": str(DEFAULT_CONFIG),
+        "CHECKLISTS_DIR": None,  # None: ivr.folders' rule (IVR_CHECKLISTS_DIR, else shipped)
+        "CONFIG_DIR": None,
         "DEV_MODE": False,
         "PSEUDONYM_KEY": None,
         "LOG_FORMAT": "text",  # "json" in production: one JSON object per line
@@ -95,6 +96,8 @@ def load_settings(app: Flask, test_config: dict[str, Any] | None, overrides: dic
         app.config.update(test_config)
     app.config.update(overrides)
     check_types(app.config)
+    folders = app_folders(app.config, from_environment=test_config is None)
+    app.config["CONFIG_DIR"], app.config["CHECKLISTS_DIR"] = str(folders.config), str(folders.checklists)
     if app.config["LOG_FORMAT"] == "json":
         use_json_logs()
     else:

@@ -154,7 +154,7 @@ def test_a_roster_without_zone_needs_the_lines() -> None:
         (["roster", "--at", "julafton"], "--at", "'julafton': use a duration such as 7d"),
         (["simulate", "--keys", "1", "--at", "25/11"], "--at", "'25/11': use a duration such as 7d"),
         (["purge", "--older-than", "3m", "--database", "sqlite:///x"], "--older-than",
-         "'3m' is not a duration such as 1d"),
+         "'3m' is not a duration such as 1h, 1d, 1w"),
     ],
 )
 def test_commands_name_the_option_and_what_would_do(args: list[str], hint: str, message: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -131,13 +133,49 @@ def test_configure_prints_before_and_after(api: FakeNumbersApi) -> None:
     assert rows["sms"].endswith(f"-> POST {PUBLIC}/sms")
 
 
-def test_dry_run_sends_only_the_lookup(api: FakeNumbersApi) -> None:
+def test_dry_run_prints_the_plan_offline_without_credentials(api: FakeNumbersApi,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID")
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    monkeypatch.setattr(twilio_setup, "make_client", lambda sid, token: pytest.fail("a dry run made a client"))
     result = configure("--number", NUMBER, "--public-url", PUBLIC, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert api.methods_and_paths() == [("GET", LIST_PATH)]
-    assert f"-> POST {PUBLIC}/voice" in result.output
-    assert "Dry run: 4 setting(s) would change; nothing was sent." in result.output
-    assert api.numbers[0]["voice_url"] == "https://demo.twilio.com/welcome/voice/"
+    assert api.requests == []
+    lines = result.output.splitlines()
+    assert lines[0] == f"{NUMBER}: dry run from the configuration alone; Twilio was not contacted"
+    assert lines[2:6] == [
+        f"voice           POST {PUBLIC}/voice",
+        f"voice fallback  POST {PUBLIC}/voice/fallback",
+        f"call status     POST {PUBLIC}/voice/status",
+        f"sms             POST {PUBLIC}/sms",
+    ]
+    assert "Nothing was sent." in result.output
+
+
+def test_dry_run_takes_the_number_from_the_config_and_the_url_from_the_environment(
+    api: FakeNumbersApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flows.line import DEFAULT_CONFIG
+
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG, config)
+    line = config / "line.yaml"
+    line.write_text(line.read_text("utf-8").replace('line_number: "0141-22 50 00"', 'line_number: "0141-22 50 98"'),
+                    "utf-8")
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID")
+    monkeypatch.setenv("IVR_CONFIG_DIR", str(config))
+    monkeypatch.setenv("IVR_PUBLIC_URL", PUBLIC)
+    result = configure("--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("+46141225098: dry run")
+    assert f"POST {PUBLIC}/voice/fallback" in result.output
+    assert api.requests == []
+
+
+def test_without_a_public_url_the_command_says_where_to_give_it(api: FakeNumbersApi) -> None:
+    result = configure("--number", NUMBER, "--dry-run")
+    assert result.exit_code == 2
+    assert "--public-url" in result.output and "IVR_PUBLIC_URL" in result.output
 
 
 def test_a_second_run_changes_nothing(api: FakeNumbersApi) -> None:
@@ -173,7 +211,7 @@ def test_sms_fallback_is_left_alone(api: FakeNumbersApi) -> None:
 
 @pytest.mark.parametrize("written", ["0141-22 50 00", "0141225000", "+46 141 22 50 00", "0046141225000"])
 def test_numbers_written_the_swedish_way_are_normalised(api: FakeNumbersApi, written: str) -> None:
-    result = configure("--number", written, "--public-url", PUBLIC, "--dry-run")
+    result = configure("--number", written, "--public-url", PUBLIC)
     assert result.exit_code == 0, result.output
     assert api.requests[0]["params"]["PhoneNumber"] == NUMBER
 
@@ -241,7 +279,7 @@ def test_loopback_http_is_allowed_with_a_warning(api: FakeNumbersApi, url: str) 
     result = configure("--number", NUMBER, "--public-url", url, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "loopback" in result.output
-    assert f"-> POST {url.rstrip('/')}/voice" in result.output
+    assert f"  POST {url.rstrip('/')}/voice\n" in result.output
 
 
 def test_a_path_prefix_is_kept(api: FakeNumbersApi) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 import click
 
 from flows.events import EventKind
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, Line, load_line
+from flows.line import Line, load_line
 from flows.refcode import ALPHABET, LENGTH, read
 from flows.yamlfile import DataError
+from ivr.folders import checklists_option, config_option, line_folders
 from ivr.logs import mask_numbers
 from ivr.store import SessionRecord, Store
 
@@ -37,13 +38,11 @@ NOTED = {
 
 @click.command("lookup")
 @click.argument("code")
-@click.option("--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
-              show_default="checklists/", help="Folder of checklist YAML files.")
-@click.option("--config", "config_dir", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-              show_default="config/", help="Folder of settings YAML files.")
+@checklists_option
+@config_option
 @click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
               help="Database URL (default: the instance SQLite).")
-def lookup(code: str, checklists_dir: Path, config_dir: Path, database_url: str | None) -> None:
+def lookup(code: str, checklists_dir: Path | None, config_dir: Path | None, database_url: str | None) -> None:
     """Show the call whose SMS receipt carried CODE: system, each step and answer, outcome and times.
 
     Example: ivr lookup K7M4QX
@@ -55,7 +54,8 @@ def lookup(code: str, checklists_dir: Path, config_dir: Path, database_url: str 
         raise click.BadParameter(f"'{code}' is not a receipt code: {LENGTH} characters from {ALPHABET} "
                                  "(no 0, O, 1 or I)", param_hint="CODE")
     try:
-        line = load_line(checklists_dir, config_dir)
+        folders = line_folders(config_dir, checklists_dir)
+        line = load_line(folders.checklists, folders.config)
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
     store = open_store(database_url)

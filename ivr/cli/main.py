@@ -8,27 +8,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, line_zone, load_line
+from flows.line import line_zone, load_line
 from flows.moments import MomentError, parse_duration, parse_moment
 from flows.yamlfile import DataError
+from ivr.folders import checklists_option, config_option, describe, line_folders
 
 if TYPE_CHECKING:
     from ivr.store import Store
+from ivr.cli.init import init
 from ivr.cli.lookup import lookup
 from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.test_call import test_call
 from ivr.cli.twilio_setup import twilio
 from ivr.simulator.simulate import simulate
-
-checklists_option = click.option(
-    "--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
-    show_default="checklists/", help="Folder of checklist YAML files.",
-)
-config_option = click.option(
-    "--config", "config_dir", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-    show_default="config/", help="Folder of settings YAML files.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,15 +35,16 @@ def main() -> None:
 @click.option("--production", is_flag=True,
               help="Also refuse anything that cannot be real: PLACEHOLDER marks, fiction numbers, example.* "
                    "addresses, contacts without a number, unknown voices.")
-def check(checklists_dir: Path, config_dir: Path, production: bool) -> None:
+def check(checklists_dir: Path | None, config_dir: Path | None, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
     from flows.production import production_problems
     from flows.validate import problems_text, validate
 
+    folders = line_folders(config_dir, checklists_dir)
     # The same validation refuses to start the server (ivr.config.configure).
-    line, problems = validate(checklists_dir, config_dir)
+    line, problems = validate(folders.checklists, folders.config)
     if line is not None and production:
-        problems += production_problems(line, checklists_dir, config_dir)
+        problems += production_problems(line, folders.checklists, folders.config)
     if problems or line is None:
         click.echo(problems_text(problems), err=True)
         if production and line is not None:
@@ -62,6 +56,8 @@ def check(checklists_dir: Path, config_dir: Path, production: bool) -> None:
     for start, end in line.roster.gaps(datetime.now(line.calendar.tz)):
         click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
                    "the fallback list is used then", err=True)
+    for text in describe(folders):
+        click.echo(text)
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")
 
 
@@ -71,19 +67,21 @@ main.add_command(print_checklists)
 main.add_command(twilio)
 main.add_command(lookup)
 main.add_command(test_call)
+main.add_command(init)
 
 
 @main.command()
 @click.option("--at", "at", help="A moment such as 2026-12-24T22:00 (the line's local time); default now.")
 @config_option
-def roster(at: str | None, config_dir: Path) -> None:
+def roster(at: str | None, config_dir: Path | None) -> None:
     """Show who is Chef i beredskap at a moment, and the fallback chain."""
     from flows.roster import parse_roster
     from flows.yamlfile import display_path, read_yaml
 
-    path = config_dir / "roster.yaml"
+    config = line_folders(config_dir).config
+    path = config / "roster.yaml"
     try:
-        zone = line_zone(config_dir)
+        zone = line_zone(config)
         rota = parse_roster(read_yaml(path), display_path(path), zone=str(zone))
     except DataError as exc:
         for problem in exc.problems:
@@ -127,7 +125,7 @@ def open_store(database_url: str | None) -> Store:
 @config_option
 @database_option
 def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool,
-             checklists_dir: Path, config_dir: Path, database_url: str | None) -> None:
+             checklists_dir: Path | None, config_dir: Path | None, database_url: str | None) -> None:
     """Post a known outage: callers choosing SYSTEM hear TEXT first and may end there.
 
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
@@ -136,7 +134,11 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
     from flows.announcements import AnnouncementError, check_notice, check_text, until_moment
     from flows.replies import exact_system
 
-    line = load_line(checklists_dir, config_dir)
+    folders = line_folders(config_dir, checklists_dir)
+    try:
+        line = load_line(folders.checklists, folders.config)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
     store = open_store(database_url)
     now = datetime.now(UTC)
     try:
@@ -165,34 +167,56 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
         store.dispose()
 
 
+def utc_now() -> datetime:
+    """Now, for `ivr purge` (tests freeze it)."""
+    return datetime.now(UTC)
+
+
+# An age under this deletes today's conversations, calls in progress among them: only with --yes.
+PURGE_CONFIRM_UNDER = timedelta(days=1)
+
+
 @main.command()
-@click.option("--older-than", "older_than", help="Age such as 90d (default: privacy.retention_days).")
+@click.option("--older-than", "older_than",
+              help="Age such as 90d, 2w or 24h, as `ivr report --since` reads it (default: privacy.retention_days).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted and forgotten; change nothing.")
+@click.option("--yes", is_flag=True, help="Confirm an age under one day (it deletes today's conversations too).")
 @config_option
 @database_option
-def purge(older_than: str | None, config_dir: Path, database_url: str | None) -> None:
+def purge(older_than: str | None, dry_run: bool, yes: bool, config_dir: Path | None, database_url: str | None) -> None:
     """Delete sessions and audit events older than the retention period; forget quiet callers' numbers."""
     from flows.settings import load_settings
 
-    settings = load_settings(config_dir)
-    days = settings.retention_days
+    try:
+        settings = load_settings(line_folders(config_dir).config)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    age, age_text = timedelta(days=settings.retention_days), f"{settings.retention_days}d"
     if older_than:
         try:
-            days = parse_duration(older_than, units="d").days
+            age, age_text = parse_duration(older_than), older_than.strip()
         except MomentError as exc:
             raise click.BadParameter(str(exc), param_hint="--older-than") from None
-    now = datetime.now(UTC)
+    if age < PURGE_CONFIRM_UNDER and not (yes or dry_run):
+        raise click.UsageError(f"--older-than {age_text} deletes today's conversations too, calls in progress "
+                               "among them: see what would go with --dry-run, then add --yes")
+    now = utc_now()
     try:
-        before = now - timedelta(days=days)
+        before = now - age
     except OverflowError:
         # timedelta and datetime end at year 1: nothing in the database can be that old.
         raise click.BadParameter(f"'{older_than}' is too long ago to count back to",
                                  param_hint="--older-than") from None
     store = open_store(database_url)
     try:
-        counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours))
+        counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours), dry_run=dry_run)
     finally:
         store.dispose()
-    click.echo(f"older than {days} days: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    figures = ", ".join(f"{name} {count}" for name, count in counts.items())
+    if dry_run:
+        click.echo(f"dry run, older than {age_text}: would delete or forget {figures}; nothing was changed")
+    else:
+        click.echo(f"older than {age_text}: {figures}")
 
 
 @main.command()
@@ -244,15 +268,11 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
 
 
 @main.command("reload")
-@click.option("--checklists", "checklists_dir", type=click.Path(path_type=Path), envvar="IVR_CHECKLISTS_DIR",
-              default=DEFAULT_CHECKLISTS, show_default="checklists/ or IVR_CHECKLISTS_DIR",
-              help="The server's folder of checklist YAML files.")
-@click.option("--config", "config_dir", type=click.Path(path_type=Path), envvar="IVR_CONFIG_DIR",
-              default=DEFAULT_CONFIG, show_default="config/ or IVR_CONFIG_DIR",
-              help="The server's folder of settings YAML files.")
+@checklists_option
+@config_option
 @click.option("--stamp", type=click.Path(path_type=Path), envvar="IVR_RELOAD_STAMP",
               help="The file the server watches (default: instance/config-reload.json).")
-def reload_config(checklists_dir: Path, config_dir: Path, stamp: Path | None) -> None:
+def reload_config(checklists_dir: Path | None, config_dir: Path | None, stamp: Path | None) -> None:
     """Check the changed roster, office hours and checklists, and have the running server use them.
 
     A change that `ivr check` refuses is not used: the line keeps its last good config, and the problems
@@ -263,7 +283,8 @@ def reload_config(checklists_dir: Path, config_dir: Path, stamp: Path | None) ->
     from ivr.reload import STAMP_NAME, request_reload
 
     path = stamp or Path(Flask("ivr", instance_relative_config=True).instance_path) / STAMP_NAME
-    ok, text = request_reload(checklists_dir, config_dir, path)
+    folders = line_folders(config_dir, checklists_dir)  # the server's: the same flags and IVR_*_DIR
+    ok, text = request_reload(folders.checklists, folders.config, path)
     if not ok:
         click.echo(text, err=True)
         click.echo("Inte laddad: linjen behåller sina senaste fungerande inställningar. "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,23 @@ log = logging.getLogger(__name__)
 
 # Twilio gives up on a webhook after 15 s; a worker stuck longer is restarted well before.
 WORKER_TIMEOUT_S = 12
+# One line per request. The path without its query: action URLs carry the call's signed state,
+# which belongs in no log. Behind the proxy the caller's address is the first X-Forwarded-For.
+ACCESS_LOG_FORMAT = '%(h)s %({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
+def control_socket_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """gunicorn's control socket (gunicornc), per instance or not at all.
+
+    gunicorn 25+ opens it by default at $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl: one
+    path shared by every instance the user runs, the second start taking it from the first. Under
+    systemd (RuntimeDirectory=, which sets $RUNTIME_DIRECTORY) it goes in that unit's own runtime
+    folder, removed when the unit stops; anywhere else it is off.
+    """
+    runtime = environ.get("RUNTIME_DIRECTORY", "").split(":")[0]  # systemd lists several with ":"
+    if runtime:
+        return {"control_socket": str(Path(runtime) / "gunicorn.ctl")}
+    return {"control_socket_disable": True}
 
 
 def default_workers() -> int:
@@ -70,10 +88,13 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
         def load_config(self) -> None:
             settings: dict[str, Any] = {
                 "bind": bind, "workers": workers or default_workers(), "timeout": WORKER_TIMEOUT_S,
-                "accesslog": None,  # the app logs JSON; gunicorn's access lines would carry raw query strings
+                "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
                 "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 "post_fork": post_fork, "on_reload": on_reload,
             }
+            control = control_socket_settings(os.environ)
+            # gunicorn before 25 has no control socket, and no setting for one.
+            settings.update({key: value for key, value in control.items() if key in self.cfg.settings})
             for key, value in settings.items():
                 self.cfg.set(key, value)
 

@@ -15,6 +15,7 @@ import click
 from flows.events import EventKind
 from flows.model import UNKNOWN, Library, Outcome
 from flows.moments import MomentError, parse_moment
+from ivr.folders import checklists_option, config_option, line_folders
 
 NO_SYSTEM = "(no system chosen)"
 # A voice session the SMS line placed (RING): it continues an SMS conversation, it is not one.
@@ -360,15 +361,19 @@ def moment_text(moment: datetime | None, zone: tzinfo) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 @click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
               help="Database URL (default: the instance SQLite).")
-def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, database_url: str | None) -> None:
+@checklists_option
+@config_option
+def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, database_url: str | None,
+           checklists_dir: Path | None, config_dir: Path | None) -> None:
     """Conversations per system and how they ended, from the audit log."""
     from flows.line import load_line
     from flows.yamlfile import DataError
     from ivr.config import default_database_url
     from ivr.store import Store, StoreError
 
+    folders = line_folders(config_dir, checklists_dir)
     try:
-        line = load_line()
+        line = load_line(folders.checklists, folders.config)
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
     zone = line.calendar.tz

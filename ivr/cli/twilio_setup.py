@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,8 @@ import click
 import phonenumbers
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
+
+from ivr.folders import config_option
 
 REGION = "SE"  # numbers written the Swedish way: 0141-22 50 00
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -175,25 +178,63 @@ def twilio() -> None:
     """The Twilio account's side of the line."""
 
 
+def configured_number(config_dir: Path | None) -> str:
+    """line_number from config/line.yaml (found as every command finds it); UsageError when there is none."""
+    from flows.settings import load_settings
+    from flows.yamlfile import DataError
+    from ivr.folders import line_folders
+
+    try:
+        settings = load_settings(line_folders(config_dir).config)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not settings.line_number:
+        raise click.UsageError("give --number, or set line_number in config/line.yaml")
+    return settings.line_number
+
+
+def print_offline_plan(e164: str, public: str) -> None:
+    """What the command would set, from the configuration alone: no credentials, no network."""
+    rows = [(hook.label, f"{METHOD} {public}{hook.path}") for hook in WEBHOOKS]
+    width = max(len("setting"), *(len(label) for label, _ in rows))
+    click.echo(f"{e164}: dry run from the configuration alone; Twilio was not contacted")
+    click.echo(f"{'setting':<{width}}  after")
+    for label, after in rows:
+        click.echo(f"{label:<{width}}  {after}")
+    click.echo("A voice or SMS application attached to the number would be cleared: it overrides these URLs.")
+    click.echo("Nothing was sent. Without --dry-run (with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) the command "
+               "shows each setting before -> after and changes only what differs.")
+
+
 @twilio.command()
-@click.option("--number", required=True, help="The line's Twilio number, e.g. +46141225000 or 0141-22 50 00.")
-@click.option("--public-url", required=True, help="The base URL Twilio reaches the line at, e.g. https://ivr.kommun.se")
-@click.option("--dry-run", is_flag=True, help="Only print what would change; send no update.")
-def configure(number: str, public_url: str, dry_run: bool) -> None:
+@click.option("--number", help="The line's Twilio number, e.g. +46141225000 or 0141-22 50 00 "
+              "(default: line_number in config/line.yaml).")
+@click.option("--public-url", envvar="IVR_PUBLIC_URL",
+              help="The base URL Twilio reaches the line at, e.g. https://ivr.kommun.se (default: $IVR_PUBLIC_URL).")
+@click.option("--dry-run", is_flag=True,
+              help="Only print the plan, from the configuration alone: no credentials, no network.")
+@config_option
+def configure(number: str | None, public_url: str | None, dry_run: bool, config_dir: Path | None) -> None:
     """Point a Twilio number's voice and SMS webhooks at this line.
 
     Needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment. Prints
-    each setting before -> after and updates only what differs.
+    each setting before -> after and updates only what differs. --dry-run
+    prints the plan offline and needs neither.
     """
-    e164 = normalise_number(number)
+    e164 = normalise_number(number or configured_number(config_dir))
+    if not public_url:
+        raise click.UsageError("give --public-url, or set IVR_PUBLIC_URL")
     public = check_public_url(public_url)
-    sid, token = credentials(os.environ)
     configured = os.environ.get("IVR_PUBLIC_URL", "").rstrip("/")
     if configured and configured != public:
         click.secho(f"warning: IVR_PUBLIC_URL is {configured}, not {public}: the server checks "
                     "signatures against its own setting, so every webhook would be refused", fg="yellow", err=True)
     if urlsplit(public).hostname in LOOPBACK_HOSTS:
         click.secho(f"warning: {public} is a loopback address: Twilio cannot reach it", fg="yellow", err=True)
+    if dry_run:
+        print_offline_plan(e164, public)
+        return
+    sid, token = credentials(os.environ)
     client = make_client(sid, token)
     try:
         resource = find_number(client, e164)
@@ -208,9 +249,6 @@ def configure(number: str, public_url: str, dry_run: bool) -> None:
             click.echo(line)
         if not update:
             click.echo("Nothing to change: the number already points at this line.")
-            return
-        if dry_run:
-            click.echo(f"Dry run: {sum(row.changed for row in rows)} setting(s) would change; nothing was sent.")
             return
         updated = resource.update(**update)
     except TwilioException as exc:

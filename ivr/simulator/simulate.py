@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, line_zone
+from flows.line import line_zone
 from flows.moments import MomentError, parse_moment
 from flows.yamlfile import DataError
+from ivr.folders import checklists_option, config_option, line_folders
 from ivr.simulator.common import (
     DEFAULT_CALLER,
     LINE_NUMBER,
@@ -81,18 +82,15 @@ SEND_HELP = (
 @click.option("--manager-keys", default=None, show_default="always 1",
               help='Keys the on-call manager presses on screened calls, e.g. "2 -".')
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--checklists", "checklists_dir", type=click.Path(path_type=Path),
-              default=DEFAULT_CHECKLISTS, show_default="checklists/",
-              help="Folder of checklist YAML files.")
-@click.option("--config", "config_dir", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-              show_default="config/", help="Folder of settings YAML files.")
+@checklists_option
+@config_option
 @click.option("--database", default=None, metavar="URL",
               help="Database URL. Default: SQLite in a fresh temporary folder, so the "
                    "simulator never touches the server's data.")
 def simulate(
     sms_mode: bool, sends: tuple[str, ...], keys: str | None, at: str | None, caller: str,
-    dial_status: str, manager_keys: str | None, as_json: bool, checklists_dir: Path,
-    config_dir: Path, database: str | None,
+    dial_status: str, manager_keys: str | None, as_json: bool, checklists_dir: Path | None,
+    config_dir: Path | None, database: str | None,
 ) -> None:
     """Call or text the line from the terminal: the real webhooks, no Twilio account.
 
@@ -116,13 +114,15 @@ def simulate(
     --database is given.
     """
     from ivr import create_app  # the web stack only when simulating
+    from ivr.config import ConfigError
     from ivr.notify import LogNotifier
 
     sms_mode = sms_mode or bool(sends)
     if sms_mode and keys is not None:
         raise click.UsageError("--keys is for calls; in SMS mode use --send")
+    folders = line_folders(config_dir, checklists_dir)
     try:
-        zone = line_zone(config_dir)
+        zone = line_zone(folders.config)
     except DataError as exc:
         raise click.BadParameter(str(exc), param_hint="--config") from None
     now = datetime.now(UTC)
@@ -151,11 +151,14 @@ def simulate(
             app = create_app({
                 "TWILIO_AUTH_TOKEN": secrets.token_hex(16), "PUBLIC_URL": PUBLIC_URL,
                 "DATABASE_URL": url, "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
-                "CHECKLISTS_DIR": str(checklists_dir), "CONFIG_DIR": str(config_dir),
+                "CHECKLISTS_DIR": str(folders.checklists), "CONFIG_DIR": str(folders.config),
             })
         except DataError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
+            raise SystemExit(1) from None
+        except ConfigError as exc:  # the checklists or settings fail the start-up check: its list of problems
+            click.echo(str(exc), err=True)
             raise SystemExit(1) from None
         try:
             if sms_mode:

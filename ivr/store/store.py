@@ -373,8 +373,11 @@ class Store:
         return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
                 for system, text, until, created_at, created_by in rows if until is None or until > moment}
 
-    def purge(self, before: datetime, forget_callers_before: datetime) -> dict[str, int]:
-        """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions."""
+    def purge(self, before: datetime, forget_callers_before: datetime, *, dry_run: bool = False) -> dict[str, int]:
+        """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions.
+
+        dry_run: the same statements, rolled back, so the counts are exactly what a real purge would take.
+        """
         cutoff, forget = _aware(before), _aware(forget_callers_before)
         with self._transaction() as conn:
             counts = {
@@ -400,6 +403,9 @@ class Store:
             conn.execute(update(sessions_table).where(sessions_table.c.updated_at < forget,
                                                       sessions_table.c.caller_key.is_not(None))
                          .values(caller_key=None))
+            if dry_run:
+                conn.get_transaction().rollback()  # type: ignore[union-attr]
+                return {key: int(value or 0) for key, value in counts.items()}
         if self.backend == "sqlite":
             # secure_delete zeroed the blanked numbers in the pages; the old pages still sit in the log.
             self._checkpoint_truncate()
