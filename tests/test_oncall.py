@@ -268,3 +268,16 @@ def test_the_cache_reads_at_most_every_n_seconds_and_keeps_the_last_good_copy(li
     assert cache.last_error is not None
     assert cache.changes(datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) == ()  # an ended swap is dropped from memory
     store.dispose()
+
+
+def test_purge_deletes_swaps_that_ended_before_the_retention_period(line_db: tuple[str, Path]) -> None:
+    url, _ = line_db
+    store = Store(url)
+    store.upgrade()
+    now = local("2026-11-25T12:00")
+    store_swap(store, "bengt", "2026-11-25T18:00", "2026-11-26T08:00", now)
+    try:
+        assert store.purge(local("2026-11-26T07:00"), local("2026-11-26T07:00"))["oncall_overrides"] == 0
+        assert store.purge(local("2026-11-26T09:00"), local("2026-11-26T09:00"))["oncall_overrides"] == 1
+    finally:
+        store.dispose()

@@ -413,6 +413,8 @@ class Store:
                     incident_reporters_table.c.last_at < cutoff)).rowcount,
                 "incident_runs": conn.execute(delete(incident_runs_table).where(
                     incident_runs_table.c.last_at < cutoff)).rowcount,
+                "oncall_overrides": conn.execute(delete(oncall_overrides_table).where(
+                    oncall_overrides_table.c.ends_at < cutoff)).rowcount,
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
