@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from flows.line import DEFAULT_CONFIG
 from ivr import create_app
 from ivr.cli.report import report
 from ivr.web import admin_oncall
@@ -133,3 +134,26 @@ def test_the_checklists_page_shows_every_system_in_words(console: Flask, admin: 
     assert "Tryck 1 för ja, 2 för nej." in page and "Kontorstid: Viva-supporten" in page
     english = admin.get("/admin/checklists?lang=en").get_data(as_text=True)
     assert "Office hours:" in english
+
+
+def test_gaps_in_the_next_two_weeks_are_highlighted_and_a_swap_fills_one(
+    database_url: str, clock: FrozenClock, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    for path in DEFAULT_CONFIG.iterdir():
+        (config / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    roster_file = config / "roster.yaml"
+    roster_file.write_text(roster_file.read_text(encoding="utf-8").replace("start_week: 2026-W48",
+                                                                             "start_week: 2026-W49"), encoding="utf-8")
+    app = create_app(app_config(database_url, clock, ADMIN_STUB_USER="lisa", CONFIG_DIR=str(config)))
+    app.register_blueprint(admin_oncall.bp)
+    admin = app.test_client()
+    clock.set("2026-11-25T12:00")  # week 48 has nobody until Monday 30 November 08:00
+    page = admin.get("/admin/oncall").get_data(as_text=True)
+    assert '<li class="gap"><strong>Ingen i beredskap</strong> 2026-11-25 12:00 – 2026-11-30 08:00' in page
+    assert admin.post("/admin/oncall", data={"who": "anna", "end": "2026-11-26T08:00"}).status_code == 303
+    page = admin.get("/admin/oncall").get_data(as_text=True)
+    assert "2026-11-25 12:00 – 2026-11-26 08:00" not in page
+    assert '<li class="gap"><strong>Ingen i beredskap</strong> 2026-11-26 08:00 – 2026-11-30 08:00' in page
+    app.extensions["ivr.store"].dispose()

@@ -281,3 +281,26 @@ def test_purge_deletes_swaps_that_ended_before_the_retention_period(line_db: tup
         assert store.purge(local("2026-11-26T09:00"), local("2026-11-26T09:00"))["oncall_overrides"] == 1
     finally:
         store.dispose()
+
+
+def test_the_fault_answer_offers_the_call_to_the_swapped_in_person_from_memory(
+    clock: FrozenClock, tmp_path: Path, line_db: tuple[str, Path]
+) -> None:
+    url, database = line_db
+    app: Flask = create_app(app_config(url, clock, ONCALL_REFRESH_SECONDS=0, ALERT_STAMP=str(tmp_path / "alert")))
+    twilio = Twilio(app.test_client())
+    clock.set("2026-11-25T22:00")
+    store: Store = app.extensions["ivr.store"]
+    store_swap(store, "bengt", "2026-11-25T21:00", "2026-11-26T08:00", clock())
+    assert after_hours_viva_call(twilio, "CA" + "6" * 32) == BENGT  # the worker read the swap
+    store.dispose()
+    for path in tmp_path.glob("line.sqlite3*"):
+        path.unlink()
+    database.mkdir()
+    # Twilio's fallback URL with nothing to continue: the fault answer, screened, to the chain's first.
+    answer = twilio.call("/voice/fallback", sid="CA" + "7" * 32, ErrorCode="11200").data
+    assert dialled(answer) == BENGT
+    nobody = twilio.call("/voice/fallback/dial?to=on_call&attempt=0", sid="CA" + "7" * 32,
+                         DialCallStatus="no-answer").data
+    assert dialled(nobody) == RESERV
+    store.dispose()
