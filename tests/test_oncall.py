@@ -304,3 +304,12 @@ def test_the_fault_answer_offers_the_call_to_the_swapped_in_person_from_memory(
                          DialCallStatus="no-answer").data
     assert dialled(nobody) == RESERV
     store.dispose()
+
+
+@pytest.mark.parametrize("value", ["soon", -1, True, 86400])
+def test_a_bad_refresh_period_is_refused_at_start_with_its_name(clock: FrozenClock, line_db: tuple[str, Path],
+                                                                value: object) -> None:
+    from ivr.config import ConfigError
+
+    with pytest.raises(ConfigError, match="IVR_ONCALL_REFRESH_SECONDS=10"):
+        create_app(app_config(line_db[0], clock, ONCALL_REFRESH_SECONDS=value))
