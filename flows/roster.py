@@ -36,6 +36,16 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Replacement:
+    """Someone standing in for a person of the chain from..to (a same-day swap kept in the store)."""
+
+    start: datetime
+    end: datetime
+    replaced: str  # the person id they stand in for
+    person: str
+
+
+@dataclass(frozen=True)
 class Roster:
     """The on-call roster; all times are local wall-clock times in `timezone`."""
 
@@ -48,6 +58,7 @@ class Roster:
     order: tuple[str, ...] = ()
     weeks: tuple[tuple[tuple[int, int], str], ...] = ()  # ((iso year, iso week), person id)
     overrides: tuple[Override, ...] = ()
+    replacements: tuple[Replacement, ...] = ()  # only from stored swaps (flows/oncall.py), never the YAML
 
     @property
     def tz(self) -> ZoneInfo:
@@ -67,6 +78,17 @@ class Roster:
     def on_call_at(self, moment: datetime) -> Person | None:
         """The person on call, or None for a gap in the roster."""
         local = moment.astimezone(self.tz) if moment.tzinfo else moment.replace(tzinfo=self.tz)
+        person = self._scheduled_at(local)
+        return None if person is None else self.stand_in(person, local)
+
+    def stand_in(self, person: Person, moment: datetime) -> Person:
+        """Whoever stands in for the person at the moment (the newest replacement first), else the person."""
+        for replacement in self.replacements:
+            if replacement.replaced == person.id and replacement.start <= moment < replacement.end:
+                return self.people[replacement.person]
+        return person
+
+    def _scheduled_at(self, local: datetime) -> Person | None:
         for override in self.overrides:
             if override.start <= local < override.end:
                 return self.people[override.person]
@@ -85,7 +107,8 @@ class Roster:
     def chain_at(self, moment: datetime) -> tuple[Person, ...]:
         """Who to try, in order: the person on call, then the fallback list (never empty)."""
         first = self.on_call_at(moment)
-        chain = ([first] if first else []) + [self.people[p] for p in self.fallback]
+        local = moment.astimezone(self.tz) if moment.tzinfo else moment.replace(tzinfo=self.tz)
+        chain = ([first] if first else []) + [self.stand_in(self.people[p], local) for p in self.fallback]
         seen: set[str] = set()
         return tuple(p for p in chain if not (p.number in seen or seen.add(p.number)))  # type: ignore[func-returns-value]
 

@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
     from ivr.web import fallback, signature, sms, test_call, voice
+    from ivr.web.oncall_cache import OncallCache, refresh_seconds
 
     app = Flask(__name__, instance_relative_config=True)
     load_settings(app, test_config, overrides)
@@ -27,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     if app.config["DB_AUTO_UPGRADE"]:
         store.upgrade()
     app.extensions["ivr.store"] = store
+    app.extensions["ivr.oncall"] = OncallCache(store, refresh_seconds(app.config))  # each worker's copy of swaps
     app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
     signature.init_app(app)  # before any view: every webhook is checked

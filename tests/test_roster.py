@@ -116,7 +116,7 @@ def test_broken_roster_is_named_by_file_and_key(changes: dict[str, Any], expecte
 
 
 def test_ivr_roster_shows_who_and_the_chain() -> None:
-    result = CliRunner().invoke(main, ["roster", "--at", "2026-12-24T22:00"])
+    result = CliRunner().invoke(main, ["roster", "--at", "2026-12-24T22:00", "--no-database"])
     assert result.exit_code == 0
     assert result.output.splitlines() == [
         "2026-12-24 22:00 (duty week 2026-W52)",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from flows.line import line_zone, load_line
+from flows.line import load_line
 from flows.moments import MomentError, parse_duration, parse_moment
 from flows.yamlfile import DataError
 from ivr.folders import checklists_option, config_option, describe, line_folders
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ivr.store import Store
 from ivr.cli.init import init
 from ivr.cli.lookup import lookup
+from ivr.cli.oncall import oncall
 from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.test_call import test_call
@@ -68,36 +69,51 @@ main.add_command(twilio)
 main.add_command(lookup)
 main.add_command(test_call)
 main.add_command(init)
+main.add_command(oncall)
 
 
 @main.command()
 @click.option("--at", "at", help="A moment such as 2026-12-24T22:00 (the line's local time); default now.")
+@click.option("--gaps", "show_gaps", is_flag=True, help="List the moments in the next 14 days with nobody on call.")
+@click.option("--no-database", "no_database", is_flag=True, help="roster.yaml only, without the stored swaps.")
 @config_option
-def roster(at: str | None, config_dir: Path | None) -> None:
-    """Show who is Chef i beredskap at a moment, and the fallback chain."""
-    from flows.roster import parse_roster
-    from flows.yamlfile import display_path, read_yaml
+@click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
+              help="Database URL (default: the instance SQLite).")
+def roster(at: str | None, show_gaps: bool, no_database: bool, config_dir: Path | None,
+           database_url: str | None) -> None:
+    """Show who is Chef i beredskap at a moment, and the chain, with the stored swaps (`ivr oncall`)."""
+    from flows.oncall import GAP_DAYS, OncallChange, merged
+    from ivr.cli.oncall import local_times, read_roster, stored_changes
+    from ivr.store import StoreError
 
-    config = line_folders(config_dir).config
-    path = config / "roster.yaml"
-    try:
-        zone = line_zone(config)
-        rota = parse_roster(read_yaml(path), display_path(path), zone=str(zone))
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(1) from None
+    rota = read_roster(config_dir)
+    zone = rota.tz
     now = datetime.now(zone)
     try:
         moment = parse_moment(at, now, zone) if at else now
     except MomentError as exc:
         raise click.BadParameter(str(exc), param_hint="--at") from None
-    year, week = rota.duty_week(moment)
-    person = rota.on_call_at(moment)
+    changes: tuple[OncallChange, ...] = ()
+    if not no_database:
+        try:
+            changes = stored_changes(database_url, min(now, moment))
+        except StoreError as exc:
+            click.echo(f"warning: stored swaps not read (database: {exc}); roster.yaml only", err=True)
+    effective = merged(rota, changes)
+    year, week = effective.duty_week(moment)
+    person = effective.on_call_at(moment)
     click.echo(f"{moment:%Y-%m-%d %H:%M} (duty week {year}-W{week:02d})")
     click.echo(f"on call: {person.name} {person.number}" if person else "on call: NOBODY - the fallback list is used")
-    for index, entry in enumerate(rota.chain_at(moment), start=1):
+    for index, entry in enumerate(effective.chain_at(moment), start=1):
         click.echo(f"  {index}. {entry.name} {entry.number}")
+    for change in changes:
+        click.echo(f"swap: {local_times(change, rota).describe()}")
+    if show_gaps:
+        found = effective.gaps(now, days=GAP_DAYS)
+        for start, end in found:
+            click.echo(f"gap: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} (the fallback list is used)")
+        if not found:
+            click.echo(f"no gaps in the next {GAP_DAYS} days")
 
 
 database_option = click.option(

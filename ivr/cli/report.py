@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, assert_never
+from typing import Any, TextIO, assert_never
 
 import click
 
@@ -104,7 +105,9 @@ def build_report(
     events: list[dict[str, Any]], library: Library, *, since: datetime | None = None, until: datetime | None = None
 ) -> Report:
     """Count conversations and their outcomes per system from audit events (as Store.events() gives them)."""
-    in_period = [e for e in events if (since is None or e["at"] >= since) and (until is None or e["at"] < until)]
+    # "admin:" sessions are the audit trail of the people who run the line, not callers' conversations.
+    in_period = [e for e in events if (since is None or e["at"] >= since) and (until is None or e["at"] < until)
+                 and not str(e["session_id"]).startswith("admin:")]
     sessions: dict[str, list[dict[str, Any]]] = {}
     for event in in_period:
         sessions.setdefault(event["session_id"], []).append(event)
@@ -126,6 +129,20 @@ def build_report(
     for row in systems:
         total.add(row)
     return Report(since, until, systems, total)
+
+
+def weekly_reports(events: list[dict[str, Any]], library: Library, since: datetime, until: datetime,
+                   zone: tzinfo) -> list[tuple[str, Report]]:
+    """The period cut at each Monday 00:00 local time: ("2026-W48", its report), oldest first."""
+    result: list[tuple[str, Report]] = []
+    start = since.astimezone(zone)
+    while start < until:
+        monday = datetime.combine(start.date() - timedelta(days=start.weekday()), time(0), tzinfo=zone)
+        end = min(datetime.combine(monday.date() + timedelta(days=7), time(0), tzinfo=zone), until)
+        year, week, _ = monday.isocalendar()
+        result.append((f"{year}-W{week:02d}", build_report(events, library, since=start, until=end)))
+        start = end
+    return result
 
 
 def split_conversations(session_id: str, events: list[dict[str, Any]]) -> Iterator[Conversation]:
@@ -275,17 +292,30 @@ def write_csv(report: Report, library: Library, path: Path) -> None:
     """One row per system (and the no-system row), every figure."""
     # utf-8-sig: Excel on Windows otherwise reads "NPÖ" as mojibake.
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for row in report.systems:
-            writer.writerow([
-                report.since.isoformat() if report.since else "", report.until.isoformat() if report.until else "",
-                row.system or "", row.name, row.key or "", row.voice, row.sms, row.sessions,
-                row.resolved, solved_by_step_text(row, library), row.supplier_outage, row.it_support,
-                row.it_portal, row.local_contact, row.on_call_manager, row.on_call_connected,
-                row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.deflected,
-                row.abandoned, solved_by_step_text(row, library, row.unknown_by_step),
-            ])
+        write_csv_to(handle, report, library)
+
+
+def csv_text(report: Report, library: Library) -> str:
+    """The same CSV as `ivr report --csv`, as text (a download in the console), with Excel's BOM."""
+    handle = io.StringIO(newline="")
+    handle.write("\ufeff")
+    write_csv_to(handle, report, library)
+    return handle.getvalue()
+
+
+def write_csv_to(handle: TextIO, report: Report, library: Library) -> None:
+    """The report's CSV rows written to an open text file."""
+    writer = csv.writer(handle)
+    writer.writerow(CSV_COLUMNS)
+    for row in report.systems:
+        writer.writerow([
+            report.since.isoformat() if report.since else "", report.until.isoformat() if report.until else "",
+            row.system or "", row.name, row.key or "", row.voice, row.sms, row.sessions,
+            row.resolved, solved_by_step_text(row, library), row.supplier_outage, row.it_support,
+            row.it_portal, row.local_contact, row.on_call_manager, row.on_call_connected,
+            row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.deflected,
+            row.abandoned, solved_by_step_text(row, library, row.unknown_by_step),
+        ])
 
 
 def table_lines(report: Report, library: Library, zone: tzinfo) -> Iterable[str]:

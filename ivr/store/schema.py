@@ -161,3 +161,24 @@ pin_guesses_table = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("pin_guesses_caller_key_at", "caller_key", "at"),
 )
+
+# Same-day on-call swaps (migration 0007): who is on call from..until, first in the chain or
+# standing in for one person of config/roster.yaml. The name and number are kept as given, so a
+# swap still dials the right phone if roster.yaml changes meanwhile. Cleared rows stay (cleared_at)
+# for the audit trail; the events table says who set and who cleared each.
+oncall_overrides_table = Table(
+    "oncall_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("person", String(40), nullable=True),  # a roster.yaml person id; NULL for a number given by hand
+    Column("name", String(100), nullable=False),
+    Column("number", String(32), nullable=False),  # E.164
+    Column("replaces", String(40), nullable=True),  # a roster.yaml person id; NULL: first in the chain
+    Column("note", String(200), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("cleared_at", UTCDateTime, nullable=True),
+    Index("oncall_overrides_ends_at", "ends_at"),
+)

@@ -23,6 +23,7 @@ from ivr.store.schema import (
     events_table,
     incident_reporters_table,
     incident_runs_table,
+    oncall_overrides_table,
     pin_guesses_table,
     processed_messages_table,
     sessions_table,
@@ -41,6 +42,10 @@ PG_CONNECT_TIMEOUT_S = 5
 # Any constant will do: it only has to be the same in every process running upgrade().
 PG_UPGRADE_LOCK = 0x1F5E_1DE5
 
+
+# Audit events of the people who run the line (not a caller's conversation) go under this session id;
+# `ivr report` leaves "admin:" sessions out.
+ADMIN_ONCALL_SESSION = "admin:oncall"
 
 # A report refreshes its reporter's and its run's time at most this often: the window is half an
 # hour, so a minute's staleness changes no count that matters, and a busy system's rows are
@@ -373,6 +378,44 @@ class Store:
         return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
                 for system, text, until, created_at, created_by in rows if until is None or until > moment}
 
+    def add_oncall_override(self, values: dict[str, Any], now: datetime, by: str) -> int:
+        """Store a checked on-call swap (flows.oncall.new_change) and its audit event; its id."""
+        _check_length("swap author", by, 64)
+        row = {**values, "starts_at": _aware(values["starts_at"]), "ends_at": _aware(values["ends_at"]),
+               "created_at": _aware(now), "created_by": by}
+        with self._transaction() as conn:
+            new_id = conn.execute(insert(oncall_overrides_table).values(**row)
+                                  .returning(oncall_overrides_table.c.id)).scalar_one()
+            audit = {"id": new_id, "by": by, "person": values.get("person"), "replaces": values.get("replaces"),
+                     "from": row["starts_at"].isoformat(), "until": row["ends_at"].isoformat()}
+            conn.execute(insert(events_table).values(
+                session_id=ADMIN_ONCALL_SESSION, seq=0, at=_aware(now), kind="oncall_override_set",
+                channel="admin", system=None, data=audit, caller_key=None))
+        return int(new_id)
+
+    def clear_oncall_override(self, override_id: int, now: datetime, by: str) -> bool:
+        """End a swap now (the row stays for the audit trail); False if there is no such swap in force."""
+        _check_length("swap author", by, 64)
+        moment = _aware(now)
+        table = oncall_overrides_table
+        with self._transaction() as conn:
+            changed = conn.execute(update(table).where(table.c.id == override_id, table.c.cleared_at.is_(None),
+                                                       table.c.ends_at > moment)
+                                   .values(cleared_at=moment)).rowcount
+            if changed:
+                conn.execute(insert(events_table).values(
+                    session_id=ADMIN_ONCALL_SESSION, seq=0, at=moment, kind="oncall_override_cleared",
+                    channel="admin", system=None, data={"id": override_id, "by": by}, caller_key=None))
+        return bool(changed)
+
+    def oncall_overrides(self, now: datetime) -> list[dict[str, Any]]:
+        """The swaps not yet ended nor cleared, oldest first (one indexed range on ends_at)."""
+        table = oncall_overrides_table
+        query = (select(table).where(table.c.ends_at > _aware(now), table.c.cleared_at.is_(None))
+                 .order_by(table.c.id))
+        with self._transaction(read_only=True) as conn:
+            return [dict(row._mapping) for row in conn.execute(query).all()]
+
     def purge(self, before: datetime, forget_callers_before: datetime, *, dry_run: bool = False) -> dict[str, int]:
         """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions.
 
@@ -394,6 +437,8 @@ class Store:
                 # Wrong staff codes only matter for their window (an hour): a day is plenty.
                 "pin_guesses": conn.execute(delete(pin_guesses_table).where(
                     pin_guesses_table.c.at < max(cutoff, forget))).rowcount,
+                "oncall_overrides": conn.execute(delete(oncall_overrides_table).where(
+                    oncall_overrides_table.c.ends_at < cutoff)).rowcount,
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))

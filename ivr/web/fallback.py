@@ -39,7 +39,7 @@ def fault_twiml() -> VoiceResponse:
 
     Uses only what is in memory (checklists, settings, the clock), never the database.
     """
-    context, voice = turn_context(), manager_voice()
+    context, voice = turn_context(memory_only=True), manager_voice()
     line = context.line
     response = VoiceResponse()
     if context.office_hours:
@@ -79,7 +79,7 @@ def fault_whisper_accept() -> Response:
 @bp.route("/voice/fallback/dial", methods=["POST"])
 def fallback_dial() -> Response:
     """After a fault path's dial: done, the next on-call number (screened), or what to do now."""
-    context, voice = turn_context(), manager_voice()
+    context, voice = turn_context(memory_only=True), manager_voice()
     target = request.args.get("to")
     # An on-call leg is connected only once its screening let it through; IT support when it answered.
     connected = dial_bridged() if target == "on_call" else request.form.get("DialCallStatus") in DIAL_CONNECTED
