@@ -14,6 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
+    from ivr import admin
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
     from ivr.web import fallback, signature, sms, voice
@@ -30,5 +31,6 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     signature.init_app(app)  # before any view: every webhook is checked
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
+    admin.init_app(app)  # the /admin console: people signed in by SMS code, CSRF-checked forms
     fallback.init_app(app)  # the fallback routes, and the error handler that never leaves a call silent
     return app

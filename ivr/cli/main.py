@@ -119,11 +119,13 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
              checklists_dir: Path, config_dir: Path, database_url: str | None) -> None:
     """Post a known outage: callers choosing SYSTEM hear TEXT first and may end there.
 
+    SYSTEM `alla` (or `all`) posts the line-wide announcement, heard and texted before the menu.
+
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
+              ivr announce alla "Nätet ligger nere i hela kommunen. IT-enheten arbetar med felet."
               ivr announce --clear viva
     """
-    from flows.announcements import AnnouncementError, check_notice, check_text, until_moment
-    from flows.replies import exact_system
+    from flows.announcements import AnnouncementError, check_post, resolve_system
 
     line = load_line(checklists_dir, config_dir)
     store = open_store(database_url)
@@ -134,22 +136,20 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
                 end = f" (until {line.calendar.local(item['until']):%Y-%m-%d %H:%M})" if item["until"] else ""
                 click.echo(f"{key}: {item['text']}{end}")
             return
-        checklist = exact_system(line.library.checklists, system)
-        if checklist is None:
-            names = ", ".join(c.id for c in line.library.checklists)
-            raise click.BadParameter(f"unknown system '{system}' (one of: {names})", param_hint="SYSTEM")
+        try:
+            target = resolve_system(line, system)
+        except AnnouncementError as exc:
+            raise click.BadParameter(str(exc), param_hint="SYSTEM") from None
         if clear:
-            found = store.clear_announcement(checklist.id)
-            click.echo(f"cleared: {checklist.id}" if found else f"no announcement for {checklist.id}")
+            found = store.clear_announcement(target)
+            click.echo(f"cleared: {target}" if found else f"no announcement for {target}")
             return
         try:
-            cleaned = check_text(text or "")
-            check_notice(line, checklist.id, cleaned)
-            ends = until_moment(until, now, line) if until else None
+            cleaned, ends = check_post(line, target, text or "", until, now)
         except AnnouncementError as exc:
             raise click.ClickException(str(exc)) from None
-        store.announce(checklist.id, cleaned, ends, now, by="cli")
-        click.echo(f"posted: {checklist.id}: {cleaned}" + (f" (until {ends:%Y-%m-%d %H:%M})" if ends else ""))
+        store.announce(target, cleaned, ends, now, by="cli")
+        click.echo(f"posted: {target}: {cleaned}" + (f" (until {ends:%Y-%m-%d %H:%M})" if ends else ""))
     finally:
         store.dispose()
 

@@ -103,7 +103,9 @@ def build_report(
     events: list[dict[str, Any]], library: Library, *, since: datetime | None = None, until: datetime | None = None
 ) -> Report:
     """Count conversations and their outcomes per system from audit events (as Store.events() gives them)."""
-    in_period = [e for e in events if (since is None or e["at"] >= since) and (until is None or e["at"] < until)]
+    # The console's audit events (channel "admin") are what staff did, not conversations.
+    in_period = [e for e in events if e["channel"] != "admin"
+                 and (since is None or e["at"] >= since) and (until is None or e["at"] < until)]
     sessions: dict[str, list[dict[str, Any]]] = {}
     for event in in_period:
         sessions.setdefault(event["session_id"], []).append(event)
