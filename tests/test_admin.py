@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.store import Store
-from tests.conftest import CALLER, PUBLIC_URL, FrozenClock, Twilio, app_config
+from tests.conftest import CALLER, PUBLIC_URL, FrozenClock, Twilio, app_config, local
 
 ADMIN = "+46701740698"  # config/line.yaml admins: "070-174 06 98"
 OTHER = "+46701112233"  # a valid number that is not an admin
@@ -290,8 +291,10 @@ def test_lookup_reads_a_receipt_code_as_ivr_lookup_does(console: Console, app: F
     assert looked == [{"by": "+46...698", "code": code, "found": 1}, {"by": "+46...698", "code": "ABCDEF", "found": 0}]
 
 
-def test_now_shows_calls_incidents_announcements_chain_and_health(console: Console, app: Flask,
+def test_now_shows_calls_incidents_announcements_chain_and_health(console: Console, app: Flask, tmp_path: Path,
                                                                   clock: FrozenClock, twilio: Twilio) -> None:
+    stamp = tmp_path / "repair-alert.stamp"
+    app.config["ALERT_STAMP"] = str(stamp)
     clock.set("2026-11-25T22:00")
     store: Store = app.extensions["ivr.store"]
     store.announce("viva", "Viva ligger nere.", None, clock(), by="cli")
@@ -318,3 +321,43 @@ def test_now_shows_calls_incidents_announcements_chain_and_health(console: Conso
         twilio.post("/voice/input", CallSid="CA" + sid * 32, From=caller, To="+46141225000", Digits="1")
     page = console.get("/admin/").get_data(as_text=True)
     assert re.search(r"Viva: [34] anmälningar sedan 22.00", page), page
+    stamp.write_text(local("2026-11-25T21:50").isoformat())  # the fallback alerted the admins at 21.50
+    assert "i dag: <strong class=\"error\">ja, senast 21.50</strong>" in console.get("/admin/").get_data(as_text=True)
+    stamp.write_text(local("2026-11-24T21:50").isoformat())  # yesterday's
+    assert "Reservsvar (fallback eller fel) i dag: nej" in console.get("/admin/").get_data(as_text=True)
+
+
+def test_a_line_wide_announcement_from_the_console_is_heard_before_the_menu(console: Console, app: Flask,
+                                                                            twilio: Twilio) -> None:
+    console.sign_in()
+    console.get("/admin/driftinfo")
+    text = "Nätet ligger nere i hela kommunen. IT-enheten arbetar med felet."
+    preview = console.post("/admin/driftinfo", system="alla", text=text, action="preview").get_data(as_text=True)
+    assert f"Driftinfo för alla system: {text}" in preview
+    assert console.post("/admin/driftinfo", system="alla", text=text, action="post").status_code == 302
+    twiml = twilio.call("/voice").get_data(as_text=True)
+    assert twiml.index("Driftinfo för alla system: Nätet ligger nere") < twiml.index("Tryck siffran")
+    texted = twilio.post("/sms", From=CALLER, To="+46141225000", Body="hej", MessageSid="SM" + "1" * 32)
+    body = texted.get_data(as_text=True)
+    assert body.index(f"Driftinfo för alla system: {text}") < body.index("Svara med siffran")
+    console.get("/admin/driftinfo")
+    assert console.post("/admin/driftinfo/alla/ta-bort").status_code == 302
+    assert "Driftinfo för alla" not in twilio.call("/voice", sid="CA" + "3" * 32).get_data(as_text=True)
+
+
+def test_ivr_announce_all_posts_the_line_wide_announcement(database_url: str, app: Flask, clock: FrozenClock) -> None:
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    result = CliRunner().invoke(main, ["announce", "alla", "Nätet ligger nere i hela kommunen.",
+                                       "--database", database_url])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("posted: alla: Nätet ligger nere")
+    store: Store = app.extensions["ivr.store"]
+    assert store.announcements(clock.moment + timedelta(days=365 * 20))["alla"]["text"] == \
+        "Nätet ligger nere i hela kommunen."
+    result = CliRunner().invoke(main, ["announce", "alla", "x" * 150, "--database", database_url])
+    assert result.exit_code == 1 and "fit in one SMS" in result.output
+    result = CliRunner().invoke(main, ["announce", "--clear", "--all", "--database", database_url])
+    assert result.exit_code == 0 and "cleared: alla" in result.output

@@ -32,6 +32,17 @@ def session_secret(pseudonym_key: str) -> str:
     return hmac.new(pseudonym_key.encode(), b"felsokningslinjen /admin session cookie", hashlib.sha256).hexdigest()
 
 
+def session_hours(value: object) -> int:
+    """IVR_ADMIN_SESSION_HOURS as a whole number of hours (default SESSION_HOURS); ConfigError otherwise."""
+    if value is None:
+        return SESSION_HOURS
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 7:
+        from ivr.config import ConfigError
+
+        raise ConfigError("ADMIN_SESSION_HOURS must be a whole number of hours from 1 to 168")
+    return value
+
+
 def init_app(app: Flask) -> None:
     """Cookie settings, CSRF protection and the blueprint."""
     config = app.config
@@ -49,7 +60,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # Lax: a link from a mail to /admin still finds the session
         SESSION_COOKIE_NAME="ivr_admin",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(config.get("ADMIN_SESSION_HOURS") or SESSION_HOURS)),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours(config.get("ADMIN_SESSION_HOURS"))),
         # Checked only where the console asks (auth.py), never on the webhooks.
         WTF_CSRF_CHECK_DEFAULT=False,
         # The token lives as long as the signed-in session, not an hour: the Now page stays open all day.

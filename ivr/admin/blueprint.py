@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -16,11 +16,14 @@ log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 bp.before_request(guard)
 
+# The nav's pages, in order: (endpoint, Swedish label). A new page appends its own entry.
+NAV: list[tuple[str, str]] = [("admin.now", "Nu"), ("admin.announcements", "Driftinfo"), ("admin.lookup", "Sök samtal")]
+
 
 @bp.context_processor
 def signed_in() -> dict[str, object]:
-    """Every template knows who is signed in (the nav shows it, and the sign-out button)."""
-    return {"admin": current_admin()}
+    """Every template knows who is signed in (the nav shows it, and the sign-out button) and the nav's pages."""
+    return {"admin": current_admin(), "nav": NAV}
 
 
 def error_page(status: int, title: str, text: str) -> tuple[str, int]:
@@ -31,7 +34,7 @@ def error_page(status: int, title: str, text: str) -> tuple[str, int]:
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     """A form without the right token: an old tab, or a page on another site posting here."""
-    log.warning("console: CSRF token refused on %s: %s", "POST", error.description)
+    log.warning("console: CSRF token refused on %s: %s", request.path, error.description)
     return error_page(400, "Formuläret gick inte att skicka",
                       "Sidan var för gammal eller kom inte från konsolen. Ladda om sidan och försök igen. "
                       "(The form had no valid security token: reload the page and try again.)")

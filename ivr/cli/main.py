@@ -112,10 +112,11 @@ def open_store(database_url: str | None) -> Store:
 @click.option("--until", "until", help="When it ends by itself: 18:00 (today) or 2026-12-24T18:00.")
 @click.option("--clear", "clear", is_flag=True, help="Remove the system's announcement.")
 @click.option("--list", "show", is_flag=True, help="List the announcements in force.")
+@click.option("--all", "line_wide", is_flag=True, help="The line-wide announcement (the same as SYSTEM alla).")
 @checklists_option
 @config_option
 @database_option
-def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool,
+def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool, line_wide: bool,
              checklists_dir: Path, config_dir: Path, database_url: str | None) -> None:
     """Post a known outage: callers choosing SYSTEM hear TEXT first and may end there.
 
@@ -125,7 +126,12 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
               ivr announce alla "Nätet ligger nere i hela kommunen. IT-enheten arbetar med felet."
               ivr announce --clear viva
     """
-    from flows.announcements import AnnouncementError, check_post, resolve_system
+    from flows.announcements import LINE_WIDE, AnnouncementError, check_post, resolve_system
+
+    if line_wide:
+        if text is not None:
+            raise click.UsageError("with --all give only the TEXT: ivr announce --all \"...\"")
+        system, text = LINE_WIDE, system
 
     line = load_line(checklists_dir, config_dir)
     store = open_store(database_url)
