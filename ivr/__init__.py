@@ -22,6 +22,9 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     app = Flask(__name__, instance_relative_config=True)
     load_settings(app, test_config, overrides)
     app.extensions["ivr.line"] = checked_line(app)
+    # The /admin console (people signed in by SMS code, CSRF-checked forms): its settings are
+    # checked here, before the store opens connections that a refused start would leave open.
+    admin.init_app(app)
     store = Store(app.config["DATABASE_URL"])
     if app.config["DB_AUTO_UPGRADE"]:
         store.upgrade()
@@ -31,6 +34,5 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     signature.init_app(app)  # before any view: every webhook is checked
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
-    admin.init_app(app)  # the /admin console: people signed in by SMS code, CSRF-checked forms
     fallback.init_app(app)  # the fallback routes, and the error handler that never leaves a call silent
     return app

@@ -361,3 +361,41 @@ def test_ivr_announce_all_posts_the_line_wide_announcement(database_url: str, ap
     assert result.exit_code == 1 and "fit in one SMS" in result.output
     result = CliRunner().invoke(main, ["announce", "--clear", "--all", "--database", database_url])
     assert result.exit_code == 0 and "cleared: alla" in result.output
+
+
+def test_announcements_by_admin_sms_are_audited_too(app: Flask, twilio: Twilio) -> None:
+    twilio.post("/sms", From=ADMIN, To="+46141225000", Body="DRIFT viva Viva ligger nere.", MessageSid="SM" + "a" * 32)
+    twilio.post("/sms", From=ADMIN, To="+46141225000", Body="KLAR viva", MessageSid="SM" + "b" * 32)
+    events = admin_events(app.extensions["ivr.store"])
+    assert [(e["kind"], e["system"], e["data"]["by"], e["data"]["via"]) for e in events] == [
+        ("announcement_posted", "viva", "+46...698", "sms"), ("announcement_cleared", "viva", "+46...698", "sms")]
+    assert all(e["caller_key"] and ADMIN not in str(e) for e in events)
+
+
+def test_the_cookie_key_comes_from_ivr_secret_key_or_is_derived(database_url: str, clock: FrozenClock) -> None:
+    from ivr.admin import session_secret
+
+    derived = create_app(app_config(database_url, clock))
+    given = create_app(app_config(database_url, clock, SECRET_KEY="a-long-random-secret-for-this-test"))
+    try:
+        key = derived.config["PSEUDONYM_KEY"]
+        assert derived.config["SECRET_KEY"] == session_secret(key) != key
+        assert given.config["SECRET_KEY"] == "a-long-random-secret-for-this-test"
+        # A cookie signed with the derived key is worthless under the other one.
+        console = Console(derived)
+        console.sign_in()
+        other = given.test_client()
+        for item in console.client._cookies.values():  # noqa: SLF001 - copy the browser's cookie over
+            other.set_cookie(item.key, item.value, domain=item.domain)
+        assert other.get("/admin/", base_url=PUBLIC_URL).status_code == 302
+        assert console.get("/admin/").status_code == 200
+    finally:
+        derived.extensions["ivr.store"].dispose()
+        given.extensions["ivr.store"].dispose()
+
+
+def test_a_bad_session_hours_setting_refuses_to_start(database_url: str, clock: FrozenClock) -> None:
+    from ivr.config import ConfigError
+
+    with pytest.raises(ConfigError, match="ADMIN_SESSION_HOURS"):
+        create_app(app_config(database_url, clock, ADMIN_SESSION_HOURS="lots"))
