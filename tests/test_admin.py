@@ -325,6 +325,8 @@ def test_now_shows_calls_incidents_announcements_chain_and_health(console: Conso
     assert "i dag: <strong class=\"error\">ja, senast 21.50</strong>" in console.get("/admin/").get_data(as_text=True)
     stamp.write_text(local("2026-11-24T21:50").isoformat())  # yesterday's
     assert "Reservsvar (fallback eller fel) i dag: nej" in console.get("/admin/").get_data(as_text=True)
+    still = console.get("/admin/?uppdatera=nej").get_data(as_text=True)  # the reloads can be stopped
+    assert 'http-equiv="refresh"' not in still and "Sidan uppdateras inte själv" in still
 
 
 def test_a_line_wide_announcement_from_the_console_is_heard_before_the_menu(console: Console, app: Flask,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 
 from flows.line import Line
 from ivr.admin.blueprint import bp
@@ -121,7 +121,8 @@ def now() -> str:
     local = line.calendar.local(moment)
     return render_template(
         "admin/now.html",
-        refresh=REFRESH_SECONDS,
+        # ?uppdatera=nej stops the reloads (WCAG 2.2.1: a person can turn off what the page does by itself).
+        refresh=None if request.args.get("uppdatera") == "nej" else REFRESH_SECONDS,
         now=local,
         office_hours=context.office_hours,
         store_problem=problem,

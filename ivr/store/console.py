@@ -23,6 +23,7 @@ from ivr.store.schema import (
 )
 from ivr.store.store import Store, _aware, _check_length
 
+ATTEMPTS_LOCK = 0x1F5E_AD31  # any constant, the same in every process
 ADMIN_CHANNEL = "admin"  # the events' channel for what people did in the console (never a conversation)
 
 
@@ -80,6 +81,10 @@ class ConsoleStore:
         for bucket in limits:
             _check_length("attempt bucket", bucket, 100)
         with self.store._transaction() as conn:
+            if self.store.backend == "postgresql":
+                # Count and insert under one lock, as SQLite's BEGIN IMMEDIATE does: two workers cannot
+                # both pass the last free attempt. Sign-ins are rare; one lock for all is enough.
+                conn.execute(select(func.pg_advisory_xact_lock(ATTEMPTS_LOCK)))
             conn.execute(delete(table).where(table.c.at < since))
             for bucket, limit in limits.items():
                 count = conn.execute(select(func.count()).select_from(table)
