@@ -7,10 +7,14 @@ from datetime import datetime
 
 from flows.line import Line
 from flows.moments import MomentError, parse_until
-from flows.sms_cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
+from flows.sms_cost import SEGMENT_SEPTETS, char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
 from flows.validate import notice_room
 
 MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report
+# The line-wide announcement (e.g. the network is down everywhere), heard and texted before the menu.
+# Stored as the system "alla": no checklist may have that id (checked where systems are resolved).
+LINE_WIDE = "alla"
+LINE_WIDE_WORDS = frozenset({"alla", "all", "--all"})
 
 
 class AnnouncementError(ValueError):
@@ -35,12 +39,38 @@ def check_text(text: str) -> str:
 
 def check_notice(line: Line, system: str, text: str) -> None:
     """AnnouncementError when the SMS notice carrying a cleaned text would take more than one SMS."""
-    room = notice_room(line, system)
+    room = line_wide_room(line) if system == LINE_WIDE else notice_room(line, system)
     septets = gsm7_septets(text) or 0
     if septets > room:
         # Short enough to be an administrator's SMS reply; characters such as € [ ] count two.
         raise AnnouncementError(f"the announcement is {septets} characters; at most {room} characters fit in one SMS "
                                 "with its heading")
+
+
+def line_wide_room(line: Line) -> int:
+    """Characters the line-wide text may have for its SMS ("Driftinfo för alla system: ...") to fit one SMS."""
+    used = [gsm7_septets(line.messages.get("sms", "notice_all", lang, text="")) for lang in line.settings.languages]
+    return SEGMENT_SEPTETS - max(SEGMENT_SEPTETS if septets is None else septets for septets in used)
+
+
+def resolve_system(line: Line, name: str) -> str:
+    """A checklist's id from its id, key or name as typed, or LINE_WIDE for "alla"; AnnouncementError if neither."""
+    from flows.replies import exact_system
+
+    if name.strip().lower() in LINE_WIDE_WORDS:
+        return LINE_WIDE
+    checklist = exact_system(line.library.checklists, name)
+    if checklist is None:
+        names = ", ".join([c.id for c in line.library.checklists] + [LINE_WIDE])
+        raise AnnouncementError(f"unknown system '{name}' (one of: {names})")
+    return checklist.id
+
+
+def check_post(line: Line, system: str, text: str, until: str | None, now: datetime) -> tuple[str, datetime | None]:
+    """The same checks for `ivr announce` and the console: the cleaned text and when it ends (None: until cleared)."""
+    cleaned = check_text(text)
+    check_notice(line, system, cleaned)
+    return cleaned, until_moment(until, now, line) if until else None
 
 
 def plain_sms(text: str) -> str:

@@ -49,6 +49,14 @@ class EventKind(StrEnum):
     RESUMED = "resumed"  # ... and went on at the dropped call's step
     RESUME_DECLINED = "resume_declined"  # ... and started over
     TEST_CALL_ACCEPTED = "test_call_accepted"  # `ivr test-call`: the person called pressed 1
+    # What people did in the /admin console (channel "admin"; by the admin's keyed hash and masked number).
+    ADMIN_SIGNED_IN = "admin_signed_in"
+    ADMIN_SIGN_IN_REFUSED = "admin_sign_in_refused"  # a wrong or expired code for an admin's number
+    ADMIN_SIGNED_OUT = "admin_signed_out"
+    ANNOUNCEMENT_POSTED = "announcement_posted"
+    ANNOUNCEMENT_EXTENDED = "announcement_extended"
+    ANNOUNCEMENT_CLEARED = "announcement_cleared"
+    SESSION_LOOKED_UP = "session_looked_up"  # a receipt code looked up
 
 
 @dataclass(frozen=True)

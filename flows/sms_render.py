@@ -116,8 +116,8 @@ LONGEST_COUNT = 999  # reporters in one incident window: more than the staff cou
 LONGEST_TIME = "23.59"
 # Texts rendered with a step's or the menu's own values (checked as built, in checklist_texts and below);
 # a notice carries IT's own text, checked when posted (notice_room).
-BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "answer_hint", "bad_answer", "answer_hint_unknown",
-               "bad_answer_unknown", "which_system")
+BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "notice_all", "answer_hint", "bad_answer",
+               "answer_hint_unknown", "bad_answer_unknown", "which_system")
 # Facts a decision may hold without its checklist asking them: known from an incident.
 KNOWN_FACTS = ("multiple_users",)
 

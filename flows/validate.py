@@ -65,11 +65,12 @@ def notice_problems(line: Line) -> list[str]:
     """The SMS outage notice's own wording must be plain GSM-7 and leave room for IT's text."""
     problems = []
     for lang in line.settings.languages:
-        template = line.messages.get("sms", "notice", lang, system="", text="")
-        odd = non_gsm7_characters(template)
-        if odd:
-            problems.append(f"{lang}: config/messages.yaml sms.notice: SMS has characters outside GSM-7 "
-                            f"({' '.join(odd)}), which doubles its cost")
+        for name in ("notice", "notice_all"):  # a system's notice, and the line-wide one before the menu
+            template = line.messages.get("sms", name, lang, system="", text="")
+            odd = non_gsm7_characters(template)
+            if odd:
+                problems.append(f"{lang}: config/messages.yaml sms.{name}: SMS has characters outside GSM-7 "
+                                f"({' '.join(odd)}), which doubles its cost")
     for checklist in line.library.checklists:
         room = notice_room(line, checklist.id)
         if room < MIN_NOTICE_ROOM:

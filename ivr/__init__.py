@@ -15,6 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
     from ivr import reload
+    from ivr import admin
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
     from ivr.web import fallback, signature, sms, test_call, voice
@@ -24,6 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     load_settings(app, test_config, overrides)
     app.extensions["ivr.line"] = checked_line(app)
     reload.init_app(app)  # `ivr reload` / SIGHUP: a new validated line, swapped in before a request
+    # The /admin console (people signed in by SMS code, CSRF-checked forms): its settings are
+    # checked here, before the store opens connections that a refused start would leave open.
+    admin.init_app(app)
     store = Store(app.config["DATABASE_URL"])
     if app.config["DB_AUTO_UPGRADE"]:
         store.upgrade()

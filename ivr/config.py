@@ -134,4 +134,5 @@ def make_notifier(app: Flask) -> TwilioNotifier | LogNotifier:
     if sid and token and token != DEV_TOKEN:
         return TwilioNotifier(sid, token)
     log.warning("no TWILIO_ACCOUNT_SID: SMS and call-backs are logged, not sent")
-    return LogNotifier()
+    outbox = app.config.get("OUTBOX_FILE")  # IVR_OUTBOX_FILE: development and tests read the "sent" SMS there
+    return LogNotifier(outbox=str(outbox) if outbox else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -52,18 +53,29 @@ class TwilioNotifier:
 
 @dataclass
 class LogNotifier:
-    """Without a Twilio account (development, `ivr simulate`): log and remember instead of sending."""
+    """Without a Twilio account (development, `ivr simulate`): log and remember instead of sending.
+
+    outbox: a file that each message is also appended to as one JSON line (IVR_OUTBOX_FILE), so that
+    a test driving a live server reads the SMS it "sent" (the console's sign-in code).
+    """
 
     sent: list[dict[str, Any]] = field(default_factory=list)
+    outbox: str | None = None
 
     def send_sms(self, to: str, from_: str, body: str) -> str:
         """Record an SMS that would have been sent."""
-        self.sent.append({"kind": "sms", "to": to, "from": from_, "body": body})
+        self._record({"kind": "sms", "to": to, "from": from_, "body": body})
         log.info("SMS not sent (no Twilio account): to=%s body=%s", to, body)
         return f"SMlocal{len(self.sent):030d}"
 
     def create_call(self, to: str, from_: str, url: str) -> str:
         """Record a call that would have been placed."""
-        self.sent.append({"kind": "call", "to": to, "from": from_, "url": url})
+        self._record({"kind": "call", "to": to, "from": from_, "url": url})
         log.info("call not placed (no Twilio account): to=%s url=%s", to, url)
         return f"CAlocal{len(self.sent):030d}"
+
+    def _record(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        if self.outbox:
+            with open(self.outbox, "a", encoding="utf-8") as out:
+                out.write(json.dumps(message, ensure_ascii=False) + "\n")

@@ -34,6 +34,9 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
         "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL, "DATABASE_URL": database_url,
         "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
     })
+    # `announcements: {alla: ..., viva: ...}`: posted before the call, as `ivr announce` would.
+    for system, text in (case.get("announcements") or {}).items():
+        app.extensions["ivr.store"].announce(str(system), str(text), None, moment, by="golden")
     if case.get("speech"):
         line = app.extensions["ivr.line"]
         app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))

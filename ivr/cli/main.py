@@ -137,18 +137,26 @@ def open_store(database_url: str | None) -> Store:
 @click.option("--until", "until", help="When it ends by itself: 18:00 (today) or 2026-12-24T18:00.")
 @click.option("--clear", "clear", is_flag=True, help="Remove the system's announcement.")
 @click.option("--list", "show", is_flag=True, help="List the announcements in force.")
+@click.option("--all", "line_wide", is_flag=True, help="The line-wide announcement (the same as SYSTEM alla).")
 @checklists_option
 @config_option
 @database_option
-def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool,
+def announce(system: str | None, text: str | None, until: str | None, clear: bool, show: bool, line_wide: bool,
              checklists_dir: Path | None, config_dir: Path | None, database_url: str | None) -> None:
     """Post a known outage: callers choosing SYSTEM hear TEXT first and may end there.
 
+    SYSTEM `alla` (or `all`) posts the line-wide announcement, heard and texted before the menu.
+
     Examples: ivr announce viva "Viva har driftstörning sedan 14.00. IT-enheten arbetar med felet." --until 18:00
+              ivr announce alla "Nätet ligger nere i hela kommunen. IT-enheten arbetar med felet."
               ivr announce --clear viva
     """
-    from flows.announcements import AnnouncementError, check_notice, check_text, until_moment
-    from flows.replies import exact_system
+    from flows.announcements import LINE_WIDE, AnnouncementError, check_post, resolve_system
+
+    if line_wide:
+        if text is not None:
+            raise click.UsageError("with --all give only the TEXT: ivr announce --all \"...\"")
+        system, text = LINE_WIDE, system
 
     folders = line_folders(config_dir, checklists_dir)
     try:
@@ -163,22 +171,20 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
                 end = f" (until {line.calendar.local(item['until']):%Y-%m-%d %H:%M})" if item["until"] else ""
                 click.echo(f"{key}: {item['text']}{end}")
             return
-        checklist = exact_system(line.library.checklists, system)
-        if checklist is None:
-            names = ", ".join(c.id for c in line.library.checklists)
-            raise click.BadParameter(f"unknown system '{system}' (one of: {names})", param_hint="SYSTEM")
+        try:
+            target = resolve_system(line, system)
+        except AnnouncementError as exc:
+            raise click.BadParameter(str(exc), param_hint="SYSTEM") from None
         if clear:
-            found = store.clear_announcement(checklist.id)
-            click.echo(f"cleared: {checklist.id}" if found else f"no announcement for {checklist.id}")
+            found = store.clear_announcement(target)
+            click.echo(f"cleared: {target}" if found else f"no announcement for {target}")
             return
         try:
-            cleaned = check_text(text or "")
-            check_notice(line, checklist.id, cleaned)
-            ends = until_moment(until, now, line) if until else None
+            cleaned, ends = check_post(line, target, text or "", until, now)
         except AnnouncementError as exc:
             raise click.ClickException(str(exc)) from None
-        store.announce(checklist.id, cleaned, ends, now, by="cli")
-        click.echo(f"posted: {checklist.id}: {cleaned}" + (f" (until {ends:%Y-%m-%d %H:%M})" if ends else ""))
+        store.announce(target, cleaned, ends, now, by="cli")
+        click.echo(f"posted: {target}: {cleaned}" + (f" (until {ends:%Y-%m-%d %H:%M})" if ends else ""))
     finally:
         store.dispose()
 

@@ -105,9 +105,9 @@ def build_report(
     events: list[dict[str, Any]], library: Library, *, since: datetime | None = None, until: datetime | None = None
 ) -> Report:
     """Count conversations and their outcomes per system from audit events (as Store.events() gives them)."""
-    # "admin:" sessions are the audit trail of the people who run the line, not callers' conversations.
-    in_period = [e for e in events if (since is None or e["at"] >= since) and (until is None or e["at"] < until)
-                 and not str(e["session_id"]).startswith("admin:")]
+    # The audit trail of the people who run the line (channel "admin", sessions "admin:..."): not conversations.
+    in_period = [e for e in events if e["channel"] != "admin" and not str(e["session_id"]).startswith("admin:")
+                 and (since is None or e["at"] >= since) and (until is None or e["at"] < until)]
     sessions: dict[str, list[dict[str, Any]]] = {}
     for event in in_period:
         sessions.setdefault(event["session_id"], []).append(event)

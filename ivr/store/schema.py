@@ -182,3 +182,25 @@ oncall_overrides_table = Table(
     Column("cleared_at", UTCDateTime, nullable=True),
     Index("oncall_overrides_ends_at", "ends_at"),
 )
+
+# The /admin console's one-time sign-in codes (migration 0008): one live code per admin
+# number, kept as the number's keyed hash and an HMAC of the code, never either in clear.
+admin_codes_table = Table(
+    "admin_codes",
+    metadata,
+    Column("number_key", String(64), primary_key=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("wrong_tries", Integer, nullable=False, default=0),
+)
+
+# Sign-in attempts by number (its keyed hash) and by client address, one row each: counted in
+# a window so that the limit holds across gunicorn's workers and servers sharing the database.
+admin_attempts_table = Table(
+    "admin_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bucket", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("admin_attempts_bucket_at", "bucket", "at"),
+)

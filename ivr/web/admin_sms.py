@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from flows.announcements import AnnouncementError, check_notice, check_text, plain_sms
+from flows.events import EventKind
 from flows.line import Line
 from flows.replies import exact_system, normalise
+from ivr.logs import mask_numbers
+from ivr.privacy import caller_key
+from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
 POST_WORD, CLEAR_WORD = "drift", "klar"
@@ -36,8 +40,11 @@ def admin_command(sender: str, body: str) -> list[str]:
     if system is None:
         return [line.messages.get("sms", "admin_help", lang)]
     name = line.library.by_id(system).name[lang]
+    # Audited like the console's actions: by the admin's keyed hash and masked number.
+    console, who = ConsoleStore(store), mask_numbers(sender)
     if keyword == CLEAR_WORD:
-        store.clear_announcement(system)
+        if store.clear_announcement(system):
+            console.audit(EventKind.ANNOUNCEMENT_CLEARED, caller_key(sender) or "", who, now, {"via": "sms"}, system)
         return [line.messages.get("sms", "cleared", lang, system=name)]
     try:
         cleaned = check_text(text)
@@ -46,4 +53,6 @@ def admin_command(sender: str, body: str) -> list[str]:
         return [plain_sms(str(exc))]
     # The author is kept as the last digits only: enough to ask a colleague, not a phone book.
     store.announce(system, cleaned, None, now, by=f"sms:...{sender[-4:]}")
+    console.audit(EventKind.ANNOUNCEMENT_POSTED, caller_key(sender) or "", who, now,
+                  {"via": "sms", "until": None, "characters": len(cleaned)}, system)
     return [line.messages.get("sms", "announced", lang, system=name)]

@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 
 # Not called by Twilio: the load balancer's health check, and unknown paths (404).
 UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz")
-# The console's pages are for people, behind their own sign-in (ivr/web/admin_auth.py), not Twilio's.
-UNSIGNED_BLUEPRINTS = ("admin_oncall",)
+# People's pages, not Twilio's: the /admin console has its own sign-in and CSRF check (ivr/admin).
+UNSIGNED_BLUEPRINTS = ("admin",)
 
 
 # RFC 3986's characters allowed unescaped in a path: re-escaping keeps these as they are.

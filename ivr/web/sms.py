@@ -24,6 +24,7 @@ from ivr.store import SessionRecord
 from ivr.web import conversation
 from ivr.web.admin_sms import admin_command, is_admin_command
 from ivr.web.conversation import PinState
+from ivr.web.line_notice import line_wide_notice
 from ivr.web.signature import public_base
 from ivr.web.turn_context import turn_context
 from ivr.web.voice_render import url as action_url
@@ -87,7 +88,10 @@ def incoming() -> Response:
                 return reply([SmsRenderer(line, line.settings.default_language).text("stopped")])
             return reply(list(record.data.get("last_replies", [])))
         texting, preface = load(record)
-        texts = preface + handle(record, texting, body, fresh=record.data is None or bool(preface))
+        fresh = record.data is None or bool(preface)
+        # A new conversation reads the line-wide announcement first, whatever its first text asked.
+        notice = line_wide_notice(record, "sms", texting.state.lang) if fresh else []
+        texts = notice + preface + handle(record, texting, body, fresh=fresh)
         texting.last_replies = texts
         if not record.delete:
             record.data = texting.to_data()

@@ -30,6 +30,7 @@ from ivr.web import conversation, voice_speech
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
 from ivr.web.handover import continue_by_sms
+from ivr.web.line_notice import line_wide_notice
 from ivr.web.receipt import send_receipt
 from ivr.web.resume import resumable
 from ivr.web.turn_context import turn_context
@@ -68,14 +69,16 @@ def welcome(record: SessionRecord, call: Call) -> VoiceResponse:
     """The first turn's menu (or the offer to go on after a dropped call); a retried webhook: the same again."""
     if call.turn == 0:
         dropped = resumable(record)
+        notice = line_wide_notice(record, "voice", call.state.lang) if online(record) else []
         if dropped is None:
-            return renderer(call).menu(welcome=True)
+            return renderer(call).menu(notice, welcome=True)
         session_id, state = dropped
         call.offer = state.to_dict()
         # No system on the event: a caller who starts over is counted under the system chosen then.
         record.add_event(EventKind.RESUME_OFFERED, {"call": session_id.removeprefix("voice:"),
                                                     "checklist": state.checklist, "step": state.step})
-        return renderer(call).resume_offer(engine.current(turn_context().line.library, state), welcome=True)
+        return renderer(call).resume_offer(engine.current(turn_context().line.library, state), welcome=True,
+                                           preface=notice)
     return present(record, call, engine.current(turn_context().line.library, call.state))
 
 

@@ -1,0 +1,126 @@
+"""Announcements in the console: post (with a preview of what callers hear and read), extend, clear.
+
+The rules are `ivr announce`'s (flows/announcements.py check_post): plain GSM-7, one SMS
+with its heading, a known system or "alla" for the line-wide one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from flows.announcements import LINE_WIDE, AnnouncementError, check_post, resolve_system, until_moment
+from flows.events import EventKind
+from flows.line import Line
+from ivr.admin.auth import audit, current_admin
+from ivr.admin.blueprint import bp
+from ivr.web.turn_context import turn_context
+
+LINE_WIDE_NAME = "Alla system"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a caller hears and a texter reads, in one language."""
+
+    lang: str
+    heard: list[str]
+    read: list[str]
+
+
+def system_choices(line: Line) -> list[tuple[str, str]]:
+    """(id, name) for the form's list: the line-wide one first, then each checklist by its key."""
+    return [(LINE_WIDE, LINE_WIDE_NAME + " (före menyn)")] + [
+        (c.id, f"{c.key}. {c.name['sv']}") for c in sorted(line.library.checklists, key=lambda c: c.key)]
+
+
+def preview(line: Line, system: str, text: str) -> list[Preview]:
+    """The announcement as the voice and the SMS line will give it, in every language of the line."""
+    found = []
+    for lang in line.settings.languages:
+        messages = line.messages
+        if system == LINE_WIDE:
+            heard = [messages.get("voice", "notice_all", lang, text=text), "(sedan menyn / then the menu)"]
+            read = [messages.get("sms", "notice_all", lang, text=text), "(sedan menyn / then the menu)"]
+        else:
+            name = line.library.by_id(system).name[lang]
+            heard = [messages.get("voice", "chosen", lang, system=name), text,
+                     messages.get("voice", "notice_question", lang)]
+            read = [messages.get("sms", "notice", lang, system=name, text=text),
+                    messages.get("sms", "notice_question", lang)]
+        found.append(Preview(lang, heard, read))
+    return found
+
+
+def page(form: dict[str, str] | None = None, error: str | None = None, previews: list[Preview] | None = None,
+         status: int = 200) -> tuple[str, int]:
+    """The announcements page: what is out now, and the form."""
+    context = turn_context()
+    line = context.line
+    current = sorted(context.store.announcements(context.now).items(), key=lambda item: item[0] != LINE_WIDE)
+    return render_template("admin/announcements.html", current=current, choices=system_choices(line),
+                           names=dict(system_choices(line)), form=form or {"system": "", "text": "", "until": ""},
+                           error=error, previews=previews, local=line.calendar.local), status
+
+
+@bp.route("/driftinfo", methods=["GET", "POST"])
+def announcements() -> tuple[str, int] | Response:
+    """GET: the page. POST: preview (button "preview") or post the announcement."""
+    if request.method == "GET":
+        return page()
+    context = turn_context()
+    line = context.line
+    form = {name: request.form.get(name, "")[:400] for name in ("system", "text", "until")}
+    try:
+        system = resolve_system(line, form["system"])
+        cleaned, ends = check_post(line, system, form["text"], form["until"].strip() or None, context.now)
+    except AnnouncementError as exc:
+        return page(form, error=swedish(str(exc)), status=400)
+    if request.form.get("action") == "preview":
+        return page(form, previews=preview(line, system, cleaned))
+    admin = current_admin()
+    assert admin is not None  # the blueprint's guard
+    context.store.announce(system, cleaned, ends, context.now, by=f"admin:{admin.who}"[:64])
+    audit(EventKind.ANNOUNCEMENT_POSTED, {"until": ends.isoformat() if ends else None,
+                                          "characters": len(cleaned)}, system=system)
+    flash(f"Driftinfo för {dict(system_choices(line)).get(system, system)} är publicerad.")
+    return redirect(url_for("admin.announcements"))
+
+
+@bp.route("/driftinfo/<system>/forlang", methods=["POST"])
+def extend(system: str) -> tuple[str, int] | Response:
+    """Give an announcement a new end time (the text stays)."""
+    context = turn_context()
+    line = context.line
+    item = context.store.announcements(context.now).get(system)
+    if item is None:
+        return page(error="Den driftinfon finns inte längre. (That announcement is gone.)", status=404)
+    try:
+        ends = until_moment(request.form.get("until", "")[:40], context.now, line)
+    except AnnouncementError as exc:
+        return page(error=swedish(str(exc)), status=400)
+    admin = current_admin()
+    assert admin is not None
+    context.store.announce(system, str(item["text"]), ends, context.now, by=f"admin:{admin.who}"[:64])
+    audit(EventKind.ANNOUNCEMENT_EXTENDED, {"until": ends.isoformat()}, system=system)
+    flash(f"Driftinfon gäller nu till {ends:%Y-%m-%d %H.%M}.")
+    return redirect(url_for("admin.announcements"))
+
+
+@bp.route("/driftinfo/<system>/ta-bort", methods=["POST"])
+def clear(system: str) -> Response:
+    """Take an announcement down."""
+    context = turn_context()
+    if context.store.clear_announcement(system[:40]):
+        audit(EventKind.ANNOUNCEMENT_CLEARED, system=system[:40])
+        flash("Driftinfon är borttagen.")
+    else:
+        flash("Den driftinfon var redan borttagen.")
+    return redirect(url_for("admin.announcements"))
+
+
+def swedish(problem: str) -> str:
+    """The rule's own message (shared with `ivr announce`, in English) after a Swedish heading."""
+    return f"Driftinfon kunde inte läggas ut: {problem}"

@@ -1,0 +1,138 @@
+"""The "Nu" page: calls in progress, open incidents, announcements, today's on-call chain, the line's health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import render_template, request
+
+from flows.line import Line
+from ivr.admin.blueprint import bp
+from ivr.store import Store, StoreError
+from ivr.store.console import ConsoleStore
+from ivr.web.repair_alert import stamp_path
+from ivr.web.turn_context import turn_context
+
+REFRESH_SECONDS = 30  # the page reloads itself (a meta refresh: no script, no build step)
+IN_PROGRESS = timedelta(minutes=15)  # a call with no turn for this long has ended without telling us
+
+
+@dataclass(frozen=True)
+class CallNow:
+    """A call in progress: its system and where in the checklist it is."""
+
+    system: str
+    step: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class IncidentNow:
+    """A system several callers reported within the window."""
+
+    system: str
+    count: int
+    first_at: datetime
+
+
+def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
+    """(system, step) of a stored call, in words; None for a call that ended."""
+    if data.get("ended"):
+        return None
+    state = data.get("state") or {}
+    checklist_id = state.get("checklist")
+    if not checklist_id:
+        return ("(inget valt ännu)", "menyn")
+    try:
+        checklist = line.library.by_id(str(checklist_id))
+    except KeyError:
+        return (str(checklist_id), "okänt steg")
+    if state.get("decision"):
+        return (checklist.name["sv"], "utfall: " + str(state["decision"].get("outcome", "")))
+    if state.get("notice"):
+        return (checklist.name["sv"], "hör driftinfo")
+    step = int(state.get("step", 0))
+    return (checklist.name["sv"], f"steg {min(step + 1, len(checklist.steps))} av {len(checklist.steps)}")
+
+
+def calls_now(line: Line, console: ConsoleStore, now: datetime) -> list[CallNow]:
+    """Calls with a turn in the last IN_PROGRESS, by system and step."""
+    calls = []
+    for row in console.calls_in_progress(now - IN_PROGRESS):
+        position = call_position(line, row["data"] or {})
+        if position is not None:
+            calls.append(CallNow(position[0], position[1], row["updated_at"]))
+    return sorted(calls, key=lambda call: (call.system, call.step))
+
+
+def incidents_now(line: Line, store: Store, console: ConsoleStore, now: datetime) -> list[IncidentNow]:
+    """Systems at or over the incident threshold within the window, with their count and first report."""
+    window = timedelta(minutes=line.settings.incident_window_minutes)
+    found = []
+    for run in console.incident_runs(now - window):
+        count = store.reporter_count(run["system"], now - window, now)
+        if count >= line.settings.incident_threshold:
+            found.append(IncidentNow(system_name(line, run["system"]), count, run["first_at"]))
+    return found
+
+
+def system_name(line: Line, system: str) -> str:
+    """A checklist's Swedish name (the line-wide announcement is "Alla system")."""
+    from flows.announcements import LINE_WIDE
+    from ivr.admin.announce import LINE_WIDE_NAME
+
+    if system == LINE_WIDE:
+        return LINE_WIDE_NAME
+    try:
+        return line.library.by_id(system).name["sv"]
+    except KeyError:
+        return system
+
+
+def last_fault() -> datetime | None:
+    """When the fallback or error answer last alerted the admins (ivr/web/repair_alert.py's stamp), if ever."""
+    try:
+        with open(stamp_path(), encoding="ascii") as stamp:
+            moment = datetime.fromisoformat(stamp.read().strip())
+    except (OSError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def store_health(store: Store) -> str | None:
+    """None when the database answers at the newest schema; else what is wrong."""
+    try:
+        store.check_schema()
+    except StoreError as exc:
+        return str(exc)
+    return None
+
+
+@bp.route("/")
+def now() -> str:
+    """The page; every figure is read fresh on each (automatic) reload."""
+    context = turn_context()
+    line, store, moment = context.line, context.store, context.now
+    console = ConsoleStore(store)
+    problem = store_health(store)
+    fault = last_fault()
+    local = line.calendar.local(moment)
+    return render_template(
+        "admin/now.html",
+        # ?uppdatera=nej stops the reloads (WCAG 2.2.1: a person can turn off what the page does by itself).
+        refresh=None if request.args.get("uppdatera") == "nej" else REFRESH_SECONDS,
+        now=local,
+        office_hours=context.office_hours,
+        store_problem=problem,
+        calls=[] if problem else calls_now(line, console, moment),
+        incidents=[] if problem else incidents_now(line, store, console, moment),
+        announcements=[] if problem else sorted(
+            (system_name(line, system), item) for system, item in store.announcements(moment).items()),
+        chain=line.roster.chain_at(local),
+        last_webhook=None if problem else console.last_activity(),
+        fault=fault,
+        fault_today=fault is not None and line.calendar.local(fault).date() == local.date(),
+        local=line.calendar.local,
+    )

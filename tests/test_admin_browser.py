@@ -1,0 +1,196 @@
+"""The /admin console in a real browser: Debian's Chromium driven by Selenium against a live `ivr serve`.
+
+The server runs in its own process on a free loopback port with a temporary SQLite
+database and no Twilio account: the SMS it "sends" (the sign-in code) are appended to
+an outbox file (IVR_OUTBOX_FILE) that the test reads. Calls are signed webhook posts
+to the same server. Skipped where chromium or chromedriver is missing
+(`apt-get install chromium chromium-driver`; .ci/run installs them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import CALLER, LINE_NUMBER
+from tests.test_failures import TOKEN, Server, free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ADMIN = "+46701740698"  # config/line.yaml admins
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="chromium and chromedriver are not installed (apt-get install -y chromium chromium-driver)",
+)
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """`ivr serve` on a free port: a temporary SQLite database, plain http, SMS written to an outbox file."""
+    port = free_port()
+    monkeypatch.setenv("IVR_OUTBOX_FILE", str(tmp_path / "outbox.jsonl"))
+    monkeypatch.setenv("IVR_ADMIN_COOKIE_SECURE", "false")  # http on loopback: the browser would drop a Secure cookie
+    monkeypatch.setenv("IVR_ALERT_STAMP", str(tmp_path / "repair-alert.stamp"))
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--host", "127.0.0.1",
+            "--port", str(port)]
+    live = Server(port, f"sqlite:///{tmp_path / 'ivr.sqlite3'}", tmp_path / "server.log", argv)
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    """Headless Chromium through Debian's chromedriver (no download of any driver)."""
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=420,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def outbox(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "outbox.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def texted_code(tmp_path: Path) -> str:
+    texts = [m["body"] for m in outbox(tmp_path) if m["kind"] == "sms" and m["to"] == ADMIN]
+    assert texts, "the server texted no code"
+    found = re.search(r"\b(\d{6})\b", texts[-1])
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(browser: WebDriver, server: Server, tmp_path: Path) -> None:
+    browser.get(server.base + "/admin/")
+    assert browser.current_url.endswith("/admin/logga-in")  # nothing without signing in
+    browser.find_element(By.ID, "number").send_keys("070-174 06 98")
+    press(browser, "Skicka kod")
+    browser.find_element(By.ID, "code").send_keys(texted_code(tmp_path))
+    press(browser, "Logga in")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Nu")
+
+
+def next_page(browser: WebDriver, page: WebElement) -> None:
+    """Wait until the old page's root is gone (Chromium reports that as stale, or as a node not in the document)."""
+
+    def gone(driver: WebDriver) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(browser, 10).until(gone)
+
+
+def press(browser: WebDriver, label: str) -> None:
+    """Click the button with this text and wait for the next page."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.XPATH, f"//button[text()='{label}']").click()
+    next_page(browser, page)
+
+
+def follow(browser: WebDriver, text: str) -> None:
+    """Follow the link with this text and wait for the next page."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.LINK_TEXT, text).click()
+    next_page(browser, page)
+
+
+def signed_post(server: Server, path: str, **params: str) -> tuple[int, str]:
+    """A webhook as Twilio sends it to the live server."""
+    url = server.base + path
+    signature = RequestValidator(TOKEN).compute_signature(url, params)
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(params).encode(),
+                                     headers={"X-Twilio-Signature": signature})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def test_sign_in_post_an_announcement_and_hear_it_in_a_call(browser: WebDriver, server: Server,
+                                                            tmp_path: Path) -> None:
+    sign_in(browser, server, tmp_path)
+    follow(browser, "Driftinfo")
+    text = "Viva har driftstörning. IT-enheten arbetar med felet."
+    browser.find_element(By.ID, "system").send_keys("1. Viva")
+    browser.find_element(By.ID, "text").send_keys(text)
+    press(browser, "Förhandsgranska")
+    assert f"Driftinfo Viva: {text}" in browser.find_element(By.ID, "preview").find_element(By.XPATH, "..").text
+    press(browser, "Publicera")
+    assert "Driftinfo för 1. Viva är publicerad." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert text in browser.find_element(By.ID, "current").text
+    sid = "CA" + "b" * 32
+    status, menu = signed_post(server, "/voice", CallSid=sid, From=CALLER, To=LINE_NUMBER)
+    assert status == 200 and "Tryck siffran" in menu
+    status, chosen = signed_post(server, "/voice/input", CallSid=sid, From=CALLER, To=LINE_NUMBER, Digits="1")
+    assert status == 200 and text in chosen  # the caller hears the announcement after choosing Viva
+    follow(browser, "Nu")
+    assert text in browser.find_element(By.ID, "announcements").text
+
+
+def test_no_session_wrong_csrf_and_rate_limit_are_refused(browser: WebDriver, server: Server,
+                                                          tmp_path: Path) -> None:
+    # Without a session: every page leads to the sign-in, and a bare POST is refused.
+    browser.get(server.base + "/admin/driftinfo")
+    assert browser.current_url.endswith("/admin/logga-in")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(server.base + "/admin/driftinfo", data=b"system=viva&text=x"),
+                               timeout=10)
+    refused.value.close()  # its response holds the connection
+    assert refused.value.code in (400, 403)
+    sign_in(browser, server, tmp_path)
+    # A form whose CSRF token was tampered with.
+    follow(browser, "Driftinfo")
+    browser.execute_script("document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'forged')")
+    browser.find_element(By.ID, "text").send_keys("Viva ligger nere.")
+    press(browser, "Publicera")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Formuläret gick inte att skicka"
+    browser.get(server.base + "/admin/")
+    assert "Ingen driftinfo ute." in browser.page_source
+    # Past the limit: wrong codes for a number stop being checked at all.
+    browser.delete_all_cookies()
+    browser.get(server.base + "/admin/logga-in")
+    browser.find_element(By.ID, "number").send_keys("070-174 06 98")
+    press(browser, "Skicka kod")
+    messages = []
+    for _ in range(6):
+        browser.find_element(By.ID, "code").send_keys("000000")
+        press(browser, "Logga in")
+        messages.append(browser.find_element(By.CSS_SELECTOR, ".error").text)
+    assert messages[0].startswith("Koden stämmer inte")
+    assert messages[-1].startswith("För många försök")
+    browser.find_element(By.ID, "code").send_keys(texted_code(tmp_path))  # even the right code, now
+    press(browser, "Logga in")
+    assert browser.find_element(By.CSS_SELECTOR, ".error").text.startswith("För många försök")
