@@ -293,3 +293,27 @@ def test_the_report_page_shows_the_figures_of_ivr_report_json(
                                            if row["sessions"]}
     assert totals(browser, "escalations") == {system: row["on_call_manager"] for system, row in expected.items()
                                               if row["on_call_manager"]}
+
+
+def test_every_page_fits_a_phone_375_px_wide_without_sideways_scrolling(
+    browser: WebDriver, evening: Server, tmp_path: Path
+) -> None:
+    after_hours_call(evening)  # the report has bars to draw
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # a phone: the page's meta viewport applies
+                            {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True})
+    browser.get(evening.base + "/admin/logga-in")
+    pages = ["/admin/logga-in"]
+    sign_in(browser, evening, tmp_path)
+    pages += ["/admin/", "/admin/driftinfo", "/admin/sok", "/admin/oncall", "/admin/report?since=2026-11-23",
+              "/admin/checklists"]
+    for path in pages:
+        browser.get(evening.base + path)
+        width, scroll = browser.execute_script(
+            "return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert width == 375, path
+        assert scroll <= width, f"{path} scrolls sideways: {scroll} px wide"
+    browser.get(evening.base + "/admin/oncall")
+    browser.find_element(By.TAG_NAME, "body").send_keys("\ue004")  # Tab: the skip link first, its focus visible
+    focused = browser.switch_to.active_element
+    assert focused.text == "Till innehållet"
+    assert focused.value_of_css_property("outline-style") == "solid"
