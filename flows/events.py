@@ -57,6 +57,8 @@ class EventKind(StrEnum):
     ANNOUNCEMENT_EXTENDED = "announcement_extended"
     ANNOUNCEMENT_CLEARED = "announcement_cleared"
     SESSION_LOOKED_UP = "session_looked_up"  # a receipt code looked up
+    ONCALL_OVERRIDE_SET = "oncall_override_set"  # an on-call swap (`ivr oncall set` or the console)
+    ONCALL_OVERRIDE_CLEARED = "oncall_override_cleared"
 
 
 @dataclass(frozen=True)

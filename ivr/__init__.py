@@ -14,8 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
-    from ivr import reload
-    from ivr import admin
+    from ivr import admin, reload
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
     from ivr.web import fallback, signature, sms, test_call, voice

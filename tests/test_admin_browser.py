@@ -3,12 +3,14 @@
 The server runs in its own process on a free loopback port with a temporary SQLite
 database and no Twilio account: the SMS it "sends" (the sign-in code) are appended to
 an outbox file (IVR_OUTBOX_FILE) that the test reads. Calls are signed webhook posts
-to the same server. Skipped where chromium or chromedriver is missing
+to the same server; tests/frozen_serve.py freezes its clock at an after-hours moment
+where a test needs one. Skipped where chromium or chromedriver is missing
 (`apt-get install chromium chromium-driver`; .ci/run installs them).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -16,6 +18,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,8 @@ from twilio.request_validator import RequestValidator
 
 from tests.conftest import CALLER, LINE_NUMBER
 from tests.test_failures import TOKEN, Server, free_port
+from tests.test_reload import ANNA, BENGT, TONIGHT
+from tests.test_report_svg import cli_json
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -43,21 +48,32 @@ from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str) -> Iterator[Server]:
     """`ivr serve` on a free port: a temporary SQLite database, plain http, SMS written to an outbox file."""
     port = free_port()
     monkeypatch.setenv("IVR_OUTBOX_FILE", str(tmp_path / "outbox.jsonl"))
     monkeypatch.setenv("IVR_ADMIN_COOKIE_SECURE", "false")  # http on loopback: the browser would drop a Secure cookie
     monkeypatch.setenv("IVR_ALERT_STAMP", str(tmp_path / "repair-alert.stamp"))
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--host", "127.0.0.1",
-            "--port", str(port)]
+    argv = [sys.executable, "-c", f"{entry}; main()", "serve", "--host", "127.0.0.1", "--port", str(port)]
     live = Server(port, f"sqlite:///{tmp_path / 'ivr.sqlite3'}", tmp_path / "server.log", argv)
     live.start()
     try:
         yield live
     finally:
         live.stop()
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """The server on the real clock."""
+    yield from live_server(tmp_path, monkeypatch, "from ivr.cli import main")
+
+
+@pytest.fixture
+def evening(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """The server with its clock frozen on a Wednesday at 22:00 (after hours, Anna on call): tests/frozen_serve.py."""
+    monkeypatch.setenv("IVR_TEST_FROZEN_CLOCK", TONIGHT)
+    yield from live_server(tmp_path, monkeypatch, "from tests.frozen_serve import main")
 
 
 @pytest.fixture
@@ -194,3 +210,110 @@ def test_no_session_wrong_csrf_and_rate_limit_are_refused(browser: WebDriver, se
     browser.find_element(By.ID, "code").send_keys(texted_code(tmp_path))  # even the right code, now
     press(browser, "Logga in")
     assert browser.find_element(By.CSS_SELECTOR, ".error").text.startswith("För många försök")
+
+
+calls = itertools.count(1)
+
+
+def after_hours_call(server: Server) -> str:
+    """A whole signed call to the live server, Viva with every step confirmed: the number the line dials first."""
+    sid = f"CA{next(calls):032d}"
+    signed_post(server, "/voice", CallSid=sid, From=CALLER, To=LINE_NUMBER)
+    body = ""
+    for key in ("1", "2", "1", "1"):
+        status, body = signed_post(server, "/voice/input", CallSid=sid, From=CALLER, To=LINE_NUMBER, Digits=key)
+        assert status == 200
+    numbers = [node.text for node in ET.fromstring(body).iter("Number")]
+    assert numbers, body
+    return str(numbers[0])
+
+
+def test_an_on_call_swap_in_the_console_rings_the_new_person_on_the_next_call(
+    browser: WebDriver, evening: Server, tmp_path: Path
+) -> None:
+    assert after_hours_call(evening) == ANNA
+    sign_in(browser, evening, tmp_path)
+    follow(browser, "Beredskap")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Chef i beredskap")
+    assert "Anna Andersson" in browser.find_element(By.ID, "chain-now").find_elements(By.TAG_NAME, "li")[0].text
+    browser.find_element(By.ID, "who").send_keys("bengt")
+    browser.find_element(By.ID, "note").send_keys("Anna sjuk")
+    press(browser, "Spara bytet")
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Sparat.")
+    assert "Bengt Berg" in browser.find_element(By.ID, "chain-now").find_elements(By.TAG_NAME, "li")[0].text
+    assert "Bengt Berg" in browser.find_element(By.ID, "swaps").text
+    assert after_hours_call(evening) == BENGT  # the next call, no restart
+    press(browser, "Avsluta byte #1")
+    assert after_hours_call(evening) == ANNA
+
+
+def drawn(browser: WebDriver, chart: str) -> dict[tuple[str, str], int]:
+    """(row, figure) -> value, as the browser has each bar of a chart (its data and its <title> text)."""
+    found = {}
+    for row in browser.find_elements(By.CSS_SELECTOR, f"#chart-{chart} g[data-row]"):
+        for segment in row.find_elements(By.CSS_SELECTOR, "g[data-figure]"):
+            value = int(str(segment.get_attribute("data-value")))
+            title = segment.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+            assert str(title).endswith(f" {value}")
+            found[(str(row.get_attribute("data-row")), str(segment.get_attribute("data-figure")))] = value
+    return found
+
+
+def totals(browser: WebDriver, chart: str) -> dict[str, int]:
+    """row -> the total the browser shows at the end of its bar."""
+    return {str(row.get_attribute("data-row")): int(row.find_element(By.CSS_SELECTOR, "text.total").text)
+            for row in browser.find_elements(By.CSS_SELECTOR, f"#chart-{chart} g[data-row]")}
+
+
+def test_the_report_page_shows_the_figures_of_ivr_report_json(
+    browser: WebDriver, evening: Server, tmp_path: Path
+) -> None:
+    for _ in range(2):
+        after_hours_call(evening)
+    sid = "CA" + "e" * 32
+    signed_post(evening, "/voice", CallSid=sid, From=CALLER, To=LINE_NUMBER)
+    signed_post(evening, "/voice/input", CallSid=sid, From=CALLER, To=LINE_NUMBER, Digits="1")  # then hangs up
+    signed_post(evening, "/voice/status", CallSid=sid, From=CALLER, To=LINE_NUMBER, CallStatus="completed")
+    since, until = "2026-11-23", "2026-11-29"
+    expected = {row["system"] or "": row for row in cli_json(evening.database_url, since, until)["systems"]}
+    assert expected["viva"]["on_call_manager"] == 2
+    sign_in(browser, evening, tmp_path)
+    follow(browser, "Rapport")
+    browser.find_element(By.ID, "since").clear()
+    browser.find_element(By.ID, "since").send_keys(since)
+    browser.find_element(By.ID, "until").send_keys(until)
+    press(browser, "Visa")
+    outcomes = drawn(browser, "outcomes")
+    assert outcomes == {(system, figure): row[figure] for system, row in expected.items()
+                        for figure in ("resolved", "it_support", "it_portal", "local_contact", "supplier_outage",
+                                       "on_call_manager", "wait_for_office_hours", "abandoned") if row[figure]}
+    assert drawn(browser, "channels") == {(system, channel): row[channel] for system, row in expected.items()
+                                          for channel in ("voice", "sms") if row[channel]}
+    assert totals(browser, "channels") == {system: row["sessions"] for system, row in expected.items()
+                                           if row["sessions"]}
+    assert totals(browser, "escalations") == {system: row["on_call_manager"] for system, row in expected.items()
+                                              if row["on_call_manager"]}
+
+
+def test_every_page_fits_a_phone_375_px_wide_without_sideways_scrolling(
+    browser: WebDriver, evening: Server, tmp_path: Path
+) -> None:
+    after_hours_call(evening)  # the report has bars to draw
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # a phone: the page's meta viewport applies
+                            {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True})
+    browser.get(evening.base + "/admin/logga-in")
+    pages = ["/admin/logga-in"]
+    sign_in(browser, evening, tmp_path)
+    pages += ["/admin/", "/admin/driftinfo", "/admin/sok", "/admin/oncall", "/admin/report?since=2026-11-23",
+              "/admin/checklists"]
+    for path in pages:
+        browser.get(evening.base + path)
+        width, scroll = browser.execute_script(
+            "return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert width == 375, path
+        assert scroll <= width, f"{path} scrolls sideways: {scroll} px wide"
+    browser.get(evening.base + "/admin/oncall")
+    browser.find_element(By.TAG_NAME, "body").send_keys("\ue004")  # Tab: the skip link first, its focus visible
+    focused = browser.switch_to.active_element
+    assert focused.text == "Till innehållet"
+    assert focused.value_of_css_property("outline-style") == "solid"

@@ -1,7 +1,7 @@
 """Console pages for on-call, the report and the checklists, through the Flask test client.
 
-The sign-in is a placeholder here (ivr/web/admin_auth.py): ADMIN_STUB_USER stands in for a
-signed-in admin. Without it every page is refused.
+Signed in as tests/test_admin.py does (the code texted to an admin's number); without a
+session every page leads to the sign-in and every POST is refused.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from flask.testing import FlaskClient
 
 from flows.line import DEFAULT_CONFIG
 from ivr import create_app
 from ivr.cli.report import report
-from ivr.web import admin_oncall
 from tests.conftest import FrozenClock, Twilio, app_config
+from tests.test_admin import Console
 from tests.test_oncall import ANNA, BENGT, after_hours_viva_call
 from tests.test_report import known_week
 from tests.test_report_svg import SINCE, UNTIL, bars, cli_json
@@ -28,38 +27,45 @@ from tests.test_report_svg import SINCE, UNTIL, bars, cli_json
 
 @pytest.fixture
 def console(database_url: str, clock: FrozenClock) -> Iterator[Flask]:
-    app = create_app(app_config(database_url, clock, ADMIN_STUB_USER="lisa", ONCALL_REFRESH_SECONDS=60))
-    app.register_blueprint(admin_oncall.bp)
+    app = create_app(app_config(database_url, clock, ONCALL_REFRESH_SECONDS=60))
     yield app
     app.extensions["ivr.store"].dispose()
 
 
 @pytest.fixture
-def admin(console: Flask) -> FlaskClient:
-    return console.test_client()
+def admin(console: Flask) -> Console:
+    signed_in = Console(console)
+    assert signed_in.sign_in().status_code == 302
+    return signed_in
 
 
-def test_without_a_signed_in_admin_every_page_is_refused(database_url: str, clock: FrozenClock) -> None:
-    app = create_app(app_config(database_url, clock))
-    app.register_blueprint(admin_oncall.bp)
-    client = app.test_client()
+def test_without_a_signed_in_admin_every_page_is_refused(console: Flask, clock: FrozenClock) -> None:
+    visitor = Console(console)
     for path in ("/admin/oncall", "/admin/report", "/admin/report.csv", "/admin/checklists"):
-        assert client.get(path).status_code == 403
-    assert client.post("/admin/oncall", data={"who": "bengt"}).status_code == 403
-    assert app.extensions["ivr.store"].oncall_overrides(clock()) == []
-    app.extensions["ivr.store"].dispose()
+        response = visitor.get(path)
+        assert response.status_code == 302 and response.location.endswith("/admin/logga-in")
+    visitor.get("/admin/logga-in")  # a valid CSRF token, but no session
+    assert visitor.post("/admin/oncall", who="bengt").status_code == 403
+    assert visitor.post("/admin/oncall/1/clear").status_code == 403
+    assert console.extensions["ivr.store"].oncall_overrides(clock()) == []
+
+
+def test_a_swap_without_the_form_token_is_refused(console: Flask, admin: Console, clock: FrozenClock) -> None:
+    admin.get("/admin/oncall")
+    response = admin.post("/admin/oncall", token="forged", who="bengt")
+    assert response.status_code == 400 and "Formuläret gick inte att skicka" in response.get_data(as_text=True)
+    assert console.extensions["ivr.store"].oncall_overrides(clock()) == []
 
 
 def test_a_swap_made_in_the_console_rings_the_new_person_from_the_next_call(
-    console: Flask, admin: FlaskClient, clock: FrozenClock
+    console: Flask, admin: Console, clock: FrozenClock
 ) -> None:
     clock.set("2026-11-25T22:00")
     twilio = Twilio(console.test_client())
     assert after_hours_viva_call(twilio, "CA" + "1" * 32) == ANNA  # the worker has read the (empty) swaps
     page = admin.get("/admin/oncall").get_data(as_text=True)
     assert "Anna Andersson (+46701740610)" in page and "Inga byten" in page
-    made = admin.post("/admin/oncall", data={"who": "bengt", "start": "21:00", "end": "2026-11-26T08:00",
-                                             "note": "Anna sjuk"})
+    made = admin.post("/admin/oncall", who="bengt", start="21:00", end="2026-11-26T08:00", note="Anna sjuk")
     assert made.status_code == 303
     # Within the refresh period (60 s): the worker that made the swap reads it again at once.
     assert after_hours_viva_call(twilio, "CA" + "2" * 32) == BENGT
@@ -67,11 +73,16 @@ def test_a_swap_made_in_the_console_rings_the_new_person_from_the_next_call(
     assert "Sparat" in page and "#1 2026-11-25 21:00 - 2026-11-26 08:00: Bengt Berg" in page
     chain = re.search(r'<ol id="chain-now">(.*?)</ol>', page, re.S)
     assert chain is not None and chain.group(1).index("Bengt Berg") < chain.group(1).index("Reserv")
-    [event] = [e for e in console.extensions["ivr.store"].events() if e["session_id"] == "admin:oncall"]
-    assert (event["kind"], event["data"]["by"]) == ("oncall_override_set", "lisa")
     cleared = admin.post("/admin/oncall/1/clear")
     assert cleared.status_code == 303
     assert after_hours_viva_call(twilio, "CA" + "3" * 32) == ANNA
+    # One audit trail: each action once, by the signed-in admin (masked number, keyed hash), as the console's others.
+    events = [e for e in console.extensions["ivr.store"].events() if e["channel"] == "admin"]
+    assert [(e["kind"], e["data"]["by"]) for e in events] == [(kind, "+46...698") for kind in (
+        "admin_signed_in", "oncall_override_set", "oncall_override_cleared")]
+    assert len({e["session_id"] for e in events}) == 1 and events[0]["session_id"].startswith("admin:")
+    assert events[1]["data"]["id"] == 1 and events[1]["data"]["person"] == "bengt"
+    assert "+46701740698" not in str(events)
 
 
 @pytest.mark.parametrize(
@@ -84,9 +95,10 @@ def test_a_swap_made_in_the_console_rings_the_new_person_from_the_next_call(
     ],
 )
 def test_a_bad_swap_is_refused_with_the_form_and_its_reason(
-    console: Flask, admin: FlaskClient, form: dict[str, str], message: str
+    console: Flask, admin: Console, form: dict[str, str], message: str
 ) -> None:
-    response = admin.post("/admin/oncall", data=form)
+    admin.get("/admin/oncall")
+    response = admin.post("/admin/oncall", **form)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and 'role="alert"' in page and 'aria-invalid="true"' in page
@@ -94,13 +106,14 @@ def test_a_bad_swap_is_refused_with_the_form_and_its_reason(
     assert console.extensions["ivr.store"].oncall_overrides(console.extensions["ivr.clock"]()) == []
 
 
-def test_clearing_a_swap_that_is_not_in_force_says_so(admin: FlaskClient) -> None:
+def test_clearing_a_swap_that_is_not_in_force_says_so(admin: Console) -> None:
+    admin.get("/admin/oncall")
     response = admin.post("/admin/oncall/7/clear")
     assert response.status_code == 404 and "Inget aktivt byte #7" in response.get_data(as_text=True)
 
 
 def test_the_report_page_draws_the_figures_of_ivr_report_json(
-    console: Flask, admin: FlaskClient, clock: FrozenClock, database_url: str, tmp_path: Path
+    console: Flask, admin: Console, clock: FrozenClock, database_url: str, tmp_path: Path
 ) -> None:
     known_week(console, Twilio(console.test_client()), clock)
     expected = {row["system"] or "": row for row in cli_json(database_url, SINCE, UNTIL)["systems"]}
@@ -120,14 +133,14 @@ def test_the_report_page_draws_the_figures_of_ivr_report_json(
     assert download.data == out.read_bytes()
 
 
-def test_a_bad_report_period_is_a_form_error(admin: FlaskClient) -> None:
+def test_a_bad_report_period_is_a_form_error(admin: Console) -> None:
     response = admin.get("/admin/report?since=förra+veckan")
     assert response.status_code == 400
     assert 'role="alert"' in response.get_data(as_text=True)
     assert admin.get("/admin/report.csv?since=2026-12-01&until=2026-11-01").status_code == 400
 
 
-def test_the_checklists_page_shows_every_system_in_words(console: Flask, admin: FlaskClient) -> None:
+def test_the_checklists_page_shows_every_system_in_words(console: Flask, admin: Console) -> None:
     page = admin.get("/admin/checklists").get_data(as_text=True)
     for checklist in console.extensions["ivr.line"].library.checklists:
         assert f'id="checklist-{checklist.id}"' in page
@@ -146,13 +159,13 @@ def test_gaps_in_the_next_two_weeks_are_highlighted_and_a_swap_fills_one(
     roster_file = config / "roster.yaml"
     roster_file.write_text(roster_file.read_text(encoding="utf-8").replace("start_week: 2026-W48",
                                                                              "start_week: 2026-W49"), encoding="utf-8")
-    app = create_app(app_config(database_url, clock, ADMIN_STUB_USER="lisa", CONFIG_DIR=str(config)))
-    app.register_blueprint(admin_oncall.bp)
-    admin = app.test_client()
+    app = create_app(app_config(database_url, clock, CONFIG_DIR=str(config)))
+    admin = Console(app)
     clock.set("2026-11-25T12:00")  # week 48 has nobody until Monday 30 November 08:00
+    assert admin.sign_in().status_code == 302
     page = admin.get("/admin/oncall").get_data(as_text=True)
     assert '<li class="gap"><strong>Ingen i beredskap</strong> 2026-11-25 12:00 – 2026-11-30 08:00' in page
-    assert admin.post("/admin/oncall", data={"who": "anna", "end": "2026-11-26T08:00"}).status_code == 303
+    assert admin.post("/admin/oncall", who="anna", end="2026-11-26T08:00").status_code == 303
     page = admin.get("/admin/oncall").get_data(as_text=True)
     assert "2026-11-25 12:00 – 2026-11-26 08:00" not in page
     assert '<li class="gap"><strong>Ingen i beredskap</strong> 2026-11-26 08:00 – 2026-11-30 08:00' in page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.admin import announce, lookup, now, signin
+from ivr.admin import announce, lookup, now, oncall, signin
 from ivr.admin.blueprint import bp
 
-__all__ = ["announce", "bp", "lookup", "now", "signin"]
+__all__ = ["announce", "bp", "lookup", "now", "oncall", "signin"]

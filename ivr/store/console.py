@@ -27,6 +27,11 @@ ATTEMPTS_LOCK = 0x1F5E_AD31  # any constant, the same in every process
 ADMIN_CHANNEL = "admin"  # the events' channel for what people did in the console (never a conversation)
 
 
+def admin_session_id(who_key: str) -> str:
+    """The audit events' session id for one admin (by the number's keyed hash): "admin:<key>"."""
+    return f"{ADMIN_CHANNEL}:{who_key}"
+
+
 class CodeCheck(StrEnum):
     """What a typed sign-in code turned out to be."""
 
@@ -100,7 +105,7 @@ class ConsoleStore:
         _check_length("event kind", kind, 40)
         with self.store._transaction() as conn:
             conn.execute(insert(events_table).values(
-                session_id=f"{ADMIN_CHANNEL}:{who_key}", seq=0, at=_aware(now), kind=kind, channel=ADMIN_CHANNEL,
+                session_id=admin_session_id(who_key), seq=0, at=_aware(now), kind=kind, channel=ADMIN_CHANNEL,
                 system=system, data={"by": who, **(data or {})}, caller_key=who_key))
 
     def audit_log(self, limit: int) -> list[dict[str, Any]]:

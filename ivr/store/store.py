@@ -16,6 +16,7 @@ from sqlalchemy import Engine, Row, create_engine, delete, event, func, insert, 
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
+from flows.events import EventKind
 from ivr.store import migrate, statements
 from ivr.store.schema import (
     announcements_table,
@@ -378,22 +379,28 @@ class Store:
         return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
                 for system, text, until, created_at, created_by in rows if until is None or until > moment}
 
-    def add_oncall_override(self, values: dict[str, Any], now: datetime, by: str) -> int:
-        """Store a checked on-call swap (flows.oncall.new_change) and its audit event; its id."""
+    def add_oncall_override(self, values: dict[str, Any], now: datetime, by: str, *,
+                            session_id: str = ADMIN_ONCALL_SESSION, by_key: str | None = None) -> int:
+        """Store a checked on-call swap (flows.oncall.new_change) and its one audit event, in one transaction; its id.
+
+        `by` is who did it (`ivr oncall --by`, or the console's masked number); the console also
+        passes its admin's session id and keyed hash, so the event reads as its other actions do.
+        """
         _check_length("swap author", by, 64)
         row = {**values, "starts_at": _aware(values["starts_at"]), "ends_at": _aware(values["ends_at"]),
                "created_at": _aware(now), "created_by": by}
         with self._transaction() as conn:
             new_id = conn.execute(insert(oncall_overrides_table).values(**row)
                                   .returning(oncall_overrides_table.c.id)).scalar_one()
-            audit = {"id": new_id, "by": by, "person": values.get("person"), "replaces": values.get("replaces"),
+            audit = {"by": by, "id": new_id, "person": values.get("person"), "replaces": values.get("replaces"),
                      "from": row["starts_at"].isoformat(), "until": row["ends_at"].isoformat()}
             conn.execute(insert(events_table).values(
-                session_id=ADMIN_ONCALL_SESSION, seq=0, at=_aware(now), kind="oncall_override_set",
-                channel="admin", system=None, data=audit, caller_key=None))
+                session_id=session_id, seq=0, at=_aware(now), kind=EventKind.ONCALL_OVERRIDE_SET.value,
+                channel="admin", system=None, data=audit, caller_key=by_key))
         return int(new_id)
 
-    def clear_oncall_override(self, override_id: int, now: datetime, by: str) -> bool:
+    def clear_oncall_override(self, override_id: int, now: datetime, by: str, *,
+                              session_id: str = ADMIN_ONCALL_SESSION, by_key: str | None = None) -> bool:
         """End a swap now (the row stays for the audit trail); False if there is no such swap in force."""
         _check_length("swap author", by, 64)
         moment = _aware(now)
@@ -404,8 +411,8 @@ class Store:
                                    .values(cleared_at=moment)).rowcount
             if changed:
                 conn.execute(insert(events_table).values(
-                    session_id=ADMIN_ONCALL_SESSION, seq=0, at=moment, kind="oncall_override_cleared",
-                    channel="admin", system=None, data={"id": override_id, "by": by}, caller_key=None))
+                    session_id=session_id, seq=0, at=moment, kind=EventKind.ONCALL_OVERRIDE_CLEARED.value,
+                    channel="admin", system=None, data={"by": by, "id": override_id}, caller_key=by_key))
         return bool(changed)
 
     def oncall_overrides(self, now: datetime) -> list[dict[str, Any]]:

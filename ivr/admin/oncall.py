@@ -1,8 +1,8 @@
 """Console pages: on-call (this week, swaps, gaps), the report as charts with CSV, the checklists in words.
 
-A blueprint of its own, every view behind login_required (ivr/web/admin_auth.py, a placeholder
-until the console's real sign-in replaces it). create_app does not register it: the console's
-sign-in must be in place first (`app.register_blueprint(admin_oncall.bp)`).
+Routes on the console's blueprint (ivr/admin/blueprint.py), so its guard (a signed-in admin),
+its CSRF check on every POST and its error pages apply. A swap's one audit event is written
+with the swap itself, by the signed-in admin (as `audit()` writes the console's other actions).
 """
 
 from __future__ import annotations
@@ -11,23 +11,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import cast
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from flows.line import Line
 from flows.moments import MomentError, parse_moment
 from flows.oncall import GAP_DAYS, OncallChange, OncallError, merged, new_change, next_handover_time
+from ivr.admin.auth import Admin, current_admin, login_required
+from ivr.admin.blueprint import NAV, bp
 from ivr.cli.oncall import row_values
 from ivr.cli.report import build_report, csv_text, weekly_reports
 from ivr.store import Store, StoreError
-from ivr.web.admin_auth import check_csrf, csrf_field, current_admin, login_required
+from ivr.store.console import admin_session_id
 from ivr.web.checklist_words import checklist_words, render_fragment
 from ivr.web.oncall_cache import OncallCache, changes_from_rows
 from ivr.web.report_svg import report_charts
 from ivr.web.turn_context import Clock
 
-bp = Blueprint("admin_oncall", __name__, template_folder="templates")
-
+NAV.extend([("admin.oncall", "Beredskap"), ("admin.report", "Rapport"), ("admin.checklists", "Checklistor")])
 REPORT_DEFAULT_SINCE = "28d"  # four weeks: the weekly chart then has something to compare
 WEEKDAYS_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
@@ -55,7 +56,7 @@ def _now() -> datetime:
     return cast(Clock, current_app.extensions["ivr.clock"])()
 
 
-@bp.get("/admin/oncall")
+@bp.get("/oncall")
 @login_required
 def oncall() -> str:
     """This week's chain, the swaps in force, the chain now, and gaps in the next 14 days."""
@@ -82,34 +83,41 @@ def _oncall_page(form: SwapForm, error: str | None, status: int) -> tuple[str, i
              effective.on_call_at(moment))
             for moment in (week_start + timedelta(days=offset, hours=14) for offset in range(7))]
     page = render_template(
-        "oncall/oncall.html", now=local, days=days, fallback=[roster.people[p] for p in roster.fallback],
+        "admin/oncall.html", now=local, days=days, fallback=[roster.people[p] for p in roster.fallback],
         chain=effective.chain_at(now), swaps=[_local(swap, roster.tz) for swap in swaps],
         gaps=effective.gaps(now, days=GAP_DAYS), gap_days=GAP_DAYS, people=sorted(roster.people.values(),
                                                                                  key=lambda p: p.name),
-        form=form, error=error, store_error=store_error, csrf_field=csrf_field(),
+        form=form, error=error, store_error=store_error,
         default_end=next_handover_time(roster, now), saved=request.args.get("saved"),
     )
     return page, status
+
+
+def _signed_in() -> Admin:
+    admin = current_admin()
+    assert admin is not None  # the blueprint's guard, and login_required
+    return admin
 
 
 def _local(swap: OncallChange, zone: tzinfo) -> OncallChange:
     return replace(swap, start=swap.start.astimezone(zone), end=swap.end.astimezone(zone))
 
 
-@bp.post("/admin/oncall")
+@bp.post("/oncall")
 @login_required
 def set_swap() -> BaseResponse | tuple[str, int]:
     """Store a swap from the form; a bad one is shown again with the reason (400)."""
-    check_csrf()
     form = SwapForm(**{name: request.form.get(name, "").strip()[:200] for name in SwapForm.__dataclass_fields__})
     line, now = _line(), _now()
     roster = line.roster
     try:
         start = _form_moment(form.start, now, roster.tz, "Från/From") if form.start else now
         end = _form_moment(form.end, now, roster.tz, "Till/Until") if form.end else next_handover_time(roster, start)
+        admin = _signed_in()
         swap = new_change(roster, form.who, start, end, now, replaces=form.replaces or None, note=form.note,
-                          by=current_admin())
-        _store().add_oncall_override(row_values(swap), now, current_admin()[:64] or "console")
+                          by=admin.who)
+        _store().add_oncall_override(row_values(swap), now, admin.who[:64], session_id=admin_session_id(admin.key),
+                                     by_key=admin.key)
     except OncallError as exc:
         return _oncall_page(form, str(exc), 400)
     except StoreError as exc:
@@ -117,22 +125,23 @@ def set_swap() -> BaseResponse | tuple[str, int]:
         return _oncall_page(form, "Databasen svarar inte: bytet sparades inte. / The database does not answer: "
                                   "the swap was not stored.", 503)
     cast(OncallCache, current_app.extensions["ivr.oncall"]).invalidate()
-    return redirect(url_for("admin_oncall.oncall", saved="1"), 303)
+    return redirect(url_for("admin.oncall", saved="1"), 303)
 
 
-@bp.post("/admin/oncall/<int:swap_id>/clear")
+@bp.post("/oncall/<int:swap_id>/clear")
 @login_required
 def clear_swap(swap_id: int) -> BaseResponse | tuple[str, int]:
     """End a swap now."""
-    check_csrf()
+    admin = _signed_in()
     try:
-        found = _store().clear_oncall_override(swap_id, _now(), current_admin()[:64] or "console")
+        found = _store().clear_oncall_override(swap_id, _now(), admin.who[:64], session_id=admin_session_id(admin.key),
+                                               by_key=admin.key)
     except StoreError:
         return _oncall_page(SwapForm(), "Databasen svarar inte: bytet är kvar. / The database does not answer.", 503)
     if not found:
         return _oncall_page(SwapForm(), f"Inget aktivt byte #{swap_id}. / No swap #{swap_id} in force.", 404)
     cast(OncallCache, current_app.extensions["ivr.oncall"]).invalidate()
-    return redirect(url_for("admin_oncall.oncall", saved="1"), 303)
+    return redirect(url_for("admin.oncall", saved="1"), 303)
 
 
 def _form_moment(text: str, now: datetime, zone: tzinfo, label: str) -> datetime:
@@ -145,7 +154,7 @@ def _form_moment(text: str, now: datetime, zone: tzinfo, label: str) -> datetime
         raise OncallError(f"{label}: {exc}") from None
 
 
-@bp.get("/admin/report")
+@bp.get("/report")
 @login_required
 def report() -> tuple[str, int]:
     """The report's figures as charts, for a period (default the last four weeks)."""
@@ -156,21 +165,21 @@ def report() -> tuple[str, int]:
     try:
         start, end = _period(since_text, until_text, zone)
     except MomentError as exc:
-        return render_template("oncall/report.html", error=str(exc), since=since_text, until=until_text,
+        return render_template("admin/report.html", error=str(exc), since=since_text, until=until_text,
                                charts={}, csv_url=None), 400
     try:
         events = _store().events()
     except StoreError:
-        return render_template("oncall/report.html", error="Databasen svarar inte. / The database does not answer.",
+        return render_template("admin/report.html", error="Databasen svarar inte. / The database does not answer.",
                                since=since_text, until=until_text, charts={}, csv_url=None), 503
     result = build_report(events, line.library, since=start, until=end)
     charts = report_charts(result, line.library, weekly_reports(events, line.library, start, end, zone))
-    return render_template("oncall/report.html", error=None, since=since_text, until=until_text, charts=charts,
+    return render_template("admin/report.html", error=None, since=since_text, until=until_text, charts=charts,
                            start=start, end=end,
-                           csv_url=url_for("admin_oncall.report_csv", since=since_text, until=until_text)), 200
+                           csv_url=url_for("admin.report_csv", since=since_text, until=until_text)), 200
 
 
-@bp.get("/admin/report.csv")
+@bp.get("/report.csv")
 @login_required
 def report_csv() -> Response | tuple[str, int]:
     """The same CSV as `ivr report --csv` for the period."""
@@ -200,13 +209,13 @@ def _period(since: str, until: str, zone: tzinfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-@bp.get("/admin/checklists")
+@bp.get("/checklists")
 @login_required
 def checklists() -> str:
     """Each system's steps as callers hear and read them, and its routing, read-only."""
     lang = request.args.get("lang", "sv")
     if lang not in ("sv", "en"):
         lang = "sv"
-    return render_template("oncall/checklists.html", lang=lang,
+    return render_template("admin/checklists.html", lang=lang,
                            fragment=render_fragment(checklist_words(_line(), lang), lang))
 
