@@ -315,3 +315,43 @@ def upgrade(database_url: str | None) -> None:
         store.dispose()
     click.echo(f"database schema at revision {version}: {store.url}")
 
+
+
+@db.command("check")
+@database_option
+def check_db(database_url: str | None) -> None:
+    """Exit 0 if the schema is at this program's revision; else say which revision was found and which is needed."""
+    from ivr.config import default_database_url
+    from ivr.store import Store, StoreError
+    from ivr.store.migrate import head
+
+    store = Store(database_url or default_database_url())
+    try:
+        revision = store.check_schema()
+    except StoreError as exc:
+        raise click.ClickException(
+            f"{exc}. Kör 'ivr db upgrade'. (Run 'ivr db upgrade'; the line needs revision {head()}.)"
+        ) from None
+    finally:
+        store.dispose()
+    click.echo(f"OK: databasens schema är aktuellt, revision {revision}: {store.url} "
+               "(the schema is current)")
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+def backup_db(target: Path, database_url: str | None) -> None:
+    """Copy the SQLite database to a new file TARGET while the line runs (PostgreSQL: pg_dump -Fc)."""
+    from ivr.config import default_database_url
+    from ivr.store import Store, StoreError
+    from ivr.store.backup import backup_sqlite
+
+    store = Store(database_url or default_database_url())
+    try:
+        size = backup_sqlite(store, target)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.dispose()
+    click.echo(f"Säkerhetskopia skriven: {target} ({size} bytes) från {store.url} (backup written)")
