@@ -242,7 +242,12 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         raise click.UsageError("--dev serves unverifiable requests: it only listens on 127.0.0.1")
     overrides: dict[str, object] = {"DEV_MODE": True} if dev else {}
     if production:
+        import os
+
+        from ivr.metrics import prepare_multiprocess
+
         overrides["LOG_FORMAT"] = "json"
+        prepare_multiprocess(os.environ)  # before anything imports prometheus_client
     try:
         app = create_app(None, **overrides)
     except (ConfigError, DataError) as exc:

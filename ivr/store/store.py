@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -142,6 +142,9 @@ class Store:
             # ImportError: a driver that is not installed, e.g. psycopg2 for plain postgresql://.
             raise StoreError(f"cannot use database URL {_masked(parsed)}: {exc}") from exc
         self.backend = backend
+        # Observers (ivr/metrics.py): a committed turn's events, and each database failure. Never raise.
+        self.on_commit: Callable[[list[tuple[str, dict[str, Any], str | None]]], None] | None = None
+        self.on_error: Callable[[], None] | None = None
         self._sql = statements.BY_BACKEND[backend]
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
@@ -203,6 +206,8 @@ class Store:
             finally:
                 record._turn = None  # the transaction is gone once this block ends
             self._save(conn, record, at, is_new, row_exists=row is not None)
+        if self.on_commit is not None and record.events:
+            self.on_commit(record.events)  # committed: only now did these happen
 
     @contextmanager
     def other_session(self, via: SessionRecord, session_id: str, channel: str,
@@ -439,9 +444,15 @@ class Store:
                 # Raised in Python before the database saw anything (a value no column type takes,
                 # e.g. data that is not JSON): a bug to show as itself, not a database failure.
                 raise exc.orig from None
+            self._failed()
             raise StoreError(f"database error: {_short(exc)}") from exc
         except (SQLAlchemyError, self._driver_error) as exc:
+            self._failed()
             raise StoreError(f"database error: {_short(exc)}") from exc
+
+    def _failed(self) -> None:
+        if self.on_error is not None:
+            self.on_error()
 
     def _checkpoint_truncate(self) -> None:
         """Copy SQLite's write-ahead log into the database and empty it (outside any transaction)."""

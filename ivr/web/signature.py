@@ -10,8 +10,9 @@ from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-# Not called by Twilio: the load balancer's health check, and unknown paths (404).
-UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz")
+# Not called by Twilio: the load balancer's health check, the metrics scrape (its own bearer
+# token, ivr/metrics.py), and unknown paths (404).
+UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz", "metrics")
 
 
 # RFC 3986's characters allowed unescaped in a path: re-escaping keeps these as they are.
