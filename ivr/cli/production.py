@@ -98,6 +98,11 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
                 "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 "post_fork": post_fork, "on_reload": on_reload, "child_exit": child_exit,
             }
+            if app.config["LOG_FORMAT"] == "json":
+                from ivr.logs import gunicorn_log_config
+
+                # gunicorn's own lines and the access log as JSON too, numbers masked.
+                settings["logconfig_dict"] = gunicorn_log_config()
             control = control_socket_settings(os.environ)
             # gunicorn before 25 has no control socket, and no setting for one.
             settings.update({key: value for key, value in control.items() if key in self.cfg.settings})
