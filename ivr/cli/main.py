@@ -15,6 +15,7 @@ from ivr.folders import checklists_option, config_option, describe, line_folders
 
 if TYPE_CHECKING:
     from ivr.store import Store
+from ivr.cli.forget import forget
 from ivr.cli.init import init
 from ivr.cli.lookup import lookup
 from ivr.cli.printable import print_checklists
@@ -68,6 +69,7 @@ main.add_command(twilio)
 main.add_command(lookup)
 main.add_command(test_call)
 main.add_command(init)
+main.add_command(forget)
 
 
 @main.command()

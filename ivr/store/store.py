@@ -416,6 +416,36 @@ class Store:
             self._checkpoint_truncate()
         return {key: int(value or 0) for key, value in counts.items()}
 
+    def forget(self, number: str, caller_key: str, *, dry_run: bool = False) -> dict[str, int]:
+        """Erase one caller (a data subject's request): sessions, events, webhook ids, staff-code guesses, reports.
+
+        Found by the number itself where it is still kept (a session in progress) and by its keyed hash
+        everywhere else; an SMS conversation's id is the hash too. dry_run: counted, then rolled back.
+        """
+        sms_id = f"sms:{caller_key}"
+        with self._transaction() as conn:
+            ids = set(conn.execute(select(sessions_table.c.id).where(
+                (sessions_table.c.caller == number) | (sessions_table.c.caller_key == caller_key)
+                | (sessions_table.c.id == sms_id))).scalars())
+            ids.add(sms_id)
+            counts = {
+                "sessions": conn.execute(delete(sessions_table).where(sessions_table.c.id.in_(ids))).rowcount,
+                "events": conn.execute(delete(events_table).where(
+                    (events_table.c.caller_key == caller_key) | events_table.c.session_id.in_(ids))).rowcount,
+                "processed_messages": conn.execute(delete(processed_messages_table).where(
+                    processed_messages_table.c.session_id.in_(ids))).rowcount,
+                "pin_guesses": conn.execute(delete(pin_guesses_table).where(
+                    pin_guesses_table.c.caller_key == caller_key)).rowcount,
+                "incident_reporters": conn.execute(delete(incident_reporters_table).where(
+                    incident_reporters_table.c.caller_key == caller_key)).rowcount,
+            }
+            if dry_run:
+                conn.get_transaction().rollback()  # type: ignore[union-attr]
+                return {key: int(value or 0) for key, value in counts.items()}
+        if self.backend == "sqlite":
+            self._checkpoint_truncate()  # as after a purge: the old pages leave the write-ahead log too
+        return {key: int(value or 0) for key, value in counts.items()}
+
     @contextmanager
     def _reading(self, via: SessionRecord | None) -> Iterator[Connection]:
         """The open session's connection when given one (the same turn), else a read-only transaction's."""
