@@ -69,6 +69,8 @@ def db(*args: str) -> tuple[int, str]:
 
 
 def test_db_check_says_what_it_found_and_what_it_needs(url: str) -> None:
+    if url.startswith("sqlite"):
+        Path(str(make_url(url).database)).touch()  # an empty database, as a fresh PostgreSQL one is
     code, output = db("check", "--database", url)
     assert code != 0
     assert f"database schema at no revision, this program needs {head()}" in output
@@ -77,6 +79,14 @@ def test_db_check_says_what_it_found_and_what_it_needs(url: str) -> None:
     code, output = db("check", "--database", url)
     assert code == 0, output
     assert f"revision {head()}" in output
+
+
+def test_db_check_and_backup_of_a_missing_sqlite_file_create_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "line.sqlite3"
+    for args in (["check"], ["backup", str(tmp_path / "copy.sqlite3")]):
+        code, output = db(*args, "--database", f"sqlite:///{missing}")
+        assert code != 0 and "Ingen databas" in output, output
+    assert not missing.parent.exists() and not (tmp_path / "copy.sqlite3").exists()
 
 
 def test_db_check_on_an_unreachable_database_fails_with_a_message() -> None:

@@ -324,15 +324,37 @@ def upgrade(database_url: str | None) -> None:
 
 
 
+def existing_store(database_url: str | None) -> Store:
+    """The store, refusing a SQLite file that is not there: opening it would create an empty one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ivr.config import default_database_url
+    from ivr.store import Store
+
+    url = database_url or default_database_url()
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError:
+        parsed = None  # Store refuses it below with its own message, which never quotes a password
+    if parsed is not None and parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        # Checked before Store(), which creates a SQLite file's folder.
+        raise click.ClickException(f"Ingen databas i {parsed.database} (no database there): "
+                                   "kontrollera IVR_DATABASE_URL, eller skapa den med 'ivr db upgrade'")
+    return Store(url)
+
+
 @db.command("check")
 @database_option
 def check_db(database_url: str | None) -> None:
     """Exit 0 if the schema is at this program's revision; else say which revision was found and which is needed."""
-    from ivr.config import default_database_url
-    from ivr.store import Store, StoreError
+    from ivr.store import StoreError
     from ivr.store.migrate import head
 
-    store = Store(database_url or default_database_url())
+    try:
+        store = existing_store(database_url)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         revision = store.check_schema()
     except StoreError as exc:
@@ -350,11 +372,13 @@ def check_db(database_url: str | None) -> None:
 @database_option
 def backup_db(target: Path, database_url: str | None) -> None:
     """Copy the SQLite database to a new file TARGET while the line runs (PostgreSQL: pg_dump -Fc)."""
-    from ivr.config import default_database_url
-    from ivr.store import Store, StoreError
+    from ivr.store import StoreError
     from ivr.store.backup import backup_sqlite
 
-    store = Store(database_url or default_database_url())
+    try:
+        store = existing_store(database_url)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         size = backup_sqlite(store, target)
     except StoreError as exc:
