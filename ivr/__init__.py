@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
-    from ivr import admin, reload
+    from ivr import admin, metrics, reload
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
     from ivr.web import fallback, signature, sms, test_call, voice
@@ -28,6 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     # checked here, before the store opens connections that a refused start would leave open.
     admin.init_app(app)
     store = Store(app.config["DATABASE_URL"])
+    # Before the first connection (a refused token leaves none open), and before the signature
+    # check's before_request, so that its timer sees refused requests too.
+    metrics.init_app(app, store)
     if app.config["DB_AUTO_UPGRADE"]:
         store.upgrade()
     app.extensions["ivr.store"] = store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -70,16 +71,42 @@ def test_without_a_runtime_directory_there_is_no_control_socket(server: Server, 
     assert "gunicorn.ctl" not in server.log_text()
 
 
+def json_lines(server: Server) -> list[dict[str, object]]:
+    """Every line the server wrote, each parsed as JSON (fails on a line that is not)."""
+    lines = [line for line in server.log.read_text(errors="replace").splitlines() if line.strip()]
+    return [json.loads(line) for line in lines]
+
+
 @needs_gunicorn
-def test_the_access_log_has_each_request_without_its_query(server: Server) -> None:
+def test_the_access_log_has_each_request_as_json_without_its_query_or_number(server: Server) -> None:
     server.start()
     body = server.post("/voice?probe=state-that-must-not-be-logged", CallSid="CA" + "5" * 32, From=CALLER,
                        To=LINE_NUMBER)
     assert "<Gather" in body
-    log = logged(server, '"POST /voice"')
-    assert '"POST /voice" 200 ' in log, log
+    log = logged(server, '"path": "/voice"')
+    access = [entry for entry in json_lines(server) if entry["logger"] == "gunicorn.access"]
+    posted = [entry for entry in access if entry["method"] == "POST"]
+    assert len(posted) == 1, access
+    assert {key: posted[0][key] for key in ("path", "status", "level", "message")} == {
+        "path": "/voice", "status": 200, "level": "INFO", "message": "access"}
+    assert isinstance(posted[0]["duration_ms"], int) and isinstance(posted[0]["bytes"], int)
     assert "state-that-must-not-be-logged" not in log
     assert CALLER not in log and CALLER[3:] not in log
+
+
+@needs_gunicorn
+def test_gunicorn_and_the_app_write_only_json_lines(server: Server) -> None:
+    server.start()
+    server.post("/voice", CallSid="CA" + "6" * 32, From=CALLER, To=LINE_NUMBER)
+    server.post("/voice/input", CallSid="CA" + "6" * 32, From=CALLER, To=LINE_NUMBER, Digits="7")
+    logged(server, '"path": "/voice/input"')
+    entries = json_lines(server)  # every line, gunicorn's own among them
+    loggers = {str(entry["logger"]) for entry in entries}
+    assert {"gunicorn.error", "gunicorn.access"} <= loggers, loggers
+    assert any("Booting worker" in str(entry["message"]) for entry in entries)
+    assert any(name.startswith("ivr") for name in loggers)  # the app's own, in the same form
+    text = server.log.read_text()
+    assert CALLER not in text and CALLER[3:] not in text
 
 
 def test_the_control_socket_rule() -> None:

@@ -15,6 +15,7 @@ from ivr.folders import checklists_option, config_option, describe, line_folders
 
 if TYPE_CHECKING:
     from ivr.store import Store
+from ivr.cli.forget import forget
 from ivr.cli.init import init
 from ivr.cli.lookup import lookup
 from ivr.cli.oncall import oncall
@@ -70,6 +71,7 @@ main.add_command(lookup)
 main.add_command(test_call)
 main.add_command(init)
 main.add_command(oncall)
+main.add_command(forget)
 
 
 @main.command()
@@ -264,7 +266,12 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         raise click.UsageError("--dev serves unverifiable requests: it only listens on 127.0.0.1")
     overrides: dict[str, object] = {"DEV_MODE": True} if dev else {}
     if production:
+        import os
+
+        from ivr.metrics import prepare_multiprocess
+
         overrides["LOG_FORMAT"] = "json"
+        prepare_multiprocess(os.environ)  # before anything imports prometheus_client
     try:
         app = create_app(None, **overrides)
     except (ConfigError, DataError) as exc:
@@ -337,3 +344,67 @@ def upgrade(database_url: str | None) -> None:
         store.dispose()
     click.echo(f"database schema at revision {version}: {store.url}")
 
+
+
+def existing_store(database_url: str | None) -> Store:
+    """The store, refusing a SQLite file that is not there: opening it would create an empty one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ivr.config import default_database_url
+    from ivr.store import Store
+
+    url = database_url or default_database_url()
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError:
+        parsed = None  # Store refuses it below with its own message, which never quotes a password
+    if parsed is not None and parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        # Checked before Store(), which creates a SQLite file's folder.
+        raise click.ClickException(f"Ingen databas i {parsed.database} (no database there): "
+                                   "kontrollera IVR_DATABASE_URL, eller skapa den med 'ivr db upgrade'")
+    return Store(url)
+
+
+@db.command("check")
+@database_option
+def check_db(database_url: str | None) -> None:
+    """Exit 0 if the schema is at this program's revision; else say which revision was found and which is needed."""
+    from ivr.store import StoreError
+    from ivr.store.migrate import head
+
+    try:
+        store = existing_store(database_url)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        revision = store.check_schema()
+    except StoreError as exc:
+        raise click.ClickException(
+            f"{exc}. Kör 'ivr db upgrade'. (Run 'ivr db upgrade'; the line needs revision {head()}.)"
+        ) from None
+    finally:
+        store.dispose()
+    click.echo(f"OK: databasens schema är aktuellt, revision {revision}: {store.url} "
+               "(the schema is current)")
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+def backup_db(target: Path, database_url: str | None) -> None:
+    """Copy the SQLite database to a new file TARGET while the line runs (PostgreSQL: pg_dump -Fc)."""
+    from ivr.store import StoreError
+    from ivr.store.backup import backup_sqlite
+
+    try:
+        store = existing_store(database_url)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        size = backup_sqlite(store, target)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.dispose()
+    click.echo(f"Säkerhetskopia skriven: {target} ({size} bytes) från {store.url} (backup written)")

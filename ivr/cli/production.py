@@ -84,14 +84,25 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
         # (closing would end the master's session too): drop the pool's references only.
         store.engine.dispose(close=False)
 
+    def child_exit(server: Any, worker: Any) -> None:
+        # prometheus_client's multiprocess mode: a dead worker's live values stop counting.
+        from ivr.metrics import worker_exited
+
+        worker_exited(worker.pid)
+
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings: dict[str, Any] = {
                 "bind": bind, "workers": workers or default_workers(), "timeout": WORKER_TIMEOUT_S,
                 "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
                 "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-                "post_fork": post_fork, "on_reload": on_reload,
+                "post_fork": post_fork, "on_reload": on_reload, "child_exit": child_exit,
             }
+            if app.config["LOG_FORMAT"] == "json":
+                from ivr.logs import gunicorn_log_config
+
+                # gunicorn's own lines and the access log as JSON too, numbers masked.
+                settings["logconfig_dict"] = gunicorn_log_config()
             control = control_socket_settings(os.environ)
             # gunicorn before 25 has no control socket, and no setting for one.
             settings.update({key: value for key, value in control.items() if key in self.cfg.settings})

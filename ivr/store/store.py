@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -148,6 +148,9 @@ class Store:
             # ImportError: a driver that is not installed, e.g. psycopg2 for plain postgresql://.
             raise StoreError(f"cannot use database URL {_masked(parsed)}: {exc}") from exc
         self.backend = backend
+        # Observers (ivr/metrics.py): a committed turn's events, and each database failure. Never raise.
+        self.on_commit: Callable[[list[tuple[str, dict[str, Any], str | None]]], None] | None = None
+        self.on_error: Callable[[], None] | None = None
         self._sql = statements.BY_BACKEND[backend]
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
@@ -209,6 +212,8 @@ class Store:
             finally:
                 record._turn = None  # the transaction is gone once this block ends
             self._save(conn, record, at, is_new, row_exists=row is not None)
+        if self.on_commit is not None and record.events:
+            self.on_commit(record.events)  # committed: only now did these happen
 
     @contextmanager
     def other_session(self, via: SessionRecord, session_id: str, channel: str,
@@ -463,6 +468,36 @@ class Store:
             self._checkpoint_truncate()
         return {key: int(value or 0) for key, value in counts.items()}
 
+    def forget(self, number: str, caller_key: str, *, dry_run: bool = False) -> dict[str, int]:
+        """Erase one caller (a data subject's request): sessions, events, webhook ids, staff-code guesses, reports.
+
+        Found by the number itself where it is still kept (a session in progress) and by its keyed hash
+        everywhere else; an SMS conversation's id is the hash too. dry_run: counted, then rolled back.
+        """
+        sms_id = f"sms:{caller_key}"
+        with self._transaction() as conn:
+            ids = set(conn.execute(select(sessions_table.c.id).where(
+                (sessions_table.c.caller == number) | (sessions_table.c.caller_key == caller_key)
+                | (sessions_table.c.id == sms_id))).scalars())
+            ids.add(sms_id)
+            counts = {
+                "sessions": conn.execute(delete(sessions_table).where(sessions_table.c.id.in_(ids))).rowcount,
+                "events": conn.execute(delete(events_table).where(
+                    (events_table.c.caller_key == caller_key) | events_table.c.session_id.in_(ids))).rowcount,
+                "processed_messages": conn.execute(delete(processed_messages_table).where(
+                    processed_messages_table.c.session_id.in_(ids))).rowcount,
+                "pin_guesses": conn.execute(delete(pin_guesses_table).where(
+                    pin_guesses_table.c.caller_key == caller_key)).rowcount,
+                "incident_reporters": conn.execute(delete(incident_reporters_table).where(
+                    incident_reporters_table.c.caller_key == caller_key)).rowcount,
+            }
+            if dry_run:
+                conn.get_transaction().rollback()  # type: ignore[union-attr]
+                return {key: int(value or 0) for key, value in counts.items()}
+        if self.backend == "sqlite":
+            self._checkpoint_truncate()  # as after a purge: the old pages leave the write-ahead log too
+        return {key: int(value or 0) for key, value in counts.items()}
+
     @contextmanager
     def _reading(self, via: SessionRecord | None) -> Iterator[Connection]:
         """The open session's connection when given one (the same turn), else a read-only transaction's."""
@@ -491,9 +526,15 @@ class Store:
                 # Raised in Python before the database saw anything (a value no column type takes,
                 # e.g. data that is not JSON): a bug to show as itself, not a database failure.
                 raise exc.orig from None
+            self._failed()
             raise StoreError(f"database error: {_short(exc)}") from exc
         except (SQLAlchemyError, self._driver_error) as exc:
+            self._failed()
             raise StoreError(f"database error: {_short(exc)}") from exc
+
+    def _failed(self) -> None:
+        if self.on_error is not None:
+            self.on_error()
 
     def _checkpoint_truncate(self) -> None:
         """Copy SQLite's write-ahead log into the database and empty it (outside any transaction)."""

@@ -19,6 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from flows.phone import national, phone_number
+from ivr import metrics
 from ivr.web import repair_alert
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import dial_bridged, hang_up, query_int, twiml
@@ -57,6 +58,7 @@ def voice_fallback() -> Response:
     error_url = request.form.get("ErrorUrl", "")
     current_app.logger.error("voice fallback used for call %s (error %s)", request.form.get("CallSid", "?"),
                              request.form.get("ErrorCode", "?")[:8])
+    metrics.fallback_used()
     repair_alert.line_failed("fallback")
     return continue_after_failure(error_url) or twiml(fault_twiml())
 
@@ -116,11 +118,15 @@ def handle_error(error: Exception) -> Response | HTTPException:
     repair_alert.line_failed("error")
     if request.path.startswith(("/voice/whisper", "/voice/fallback/whisper")):
         # The manager's leg: hang it up, so the caller's dial moves on to the next number.
+        metrics.error_answered("whisper")
         return twiml(hang_up())
     if request.path.startswith("/voice/status"):
+        metrics.error_answered("status")
         return twiml(VoiceResponse())  # Twilio reads nothing from a status callback's answer
     if request.path.startswith("/sms"):
+        metrics.error_answered("sms")
         return sms_error()
+    metrics.error_answered("voice")
     try:
         return twiml(fault_twiml())
     except Exception:  # noqa: BLE001 - the last resort must not fail

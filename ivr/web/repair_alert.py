@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request
 
+from ivr import metrics
 from ivr.notify import NotifyError
 from ivr.web.turn_context import turn_context
 
@@ -70,7 +71,9 @@ def line_failed(reason: str) -> None:
         for admin in sorted(line.settings.admins):
             try:
                 context.notifier.send_sms(admin, sender, body)
+                metrics.sms_sent("repair_alert")
             except NotifyError as exc:
+                metrics.sms_failed("repair_alert")
                 log.error("repair alert to an admin failed: %s", exc)
     except Exception:  # noqa: BLE001 - an alert about a failure must not cause another
         log.exception("repair alert failed")

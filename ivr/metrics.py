@@ -1,0 +1,198 @@
+"""Prometheus metrics at /metrics, behind a bearer token; off unless IVR_METRICS_TOKEN is set.
+
+The one module that knows Prometheus. The rest of the line reports through the few calls
+below (a committed turn's events, a store error, the fallback URL, the error TwiML, an
+SMS outside a conversation); flows/ never sees any of it.
+
+Under gunicorn every worker is a process of its own: prometheus_client's multiprocess
+mode has each write its values to files in PROMETHEUS_MULTIPROC_DIR, and a scrape adds
+them up. prometheus_client reads that variable when it is first imported, so
+`ivr serve --production` calls prepare_multiprocess() before building the app, and
+prometheus_client is imported only inside the functions here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from ivr.store import Store
+
+log = logging.getLogger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# A scraper's token is a password: one short enough to guess is refused at start.
+MIN_TOKEN_CHARS = 16
+# Twilio waits 15 s for a webhook's answer; a turn usually takes milliseconds.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
+# Audit events that are an SMS the line sent over Twilio's REST API, by kind, and their failures.
+SMS_SENT = {"receipt_sent": "receipt", "on_call_sms": "on_call", "continued_by_sms": "handover",
+            "incident_alert": "incident_alert"}
+SMS_FAILED = {"receipt_failed": "receipt", "on_call_sms_failed": "on_call", "sms_handover_failed": "handover",
+              "incident_alert_failed": "incident_alert"}
+# Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
+DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
+EXTENSION = "ivr.metrics"
+
+
+class LineMetrics:
+    """The line's counters and the webhook latency histogram, in one registry per app."""
+
+    def __init__(self, token: str, multiprocess_dir: str | None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.token = token
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = CollectorRegistry()
+        reg = self.registry
+        self.latency = Histogram("ivr_webhook_seconds", "Time to answer a request, by route (the URL rule)",
+                                 ["route"], buckets=LATENCY_BUCKETS, registry=reg)
+        self.outcomes = Counter("ivr_outcomes", "Checklists that reached an outcome, by system and outcome",
+                                ["system", "outcome"], registry=reg)
+        self.dials = Counter("ivr_escalation_dials", "Dials to a person after a checklist (it_support, on_call, "
+                             "local) and how each ended (accepted: the on-call manager pressed 1)",
+                             ["target", "result"], registry=reg)
+        self.sms_sent = Counter("ivr_sms_sent", "SMS sent over Twilio's REST API, by kind", ["kind"], registry=reg)
+        self.sms_failed = Counter("ivr_sms_failed", "SMS that Twilio's REST API refused or could not take, by kind",
+                                  ["kind"], registry=reg)
+        self.fallbacks = Counter("ivr_fallback", "Requests to Twilio's fallback URL (the main webhook failed)",
+                                 registry=reg)
+        self.error_twiml = Counter("ivr_error_twiml", "Unexpected errors answered with the fault TwiML or SMS, "
+                                   "by channel", ["channel"], registry=reg)
+        self.store_errors = Counter("ivr_store_errors", "Database failures (unreachable, timed out, refused)",
+                                    registry=reg)
+
+    def events(self, events: list[tuple[str, dict[str, Any], str | None]]) -> None:
+        """Count a committed turn's audit events."""
+        for kind, data, system in events:
+            if kind == "outcome":
+                self.outcomes.labels(system or "none", str(data.get("outcome"))).inc()
+            elif kind == "dial_result":
+                status = str(data.get("status", ""))
+                result = "accepted" if data.get("accepted") else (status if status in DIAL_STATUSES else "other")
+                self.dials.labels(str(data.get("kind", "other")), result).inc()
+            elif kind in SMS_SENT:
+                self.sms_sent.labels(SMS_SENT[kind]).inc()
+            elif kind in SMS_FAILED:
+                self.sms_failed.labels(SMS_FAILED[kind]).inc()
+
+    def exposition(self) -> bytes:
+        """The text a scraper reads: this process's registry, or every worker's files added up."""
+        from prometheus_client import CollectorRegistry, generate_latest
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+
+
+def prepare_multiprocess(environ: Mapping[str, str]) -> str | None:
+    """Before gunicorn's workers: an emptied folder for their values (None when metrics are off); sets the env.
+
+    PROMETHEUS_MULTIPROC_DIR if given, else the systemd unit's runtime folder, else a new temporary one.
+    Emptied at every start: the files of a previous run's workers would be counted again.
+    """
+    if not environ.get("IVR_METRICS_TOKEN"):
+        return None
+    runtime = environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+    folder = Path(environ.get(MULTIPROC_ENV) or (Path(runtime) / "metrics" if runtime else
+                                                 tempfile.mkdtemp(prefix="ivr-metrics-")))
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob("*.db"):
+        leftover.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return str(folder)
+
+
+def worker_exited(pid: int) -> None:
+    """gunicorn's child_exit hook: the dead worker's live values are no longer counted."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def init_app(app: Flask, store: Store) -> None:
+    """Metrics on when METRICS_TOKEN is set: the registry, the store's observers, the latency timer, /metrics."""
+    from ivr.config import ConfigError
+
+    token = app.config.get("METRICS_TOKEN")
+    if not token:
+        app.extensions[EXTENSION] = None
+        return
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"IVR_METRICS_TOKEN är för kort: minst {MIN_TOKEN_CHARS} tecken "
+                          f"(too short: at least {MIN_TOKEN_CHARS} characters; e.g. `openssl rand -hex 24`)")
+    metrics = LineMetrics(token, os.environ.get(MULTIPROC_ENV) or None)
+    app.extensions[EXTENSION] = metrics
+    store.on_commit = metrics.events
+    store.on_error = metrics.store_errors.inc
+    app.before_request(_start_timer)
+    app.after_request(_observe)
+    app.add_url_rule("/metrics", "metrics", _scrape, methods=["GET"])
+
+
+def _current() -> LineMetrics | None:
+    metrics: LineMetrics | None = current_app.extensions.get(EXTENSION)
+    return metrics
+
+
+def _start_timer() -> None:
+    g.ivr_metrics_start = time.perf_counter()
+
+
+def _observe(response: Response) -> Response:
+    metrics, started = _current(), g.get("ivr_metrics_start")
+    if metrics is not None and started is not None and request.endpoint != "metrics":
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        metrics.latency.labels(route).observe(time.perf_counter() - started)
+    return response
+
+
+def _scrape() -> Response:
+    metrics = _current()
+    assert metrics is not None  # the route exists only when metrics are on
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {metrics.token}".encode()):
+        return Response("bearer token required\n", 401, {"WWW-Authenticate": "Bearer"}, mimetype="text/plain")
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    return Response(metrics.exposition(), 200, {"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def fallback_used() -> None:
+    """Twilio called the fallback URL."""
+    metrics = _current()
+    if metrics is not None:
+        metrics.fallbacks.inc()
+
+
+def error_answered(channel: str) -> None:
+    """An unexpected error was answered with the fault TwiML (voice, sms, whisper, status)."""
+    metrics = _current()
+    if metrics is not None:
+        metrics.error_twiml.labels(channel).inc()
+
+
+def sms_sent(kind: str) -> None:
+    """An SMS sent outside a conversation's events (a repair alert to the admins)."""
+    metrics = _current()
+    if metrics is not None:
+        metrics.sms_sent.labels(kind).inc()
+
+
+def sms_failed(kind: str) -> None:
+    """An SMS outside a conversation's events that Twilio refused or could not take."""
+    metrics = _current()
+    if metrics is not None:
+        metrics.sms_failed.labels(kind).inc()
