@@ -85,6 +85,30 @@ def test_nothing_without_signing_in(console: Console) -> None:
     assert "Logga in först" in response.get_data(as_text=True)
 
 
+def test_an_unknown_console_page_is_the_consoles_own_404(console: Console, twilio: Twilio) -> None:
+    console.sign_in()
+    response = console.get("/admin/finns-inte")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Sidan finns inte. Välj en sida i menyn." in text and "Inloggad: +46...698" in text
+    # Other unknown paths keep their plain answer (Twilio never sees a console page).
+    other = twilio.post("/voice/finns-inte")
+    assert other.status_code == 404 and "Välj en sida i menyn" not in other.get_data(as_text=True)
+
+
+def test_purge_removes_expired_sign_in_codes_and_old_attempts(console: Console, app: Flask,
+                                                             clock: FrozenClock) -> None:
+    console.get("/admin/logga-in")
+    console.post("/admin/logga-in", number=ADMIN)  # a code and an attempt, now
+    store: Store = app.extensions["ivr.store"]
+    now = clock.moment
+    kept = store.purge(now - timedelta(days=90), now - timedelta(hours=24))
+    assert kept["admin_codes"] == 0 and kept["admin_attempts"] == 0
+    later = now + timedelta(days=2)
+    gone = store.purge(later - timedelta(days=90), later - timedelta(hours=24))
+    assert gone["admin_codes"] == 1 and gone["admin_attempts"] >= 1
+
+
 def test_sign_in_with_the_texted_code(console: Console, app: Flask) -> None:
     console.get("/admin/logga-in")
     response = console.post("/admin/logga-in", number="070-174 06 98")

@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from ivr.admin.blueprint import unknown_console_path
 from ivr.admin.views import bp
 
 __all__ = ["bp", "init_app"]
@@ -68,3 +69,6 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.register_blueprint(bp)
+    # Routing errors happen before any blueprint is chosen: the app's own 404 handler gives the
+    # console's page for /admin/... and leaves every other path as it was.
+    app.register_error_handler(404, unknown_console_path)

@@ -49,6 +49,15 @@ def http_error(error: HTTPException) -> tuple[str, int]:
     return error_page(status, error.name, "Sidan finns inte eller kan inte visas så. (This page cannot be shown.)")
 
 
+def unknown_console_path(error: HTTPException) -> tuple[str, int] | HTTPException:
+    """An unknown URL under /admin/ (no blueprint matched, so the blueprint's handlers never see it)."""
+    if not request.path.startswith(bp.url_prefix or "/admin"):
+        return error  # Twilio's paths and others: as before
+    page = render_template("admin/error.html", title=error.name, admin=current_admin(), nav=NAV,
+                           text="Sidan finns inte. Välj en sida i menyn. (This page does not exist.)")
+    return page, 404
+
+
 @bp.errorhandler(StoreError)
 def store_down(error: StoreError) -> tuple[str, int]:
     """The database does not answer: say so (calls still run their checklists without it)."""

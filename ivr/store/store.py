@@ -19,6 +19,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from flows.events import EventKind
 from ivr.store import migrate, statements
 from ivr.store.schema import (
+    admin_attempts_table,
+    admin_codes_table,
     announcements_table,
     dumps,
     events_table,
@@ -451,6 +453,11 @@ class Store:
                     pin_guesses_table.c.at < max(cutoff, forget))).rowcount,
                 "oncall_overrides": conn.execute(delete(oncall_overrides_table).where(
                     oncall_overrides_table.c.ends_at < cutoff)).rowcount,
+                # The console's sign-in: an expired code is useless, attempts only count for minutes.
+                "admin_codes": conn.execute(delete(admin_codes_table).where(
+                    admin_codes_table.c.expires_at < max(cutoff, forget))).rowcount,
+                "admin_attempts": conn.execute(delete(admin_attempts_table).where(
+                    admin_attempts_table.c.at < max(cutoff, forget))).rowcount,
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
