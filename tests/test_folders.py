@@ -17,7 +17,8 @@ from ivr.folders import SHIPPED_CHECKLISTS, SHIPPED_CONFIG, line_folders
 COMMANDS = [
     ["check"], ["roster", "--at", "2026-11-25T22:00"], ["print"], ["print", "--poster"], ["report"],
     ["lookup", "ABCDEF"], ["purge", "--dry-run"], ["announce", "--list"],
-    ["simulate", "--keys", "1 1", "--at", "2026-11-25T10:00"],
+    ["simulate", "--keys", "1 1", "--at", "2026-11-25T10:00"], ["oncall", "list"],
+    ["test-call", "anna", "--public-url", "https://ivr.folders.invalid"],
 ]
 
 
@@ -43,7 +44,7 @@ def test_every_command_reads_ivr_config_dir(command: list[str], tmp_path: Path) 
     assert "config/" in result.output and "file not found" in result.output, result.output
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c[0] not in ("roster", "purge")],  # no checklists
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c[0] not in ("roster", "purge", "oncall")],  # no checklists
                          ids=lambda c: c[0] + ("-poster" if "--poster" in c else ""))
 def test_every_command_reads_ivr_checklists_dir(command: list[str], tmp_path: Path) -> None:
     checklists = tmp_path / "elsewhere" / "checklists"

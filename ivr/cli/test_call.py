@@ -17,11 +17,12 @@ from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
 from flows.events import EventKind
-from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG, load_line
+from flows.line import load_line
 from flows.roster import Person, Roster
 from flows.settings import REGION
 from flows.yamlfile import DataError
 from ivr.cli.twilio_setup import check_public_url, credentials
+from ivr.folders import checklists_option, config_option, line_folders
 from ivr.store import Store, StoreError
 
 POLL_SECONDS = 2.0
@@ -54,13 +55,11 @@ def find_person(roster: Roster, who: str) -> Person | None:
               help="The running server's public base URL, which Twilio fetches the call's words from.")
 @click.option("--timeout", default=90, show_default=True, type=click.IntRange(10, 600),
               help="Seconds to wait for the key.")
-@click.option("--checklists", "checklists_dir", type=click.Path(path_type=Path), default=DEFAULT_CHECKLISTS,
-              show_default="checklists/", help="Folder of checklist YAML files.")
-@click.option("--config", "config_dir", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-              show_default="config/", help="Folder of settings YAML files.")
+@checklists_option
+@config_option
 @click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
               help="The server's database URL (default: the instance SQLite).")
-def test_call(who: str, public_url: str, timeout: int, checklists_dir: Path, config_dir: Path,
+def test_call(who: str, public_url: str, timeout: int, checklists_dir: Path | None, config_dir: Path | None,
               database_url: str | None) -> None:
     """Call someone on the on-call roster (a test: they press 1) and say whether they did.
 
@@ -69,8 +68,9 @@ def test_call(who: str, public_url: str, timeout: int, checklists_dir: Path, con
     """
     from ivr.config import default_database_url
 
+    folders = line_folders(config_dir, checklists_dir)  # the same folders as the server and every command
     try:
-        line = load_line(checklists_dir, config_dir)
+        line = load_line(folders.checklists, folders.config)
     except DataError as exc:
         raise click.ClickException("\n".join(exc.problems)) from None
     person = find_person(line.roster, who)
