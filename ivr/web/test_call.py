@@ -16,7 +16,7 @@ from flows.events import EventKind
 from ivr.store import StoreError
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, twiml
-from ivr.web.voice_render import WHISPER_TIMEOUT, VoiceRenderer
+from ivr.web.voice_render import VoiceRenderer
 
 bp = Blueprint("test_call", __name__, url_prefix="/voice/test-call")
 log = logging.getLogger(__name__)
@@ -34,12 +34,7 @@ def whisper() -> Response:
     """What the person hears: a test, press 1. No key (a voicemail) hangs up."""
     line = turn_context().line
     voice = VoiceRenderer(line, line.settings.default_language)
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, action="/voice/test-call/accept", method="POST", timeout=WHISPER_TIMEOUT)
-    for name in ("test_call", "test_call_press"):
-        voice.say(gather, voice.text_whisper(name))
-    response.hangup()
-    return twiml(response)
+    return twiml(voice.screening([voice.text_whisper("test_call")], "/voice/test-call/accept", press="test_call_press"))
 
 
 @bp.post("/accept")

@@ -248,13 +248,13 @@ class VoiceRenderer:
         return self.screening([self.text_whisper("fault_intro", caller=caller_text), self.text_whisper("fault_steps")],
                               "/voice/fallback/whisper/accept")
 
-    def screening(self, texts: Iterable[str], accept: str) -> VoiceResponse:
-        """Say the texts and ask for 1; no key (a voicemail) falls through to a hang-up."""
+    def screening(self, texts: Iterable[str], accept: str, press: str = "accept") -> VoiceResponse:
+        """Say the texts and ask for 1 (the whisper message `press`); no key (a voicemail) hangs up."""
         response = VoiceResponse()
         gather = response.gather(num_digits=1, action=accept, method="POST", timeout=WHISPER_TIMEOUT)
         for text in texts:
             self.say(gather, text)
-        self.say(gather, self.text_whisper("accept"))
+        self.say(gather, self.text_whisper(press))
         response.hangup()
         return response
 
