@@ -255,6 +255,10 @@ class Calendar:
                     return candidate
         raise CalendarError(f"no office hours within {SEARCH_DAYS} days after {loc.isoformat()}")
 
+    def budget_opening(self, moment: datetime, lang: str) -> str:
+        """The opening phrase to measure an SMS with: the one for `moment`, or the longest any day can give."""
+        return max(self.describe_next_opening(moment, lang), longest_opening(lang), key=len)
+
     def describe_next_opening(self, moment: datetime, lang: str) -> str:
         """Short, GSM-7 friendly phrase for the next opening, in "sv" or "en"."""
         if lang not in ("sv", "en"):

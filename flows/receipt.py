@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from flows.calendar import longest_opening
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import national
@@ -40,8 +39,7 @@ def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: d
 
 def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
     """(where, text) for every receipt each checklist can end in, with the longest opening and code text."""
-    opening = {lang: max(line.calendar.describe_next_opening(moment, lang), longest_opening(lang), key=len)
-               for lang in line.settings.languages}
+    opening = {lang: line.calendar.budget_opening(moment, lang) for lang in line.settings.languages}
     for lang in line.settings.languages:
         for checklist in line.library.checklists:
             decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]

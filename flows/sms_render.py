@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
 
-from flows.calendar import longest_opening
 from flows.engine import Expect, State, Turn
 from flows.facts import manager_sms
 from flows.line import Line
@@ -154,7 +153,7 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "contact_number": max((national(n) for n in numbers), key=len),
         "number": max((national(n) for n in numbers), key=len),
         "supplier": max((s.name[lang] for s in line.settings.suppliers.values()), key=len),
-        "opening": max(line.calendar.describe_next_opening(moment, lang), longest_opening(lang), key=len),
+        "opening": line.calendar.budget_opening(moment, lang),
         "system": longest_system(line, lang),
         "time": LONGEST_TIME,
     }
