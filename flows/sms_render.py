@@ -117,8 +117,6 @@ LONGEST_TIME = "23.59"
 # a notice carries IT's own text, checked when posted (notice_room).
 BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "notice_all", "answer_hint", "bad_answer",
                "answer_hint_unknown", "bad_answer_unknown", "which_system")
-# Facts a decision may hold without its checklist asking them: known from an incident.
-KNOWN_FACTS = ("multiple_users",)
 
 
 def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
@@ -156,6 +154,7 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "opening": line.calendar.budget_opening(moment, lang),
         "system": longest_system(line, lang),
         "time": LONGEST_TIME,
+        "count": LONGEST_COUNT,
     }
     for name in line.messages.texts["sms"]:
         if name not in BUILT_TEXTS:
@@ -206,7 +205,7 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
 def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
     """Every set of facts a decision on the checklist can hold: each fact absent, yes, no, or unknown where a step
     asking it takes "vet inte"."""
-    names = sorted({step.fact for step in checklist.steps if step.fact} | set(KNOWN_FACTS))
+    names = sorted({step.fact for step in checklist.steps if step.fact})
     may_be_unknown = {step.fact for step in checklist.steps if step.fact and step.allows_unknown}
     choices: list[tuple[Answer | None, ...]] = [
         (None, True, False, UNKNOWN) if name in may_be_unknown else (None, True, False) for name in names

@@ -190,13 +190,15 @@ def test_a_forged_unknown_on_a_step_that_does_not_allow_it_never_counts_as_answe
     assert route(checklist, answers, AFTER).outcome is Outcome.ON_CALL_MANAGER
 
 
-def test_an_incident_still_establishes_several_users_over_an_unknown_answer() -> None:
-    checklist = LIBRARY.by_id("viva_omsorg")
-    answers: dict[str, Answer] = {"multiple_users": UNKNOWN, "phone_network": True, "restart_phone": False,
-                                  "other_phone": False}
-    assert route(checklist, answers, AFTER).outcome is Outcome.WAIT_FOR_OFFICE_HOURS
-    known = Context(office_hours=False, known_facts={"multiple_users": True})
-    assert route(checklist, answers, known).outcome is Outcome.ON_CALL_MANAGER
+def test_other_callers_reports_never_turn_an_unknown_answer_into_yes() -> None:
+    # Told of an incident at the choice, the caller still answers "vet inte": her answer routes her.
+    turn = engine.choose(LIBRARY, engine.start("sv").state, "viva_omsorg", incident=True)
+    assert turn.step is not None and turn.step.id == "multiple_users"  # asked, not answered for her
+    for value in (UNKNOWN, True, False, False):
+        turn = engine.answer(LIBRARY, turn.state, value, AFTER)
+    assert turn.decision is not None
+    assert turn.decision.facts["multiple_users"] == UNKNOWN
+    assert turn.decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS
 
 
 def test_unknown_answers_survive_the_store_the_token_and_the_decision() -> None:

@@ -163,10 +163,11 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     checklist = line.library.by_key(int(digits)) if len(digits) == 1 and digits in "123456789" else None
     if checklist is None:
         return renderer(call).menu([renderer(call).text("bad_menu_key")])
-    turn, found = conversation.choose(record, call.state, checklist, call.line_number)
+    turn, found = conversation.choose(record, call.state, checklist)
     call.state = turn.state
     voice = renderer(call)
-    preface = [voice.text("incident", system=checklist.name[call.state.lang])] if found.incident else []
+    told = voice.text("incident", count=found.reports, system=checklist.name[call.state.lang])
+    preface = [told] if found.incident else []
     if turn.expect is Expect.GO_ON:
         return voice.notice(turn, preface + [str(found.announcement)])
     return voice.question(turn, preface, first=True, can_text=can_text(record))
@@ -207,7 +208,7 @@ def step_answer(turn: Turn, digits: str) -> Answer | None:
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
     """Record the outcome, text the receipt, and render it."""
-    conversation.finish(record, decision)
+    conversation.finish(record, decision, call.line_number)
     send_receipt(record, decision, call.state.lang, call.line_number, code_passed=call.pin.passed)
     numbers: list[str] = []
     if decision.outcome is Outcome.ON_CALL_MANAGER:
