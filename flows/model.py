@@ -49,6 +49,7 @@ FACTS: dict[str, dict[str, str]] = {
     "login_ok": {"sv": "kan logga in", "en": "can log in"},
     "supplier_outage": {"sv": "driftstörning", "en": "supplier outage"},
     "nobody_can_browse": {"sv": "ingen når internet", "en": "nobody can browse"},
+    "key_works": {"sv": "nyckeln fungerar", "en": "the key works"},
 }
 
 # What a step needs besides the call itself; the voice line offers keys to match (flows/key_hints.py).
