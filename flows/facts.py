@@ -2,14 +2,17 @@
 
 The manager decides in seconds: the whisper says the system and who has the fault first, then one
 short statement a fact ("Ingen kommer ut på internet."), each said as it is; never "Nej: driftstörning",
-which the ear has to turn around. No phone number: the call shows it. The SMS keeps the grouped labels
-("Ja: flera berörs. Nej: nätet fungerar"), which fit every checklist's facts into one SMS.
+which the ear has to turn around. No phone number: the call shows it. The SMS, read not heard, keeps
+the grouped labels ("Ja: flera berörs. Nej: nätet fungerar"): every checklist's facts fit one SMS.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flows.line import Line
 from flows.model import FACTS, UNKNOWN, Answer, is_unknown, same_value
+from flows.phone import written_number
 from flows.routing import Decision
 
 # One statement per fact and value, a main clause each. A fact answered "vet inte" is said as unknown,
@@ -86,10 +89,13 @@ def facts_text(line: Line, decision: Decision, lang: str) -> str:
     return ". ".join(groups)
 
 
-def manager_sms(line: Line, decision: Decision, caller: str | None) -> str:
-    """The SMS to the first on-call number when nobody accepted (caller None: a hidden number)."""
+def manager_sms(line: Line, decision: Decision, caller: str | None, at: datetime) -> str:
+    """The SMS to the first on-call number when nobody accepted: the time, the system, every step done,
+    the facts, and the number to call back written as people write it (caller None: a hidden number)."""
     lang = line.settings.default_language
-    shown = caller or line.messages.get("whisper", "unknown_caller", lang)
-    return line.messages.get("whisper", "sms", lang, caller=shown,
+    back = (line.messages.get("whisper", "sms_call_back", lang, number=written_number(caller)) if caller
+            else line.messages.get("whisper", "sms_hidden", lang))
+    facts = facts_text(line, decision, lang)
+    return line.messages.get("whisper", "sms", lang, time=f"{line.calendar.local(at):%H.%M}",
                              system=line.library.by_id(decision.checklist_id).name[lang],
-                             facts=facts_text(line, decision, lang) or "-")
+                             facts=f"{facts}. " if facts else "", number=back)

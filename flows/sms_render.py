@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import assert_never
 
 from flows.engine import Expect, State, Turn
@@ -113,6 +113,7 @@ def pack(texts: list[str]) -> list[str]:
 LONGEST_CALLER = "+" + "9" * 15  # E.164 allows 15 digits; the manager's SMS shows the number as Twilio gives it
 LONGEST_COUNT = 999  # reporters in one incident window: more than the staff could call in half an hour
 LONGEST_TIME = "23.59"
+LONGEST_MOMENT = datetime(2026, 1, 1, 23, 59, tzinfo=UTC)  # any moment's time is five characters, "23.59"
 # Texts rendered with a step's or the menu's own values (checked as built, in checklist_texts and below);
 # a notice carries IT's own text, checked when posted (notice_room).
 BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "notice_all", "answer_hint", "bad_answer",
@@ -199,7 +200,8 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
     for facts in fact_combinations(checklist):
         decision = Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts)
         for caller in (LONGEST_CALLER, None):
-            yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", manager_sms(line, decision, caller)
+            yield (f"{lang}: config/messages.yaml whisper.sms ({checklist.source})",
+                   manager_sms(line, decision, caller, LONGEST_MOMENT))
 
 
 def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:

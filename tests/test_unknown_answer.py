@@ -9,6 +9,7 @@ Chef i beredskap, and it never stands in for "no" either.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from dataclasses import dataclass
 
 import pytest
@@ -227,10 +228,12 @@ def test_a_state_saved_before_vet_inte_still_loads_and_a_strange_answer_does_not
 
 def test_whisper_and_manager_sms_name_unknown_facts_as_unknown() -> None:
     decision = Decision(Outcome.ON_CALL_MANAGER, "viva", {"multiple_users": UNKNOWN, "network_ok": False})
-    assert facts_text(LINE, decision, "sv") == "Nej: nätet fungerar. Vet ej: flera berörs"
-    assert facts_text(LINE, decision, "en") == "No: network works. Unknown: several users"
-    assert manager_sms(LINE, decision, "+46701740699") == (
-        "Felsökningslinjen: +46701740699 ringde om Viva. Nej: nätet fungerar. Vet ej: flera berörs.")
+    assert facts_text(LINE, decision, "sv") == "Nej: nätet ok. Okänt: flera berörs"
+    assert facts_text(LINE, decision, "en") == "No: network ok. Unknown: several users"
+    assert manager_sms(LINE, decision, "+46701740699", datetime(2026, 11, 25, 21, 4, tzinfo=UTC)) == (
+        "Felsökningslinjen 22.04: Viva, alla steg gjorda. Nej: nätet ok. Okänt: flera berörs. Ring 070-174 06 99")
+    assert manager_sms(LINE, decision, None, datetime(2026, 11, 25, 21, 4, tzinfo=UTC)).endswith(
+        "Okänt: flera berörs. Dolt nummer.")
 
 
 @pytest.mark.parametrize("text", ["vet inte", "Vet inte.", "VET EJ", "vetej", "Ingen aning!", "3", "vet  inte"])

@@ -307,7 +307,7 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1, chain[attempt + 1])
         return response
     context = turn_context()
-    body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller)
+    body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller, context.now)
     try:
         sid = context.notifier.send_sms(chain[0], call.line_number, body)
     except NotifyError as exc:
