@@ -9,8 +9,8 @@ Chef i beredskap, and it never stands in for "no" either.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 

@@ -98,7 +98,8 @@ def test_every_on_call_failure_gives_the_caller_a_next_step(
     receipt, sent = app.extensions["ivr.notifier"].sent
     assert (receipt["to"], receipt["from"]) == ("+46701740699", LINE_NUMBER)
     assert (sent["to"], sent["from"]) == ("+46701740610", LINE_NUMBER)
-    assert sent["body"] == "Felsökningslinjen 22.00: Viva, alla steg gjorda. Ja: flera berörs, nätet ok. Ring 070-174 06 99"
+    assert sent["body"] == ("Felsökningslinjen 22.00: Viva, alla steg gjorda. Ja: flera berörs, nätet ok. "
+                            "Ring 070-174 06 99")
 
 
 def test_it_support_no_answer_offers_the_it_portal(twilio: Twilio, clock: FrozenClock) -> None:
