@@ -419,7 +419,13 @@ def check_db(database_url: str | None) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @database_option
 def backup_db(target: Path, database_url: str | None) -> None:
-    """Copy the SQLite database to a new file TARGET while the line runs (PostgreSQL: pg_dump -Fc)."""
+    """SQLite only: copy the database to a new file TARGET while the line runs, with SQLite's online backup.
+
+    It uses Python's sqlite3 backup API (a consistent copy, the write-ahead log included, in steps
+    that let calls write between them), writes TARGET.partial and renames it when complete, and
+    refuses a TARGET that exists. It does not run pg_dump: with a PostgreSQL IVR_DATABASE_URL it
+    refuses; back that up with `pg_dump -Fc` (README, "Schema and backups").
+    """
     from ivr.store import StoreError
     from ivr.store.backup import backup_sqlite
 
