@@ -153,3 +153,10 @@ def test_version_is_the_installed_packages() -> None:
     result = subprocess.run([str(INSTALLED_IVR), "--version"], capture_output=True, text=True, timeout=60,
                             check=False)
     assert (result.returncode, result.stdout) == (0, f"ivr {version}\n")
+
+
+def test_the_shipped_example_is_a_file_env_file_reads() -> None:
+    values = parse_env((ROOT / "deploy" / "environment.example").read_text("utf-8"), "environment.example")
+    assert values["IVR_DATABASE_URL"] == "postgresql+psycopg://felsokningslinjen@localhost/felsokningslinjen"
+    assert values["PGPASSFILE"] == "/etc/felsokningslinjen/pgpass"
+    assert {"TWILIO_AUTH_TOKEN", "IVR_PSEUDONYM_KEY", "IVR_CONFIG_DIR", "IVR_CHECKLISTS_DIR"} <= values.keys()
