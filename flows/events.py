@@ -29,6 +29,7 @@ class EventKind(StrEnum):
     OUTCOME = "outcome"
     ABANDONED = "abandoned"
     DIAL_RESULT = "dial_result"
+    IT_SUPPORT_OFFER_TAKEN = "it_support_offer_taken"  # key 1 after an office-hours ending without a number
     ON_CALL_ACCEPTED = "on_call_accepted"
     ON_CALL_SMS = "on_call_sms"
     ON_CALL_SMS_FAILED = "on_call_sms_failed"

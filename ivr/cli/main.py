@@ -65,7 +65,7 @@ def main() -> None:
                    "addresses, contacts without a number, unknown voices.")
 def check(checklists_dir: Path | None, config_dir: Path | None, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
-    from flows.production import production_problems
+    from flows.production import contact_notes, production_problems
     from flows.validate import problems_text, validate
 
     folders = line_folders(config_dir, checklists_dir)
@@ -84,6 +84,9 @@ def check(checklists_dir: Path | None, config_dir: Path | None, production: bool
     for start, end in line.roster.gaps(datetime.now(line.calendar.tz)):
         click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
                    "the fallback list is used then", err=True)
+    if production:
+        for note in contact_notes(line):
+            click.echo(note)
     for text in describe(folders):
         click.echo(text)
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")

@@ -16,6 +16,7 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows import engine
+from flows.endings import offers_it_support
 from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.facts import manager_sms
@@ -108,7 +109,7 @@ def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
     if call.pin.asking and turn.decision is not None:
         return pin_entered(record, call, turn, digits)
     if turn.expect is Expect.NOTHING:
-        return renderer(call).goodbye("goodbye")
+        return after_outcome(record, call, turn, digits)
     spoken = voice_speech.heard(turn, call.state.lang)
     if spoken is not None:  # speech counts as its key; unclear speech is asked again, by keys
         call.misses = 0
@@ -147,6 +148,15 @@ def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
         key = "give_up_office" if turn_context().office_hours else "give_up_after"
         return voice.goodbye("no_input", key, it_support=voice.it_support_number())
     return present(record, call, turn, [voice.text("no_input")])
+
+
+def after_outcome(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
+    """A key after the outcome: 1 takes an ending's offer of IT support (office hours), anything else ends."""
+    context = turn_context()
+    if digits == YES and turn.decision is not None and offers_it_support(context.line, turn.decision, context.now):
+        record.add_event(EventKind.IT_SUPPORT_OFFER_TAKEN, {}, call.state.checklist)
+        return renderer(call).it_support_transfer()
+    return renderer(call).goodbye("goodbye")
 
 
 def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
