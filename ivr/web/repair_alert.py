@@ -63,7 +63,7 @@ def line_failed(reason: str) -> None:
     At most once per ALERT_EVERY.
     """
     try:
-        context = turn_context()
+        context = turn_context(memory_only=True)  # the database may be what failed
         line, now = context.line, context.now
         if not line.settings.admins or not _claim(now):
             return
