@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url as make_url_object
 
 from ivr import create_app
 from ivr.web.carried_state import PARAM
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config, local
+from tests.conftest_db import PG_SKIP_REASON, fresh_url, pg_url
 from tests.test_failures import START_DEADLINE_S, Server, free_port
 
 FAULT_PATH_S = 2.5  # the bound the README gives for a webhook with the database hanging
@@ -193,3 +195,107 @@ def test_a_production_server_on_a_stuck_database_answers_every_webhook_in_time(
         assert "database not answering" in server.log.read_text(errors="replace")
     finally:
         server.stop()
+
+
+class Relay:
+    """A TCP relay to the real PostgreSQL that can freeze (stop relaying, connections kept open, as a hung
+    server) or drop every connection (as a restarted one)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.upstream = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.frozen = threading.Event()
+        self.pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            self.pairs.append((client, server))
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        source.settimeout(0.05)
+        while not self._stop.is_set():
+            if self.frozen.is_set():
+                time.sleep(0.05)
+                continue
+            try:
+                data = source.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                target.sendall(data)
+            except OSError:
+                return
+
+    def drop_all(self) -> None:
+        """Close every relayed connection at once."""
+        for client, server in self.pairs:
+            for end in (client, server):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                end.close()
+        self.pairs.clear()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.drop_all()
+        self.listener.close()
+
+
+@pytest.mark.skipif(pg_url() is None, reason=PG_SKIP_REASON)
+def test_a_server_that_hangs_mid_call_or_drops_its_connections(tmp_path: Path) -> None:
+    real = make_url_object(fresh_url("postgresql", tmp_path))
+    relay = Relay(real.host or "127.0.0.1", real.port or 5432)
+    clock = FrozenClock(local("2026-11-25T22:00"))
+    url = real.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    app = create_app(app_config(url, clock, ALERT_STAMP=str(tmp_path / "alert"), RELOAD_STAMP=str(tmp_path / "r")))
+    store = app.extensions["ivr.store"]
+    twilio = Twilio(app.test_client())
+    try:
+        body, _ = timed(twilio.call, "/voice", CALL)
+        assert store.get(f"voice:{CALL}") is not None  # stored through the relay
+
+        relay.drop_all()  # a restarted database: every pooled connection is dead
+        body, _ = timed(twilio.call, action(body), CALL, Digits="1")  # Viva
+        record = store.get(f"voice:{CALL}")
+        assert record is not None and record.seq == 2  # the turn was made on a new connection, stored
+        assert not store.outage.down
+
+        store.outage.retry_s = 0.5  # (3 s by default) how soon it is tried again below
+        relay.frozen.set()  # connected, then no answer: the watch ends the wait at the deadline
+        body, took = timed(twilio.call, action(body), CALL, Digits="2")  # Viva's first step: still a problem
+        assert took < FAULT_PATH_S and "Gather" in verbs(body)  # the call goes on from its carried state
+        assert store.outage.down
+
+        relay.frozen.clear()
+        time.sleep(store.outage.retry_s)
+        timed(twilio.call, action(body), CALL, Digits="1")
+        assert not store.outage.down  # a probe found it back
+    finally:
+        store.dispose()
+        relay.close()
+
+
+def action(body: bytes) -> str:
+    """The first <Gather>'s action, as a path."""
+    gather = ET.fromstring(body).find("Gather")
+    assert gather is not None, body
+    return str(gather.get("action")).removeprefix(PUBLIC_URL)
