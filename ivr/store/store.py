@@ -157,6 +157,7 @@ class Store:
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         self.outage = outage.Outage()  # this process's memory that PostgreSQL does not answer
+        self.ping_pooled = True  # _checkout's ping of a pooled connection (bench/whatif.py's no-pre-ping)
         if backend == "sqlite":
             _configure_sqlite(self.engine)
         else:
@@ -576,7 +577,7 @@ class Store:
                 dbapi = conn.connection.dbapi_connection
                 assert dbapi is not None
                 watch = this_try.enter_context(outage.watched(dbapi.fileno))
-                if conn.info.get("ivr_used"):
+                if self.ping_pooled and conn.info.get("ivr_used"):
                     try:
                         self.engine.dialect.do_ping(dbapi)
                     except self._driver_error:
