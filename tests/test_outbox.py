@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,8 +27,10 @@ from flows.events import EventKind
 from ivr import create_app
 from ivr.cli import main
 from ivr.notify import TwilioNotifier
+from ivr.outbox import Outgoing
 from ivr.outbox.sender import Sender
 from ivr.simulator.voice import Phone
+from ivr.store import Store
 from tests.conftest import CALLER, PUBLIC_URL, TOKEN, FrozenClock, Twilio, app_config, local
 from tests.fake_twilio_http import FakeTwilioHttp
 
@@ -296,3 +300,64 @@ def test_purge_deletes_old_rows_and_blanks_numbers_kept_past_the_retention(app: 
     assert (row["state"], row["target"], row["body"]) == ("queued", None, None)
     assert store.purge(now + timedelta(minutes=1), now + timedelta(minutes=1))["outbox"] == 1
     assert store.outbox.rows() == []
+
+
+def enqueue_many(store: Store, count: int) -> None:
+    """count messages, each from its own turn."""
+    for number in range(count):
+        with store.session(f"voice:CA{number:032d}", "voice", local(NIGHT)) as record:
+            record.data = {}
+            store.enqueue(record, Outgoing(kind="receipt", key=f"{record.id}:receipt", target=CALLER,
+                                           text="hej", sender="+46141225000"))
+            store.enqueue(record, Outgoing(kind="receipt", key=f"{record.id}:receipt", target=CALLER,
+                                           text="hej", sender="+46141225000"))  # the same key: nothing new
+
+
+def test_two_senders_claiming_at_once_never_take_the_same_row(database_url: str) -> None:
+    stores = [Store(database_url) for _ in range(2)]
+    try:
+        stores[0].upgrade()
+        enqueue_many(stores[0], 40)
+        claimed: list[list[int]] = [[], []]
+        barrier = threading.Barrier(2)
+
+        def drain(index: int) -> None:
+            barrier.wait()
+            while rows := stores[index].outbox.claim(local(NIGHT), limit=3):
+                claimed[index].extend(row.id for row in rows)
+
+        threads = [threading.Thread(target=drain, args=(index,)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(claimed[0] + claimed[1]) == sorted({*claimed[0], *claimed[1]})  # none twice
+        assert len(claimed[0]) + len(claimed[1]) == 40
+        # Within their lease, nobody takes them again; after it, they are due once more.
+        assert stores[1].outbox.claim(local(NIGHT) + timedelta(seconds=59)) == []
+        assert len(stores[1].outbox.claim(local(NIGHT) + timedelta(seconds=61), limit=100)) == 40
+    finally:
+        for store in stores:
+            store.dispose()
+
+
+def test_each_server_process_retries_in_its_own_thread(database_url: str, clock: FrozenClock) -> None:
+    clock.set(NIGHT)
+    http = FakeTwilioHttp(statuses=[503])
+    app = twilio_app(database_url, clock, http, OUTBOX_WORKER=True)
+    try:
+        worker = app.extensions["ivr.outbox_worker"]
+        worker.poll_seconds = 0.05
+        Phone(app).call("2 2 1 2 2", call_sid=CALL)  # its first request started the thread
+        assert len(sms_to(http, CALLER)) == 1  # 503
+        clock.moment += timedelta(seconds=11)
+        deadline = time.monotonic() + 10
+        while len(sms_to(http, CALLER)) < 2:
+            assert time.monotonic() < deadline, "the worker did not retry"
+            time.sleep(0.02)
+        worker.stop.set()
+        assert len(sms_to(http, CALLER)) == 2
+        assert [row["state"] for row in app.extensions["ivr.store"].outbox.rows()] == ["queued"]
+    finally:
+        app.extensions["ivr.outbox_worker"].stop.set()
+        app.extensions["ivr.store"].dispose()
