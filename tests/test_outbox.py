@@ -26,11 +26,12 @@ from werkzeug.test import TestResponse
 from flows.events import EventKind
 from ivr import create_app
 from ivr.cli import main
+from ivr.cli.lookup import describe
 from ivr.notify import TwilioNotifier
 from ivr.outbox import Outgoing
 from ivr.outbox.sender import Sender
 from ivr.simulator.voice import Phone
-from ivr.store import Store
+from ivr.store import Store, StoreError
 from tests.conftest import CALLER, PUBLIC_URL, TOKEN, FrozenClock, Twilio, app_config, local
 from tests.fake_twilio_http import FakeTwilioHttp
 
@@ -361,3 +362,42 @@ def test_each_server_process_retries_in_its_own_thread(database_url: str, clock:
     finally:
         app.extensions["ivr.outbox_worker"].stop.set()
         app.extensions["ivr.store"].dispose()
+
+
+def test_ivr_lookup_shows_each_message_and_its_state(app: Flask, http: FakeTwilioHttp) -> None:
+    Phone(app).call("2 2 1 2 2", call_sid=CALL)
+    store = app.extensions["ivr.store"]
+    [row] = store.outbox.rows()
+    Twilio(app.test_client()).post(f"/sms/status/{row['id']}", MessageSid=row["provider_id"],
+                                   MessageStatus="undelivered", ErrorCode="30003")
+    [record] = store.sessions_by_ref(store.get(f"voice:{CALL}").ref)
+    shown = list(describe(app.extensions["ivr.line"], store, record, "X"))
+    assert shown[-2:] == ["Messages (the outbox; `ivr outbox list`):",
+                          "  2026-11-25 22:00:00  receipt to the caller: not delivered"]
+
+
+def test_when_only_the_turns_commit_fails_its_messages_are_sent_directly_once(
+        app: Flask, http: FakeTwilioHttp, monkeypatch: pytest.MonkeyPatch) -> None:
+    twilio = Twilio(app.test_client())
+    response = twilio.call("/voice", sid=CALL)
+    for key in ("2", "2", "1", "2"):  # Viva omsorg, one user
+        response = twilio.call(action(response), sid=CALL, Digits=key)
+    real_save = Store._save
+
+    def disk_full(self: Store, *args: object, **kwargs: object) -> None:
+        raise StoreError("database error: disk full")
+
+    monkeypatch.setattr(Store, "_save", disk_full)  # the deciding turn runs; its commit fails
+    answer = twilio.call(action(response), sid=CALL, Digits="2").get_data(as_text=True)
+    monkeypatch.setattr(Store, "_save", real_save)
+    assert "Ring IT-supporten i morgon" in answer
+    [receipt] = sms_to(http, CALLER)  # the fault policy's direct send, once
+    assert receipt["Body"].startswith("Viva omsorg: ")
+    assert app.extensions["ivr.store"].outbox.rows() == []  # nothing stored to send again
+
+
+def test_ivr_forget_erases_the_callers_messages(app: Flask, http: FakeTwilioHttp) -> None:
+    Phone(app).call("2 2 1 2 2", call_sid=CALL)
+    store = app.extensions["ivr.store"]
+    assert store.forget(CALLER, "no-such-key")["outbox"] == 1
+    assert store.outbox.rows() == []
