@@ -45,12 +45,11 @@ class State:
     answers: dict[str, Answer] = field(default_factory=dict)  # step id -> True, False or UNKNOWN
     decision: dict[str, Any] | None = None
     notice: bool = False  # waiting for "go on?" after an outage announcement
-    known: dict[str, bool] = field(default_factory=dict)  # facts known without asking (several reports)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready value for the session store (kept as is inside the session's data)."""
         return {"v": STATE_VERSION, "lang": self.lang, "checklist": self.checklist, "step": self.step,
-                "answers": self.answers, "decision": self.decision, "notice": self.notice, "known": self.known}
+                "answers": self.answers, "decision": self.decision, "notice": self.notice}
 
     def to_json(self) -> str:
         """Serialise on its own."""
@@ -72,7 +71,9 @@ class State:
             raise StateError("stored state has an unknown version")
         lang, checklist, step = data.get("lang"), data.get("checklist"), data.get("step")
         answers, decision = data.get("answers"), data.get("decision")
-        notice, known = data.get("notice", False), data.get("known", {})
+        # An older state may hold "known": facts taken from other callers' reports. It is dropped unread:
+        # only this caller's own answers route her call.
+        notice = data.get("notice", False)
         if (
             lang not in LANGUAGES
             or not (checklist is None or isinstance(checklist, str))
@@ -81,13 +82,10 @@ class State:
             or not all(isinstance(k, str) and is_answer(v) for k, v in answers.items())
             or not (decision is None or isinstance(decision, dict))
             or not isinstance(notice, bool)
-            or not isinstance(known, dict)
-            or not all(isinstance(k, str) and isinstance(v, bool) for k, v in known.items())
         ):
             raise StateError("stored state has a field of the wrong type")
         # Copies: the stored dicts belong to the session data they came from.
-        return cls(lang, checklist, step, dict(answers), None if decision is None else dict(decision),
-                   notice, dict(known))
+        return cls(lang, checklist, step, dict(answers), None if decision is None else dict(decision), notice)
 
 
 @dataclass(frozen=True)
@@ -127,35 +125,23 @@ def menu(state: State) -> Turn:
     return Turn(State(lang=state.lang), Expect.SYSTEM)
 
 
-def choose(
-    library: Library, state: State, checklist_id: str, *, notice: bool = False,
-    known: dict[str, bool] | None = None,
-) -> Turn:
-    """Start a system's checklist: at an announcement (notice) or at its first open step.
+def choose(library: Library, state: State, checklist_id: str, *, notice: bool = False,
+           incident: bool = False) -> Turn:
+    """Start a system's checklist: at an announcement (notice) or at its first step.
 
-    known: facts already established (several callers reported this system), whose
-    steps are answered for the caller instead of asked.
+    incident: the caller was told of other callers' recent reports about this system (audit only).
+    Those reports answer no step: every step is the caller's own.
     """
     checklist = library.by_id(checklist_id)
-    new_state = State(lang=state.lang, checklist=checklist.id, notice=notice, known=dict(known or {}))
-    chosen = Event(EventKind.SYSTEM_CHOSEN, {"key": checklist.key, "incident": bool(known)}, checklist.id)
+    new_state = State(lang=state.lang, checklist=checklist.id, notice=notice)
+    chosen = Event(EventKind.SYSTEM_CHOSEN, {"key": checklist.key, "incident": incident}, checklist.id)
     if notice:
         return Turn(new_state, Expect.GO_ON, checklist, events=(chosen,))
     return replace(_advance(new_state, checklist, 0, {}), events=(chosen,))
 
 
 def _advance(state: State, checklist: Checklist, index: int, answers: dict[str, Answer]) -> Turn:
-    """Go to step `index`, answering steps whose fact is already known; a Turn without decision."""
-    # The last step is always asked: the caller, not a count of reports, finishes the checklist.
-    while index < len(checklist.steps) - 1:
-        step = checklist.steps[index]
-        if step.fact is None or step.fact not in state.known:
-            break
-        value = state.known[step.fact] if step.yes_means else not state.known[step.fact]
-        if step.action(value) is not Action.NEXT:
-            break  # an answer that would end the checklist is always the caller's own
-        answers = {**answers, step.id: value}
-        index += 1
+    """Go to step `index` (or to the end); a Turn without decision."""
     new_state = replace(state, step=index, answers=answers)
     if index >= len(checklist.steps):
         return Turn(new_state, Expect.NOTHING, checklist)
@@ -235,26 +221,20 @@ def _continue(
     """The next open step, or the routing decision when none is left."""
     turn = _advance(state, checklist, index, answers)
     if turn.expect is Expect.NOTHING:
-        return _finish(state, checklist, turn.state.answers, route(checklist, turn.state.answers,
-                                                                   _with_known(context, state)))
+        return _finish(state, checklist, turn.state.answers, route(checklist, turn.state.answers, context))
     return turn
-
-
-def _with_known(context: Context, state: State) -> Context:
-    """The routing context plus the facts this conversation knows without asking (several reports)."""
-    return Context(context.office_hours, context.may_escalate, {**context.known_facts, **state.known})
 
 
 def needs_pin(library: Library, state: State, context: Context) -> bool:
     """True when only the staff check stands between this finished checklist and Chef i beredskap."""
     checklist = _checklist(library, state)
-    return routing_needs_pin(checklist, state.answers, _with_known(context, state))
+    return routing_needs_pin(checklist, state.answers, context)
 
 
 def reroute(library: Library, state: State, context: Context) -> Turn:
     """Decide a finished checklist again in a new context (the caller keyed in the staff code)."""
     checklist = _checklist(library, state)
-    return _finish(state, checklist, state.answers, route(checklist, state.answers, _with_known(context, state)))
+    return _finish(state, checklist, state.answers, route(checklist, state.answers, context))
 
 
 def _finish(state: State, checklist: Checklist, answers: dict[str, Answer], decision: Decision) -> Turn:

@@ -43,12 +43,14 @@ class Action(StrEnum):
 # The facts a step may record, with how the on-call whisper and reports name them.
 # A checklist that names any other fact is refused at load.
 FACTS: dict[str, dict[str, str]] = {
-    # Short on purpose: the whisper's SMS lists every fact of a checklist in one message.
+    # Short on purpose: the manager's SMS lists every fact of a checklist, the time and a 15-digit number
+    # in one message (160 characters with Alfa e-Care's five facts). The whisper says flows/facts.py's statements.
     "multiple_users": {"sv": "flera berörs", "en": "several users"},
-    "network_ok": {"sv": "nätet fungerar", "en": "network works"},
+    "network_ok": {"sv": "nätet ok", "en": "network ok"},
     "login_ok": {"sv": "kan logga in", "en": "can log in"},
     "supplier_outage": {"sv": "driftstörning", "en": "supplier outage"},
-    "nobody_can_browse": {"sv": "ingen når internet", "en": "nobody can browse"},
+    "nobody_can_browse": {"sv": "ingen online", "en": "nobody online"},
+    "key_works": {"sv": "nyckeln ok", "en": "key ok"},
 }
 
 # What a step needs besides the call itself; the voice line offers keys to match (flows/key_hints.py).

@@ -17,6 +17,20 @@ def national(number: str) -> str:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
+def written_number(number: str) -> str:
+    """A number to call back, as people write it: 070-174 06 99 for a Swedish one, +47 ... for another.
+
+    A caller id phonenumbers cannot read is written as it came (the manager can still try it).
+    """
+    try:
+        parsed = phonenumbers.parse(number, "SE")
+    except phonenumbers.NumberParseException:
+        return number
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if parsed.country_code == 46
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return str(phonenumbers.format_number(parsed, style))
+
+
 def spoken_number(number: str) -> str:
     """Digits with pauses between groups, so TTS says "noll ett fyra ett" and not a large number."""
     groups = national(number).replace("-", " ").split()

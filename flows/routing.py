@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from flows.model import UNKNOWN, Answer, Checklist, Outcome, Rule, Step, Text, is_unknown
@@ -16,8 +16,7 @@ class Context:
     office_hours: bool
     # False for callers who may not escalate (not on the staff list, no PIN).
     may_escalate: bool = True
-    # Facts known without asking, e.g. multiple_users from several recent reports.
-    known_facts: Mapping[str, bool] = field(default_factory=dict)
+    # Nothing else: other callers' reports never stand in for this caller's answers.
 
 
 class Blocked(StrEnum):
@@ -102,7 +101,7 @@ def route(checklist: Checklist, answers: Mapping[str, Answer], context: Context)
     The on-call manager is chosen only when every step has an answer: that is
     computed here from the answers themselves, so no caller can skip it.
     """
-    facts = {**facts_from(checklist, answers), **context.known_facts}
+    facts = facts_from(checklist, answers)
     complete = all_steps_answered(checklist, answers)
     blocked: Blocked | None = None
     for rule in checklist.rules:
@@ -123,7 +122,7 @@ def needs_pin(checklist: Checklist, answers: Mapping[str, Answer], context: Cont
     """True when the caller may not escalate but would reach Chef i beredskap if they could."""
     if context.may_escalate:
         return False
-    allowed = Context(context.office_hours, True, context.known_facts)
+    allowed = Context(context.office_hours, True)
     return route(checklist, answers, allowed).outcome is Outcome.ON_CALL_MANAGER
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import assert_never
 
 from flows.engine import Expect, State, Turn
@@ -113,12 +113,11 @@ def pack(texts: list[str]) -> list[str]:
 LONGEST_CALLER = "+" + "9" * 15  # E.164 allows 15 digits; the manager's SMS shows the number as Twilio gives it
 LONGEST_COUNT = 999  # reporters in one incident window: more than the staff could call in half an hour
 LONGEST_TIME = "23.59"
+LONGEST_MOMENT = datetime(2026, 1, 1, 23, 59, tzinfo=UTC)  # any moment's time is five characters, "23.59"
 # Texts rendered with a step's or the menu's own values (checked as built, in checklist_texts and below);
 # a notice carries IT's own text, checked when posted (notice_room).
 BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "notice_all", "answer_hint", "bad_answer",
                "answer_hint_unknown", "bad_answer_unknown", "which_system")
-# Facts a decision may hold without its checklist asking them: known from an incident.
-KNOWN_FACTS = ("multiple_users",)
 
 
 def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
@@ -156,6 +155,7 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "opening": line.calendar.budget_opening(moment, lang),
         "system": longest_system(line, lang),
         "time": LONGEST_TIME,
+        "count": LONGEST_COUNT,
     }
     for name in line.messages.texts["sms"]:
         if name not in BUILT_TEXTS:
@@ -200,13 +200,14 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
     for facts in fact_combinations(checklist):
         decision = Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts)
         for caller in (LONGEST_CALLER, None):
-            yield f"{lang}: config/messages.yaml whisper.sms ({checklist.source})", manager_sms(line, decision, caller)
+            yield (f"{lang}: config/messages.yaml whisper.sms ({checklist.source})",
+                   manager_sms(line, decision, caller, LONGEST_MOMENT))
 
 
 def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
     """Every set of facts a decision on the checklist can hold: each fact absent, yes, no, or unknown where a step
     asking it takes "vet inte"."""
-    names = sorted({step.fact for step in checklist.steps if step.fact} | set(KNOWN_FACTS))
+    names = sorted({step.fact for step in checklist.steps if step.fact})
     may_be_unknown = {step.fact for step in checklist.steps if step.fact and step.allows_unknown}
     choices: list[tuple[Answer | None, ...]] = [
         (None, True, False, UNKNOWN) if name in may_be_unknown else (None, True, False) for name in names

@@ -103,6 +103,20 @@ class JsonAccessFormatter(logging.Formatter):
         return CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(entry, ensure_ascii=False))
 
 
+# A load balancer probes /healthz every few seconds: an access line for each healthy answer would
+# bury the calls' lines. A failing probe (any status but 200) is still logged.
+PROBE_PATH = "/healthz"
+
+
+class QuietProbes(logging.Filter):
+    """Drops the access line of a /healthz answered 200; every other request's line passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a healthy probe alone."""
+        atoms = record.args if isinstance(record.args, Mapping) else {}
+        return not (atoms.get("U") == PROBE_PATH and str(atoms.get("s")) == "200")
+
+
 def gunicorn_log_config() -> dict[str, Any]:
     """gunicorn's logconfig_dict: its own lines (gunicorn.error) and the access log as JSON like the app's.
 
@@ -113,9 +127,11 @@ def gunicorn_log_config() -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,  # the app's loggers exist already
         "formatters": {"json": {"()": JsonFormatter}, "access": {"()": JsonAccessFormatter}},
+        "filters": {"probes": {"()": QuietProbes}},
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout",
+                       "filters": ["probes"]},
         },
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {

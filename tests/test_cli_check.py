@@ -30,7 +30,7 @@ def test_check_names_file_and_path_of_a_broken_checklist(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "error: checklists/viva.yaml: steps[2].fact: unknown fact 'netwrk' "
-        "(known: multiple_users, network_ok, login_ok, supplier_outage, nobody_can_browse)",
+        "(known: multiple_users, network_ok, login_ok, supplier_outage, nobody_can_browse, key_works)",
         "1 problem(s) found.",
     ]
 

@@ -101,70 +101,119 @@ def test_ivr_announce_posts_lists_and_clears(database_url: str) -> None:
 
 
 # --- incidents -------------------------------------------------------------------
+# A report is a caller who finished a checklist unresolved. Reports are told to the next caller; they
+# never answer a step for her, and the manager's incident SMS comes only from a caller whose own
+# answers send her to Chef i beredskap (issue 19).
+
+ROSTER = {"+46701740610", "+46701740611", "+46701740612", "+46701740613"}  # config/roster.yaml
+VIVA_ON_CALL = ("1", "2", "1", "1")  # Viva after hours: W missing, several users, network fine
+
+
+def to_roster(app: Flask) -> list[str]:
+    """The bodies of every SMS sent to a person on the roster (receipts to callers left out)."""
+    return [m["body"] for m in app.extensions["ivr.notifier"].sent if m["kind"] == "sms" and m["to"] in ROSTER]
+
 
 def report(twilio: Twilio, sid: str, caller: str) -> bytes:
-    """A call that chooses Viva and answers its first step (no): a report about Viva."""
-    return call(twilio, sid, caller, "1", "2")
+    """A staff call that finishes Viva unresolved (after hours: on to Chef i beredskap)."""
+    return call(twilio, sid, caller, *VIVA_ON_CALL)
 
 
-def test_third_caller_in_the_window_makes_an_incident_with_one_sms(app: Flask, twilio: Twilio,
-                                                                    clock: FrozenClock) -> None:
-    clock.set("2026-11-25T21:40")
-    sent = app.extensions["ivr.notifier"].sent
-    for index, caller in enumerate(["+46701740601", "+46701740602"]):
-        body = call(twilio, f"CA{index:032d}", caller, "1")
-        assert "flera anmälningar" not in spoken(body)
-        twilio.post("/voice/input", CallSid=f"CA{index:032d}", From=caller, To=LINE_NUMBER, Digits="2")
-    assert sent == []
-    clock.set("2026-11-25T22:05")
-    body = call(twilio, "CA" + "3" * 32, "+46701740603", "1")
-    assert "Vi har fått flera anmälningar om Viva den senaste halvtimmen." in spoken(body)
-    assert [(m["to"], m["body"]) for m in sent] == [
-        ("+46701740610", "Felsökningslinjen: 3 anmälningar om Viva sedan kl 21.40. Flera användare verkar drabbade.")
-    ]
-    # The fourth caller hears it too, the manager gets no second SMS.
-    report(twilio, "CA" + "4" * 32, "+46701740604")
-    assert len(sent) == 1
+def test_other_reports_never_answer_for_the_caller(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    # The issue's reproduction: two callers only chose Trygghetslarm and answered step 1; the third
+    # answers every step herself, "nej" to "Har fler användare samma problem?" included.
+    clock.set("2026-12-01T21:50")
+    call(twilio, "CA" + "1" * 32, "+46701740880", "8", "2")
+    clock.set("2026-12-01T21:55")
+    call(twilio, "CA" + "2" * 32, "+46701740881", "8", "2")
+    clock.set("2026-12-01T22:00")
+    body = call(twilio, "CA" + "3" * 32, "+46701741234", "8", "2", "2", "2", "2")
+    assert "kollegor har anmält fel" not in spoken(body)
+    outcome = [e for e in app.extensions["ivr.store"].events("voice:CA" + "3" * 32) if e["kind"] == "outcome"]
+    assert outcome[0]["data"]["outcome"] == "wait_for_office_hours"
+    assert outcome[0]["data"]["facts"]["multiple_users"] is False
+    assert to_roster(app) == []
 
 
-def test_callers_who_only_chose_the_system_are_no_incident(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+def test_reports_are_told_and_every_step_is_still_asked(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    # Two colleagues finished Viva omsorg with "several users: yes"; the third says nobody else has it.
+    clock.set("2026-11-25T22:00")
+    for index in range(2):
+        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "2", "1", "1", "2", "2")
+    body = call(twilio, "CA" + "9" * 32, "+46701740609", "2")
+    assert "2 kollegor har anmält fel i Viva omsorg den senaste halvtimmen." in spoken(body)
+    assert "Steg 1 av 4" in spoken(body) and "Har fler användare samma problem?" in spoken(body)
+    for key in ("2", "1", "2", "2"):
+        body = twilio.post("/voice/input", CallSid="CA" + "9" * 32, From="+46701740609", To=LINE_NUMBER,
+                           Digits=key).data
+    outcome = [e for e in app.extensions["ivr.store"].events("voice:CA" + "9" * 32) if e["kind"] == "outcome"]
+    assert outcome[0]["data"]["outcome"] == "wait_for_office_hours"  # her own "no", not the others' "yes"
+    assert "<Dial" not in body.decode()
+
+
+def test_callers_who_did_not_finish_or_were_helped_are_no_reports(app: Flask, twilio: Twilio,
+                                                                   clock: FrozenClock) -> None:
     clock.set("2026-11-25T22:00")
     for index in range(3):
-        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "1")  # Viva, then hung up
+        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "1", "2")  # answered step 1, hung up
+    for index in range(3, 6):
+        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "1", "1")  # solved at step 1
     body = call(twilio, "CA" + "9" * 32, "+46701740609", "1", "2")
-    assert "flera anmälningar" not in spoken(body)
-    assert "Steg 2 av 3" in spoken(body)  # "do others have the same problem?" is still asked
-    assert app.extensions["ivr.notifier"].sent == []
+    assert "kollegor har anmält fel" not in spoken(body)
+    assert "Steg 2 av 3" in spoken(body)
+    assert to_roster(app) == []
 
 
-def test_texters_who_answered_a_step_are_reports(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
-    for index in range(2):
-        text_line(twilio, f"+4670174060{index}", "viva", f"SM{index}a")
-        text_line(twilio, f"+4670174060{index}", "nej", f"SM{index}b")
-    text_line(twilio, "+46701740605", "viva", "SM5a")  # chose, never answered: no report
-    body = call(twilio, "CA" + "9" * 32, "+46701740609", "1")
-    assert "Vi har fått flera anmälningar om Viva" in spoken(body)
-
-
-def test_incident_answers_the_several_users_step(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
-    for index in range(2):
-        report(twilio, f"CA{index:032d}", f"+4670174060{index}")
-    body = call(twilio, f"CA{2:032d}", "+46701740602", "1")
-    assert "Steg 1 av 3" in spoken(body)
-    body = twilio.post("/voice/input", CallSid=f"CA{2:032d}", From="+46701740602", To=LINE_NUMBER, Digits="2").data
-    assert "Steg 3 av 3" in spoken(body)  # "do others have the same problem?" is known: skipped
-
-
-def test_incident_sms_counts_every_caller_not_just_the_threshold(app: Flask, twilio: Twilio,
+def test_third_caller_sent_to_the_manager_makes_one_incident_sms(app: Flask, twilio: Twilio,
                                                                  clock: FrozenClock) -> None:
-    # Four callers in office hours (an incident, but no SMS); the fifth, after 16:30, alerts.
+    clock.set("2026-11-25T21:40")
+    report(twilio, "CA" + "1" * 32, "+46701740601")
+    clock.set("2026-11-25T21:50")
+    report(twilio, "CA" + "2" * 32, "+46701740602")
+    assert to_roster(app) == []
+    clock.set("2026-11-25T22:05")
+    body = call(twilio, "CA" + "3" * 32, "+46701740603", "1")
+    assert "2 kollegor har anmält fel i Viva den senaste halvtimmen." in spoken(body)
+    assert to_roster(app) == []  # choosing the system alerts nobody: only a finished checklist can
+    for key in VIVA_ON_CALL[1:]:
+        twilio.post("/voice/input", CallSid="CA" + "3" * 32, From="+46701740603", To=LINE_NUMBER, Digits=key)
+    assert to_roster(app) == [
+        "Felsökningslinjen: 3 anmälningar om Viva sedan kl 21.40. Flera användare verkar drabbade."]
+    report(twilio, "CA" + "4" * 32, "+46701740604")  # the fourth: no second SMS
+    assert len(to_roster(app)) == 1
+
+
+def test_texters_who_finished_are_reports(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    for index in range(2):
+        for step, body in enumerate(("viva", "nej", "ja", "ja")):
+            text_line(twilio, f"+4670174060{index}", body, f"SM{index}{step}")
+    text_line(twilio, "+46701740605", "viva", "SM5a")  # chose, never finished: no report
+    body = call(twilio, "CA" + "9" * 32, "+46701740609", "1")
+    assert "2 kollegor har anmält fel i Viva" in spoken(body)
+
+
+def test_no_incident_sms_when_the_rules_do_not_send_this_caller_to_the_manager(app: Flask, twilio: Twilio,
+                                                                             clock: FrozenClock) -> None:
+    # Two NPÖ callers reached the manager (nobody can browse); the third reports Inera's outage.
+    clock.set("2026-11-25T22:00")
+    for index in range(2):
+        call(twilio, f"CA{index:032d}", f"+4670174060{index}", "4", "1", "2", "2", "2", "1")
+    call(twilio, "CA" + "9" * 32, "+46701740609", "4", "1", "1", "1")
+    outcome = [e for e in app.extensions["ivr.store"].events("voice:CA" + "9" * 32) if e["kind"] == "outcome"]
+    assert outcome[0]["data"]["outcome"] == "supplier_outage"
+    assert to_roster(app) == []
+
+
+def test_incident_sms_counts_every_report_not_just_the_threshold(app: Flask, twilio: Twilio,
+                                                                 clock: FrozenClock) -> None:
+    # Four callers in office hours (reports, but no SMS); the fifth, after 16:30, goes to the manager.
     clock.set("2026-11-25T16:10")
     for index in range(4):
         report(twilio, f"CA{index:032d}", f"+4670174060{index}")
-    assert app.extensions["ivr.notifier"].sent == []
+    assert to_roster(app) == []
     clock.set("2026-11-25T16:35")
-    call(twilio, "CA" + "5" * 32, "+46701740605", "1")
-    assert [m["body"] for m in app.extensions["ivr.notifier"].sent] == [
+    report(twilio, "CA" + "5" * 32, "+46701740605")
+    assert to_roster(app) == [
         "Felsökningslinjen: 5 anmälningar om Viva sedan kl 16.10. Flera användare verkar drabbade."]
 
 
@@ -173,25 +222,23 @@ def test_a_long_incident_keeps_its_first_report_and_one_sms(app: Flask, twilio: 
     for index in range(8):
         report(twilio, f"CA{index:032d}", f"+4670174060{index}")
         clock.moment += timedelta(minutes=5)
-    assert [m["body"][:60] for m in app.extensions["ivr.notifier"].sent] == [
-        "Felsökningslinjen: 3 anmälningar om Viva sedan kl 21.40. Fle"]
+    assert [body[:60] for body in to_roster(app)] == ["Felsökningslinjen: 3 anmälningar om Viva sedan kl 21.40. Fle"]
 
 
 def test_the_same_caller_three_times_is_not_an_incident(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     clock.set("2026-11-25T22:00")
     for index in range(3):
-        body = report(twilio, f"CA{index:032d}", STAFF)
-    assert "flera anmälningar" not in spoken(body)
-    # Only the caller's own receipts: no incident SMS to the admins.
-    assert {message["to"] for message in app.extensions["ivr.notifier"].sent} == {STAFF}
+        report(twilio, f"CA{index:032d}", STAFF)
+    assert "kollegor har anmält fel" not in spoken(call(twilio, "CA" + "9" * 32, STAFF, "1"))
+    assert to_roster(app) == []
 
 
 def test_incident_in_office_hours_sends_no_sms(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
-    for index in range(2):
+    for index in range(3):
         report(twilio, f"CA{index:032d}", f"+4670174060{index}")
-    body = call(twilio, f"CA{2:032d}", "+46701740602", "1")
-    assert "flera anmälningar" in spoken(body)
-    assert app.extensions["ivr.notifier"].sent == []
+    body = call(twilio, f"CA{3:032d}", "+46701740603", "1")
+    assert "3 kollegor har anmält fel i Viva" in spoken(body)
+    assert to_roster(app) == []
 
 
 def test_a_later_incident_gets_its_own_sms(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
@@ -201,7 +248,7 @@ def test_a_later_incident_gets_its_own_sms(app: Flask, twilio: Twilio, clock: Fr
     clock.moment += timedelta(hours=2)
     for index in range(3, 6):
         report(twilio, f"CA{index:032d}", f"+4670174060{index}")
-    assert [m["body"][:40] for m in app.extensions["ivr.notifier"].sent] == [
+    assert [body[:40] for body in to_roster(app)] == [
         "Felsökningslinjen: 3 anmälningar om Viva", "Felsökningslinjen: 3 anmälningar om Viva"]
 
 

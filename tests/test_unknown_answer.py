@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
@@ -190,13 +191,15 @@ def test_a_forged_unknown_on_a_step_that_does_not_allow_it_never_counts_as_answe
     assert route(checklist, answers, AFTER).outcome is Outcome.ON_CALL_MANAGER
 
 
-def test_an_incident_still_establishes_several_users_over_an_unknown_answer() -> None:
-    checklist = LIBRARY.by_id("viva_omsorg")
-    answers: dict[str, Answer] = {"multiple_users": UNKNOWN, "phone_network": True, "restart_phone": False,
-                                  "other_phone": False}
-    assert route(checklist, answers, AFTER).outcome is Outcome.WAIT_FOR_OFFICE_HOURS
-    known = Context(office_hours=False, known_facts={"multiple_users": True})
-    assert route(checklist, answers, known).outcome is Outcome.ON_CALL_MANAGER
+def test_other_callers_reports_never_turn_an_unknown_answer_into_yes() -> None:
+    # Told of an incident at the choice, the caller still answers "vet inte": her answer routes her.
+    turn = engine.choose(LIBRARY, engine.start("sv").state, "viva_omsorg", incident=True)
+    assert turn.step is not None and turn.step.id == "multiple_users"  # asked, not answered for her
+    for value in (UNKNOWN, True, False, False):
+        turn = engine.answer(LIBRARY, turn.state, value, AFTER)
+    assert turn.decision is not None
+    assert turn.decision.facts["multiple_users"] == UNKNOWN
+    assert turn.decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS
 
 
 def test_unknown_answers_survive_the_store_the_token_and_the_decision() -> None:
@@ -225,10 +228,12 @@ def test_a_state_saved_before_vet_inte_still_loads_and_a_strange_answer_does_not
 
 def test_whisper_and_manager_sms_name_unknown_facts_as_unknown() -> None:
     decision = Decision(Outcome.ON_CALL_MANAGER, "viva", {"multiple_users": UNKNOWN, "network_ok": False})
-    assert facts_text(LINE, decision, "sv") == "Nej: nätet fungerar. Vet ej: flera berörs"
-    assert facts_text(LINE, decision, "en") == "No: network works. Unknown: several users"
-    assert manager_sms(LINE, decision, "+46701740699") == (
-        "Felsökningslinjen: +46701740699 ringde om Viva. Nej: nätet fungerar. Vet ej: flera berörs.")
+    assert facts_text(LINE, decision, "sv") == "Nej: nätet ok. Okänt: flera berörs"
+    assert facts_text(LINE, decision, "en") == "No: network ok. Unknown: several users"
+    assert manager_sms(LINE, decision, "+46701740699", datetime(2026, 11, 25, 21, 4, tzinfo=UTC)) == (
+        "Felsökningslinjen 22.04: Viva, alla steg gjorda. Nej: nätet ok. Okänt: flera berörs. Ring 070-174 06 99")
+    assert manager_sms(LINE, decision, None, datetime(2026, 11, 25, 21, 4, tzinfo=UTC)).endswith(
+        "Okänt: flera berörs. Dolt nummer.")
 
 
 @pytest.mark.parametrize("text", ["vet inte", "Vet inte.", "VET EJ", "vetej", "Ingen aning!", "3", "vet  inte"])

@@ -10,12 +10,17 @@ import click
 from ivr.folders import CHECKLISTS_VARIABLE, CONFIG_VARIABLE, SHIPPED_CHECKLISTS, SHIPPED_CONFIG
 
 
-def header(name: str, folder: str) -> str:
-    """The comment put first in every written file: where it came from and what to do next."""
+def installed_version() -> str:
+    """This package's version, from its metadata."""
     try:
-        version = metadata.version("felsokningslinjen")
+        return metadata.version("felsokningslinjen")
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        version = "(source)"
+        return "(source)"
+
+
+def header(name: str, folder: str, version: str | None = None) -> str:
+    """The comment put first in every written file: where it came from and what to do next."""
+    version = version or installed_version()
     return (f"# {folder}/{name}: written by `ivr init` from felsokningslinjen {version}.\n"
             "# Edit it for your municipality (numbers marked PLACEHOLDER first), then run `ivr check`.\n"
             f"# The line reads this folder when {CONFIG_VARIABLE} and {CHECKLISTS_VARIABLE} point here.\n#\n")
@@ -33,17 +38,27 @@ def planned(target: Path) -> list[tuple[Path, Path, str]]:
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that are already there.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing: show what this version's shipped files change against DIRECTORY as a unified "
+                   "diff per file (exit 0: the same, 1: different, 2: DIRECTORY cannot be read).")
+def init(directory: Path, force: bool, show_diff: bool) -> None:
     """Write a commented starter configuration and the checklists into DIRECTORY.
 
     \b
     DIRECTORY/config/       line.yaml, office_hours.yaml, roster.yaml, messages.yaml
     DIRECTORY/checklists/   one file per system
     Existing files are left alone unless --force is given.
+    After installing a new version, `ivr init --diff DIRECTORY` shows what its shipped files change.
     """
     files = planned(directory)
     if not files:  # a broken installation: the package data is missing
         raise click.ClickException(f"no shipped configuration found in {SHIPPED_CONFIG.parent}: reinstall the package")
+    if show_diff:
+        if force:
+            raise click.UsageError("--diff writes nothing: it does not go with --force")
+        from ivr.cli.init_diff import show_changes
+
+        raise SystemExit(show_changes(directory, files))
     existing = [destination for _, destination, _ in files if destination.exists()]
     if existing and not force:
         shown = ", ".join(str(path) for path in existing[:3]) + (" ..." if len(existing) > 3 else "")

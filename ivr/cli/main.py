@@ -27,7 +27,33 @@ from ivr.cli.twilio_setup import twilio
 from ivr.simulator.simulate import simulate
 
 
+def load_env_file(ctx: click.Context, param: click.Parameter, path: Path | None) -> None:
+    """--env-file: the service's settings into this process's environment, before any command reads them.
+
+    Every variable the file sets replaces the same one in the caller's shell (the operator named
+    the file to act as the service does); variables it does not set are left as they are.
+    """
+    if path is None:
+        return  # never a default: a simulation or a test on a production host stays off its database
+    import os
+
+    from ivr.envfile import EnvFileError, read_env_file
+
+    try:
+        values = read_env_file(path)
+    except EnvFileError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    os.environ.update(values)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="felsokningslinjen", prog_name="ivr", message="%(prog)s %(version)s",
+                      help="Show the installed version (the package's metadata) and exit.")
+@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
+              callback=load_env_file, metavar="FILE",
+              help="Read the service's environment file first (systemd's EnvironmentFile format, e.g. "
+                   "/etc/felsokningslinjen/environment): its variables replace the shell's. Never read "
+                   "unless given.")
 def main() -> None:
     """Felsökningslinjen: the troubleshooting phone and SMS line."""
 
@@ -395,7 +421,13 @@ def check_db(database_url: str | None) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @database_option
 def backup_db(target: Path, database_url: str | None) -> None:
-    """Copy the SQLite database to a new file TARGET while the line runs (PostgreSQL: pg_dump -Fc)."""
+    """SQLite only: copy the database to a new file TARGET while the line runs, with SQLite's online backup.
+
+    It uses Python's sqlite3 backup API (a consistent copy, the write-ahead log included, in steps
+    that let calls write between them), writes TARGET.partial and renames it when complete, and
+    refuses a TARGET that exists. It does not run pg_dump: with a PostgreSQL IVR_DATABASE_URL it
+    refuses; back that up with `pg_dump -Fc` (README, "Schema and backups").
+    """
     from ivr.store import StoreError
     from ivr.store.backup import backup_sqlite
 

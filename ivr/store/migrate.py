@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +17,24 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The revision that matches the schema `create_all` made before migrations (with schema_version 1).
 LEGACY_REVISION = "0001"
 LEGACY_VERSION = 1
+
+
+# Alembic's MigrationContext announces its dialect and DDL mode at INFO each time one is made,
+# and /healthz makes one per probe (current()): two lines per probe under `serve --production`.
+# They never tell an operator anything, so they are dropped where Alembic logs them; the
+# upgrade's own "Running upgrade 0007 -> 0008" lines stay.
+CONTEXT_ANNOUNCEMENTS = frozenset({"Context impl %s.", "Will assume %s DDL."})
+
+
+class QuietContext(logging.Filter):
+    """Drops MigrationContext's two set-up lines; every other Alembic record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the announcements alone."""
+        return record.msg not in CONTEXT_ANNOUNCEMENTS
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(QuietContext())
 
 
 class MigrationError(RuntimeError):

@@ -388,6 +388,14 @@ class Store:
                 "system": system, "since": _aware(since), "until": _aware(until), "me": also}).one()
         return int(total) + (1 if also is not None and not mine else 0)
 
+    def other_reporters(self, system: str, since: datetime, until: datetime, me: str | None,
+                        via: SessionRecord | None = None) -> int:
+        """Distinct reporters about a system in [since, until] other than `me` (a caller key; None: hidden)."""
+        with self._reading(via) as conn:
+            total, mine = conn.execute(self._sql.count_reporters, {
+                "system": system, "since": _aware(since), "until": _aware(until), "me": me}).one()
+        return int(total) - int(mine)
+
     def incident_run(self, system: str, via: SessionRecord | None = None) -> tuple[datetime, datetime] | None:
         """The first and last report of a system's latest run of reports, if there was one."""
         with self._reading(via) as conn:

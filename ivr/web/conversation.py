@@ -22,7 +22,7 @@ from flows.events import EventKind
 from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
 from ivr.store import SessionRecord
-from ivr.web.incidents import Intake, step_answered, system_chosen
+from ivr.web.incidents import Intake, checklist_finished, system_chosen
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
@@ -88,15 +88,15 @@ def routing(record: SessionRecord, pin: PinState) -> Context:
     return Context(office_hours=context.office_hours, may_escalate=may_escalate)
 
 
-def choose(record: SessionRecord, state: engine.State, checklist: Checklist, line_number: str) -> tuple[Turn, Intake]:
-    """Start a system's checklist, with its announcement and any incident (only with the database)."""
+def choose(record: SessionRecord, state: engine.State, checklist: Checklist) -> tuple[Turn, Intake]:
+    """Start a system's checklist, with its announcement and other callers' reports (only with the database)."""
     if online(record):
-        intake = system_chosen(record, checklist.id, line_number)
+        intake = system_chosen(record, checklist.id)
     else:
         log.warning("no database: announcements and incident counts skipped for %s", checklist.id)
         intake = Intake()
     turn = engine.choose(turn_context().line.library, state, checklist.id, notice=bool(intake.announcement),
-                         known=intake.known)
+                         incident=intake.incident)
     record_turn(record, turn)
     return turn, intake
 
@@ -109,9 +109,6 @@ def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: Answe
     context = routing(record, pin)
     turn = engine.answer(turn_context().line.library, state, yes, context)
     record_turn(record, turn)
-    answered_step = any(event.kind is EventKind.ANSWER for event in turn.events)
-    if answered_step and online(record):
-        step_answered(record, turn.state.checklist)  # only an answered step makes a caller a reporter
     if turn.decision is not None and offers_pin(turn, context):
         if locked_out(record):
             pin.locked = True
@@ -182,6 +179,8 @@ def offers_pin(turn: Turn, context: Context) -> bool:
     return staff_pin() is not None and engine.needs_pin(turn_context().line.library, turn.state, context)
 
 
-def finish(record: SessionRecord, decision: Decision) -> None:
-    """Record the conversation's outcome."""
+def finish(record: SessionRecord, decision: Decision, line_number: str) -> None:
+    """Record the conversation's outcome; a finished, unresolved checklist is a report (only with the database)."""
     record.add_event(EventKind.OUTCOME, decision.to_dict(), decision.checklist_id)
+    if online(record):
+        checklist_finished(record, decision, line_number)

@@ -1,53 +1,70 @@
-"""What the line knows when a system is chosen: IT's announcement and recent reports (incidents)."""
+"""What the line knows of other callers: IT's announcement and recent reports (incidents).
+
+A report is a caller who *finished* a system's checklist without it being solved. Reports are told
+to the next caller with her first question; they never answer, skip or override a step for her, and
+never route her call. The on-call manager's incident SMS counts reports only, and is sent only when
+this caller's own answers send her to Chef i beredskap.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from flows.events import EventKind
+from flows.model import Outcome
+from flows.routing import Decision
 from ivr.notify import NotifyError
 from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context
 
+# Outcomes that are no report: the checklist solved the problem, or the caller heard IT's
+# announcement of the outage and ended there (IT already knows).
+NOT_REPORTS = frozenset({Outcome.RESOLVED, Outcome.DEFLECTED})
+# Reports are told from two others on ("2 kollegor ..."), and from the threshold less this caller.
+MIN_TOLD = 2
+
 
 @dataclass(frozen=True)
 class Intake:
-    """Announcement, incident and the facts they make known."""
+    """What the caller is told when she chooses a system: IT's announcement and other callers' reports."""
 
     announcement: str | None = None
-    incident: bool = False
-    known: dict[str, bool] = field(default_factory=dict)
+    reports: int = 0  # other callers who finished this checklist unresolved within the window
+    incident: bool = False  # the reports are told: with this caller they would reach the threshold
 
 
-def system_chosen(record: SessionRecord, system: str, line_number: str) -> Intake:
-    """Look up announcements and recent reports for a system; alert the on-call manager once per incident."""
+def system_chosen(record: SessionRecord, system: str) -> Intake:
+    """The announcement and recent reports for a system: to tell the caller, never to answer for her."""
     context = turn_context()
     line, store, now = context.line, context.store, context.now
     window = timedelta(minutes=line.settings.incident_window_minutes)
-    # The reporters within the window, this caller included: one index range, whatever the traffic.
-    count = store.reporter_count(system, now - window, now, also=record.caller_key, via=record)
-    incident = count >= line.settings.incident_threshold
-    if incident and not line.calendar.is_office_hours(now):
-        alert_once(record, system, incident_began(record, system, window), count, line_number)
+    # Reporters within the window, this caller left out (she is asking, not reporting yet): one index range.
+    others = store.other_reporters(system, now - window, now, record.caller_key, via=record)
     announcement = store.announcements(now, via=record).get(system)
-    return Intake(
-        announcement=str(announcement["text"]) if announcement else None,
-        incident=incident,
-        known={"multiple_users": True} if incident else {},
-    )
+    return Intake(announcement=str(announcement["text"]) if announcement else None, reports=others,
+                  incident=others >= max(MIN_TOLD, line.settings.incident_threshold - 1))
 
 
-def step_answered(record: SessionRecord, system: str | None) -> None:
-    """Count the caller as reporting a system: only an answered step counts, not a key pressed and hung up."""
-    if system is None:
+def checklist_finished(record: SessionRecord, decision: Decision, line_number: str) -> None:
+    """Count a finished, unresolved checklist as a report; alert the manager when this caller goes to her."""
+    if decision.outcome in NOT_REPORTS:
         return
     context = turn_context()
-    window = timedelta(minutes=context.line.settings.incident_window_minutes)
-    context.store.report(record, system, context.now, window)
+    line, store, now = context.line, context.store, context.now
+    system = decision.checklist_id
+    window = timedelta(minutes=line.settings.incident_window_minutes)
+    store.report(record, system, now, window)
+    # Only a caller whose own answers send her to Chef i beredskap can make the incident SMS: a solved
+    # problem, a supplier's outage or an office-hours route never wakes the manager.
+    if decision.outcome is not Outcome.ON_CALL_MANAGER or context.office_hours:
+        return
+    count = store.reporter_count(system, now - window, now, via=record)
+    if count >= line.settings.incident_threshold:
+        alert_once(record, system, incident_began(record, system, window), count, line_number)
 
 
 def incident_began(record: SessionRecord, system: str, window: timedelta) -> datetime:

@@ -216,7 +216,7 @@ def after_outcome(record: SessionRecord, texting: Texting, turn: Turn, body: str
 
 def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
     """Record the outcome; the closing message(s)."""
-    conversation.finish(record, decision)
+    conversation.finish(record, decision, texting.line_number)
     context = turn_context()
     sms = SmsRenderer(context.line, texting.state.lang)
     locked = [sms.text("pin_locked")] if texting.pin.locked else []  # why no code is asked (any more)
@@ -254,9 +254,10 @@ def choose(record: SessionRecord, texting: Texting, body: str, first: bool, afte
         texting.state = engine.start(texting.state.lang).state
         texting.callback = None
         record.add_event(EventKind.SMS_STARTED, {"after": "outcome"})
-    turn, intake = conversation.choose(record, texting.state, checklist, texting.line_number)
+    turn, intake = conversation.choose(record, texting.state, checklist)
     texting.state = turn.state
-    preface = [sms.text("incident", system=checklist.name[texting.state.lang])] if intake.incident else []
+    told = sms.text("incident", count=intake.reports, system=checklist.name[texting.state.lang])
+    preface = [told] if intake.incident else []
     if turn.expect is Expect.GO_ON:
         name = checklist.name[texting.state.lang]
         return preface + [sms.text("notice", system=name, text=str(intake.announcement)), sms.text("notice_question")]

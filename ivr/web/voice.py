@@ -9,7 +9,6 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from flows.engine import StateError
 from flows.events import EventKind
-from flows.phone import phone_number
 from flows.routing import Decision
 from ivr.store import StoreError
 from ivr.web import voice_turns
@@ -53,17 +52,14 @@ def whisper() -> Response:
     try:
         record = context.store.get(f"voice:{parent}")
         stored = Call.from_data(record.data) if record is not None and record.data is not None else None
-        caller = record.caller if record is not None else None
     except (StoreError, StateError, TypeError, ValueError) as exc:
         log.error("whisper without the stored call (%s): it uses the state its URL carries", exc)
         stored = None
-        # The manager's leg shows the caller's number as its own From (Twilio's default caller ID).
-        caller = phone_number(request.form.get("From", ""))
     call = newer(stored, carried)
     if call is None or call.state.decision is None:
         return twiml(hang_up())  # no escalation waiting: this leg has nothing to say
     voice = VoiceRenderer(context.line, context.line.settings.default_language)
-    return twiml(voice.whisper(Decision.from_dict(call.state.decision), caller or "", parent, query_int("attempt")))
+    return twiml(voice.whisper(Decision.from_dict(call.state.decision), parent, query_int("attempt")))
 
 
 @bp.post("/whisper/accept")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from flows.engine import Turn
-from flows.facts import facts_text
+from flows.facts import statements
 from flows.key_hints import step_hints
 from flows.line import Line
 from flows.model import Outcome
@@ -237,9 +237,9 @@ class VoiceRenderer:
                              answer_on_bridge=True)
         dial.number(number, url=whisper, method="POST")
 
-    def whisper(self, decision: Decision, caller: str, call_sid: str, attempt: int) -> VoiceResponse:
+    def whisper(self, decision: Decision, call_sid: str, attempt: int) -> VoiceResponse:
         """What the on-call manager hears before accepting; no key = this leg hangs up."""
-        return self.screening(self.whisper_texts(decision, caller),
+        return self.screening(self.whisper_texts(decision),
                               url("/voice/whisper/accept", call=call_sid, attempt=attempt))
 
     def fault_whisper(self, caller: str) -> VoiceResponse:
@@ -269,14 +269,6 @@ class VoiceRenderer:
         """A whisper message in this language."""
         return self.line.messages.get("whisper", name, self.lang, **values)
 
-    def whisper_texts(self, decision: Decision, caller: str) -> list[str]:
-        """System, caller and facts, for the whisper."""
-        system = self.line.library.by_id(decision.checklist_id).name[self.lang]
-        caller_text = spoken_number(caller) if caller else self.text_whisper("unknown_caller")
-        texts = [self.text_whisper("intro", system=system, caller=caller_text)]
-        facts = self.facts_text(decision)
-        return texts + ([facts + "."] if facts else [])
-
-    def facts_text(self, decision: Decision) -> str:
-        """"Ja: flera berörs. Nej: nätet fungerar"."""
-        return facts_text(self.line, decision, self.lang)
+    def whisper_texts(self, decision: Decision) -> list[str]:
+        """The line's name, who has the fault, every step done, the facts: no number (the call shows it)."""
+        return [self.text_whisper("intro"), *statements(self.line, decision, self.lang)]

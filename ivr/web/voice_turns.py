@@ -165,10 +165,11 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     checklist = line.library.by_key(int(digits)) if len(digits) == 1 and digits in "123456789" else None
     if checklist is None:
         return renderer(call).menu([renderer(call).text("bad_menu_key")])
-    turn, found = conversation.choose(record, call.state, checklist, call.line_number)
+    turn, found = conversation.choose(record, call.state, checklist)
     call.state = turn.state
     voice = renderer(call)
-    preface = [voice.text("incident", system=checklist.name[call.state.lang])] if found.incident else []
+    told = voice.text("incident", count=found.reports, system=checklist.name[call.state.lang])
+    preface = [told] if found.incident else []
     if turn.expect is Expect.GO_ON:
         return voice.notice(turn, preface + [str(found.announcement)])
     return voice.question(turn, preface, first=True, can_text=can_text(record))
@@ -209,7 +210,7 @@ def step_answer(turn: Turn, digits: str) -> Answer | None:
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
     """Record the outcome, text the receipt, and render it."""
-    conversation.finish(record, decision)
+    conversation.finish(record, decision, call.line_number)
     send_receipt(record, decision, call.state.lang, call.line_number, code_passed=call.pin.passed)
     numbers: list[str] = []
     if decision.outcome is Outcome.ON_CALL_MANAGER:
@@ -308,7 +309,7 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1, chain[attempt + 1])
         return response
     context = turn_context()
-    body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller)
+    body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller, context.now)
     # Keyed by the call and the dial it follows: a replayed or retried dial result (Twilio retries,
     # a proxy repeats, a status callback comes twice) finds this row and texts the manager no more.
     outbox.send(record, Outgoing(
