@@ -281,7 +281,10 @@ def test_ivr_outbox_list_and_send(database_url: str, clock: FrozenClock, monkeyp
                           "IVR_PSEUDONYM_KEY": "k" * 32, "IVR_PUBLIC_URL": PUBLIC_URL}.items():
         monkeypatch.setenv(name, setting)
     monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
-    sent = runner.invoke(main, ["outbox", "send"])
+    refused = runner.invoke(main, ["outbox", "send"])
+    assert refused.exit_code == 1 and "TWILIO_ACCOUNT_SID is not set" in refused.output
+    assert "receipt pending" in runner.invoke(main, ["outbox", "list", "--database", database_url]).output
+    sent = runner.invoke(main, ["outbox", "send", "--log-only"])
     assert sent.exit_code == 0, sent.output
     assert "tried 1 message(s)" in sent.output
     # No Twilio account: logged, not sent, and blanked like any message in a final state.

@@ -40,7 +40,9 @@ def list_rows(state: str | None, limit: int, database_url: str | None) -> None:
 
 
 @outbox.command("send")
-def send() -> None:
+@click.option("--log-only", is_flag=True, help="Without TWILIO_ACCOUNT_SID: mark the due messages as only logged "
+                                               "(development); without this flag that is refused.")
+def send(log_only: bool) -> None:
     """Send the due messages now, once each (what every server process's thread does every few seconds).
 
     Uses the server's settings from the environment (IVR_*, TWILIO_*), as `ivr serve` does.
@@ -54,6 +56,12 @@ def send() -> None:
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
     sender = app.extensions["ivr.outbox"]
+    if not getattr(app.extensions["ivr.notifier"], "delivers", True) and not log_only:
+        app.extensions["ivr.store"].dispose()
+        # Run by hand without the service's settings, it would take every due message for good.
+        raise click.ClickException("TWILIO_ACCOUNT_SID is not set, so nothing would be sent and every due "
+                                   "message would be marked as only logged. Run it with the server's settings "
+                                   "(ivr --env-file ...), or add --log-only in development.")
     try:
         total = 0
         while (tried := sender.send_due()) > 0:
