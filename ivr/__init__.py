@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
-    from ivr import admin, metrics, reload
+    from ivr import admin, metrics, outbox, reload
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
     from ivr.web import db_budget, fallback, signature, sms, test_call, voice
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
     db_budget.init_app(app)  # each request's database waits end at one deadline (a hanging PostgreSQL)
+    outbox.init_app(app)  # each turn's messages sent after its commit, then retried; the status callbacks
     signature.init_app(app)  # before any view: every webhook is checked
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)

@@ -47,6 +47,9 @@ def defaults(app: Flask) -> dict[str, Any]:
         "STATE_DIR": None,  # IVR_STATE_DIR: what the server writes besides the database (ivr/state_folder.py)
         "RELOAD_STAMP": None,  # `ivr reload` tells the server processes here (default: the state folder's)
         "METRICS_TOKEN": None,  # IVR_METRICS_TOKEN: /metrics on, for a scraper sending this bearer token
+        # IVR_OUTBOX_WORKER: each server process retries the outbox in a thread. None: on when the settings
+        # come from the environment (a server), off for a test's or the simulator's app (no stray thread).
+        "OUTBOX_WORKER": None,
     }
 
 
@@ -62,7 +65,7 @@ def from_environment(app: Flask) -> None:
 # parses as JSON, so IVR_TWILIO_AUTH_TOKEN=1 arrives as the number 1, `true` as a boolean.
 TEXT_SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_URL", "DATABASE_URL", "PSEUDONYM_KEY",
                  "LOG_FORMAT", "CHECKLISTS_DIR", "CONFIG_DIR", "STATE_DIR", "RELOAD_STAMP", "METRICS_TOKEN")
-BOOLEAN_SETTINGS = ("DB_AUTO_UPGRADE", "DEV_MODE")
+BOOLEAN_SETTINGS = ("DB_AUTO_UPGRADE", "DEV_MODE", "OUTBOX_WORKER")
 SECRETS = ("TWILIO_AUTH_TOKEN", "PSEUDONYM_KEY", "METRICS_TOKEN")
 JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
 
@@ -97,6 +100,8 @@ def load_settings(app: Flask, test_config: dict[str, Any] | None, overrides: dic
     else:
         app.config.update(test_config)
     app.config.update(overrides)
+    if app.config["OUTBOX_WORKER"] is None:
+        app.config["OUTBOX_WORKER"] = test_config is None
     check_types(app.config)
     folders = app_folders(app.config, from_environment=test_config is None)
     app.config["CONFIG_DIR"], app.config["CHECKLISTS_DIR"] = str(folders.config), str(folders.checklists)

@@ -18,13 +18,14 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
 from ivr.store import Store
+from ivr.store.outbox import Transition
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,13 @@ MIN_TOKEN_CHARS = 16
 # Twilio waits 15 s for a webhook's answer; a turn usually takes milliseconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 # Audit events that are an SMS the line sent over Twilio's REST API, by kind, and their failures.
-SMS_SENT = {"receipt_sent": "receipt", "on_call_sms": "on_call", "continued_by_sms": "handover",
-            "incident_alert": "incident_alert"}
-SMS_FAILED = {"receipt_failed": "receipt", "on_call_sms_failed": "on_call", "sms_handover_failed": "handover",
-              "incident_alert_failed": "incident_alert"}
+# (The receipt and the manager SMS go through the outbox: counted by ivr_messages, by state.)
+SMS_SENT = {"continued_by_sms": "handover", "incident_alert": "incident_alert"}
+SMS_FAILED = {"sms_handover_failed": "handover", "incident_alert_failed": "incident_alert"}
+# The outbox's states a message is counted in: accepted by Twilio's REST API, then the final
+# state its status callback gives; "dead" was never accepted (refused, or given up after retries).
+# A message that was only logged (no Twilio account) is counted nowhere.
+MESSAGE_STATES = frozenset({"accepted", "delivered", "undelivered", "failed", "dead"})
 # Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
 DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
 EXTENSION = "ivr.metrics"
@@ -63,6 +67,9 @@ class LineMetrics:
         self.sms_sent = Counter("ivr_sms_sent", "SMS sent over Twilio's REST API, by kind", ["kind"], registry=reg)
         self.sms_failed = Counter("ivr_sms_failed", "SMS that Twilio's REST API refused or could not take, by kind",
                                   ["kind"], registry=reg)
+        self.messages = Counter("ivr_messages", "Outbox messages by kind and state reached (accepted by Twilio, "
+                                "then delivered, undelivered or failed; dead: never accepted)", ["kind", "state"],
+                                registry=reg)
         self.fallbacks = Counter("ivr_fallback", "Requests to Twilio's fallback URL (the main webhook failed)",
                                  registry=reg)
         self.error_twiml = Counter("ivr_error_twiml", "Unexpected errors answered with the fault TwiML or SMS, "
@@ -140,6 +147,20 @@ def init_app(app: Flask, store: Store) -> None:
     app.before_request(_start_timer)
     app.after_request(_observe)
     app.add_url_rule("/metrics", "metrics", _scrape, methods=["GET"])
+
+
+def message_observer(app: Flask) -> Callable[[Transition], None] | None:
+    """What the outbox sender reports each row's change of state to (None when metrics are off)."""
+    metrics: LineMetrics | None = app.extensions.get(EXTENSION)
+    if metrics is None:
+        return None
+    counter = metrics.messages
+
+    def observe(transition: Transition) -> None:
+        if transition.new in MESSAGE_STATES:
+            counter.labels(transition.kind, transition.new).inc()
+
+    return observe
 
 
 def _current() -> LineMetrics | None:

@@ -7,22 +7,44 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from twilio.base.exceptions import TwilioException
+from requests import RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
+# Seconds one REST request may take: the outbox's first try runs inside a webhook, which Twilio
+# gives 15 s in all (its lease, ivr/store/outbox.py, outlasts this).
+REST_TIMEOUT_S = 5
+
 
 class NotifyError(RuntimeError):
-    """Twilio refused or could not be reached."""
+    """Twilio refused or could not be reached.
+
+    retryable: worth trying again later (Twilio's 5xx or 429, a timeout, no connection); a refusal
+    of the request itself (4xx: a bad number, a blocked recipient) is not.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def _refusal(exc: Exception, what: str) -> NotifyError:
+    """Twilio's exception as a NotifyError that says whether a retry may help."""
+    if isinstance(exc, TwilioRestException):
+        status = int(exc.status or 0)
+        return NotifyError(f"{what} failed: {exc}", retryable=status >= 500 or status in (408, 429))
+    return NotifyError(f"{what} failed: {exc}", retryable=True)
 
 
 class Notifier(Protocol):
     """What the line sends on its own initiative."""
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
-        """Send one SMS; returns the message id."""
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+        """Send one SMS (Twilio posts its delivery statuses to status_callback); returns the message id."""
         ...
 
     def create_call(self, to: str, from_: str, url: str) -> str:
@@ -33,22 +55,27 @@ class Notifier(Protocol):
 class TwilioNotifier:
     """The real thing: Twilio's REST client (its HTTP client can be swapped in tests)."""
 
-    def __init__(self, account_sid: str, auth_token: str, http_client: HttpClient | None = None) -> None:
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+    delivers = True  # a message it returns a sid for was accepted by Twilio
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def __init__(self, account_sid: str, auth_token: str, http_client: HttpClient | None = None) -> None:
+        # Twilio's own client waits forever by default: a stalled API must not hold a webhook.
+        self.client = Client(account_sid, auth_token,
+                             http_client=http_client or TwilioHttpClient(timeout=REST_TIMEOUT_S))
+
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         """Send one SMS."""
+        extra = {"status_callback": status_callback} if status_callback else {}
         try:
-            return str(self.client.messages.create(to=to, from_=from_, body=body).sid)
-        except TwilioException as exc:
-            raise NotifyError(f"SMS to Twilio failed: {exc}") from exc
+            return str(self.client.messages.create(to=to, from_=from_, body=body, **extra).sid)
+        except (TwilioException, RequestException) as exc:
+            raise _refusal(exc, "SMS to Twilio") from exc
 
     def create_call(self, to: str, from_: str, url: str) -> str:
         """Place an outbound call."""
         try:
             return str(self.client.calls.create(to=to, from_=from_, url=url).sid)
-        except TwilioException as exc:
-            raise NotifyError(f"call through Twilio failed: {exc}") from exc
+        except (TwilioException, RequestException) as exc:
+            raise _refusal(exc, "call through Twilio") from exc
 
 
 @dataclass
@@ -61,8 +88,9 @@ class LogNotifier:
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     outbox: str | None = None
+    delivers = False  # nothing leaves the machine: the outbox marks its rows "logged", metrics count none
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         """Record an SMS that would have been sent."""
         self._record({"kind": "sms", "to": to, "from": from_, "body": body})
         log.info("SMS not sent (no Twilio account): to=%s body=%s", to, body)

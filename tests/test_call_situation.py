@@ -99,7 +99,7 @@ def test_more_time_with_the_database_down_still_reaches_on_call_only_after_every
 class RefusingNotifier(LogNotifier):
     """Twilio refusing every SMS."""
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         raise NotifyError("Twilio said no")
 
 

@@ -34,6 +34,12 @@ NOTED = {
     EventKind.RECEIPT_FAILED: "receipt could not be sent",
     EventKind.ABANDONED: "caller hung up or stayed silent before the outcome",
 }
+# The outbox's kinds and states in words (ivr/store/outbox.py).
+MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt to the caller"}
+MESSAGE_STATES = {"pending": "waiting for a retry", "sending": "being sent", "queued": "accepted by Twilio",
+                  "sent": "sent by Twilio", "delivered": "delivered", "undelivered": "not delivered",
+                  "failed": "failed at Twilio", "dead": "given up (never accepted)",
+                  "logged": "only logged (no Twilio account)"}
 
 
 @click.command("lookup")
@@ -103,6 +109,13 @@ def describe(line: Line, store: Store, record: SessionRecord, code: str) -> Iter
         yield f"  {step_text(line, system, step)} -> answered by the line (several recent reports)"
     if not any(event["kind"] == EventKind.OUTCOME for event in events):
         yield "Outcome: none (the call ended before the checklist did)"
+    messages = store.outbox.rows(session_id=record.id)
+    if messages:
+        yield "Messages (the outbox; `ivr outbox list`):"
+    for message in reversed(messages):  # oldest first, as the steps
+        tries = f", {message['attempts']} tries" if message["attempts"] > 1 else ""
+        yield f"  {at(message['created_at'])}  {MESSAGE_KINDS.get(message['kind'], message['kind'])}: " \
+              f"{MESSAGE_STATES.get(message['state'], message['state'])}{tries}"
 
 
 def system_name(line: Line, system: str | None) -> str:

@@ -19,6 +19,7 @@ from ivr.cli.forget import forget
 from ivr.cli.init import init
 from ivr.cli.lookup import lookup
 from ivr.cli.oncall import oncall
+from ivr.cli.outbox import outbox
 from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.test_call import test_call
@@ -101,6 +102,7 @@ main.add_command(test_call)
 main.add_command(init)
 main.add_command(oncall)
 main.add_command(forget)
+main.add_command(outbox)
 
 
 @main.command()

@@ -204,3 +204,33 @@ admin_attempts_table = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("admin_attempts_bucket_at", "bucket", "at"),
 )
+
+# Every outbound act the line decides (migration 0009): written in the transaction of the turn that
+# decides it, under a key made of the conversation and the decision, so that a replayed webhook finds
+# its row and adds nothing; a sender delivers it after the commit, with retries (ivr/outbox).
+# target and body may hold phone numbers: blanked once the message reached a final state, and by
+# `ivr purge` under the number-retention setting; rows are deleted with the rest of the history.
+outbox_table = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),  # the idempotency key
+    Column("kind", String(20), nullable=False),  # manager_sms, receipt, incident_sms, admin_alert, ...
+    Column("channel", String(10), nullable=False),  # sms (later: call, email, ticket)
+    Column("target", String(200), nullable=True),  # the number (or address) it goes to; NULL once blanked
+    Column("body", JSONData, nullable=True),  # {"from", "text", "audit"}; the text removed once blanked
+    Column("session_id", String(100), nullable=True),  # the conversation that decided it, if any
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # pending, sending (claimed, under a lease), queued, sent, delivered, undelivered, failed,
+    # dead (given up, never accepted), logged (no Twilio account: written to the log only)
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("provider_id", String(64), nullable=True),  # Twilio's MessageSid once accepted
+    Column("last_error", String(200), nullable=True),
+    Index("outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("outbox_session_id", "session_id"),
+    Index("outbox_created_at", "created_at"),
+)

@@ -18,6 +18,7 @@ from ivr.store.schema import (
     events_table,
     incident_reporters_table,
     incident_runs_table,
+    outbox_table,
     processed_messages_table,
     sessions_table,
 )
@@ -36,6 +37,7 @@ class Statements:
     delete_session: Delete
     insert_event: Insert
     claim: Insert
+    enqueue: Insert  # an outbox row, unless its idempotency key is already there
     upsert_reporter: Insert
     upsert_run: Insert
     count_reporters: Select  # type: ignore[type-arg]
@@ -91,6 +93,14 @@ def _build(dml: ModuleType) -> Statements:
         .values(sid=bindparam("sid"), session_id=bindparam("session_id"), at=bindparam("at"))
         .on_conflict_do_nothing(index_elements=[processed_messages_table.c.sid])
         .returning(processed_messages_table.c.sid),
+        # DO NOTHING on the key: a replayed webhook's message is already there (RETURNING gives no row).
+        enqueue=dml.insert(outbox_table)
+        .values(key=bindparam("key"), kind=bindparam("kind"), channel=bindparam("channel"),
+                target=bindparam("target"), body=bindparam("body"), session_id=bindparam("session_id"),
+                created_at=bindparam("at"), updated_at=bindparam("at"), state="pending", attempts=0,
+                next_attempt_at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=[outbox_table.c.key])
+        .returning(outbox_table.c.id),
         # The later time wins, whichever of two concurrent turns commits last. A row already
         # refreshed since refresh_before is left alone: every answer of a busy system would
         # otherwise rewrite the same rows (on PostgreSQL a dead row version each time).

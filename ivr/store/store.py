@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from flows.events import EventKind
 from ivr.store import migrate, outage, statements
+from ivr.store.outbox import OutboxStore, Outgoing
 from ivr.store.schema import (
     admin_attempts_table,
     admin_codes_table,
@@ -27,6 +28,7 @@ from ivr.store.schema import (
     incident_reporters_table,
     incident_runs_table,
     oncall_overrides_table,
+    outbox_table,
     pin_guesses_table,
     processed_messages_table,
     sessions_table,
@@ -82,6 +84,10 @@ class SessionRecord:
     # Set by Store.session() for the life of its transaction only: reads and claims of the
     # same turn run on its connection (no second transaction).
     _turn: _Turn | None = field(default=None, repr=False, compare=False)
+    # The outbox rows the turn added (set as its transaction ends) and the messages it queued, in order:
+    # sent directly if that transaction fails to commit after the turn's answer was built.
+    turn_enqueued: list[int] = field(default_factory=list, repr=False, compare=False)
+    queued: list[Outgoing] = field(default_factory=list, repr=False, compare=False)
 
     def add_event(
         self, kind: str, data: dict[str, Any] | None = None, system: str | None = None
@@ -91,6 +97,11 @@ class SessionRecord:
         if system is not None:
             _check_length("event system", system, 40)
         self.events.append((kind, dict(data or {}), system))
+
+    @property
+    def in_turn(self) -> bool:
+        """True inside Store.session(): the turn's transaction is open (never for a turn without its database)."""
+        return self._turn is not None
 
     def claim(self, sid: str) -> bool:
         """Mark a webhook's MessageSid as processed; False if it already was (a retry)."""
@@ -109,6 +120,7 @@ class _Turn:
     conn: Connection
     sql: Statements
     at: datetime
+    enqueued: list[int] = field(default_factory=list)  # outbox rows this turn added, tried after its commit
 
 
 class Store:
@@ -153,6 +165,9 @@ class Store:
         # Observers (ivr/metrics.py): a committed turn's events, and each database failure. Never raise.
         self.on_commit: Callable[[list[tuple[str, dict[str, Any], str | None]]], None] | None = None
         self.on_error: Callable[[], None] | None = None
+        # The outbox sender's first try (ivr/outbox): the rows a committed turn added. Never raises.
+        self.on_enqueued: Callable[[list[int]], None] | None = None
+        self.outbox = OutboxStore(self)
         self._sql = statements.BY_BACKEND[backend]
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
@@ -216,10 +231,13 @@ class Store:
             try:
                 yield record
             finally:
+                record.turn_enqueued = record._turn.enqueued
                 record._turn = None  # the transaction is gone once this block ends
             self._save(conn, record, at, is_new, row_exists=row is not None)
         if self.on_commit is not None and record.events:
             self.on_commit(record.events)  # committed: only now did these happen
+        if self.on_enqueued is not None and record.turn_enqueued:
+            self.on_enqueued(list(record.turn_enqueued))  # committed: now they may go out
 
     @contextmanager
     def other_session(self, via: SessionRecord, session_id: str, channel: str,
@@ -318,6 +336,35 @@ class Store:
                 {"session_id": record.id, "seq": seq, "at": at, "kind": kind, "channel": record.channel,
                  "system": system, "data": data, "caller_key": record.caller_key}
                 for kind, data, system in record.events])
+
+    def enqueue(self, record: SessionRecord, message: Outgoing) -> int | None:
+        """Write an outbound message in the open turn's transaction; its row id, or None if its key is there.
+
+        The one way a turn sends anything (an SMS, later a call-back, an alert, a ticket): the row
+        commits with the turn's decision or not at all, and the outbox sender (ivr/outbox) sends
+        it after the commit, retrying with backoff. The key names the conversation and the
+        decision, e.g. f"{record.id}:manager_sms:{attempt}": a replayed or retried webhook
+        enqueues the same key again, which adds nothing and so sends nothing new. Use it through
+        ivr.outbox.send(), which also covers a turn without its database.
+        """
+        turn = record._turn
+        if turn is None:
+            raise RuntimeError("enqueue() only works inside Store.session()")
+        _check_length("outbox key", message.key, 200)
+        _check_length("outbox kind", message.kind, 20)
+        _check_length("outbox target", message.target, 200)
+        row_id = turn.conn.execute(turn.sql.enqueue, {
+            "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
+            "body": message.body(), "session_id": record.id, "at": turn.at}).scalar()
+        if row_id is None:
+            return None  # already there: a replay
+        record.queued.append(message)
+        turn.enqueued.append(int(row_id))
+        return int(row_id)
+
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Connection]:
+        """A transaction for the store's own modules (ivr/store/outbox.py); failures become StoreError."""
+        return self._transaction(read_only=read_only)
 
     def report(self, record: SessionRecord, system: str, at: datetime, window: timedelta) -> None:
         """Count a caller as a reporter about a system, in the open turn's transaction (an upsert each)."""
@@ -470,6 +517,13 @@ class Store:
                     admin_codes_table.c.expires_at < max(cutoff, forget))).rowcount,
                 "admin_attempts": conn.execute(delete(admin_attempts_table).where(
                     admin_attempts_table.c.at < max(cutoff, forget))).rowcount,
+                # Every message's row, sent or given up, goes with the rest of the history.
+                "outbox": conn.execute(delete(outbox_table).where(outbox_table.c.created_at < cutoff)).rowcount,
+                # A number and a text (which may hold the caller's number) kept no longer than numbers are:
+                # a message whose delivery receipt never came is not blanked by its final state.
+                "outbox_blanked": conn.execute(update(outbox_table).where(
+                    outbox_table.c.updated_at < forget, outbox_table.c.target.is_not(None))
+                    .values(target=None, body=None)).rowcount,
                 "callers_forgotten": conn.execute(
                     update(sessions_table)
                     .where(sessions_table.c.updated_at < forget, sessions_table.c.caller.is_not(None))
@@ -509,6 +563,8 @@ class Store:
                     pin_guesses_table.c.caller_key == caller_key)).rowcount,
                 "incident_reporters": conn.execute(delete(incident_reporters_table).where(
                     incident_reporters_table.c.caller_key == caller_key)).rowcount,
+                "outbox": conn.execute(delete(outbox_table).where(
+                    outbox_table.c.session_id.in_(ids) | (outbox_table.c.target == number))).rowcount,
             }
             if dry_run:
                 conn.get_transaction().rollback()  # type: ignore[union-attr]

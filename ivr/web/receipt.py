@@ -1,4 +1,4 @@
-"""The SMS receipt after a call: sent where the voice outcome is recorded, never in the caller's way.
+"""The SMS receipt after a call: queued where the voice outcome is recorded, sent after the turn's commit.
 
 The code comes from a keyed hash of the session id, so a call has the same code
 whether or not its database answered; it is stored on the session
@@ -19,8 +19,10 @@ from flows.events import EventKind
 from flows.receipt import receipt_text
 from flows.refcode import spell
 from flows.routing import Decision
+from ivr import outbox
 from ivr.logs import mask_numbers
 from ivr.notify import NotifyError
+from ivr.outbox import Outgoing
 from ivr.store import SessionRecord
 from ivr.web.conversation import online
 from ivr.web.turn_context import turn_context
@@ -49,7 +51,6 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
         if not sender:
             raise NotifyError("no sender: the call gave no line number and config/line.yaml has no line_number")
         body = receipt_text(context.line, decision, lang, record.ref, context.now, saved=saved)
-        sid = context.notifier.send_sms(str(record.caller), sender, body)
     except NotifyError as exc:
         log.warning("receipt %s for %s not sent: %s", record.ref, record.id, exc)
         record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": mask_numbers(str(exc))[:200]},
@@ -61,4 +62,9 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
         return
     if not saved:
         log.warning("receipt %s sent for %s, whose answers are not stored (no database)", record.ref, record.id)
-    record.add_event(EventKind.RECEIPT_SENT, {"code": record.ref, "sid": sid, "saved": saved}, decision.checklist_id)
+    # One receipt per call: a replayed last turn finds this row. Its events are written when Twilio
+    # accepts it (receipt_sent, with the message sid) or when it is given up (receipt_failed).
+    outbox.send(record, Outgoing(
+        kind="receipt", key=f"{record.id}:receipt", target=str(record.caller), text=body, sender=sender,
+        audit={"sent": EventKind.RECEIPT_SENT.value, "failed": EventKind.RECEIPT_FAILED.value,
+               "system": decision.checklist_id, "data": {"code": record.ref, "saved": saved}}))

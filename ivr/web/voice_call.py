@@ -24,6 +24,7 @@ from flows import engine
 from flows.engine import State, StateError
 from flows.events import EventKind
 from flows.phone import phone_number
+from ivr import outbox
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
 from ivr.web import repair_alert
@@ -138,18 +139,24 @@ def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -
     carried = carried_call(sid, request.args.get(PARAM, "") if token is None else token)
     if not offline:
         response: VoiceResponse | None = None
+        stored: SessionRecord | None = None
         try:
             context = turn_context()
-            with context.store.session(f"voice:{sid}", "voice", context.now) as record:
-                call = open_call(record, carried)
-                response = handle(record, call)
-                close_turn(record, call, response, sid)
+            with context.store.session(f"voice:{sid}", "voice", context.now) as stored:
+                call = open_call(stored, carried)
+                response = handle(stored, call)
+                close_turn(stored, call, response, sid)
             return twiml(response)
         except StoreError as exc:
             log.error("database unavailable: the call goes on from the state in its URLs (%s)", exc)
             repair_alert.line_failed("database")
             if response is not None:
-                return twiml(response)  # only the save failed: the answer already carries the new state
+                # Only the save failed: the answer already carries the new state, and the messages it
+                # promises were not stored, so the fault policy sends them directly. (A failure before
+                # the answer runs the turn again below, which sends them then: never twice.)
+                if stored is not None and stored.queued:
+                    outbox.send_unstored(stored.queued)
+                return twiml(response)
     record = DetachedRecord(id=f"voice:{sid}", channel="voice", caller=None, data=None, seq=0,
                             created_at=None, updated_at=None)
     call = open_call(record, carried)

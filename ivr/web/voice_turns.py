@@ -24,7 +24,9 @@ from flows.model import UNKNOWN, Answer, Outcome
 from flows.phone import phone_number
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
+from ivr import outbox
 from ivr.notify import NotifyError
+from ivr.outbox import Outgoing
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.web import conversation, voice_speech
@@ -318,12 +320,13 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         return response
     context = turn_context()
     body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller, context.now)
-    try:
-        sid = context.notifier.send_sms(chain[0], call.line_number, body)
-    except NotifyError as exc:
-        record.add_event(EventKind.ON_CALL_SMS_FAILED, {"error": str(exc)}, call.state.checklist)
-        return voice.goodbye("on_call_unreachable")
-    record.add_event(EventKind.ON_CALL_SMS, {"sid": sid}, call.state.checklist)
+    # Keyed by the call and the dial it follows: a replayed or retried dial result (Twilio retries,
+    # a proxy repeats, a status callback comes twice) finds this row and texts the manager no more.
+    outbox.send(record, Outgoing(
+        kind="manager_sms", key=f"{record.id}:manager_sms:{attempt}", target=chain[0], text=body,
+        sender=call.line_number,
+        audit={"sent": EventKind.ON_CALL_SMS.value, "failed": EventKind.ON_CALL_SMS_FAILED.value,
+               "system": call.state.checklist, "data": {}}))
     # A hidden number cannot be called back: the caller must try again instead.
     return voice.goodbye("on_call_unanswered" if record.caller else "on_call_unreachable")
 

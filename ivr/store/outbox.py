@@ -1,0 +1,206 @@
+"""The outbox table: a message enqueued in its turn, claimed under a lease, and each result of sending it.
+
+The sender (ivr/outbox) does the sending; this module only moves rows from state
+to state, each move in its own short transaction:
+
+    pending -> sending (claimed, leased) -> queued | sent        accepted by Twilio
+                                         -> pending               a retry later (backoff)
+                                         -> dead                  refused, or too many attempts
+                                         -> logged                no Twilio account: logged only
+    queued | sent -> delivered | undelivered | failed              Twilio's status callbacks
+
+A claimed row whose lease runs out (its process was killed mid-send) is claimed
+again: delivery is at least once. Statuses only move forward, so a callback that
+arrives twice or late changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from ivr.store.schema import events_table, outbox_table, sessions_table
+
+if TYPE_CHECKING:
+    from ivr.store.store import Store
+
+# Long enough for one REST call with its timeout (ivr/notify.py); a killed sender's row is
+# sent again this long after it was claimed.
+LEASE = timedelta(seconds=60)
+CLAIM_BATCH = 20
+# Each state's place on the one way a message goes; a callback never moves a row back.
+RANK = {"pending": 0, "sending": 1, "queued": 2, "sent": 3,
+        "delivered": 4, "undelivered": 4, "failed": 4, "dead": 4, "logged": 4}
+FINAL = frozenset(state for state, rank in RANK.items() if rank == 4)
+ACCEPTED = frozenset({"queued", "sent"})
+# Twilio's MessageStatus values, as this table keeps them.
+TWILIO_STATUS = {"accepted": "queued", "scheduled": "queued", "queued": "queued", "sending": "queued",
+                 "sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
+                 "failed": "failed", "canceled": "failed"}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message a turn decided to send.
+
+    key: the idempotency key, from the conversation and the decision (f"{session}:{kind}:{n}"): a
+    second enqueue with the same key adds nothing. audit: the events the sender writes to the
+    session's log when the message is accepted or given up: {"sent": kind, "failed": kind,
+    "system": ..., "data": {...}} (no phone numbers in data).
+    """
+
+    kind: str
+    key: str
+    target: str
+    text: str
+    sender: str
+    channel: str = "sms"
+    audit: dict[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The stored body."""
+        return {"from": self.sender, "text": self.text, **({"audit": self.audit} if self.audit else {})}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row claimed for one attempt."""
+
+    id: int
+    key: str
+    kind: str
+    channel: str
+    target: str | None
+    body: dict[str, Any] | None
+    session_id: str | None
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A row's state changed: what metrics count."""
+
+    id: int
+    kind: str
+    old: str
+    new: str
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(int(row.id), row.key, row.kind, row.channel, row.target, row.body, row.session_id,
+                   int(row.attempts), row.created_at)
+
+
+class OutboxStore:
+    """The outbox's rows in a Store's database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def claim(self, now: datetime, ids: list[int] | None = None, limit: int = CLAIM_BATCH) -> list[Claimed]:
+        """Take due rows (or these of them) for one attempt each, under a lease; none another sender holds.
+
+        SQLite: one UPDATE ... RETURNING inside BEGIN IMMEDIATE (the store's write transaction), so two
+        processes cannot take the same row. PostgreSQL: the rows are picked FOR UPDATE SKIP LOCKED, so
+        several workers and hosts each take different rows without waiting on each other.
+        """
+        table = outbox_table
+        due = or_(and_(table.c.state == "pending", table.c.next_attempt_at <= now),
+                  and_(table.c.state == "sending", table.c.lease_until < now))
+        pick = select(table.c.id).where(due)
+        if ids is not None:
+            pick = pick.where(table.c.id.in_(ids))
+        pick = pick.order_by(table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+        statement = (update(table).where(table.c.id.in_(pick.scalar_subquery()))
+                     .values(state="sending", attempts=table.c.attempts + 1, lease_until=now + LEASE, updated_at=now)
+                     .returning(table))
+        with self.store.transaction() as conn:
+            rows = conn.execute(statement).all()
+        return sorted((_claimed(row) for row in rows), key=lambda claimed: claimed.id)
+
+    def accepted(self, row_id: int, now: datetime, provider_id: str, state: str) -> Transition | None:
+        """The provider took the message (state: queued, sent, or logged); writes its "sent" audit event."""
+        with self.store.transaction() as conn:
+            row = _locked(conn, row_id)
+            if row is None or row.provider_id not in (None, provider_id):
+                return None
+            new = state if RANK[state] > RANK[row.state] else row.state
+            conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
+                provider_id=provider_id, state=new, lease_until=None, last_error=None, updated_at=now,
+                **_blanked(new)))
+            _audit(conn, row, "sent", {"sid": provider_id}, now)
+        # "accepted" for metrics: Twilio has it, whatever status it answered; "logged" is no acceptance.
+        return Transition(row_id, row.kind, row.state, "accepted" if state in ACCEPTED else state)
+
+    def failed(self, row_id: int, now: datetime, error: str, retry_at: datetime | None) -> Transition | None:
+        """An attempt failed: try again at retry_at, or (None) give up, writing the "failed" audit event."""
+        with self.store.transaction() as conn:
+            row = _locked(conn, row_id)
+            if row is None or row.state != "sending":
+                return None  # a status callback or another sender got there first
+            if retry_at is not None:
+                conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
+                    state="pending", next_attempt_at=retry_at, lease_until=None, last_error=error[:200],
+                    updated_at=now))
+                return Transition(row_id, row.kind, row.state, "pending")
+            conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
+                state="dead", lease_until=None, last_error=error[:200], updated_at=now, **_blanked("dead")))
+            _audit(conn, row, "failed", {"error": error[:200]}, now)
+        return Transition(row_id, row.kind, row.state, "dead")
+
+    def status(self, row_id: int, provider_id: str, twilio_status: str, error: str | None,
+               now: datetime) -> Transition | None:
+        """Twilio's status callback for a row's message; None when it changes nothing (late, twice, unknown)."""
+        new = TWILIO_STATUS.get(twilio_status)
+        if new is None or not provider_id:
+            return None
+        with self.store.transaction() as conn:
+            row = _locked(conn, row_id)
+            # provider_id NULL: the callback beat the REST answer, or that answer was lost in a timeout
+            # (the row then waits for a retry): either way Twilio has the message, and nothing is resent.
+            if row is None or row.provider_id not in (None, provider_id) or RANK[new] <= RANK[row.state]:
+                return None
+            conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
+                state=new, provider_id=provider_id, lease_until=None, updated_at=now,
+                last_error=(error or row.last_error or None), **_blanked(new)))
+        return Transition(row_id, row.kind, row.state, new)
+
+    def rows(self, *, state: str | None = None, session_id: str | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+        """Rows newest first, for `ivr outbox list` and `ivr lookup`."""
+        query = select(outbox_table).order_by(outbox_table.c.id.desc()).limit(limit)
+        if state is not None:
+            query = query.where(outbox_table.c.state == state)
+        if session_id is not None:
+            query = query.where(outbox_table.c.session_id == session_id)
+        with self.store.transaction(read_only=True) as conn:
+            return [dict(row._mapping) for row in conn.execute(query).all()]
+
+
+def _locked(conn: Connection, row_id: int) -> Any:
+    """A row, locked for this transaction (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database)."""
+    return conn.execute(select(outbox_table).where(outbox_table.c.id == row_id).with_for_update()).first()
+
+
+def _blanked(state: str) -> dict[str, Any]:
+    """A message in a final state needs neither its number nor its text (which may hold the caller's)."""
+    return {"target": None, "body": None} if state in FINAL else {}
+
+
+def _audit(conn: Connection, row: Any, which: str, extra: dict[str, Any], now: datetime) -> None:
+    """Write the row's "sent" or "failed" event to its session's log, as the deciding turn would have."""
+    audit = (row.body or {}).get("audit") or {}
+    kind = audit.get(which)
+    if not kind or row.session_id is None:
+        return
+    session = conn.execute(select(sessions_table.c.seq, sessions_table.c.channel, sessions_table.c.caller_key)
+                           .where(sessions_table.c.id == row.session_id)).first()
+    seq, channel, key = (session.seq, session.channel, session.caller_key) if session else (0, row.channel, None)
+    conn.execute(insert(events_table).values(
+        session_id=row.session_id, seq=seq, at=now, kind=kind, channel=channel, system=audit.get("system"),
+        data={**(audit.get("data") or {}), **extra}, caller_key=key))
+
