@@ -35,6 +35,13 @@ class EventKind(StrEnum):
     ON_CALL_SMS_FAILED = "on_call_sms_failed"
     INCIDENT_ALERT = "incident_alert"
     INCIDENT_ALERT_FAILED = "incident_alert_failed"
+    INCIDENT_OPENED = "incident_opened"  # reports reached the threshold, or Chef i beredskap took a call
+    INCIDENT_ACKNOWLEDGED = "incident_acknowledged"  # she pressed 1 on a call about it, or replied KVITTERA
+    INCIDENT_ESCALATED = "incident_escalated"  # she had the line connect her to IT-beredskapen
+    INCIDENT_RESOLVED = "incident_resolved"  # KLAR: the callers waiting for it are texted
+    INCIDENT_TOLD = "incident_told"  # the caller heard that Chef i beredskap knows, and was not put through
+    INCIDENT_NEWS = "incident_news"  # ... her answers added something: one SMS to the manager
+    INCIDENT_NEWS_FAILED = "incident_news_failed"
     CALLBACK_REQUESTED = "callback_requested"
     CALLBACK_FAILED = "callback_failed"
     CALLBACK_IN_OFFICE_HOURS = "callback_in_office_hours"

@@ -78,6 +78,8 @@ class SmsRenderer:
                 return extra + [self.text("resolved")]
             case Outcome.DEFLECTED:
                 return extra + [self.text("deflected")]
+            case Outcome.INCIDENT_KNOWN:
+                return extra + [self.text("incident_known")]
             case Outcome.IT_SUPPORT:
                 return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
             case Outcome.IT_PORTAL:

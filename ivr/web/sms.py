@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from ivr.store import SessionRecord
 from ivr.web import conversation
 from ivr.web.admin_sms import admin_command, is_admin_command
 from ivr.web.conversation import PinState
+from ivr.web.incidents import told_texts
 from ivr.web.line_notice import line_wide_notice
 from ivr.web.signature import public_base
 from ivr.web.turn_context import turn_context
@@ -216,7 +217,8 @@ def after_outcome(record: SessionRecord, texting: Texting, turn: Turn, body: str
 
 def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
     """Record the outcome; the closing message(s)."""
-    conversation.finish(record, decision, texting.line_number)
+    decision = conversation.finish(record, decision, texting.line_number)
+    texting.state = replace(texting.state, decision=decision.to_dict())  # the one given (a known incident)
     context = turn_context()
     sms = SmsRenderer(context.line, texting.state.lang)
     locked = [sms.text("pin_locked")] if texting.pin.locked else []  # why no code is asked (any more)
@@ -257,9 +259,11 @@ def choose(record: SessionRecord, texting: Texting, body: str, first: bool, afte
     turn, intake = conversation.choose(record, texting.state, checklist)
     texting.state = turn.state
     told = sms.text("incident", count=intake.reports, system=checklist.name[texting.state.lang])
-    preface = [told] if intake.incident else []
+    preface = [told] if intake.incident and intake.known is None else []
     if turn.expect is Expect.GO_ON:
         name = checklist.name[texting.state.lang]
+        if intake.known is not None:
+            return [" ".join(told_texts(intake.known, texting.state.lang)), sms.text("notice_question")]
         return preface + [sms.text("notice", system=name, text=str(intake.announcement)), sms.text("notice_question")]
     return preface + [sms.step(turn)]
 

@@ -184,6 +184,8 @@ class VoiceRenderer:
                 self.say(response, self.text("resolved"))
             case Outcome.DEFLECTED:
                 self.say(response, self.text("deflected"))
+            case Outcome.INCIDENT_KNOWN:
+                self.say(response, self.text("incident_known"))
             case Outcome.IT_SUPPORT:
                 self.say(response, self.text("it_support"))
                 self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
