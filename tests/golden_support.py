@@ -16,9 +16,9 @@ from flask import Flask
 
 from flows.incidents import IncidentState
 from ivr import create_app
-from ivr.store.incidents import IncidentStore
 from ivr.notify import LogNotifier
 from ivr.simulator.common import PUBLIC_URL
+from ivr.store.incidents import IncidentStore
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOKEN = "golden-token-not-a-secret"
