@@ -37,7 +37,8 @@ class EventKind(StrEnum):
     INCIDENT_ALERT_FAILED = "incident_alert_failed"
     INCIDENT_OPENED = "incident_opened"  # reports reached the threshold, or Chef i beredskap took a call
     INCIDENT_ACKNOWLEDGED = "incident_acknowledged"  # she pressed 1 on a call about it, or replied KVITTERA
-    INCIDENT_ESCALATED = "incident_escalated"  # she had the line connect her to IT-beredskapen
+    INCIDENT_IT_REQUESTED = "incident_it_requested"  # she replied IT: the line calls her to connect her
+    INCIDENT_ESCALATED = "incident_escalated"  # IT-beredskapen pressed 1: she is connected to them
     INCIDENT_RESOLVED = "incident_resolved"  # KLAR: the callers waiting for it are texted
     INCIDENT_TOLD = "incident_told"  # the caller heard that Chef i beredskap knows, and was not put through
     INCIDENT_NEWS = "incident_news"  # ... her answers added something: one SMS to the manager

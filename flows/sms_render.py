@@ -164,6 +164,8 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "system": longest_system(line, lang),
         "time": LONGEST_TIME,
         "count": LONGEST_COUNT,
+        # The manager's "which system?": every system with a known fault at once.
+        "items": ", ".join(checklist.name[lang] for checklist in line.library.checklists),
     }
     for name in line.messages.texts["sms"]:
         if name not in BUILT_TEXTS:

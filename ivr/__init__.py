@@ -17,7 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     from ivr import admin, metrics, outbox, reload
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
-    from ivr.web import db_budget, fallback, signature, sms, test_call, voice
+    from ivr.web import db_budget, fallback, it_on_call, signature, sms, test_call, voice
     from ivr.web.oncall_cache import OncallCache, refresh_seconds
 
     app = Flask(__name__, instance_relative_config=True)
@@ -43,5 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(test_call.bp)
+    app.register_blueprint(it_on_call.bp)
     fallback.init_app(app)  # the fallback routes, and the error handler that never leaves a call silent
     return app

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from flows.incidents import Incident, IncidentState
-from ivr.store.schema import dumps, incident_callers_table, incidents_table
+from ivr.store.schema import dumps, incident_callers_table, incident_reporters_table, incidents_table
 from ivr.store.store import SessionRecord, Store, _aware, _check_length
 
-CALLERS, INCIDENTS = incident_callers_table, incidents_table
+CALLERS, INCIDENTS, REPORTERS = incident_callers_table, incidents_table, incident_reporters_table
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,19 @@ class IncidentStore:
                              .values(notify=bool(found.notify) or notify, **values))
             conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(updated_at=at))
             return found is None
+
+    def join_reporters(self, record: SessionRecord, incident_id: int, system: str, since: datetime,
+                       now: datetime) -> None:
+        """The reports that opened an incident become its callers (their facts were not kept with them)."""
+        at = _aware(now)
+        with self._conn(record) as conn:
+            keys = conn.execute(select(REPORTERS.c.caller_key).where(
+                REPORTERS.c.system == system, REPORTERS.c.last_at >= _aware(since))).scalars().all()
+            known = set(conn.execute(select(CALLERS.c.caller_key).where(
+                CALLERS.c.incident_id == incident_id)).scalars().all())
+            for key in sorted(set(keys) - known):
+                conn.execute(insert(CALLERS).values(incident_id=incident_id, caller_key=key, session_id="", at=at,
+                                                    facts="{}", workplace=None, notify=False, lang="sv"))
 
     def subscribe(self, record: SessionRecord, incident_id: int, now: datetime, lang: str) -> None:
         """The caller asked for an SMS when the incident is fixed (she joins it if she had not)."""

@@ -163,6 +163,7 @@ def checklist_finished(record: SessionRecord, decision: Decision, line_number: s
     elif count >= line.settings.incident_threshold:
         opened = incidents().open(record, system, IncidentState.OPEN, now)
         incidents().join(record, opened, now, dict(decision.facts), None, lang)
+        incidents().join_reporters(record, opened, system, now - window, now)
         record.add_event(EventKind.INCIDENT_OPENED, {"incident": opened, "reports": count}, system)
     # Only a caller whose own answers send her to Chef i beredskap can make the incident SMS: a solved
     # problem, a supplier's outage or an office-hours route never wakes the manager.

@@ -21,7 +21,7 @@ from flows.system_names import MAX_CANDIDATES, match_system
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
-from ivr.web import conversation
+from ivr.web import conversation, manager_sms
 from ivr.web.admin_sms import admin_command, is_admin_command
 from ivr.web.conversation import PinState
 from ivr.web.incidents import told_texts
@@ -77,8 +77,16 @@ def incoming() -> Response:
     if sender is None:
         # No number to keep a conversation by: answer, keep nothing.
         return reply([SmsRenderer(line, line.settings.default_language).menu()])
-    if sender in line.settings.admins and is_admin_command(body):
+    manager = manager_sms.parse(line, sender, body)
+    # An administrator's DRIFT, and KLAR naming a system, are announcements; a roster person's KVITTERA,
+    # IT and KLAR act on incidents.
+    admin = sender in line.settings.admins and is_admin_command(body) and (
+        manager is None or manager.word is not manager_sms.Word.RESOLVE or manager.system is not None)
+    if admin:
         return reply(admin_command(sender, body))
+    if manager is not None:
+        return reply(manager_sms.manager_command(manager, sender, request.form.get("To", ""),
+                                                 request.form.get("MessageSid", "")))
     with context.store.session(sms_session_id(sender), "sms", context.now, caller=sender) as record:
         record.caller_key = caller_key(sender)
         message_sid = request.form.get("MessageSid", "")

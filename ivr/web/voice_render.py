@@ -165,6 +165,11 @@ class VoiceRenderer:
         response.hangup()
         return response
 
+    def it_on_call_number(self) -> str:
+        """IT-beredskapen's number, for the ear (empty when line.yaml has none)."""
+        contact = self.line.settings.it_on_call
+        return spoken_number(contact.number) if contact is not None and contact.number else ""
+
     def it_support_number(self) -> str:
         """IT support's number, for the ear."""
         number = self.line.settings.it_support.number
