@@ -1,4 +1,9 @@
-"""The SMS receipt a caller gets after a call: what was concluded, what next, whom to contact, and a code."""
+"""The SMS receipt a caller gets after a call: what was concluded, what next, whom to contact, and a code.
+
+It tells the truth: an outcome that dials someone (Chef i beredskap, IT support) is receipted when the
+dial's result is known, with what happened ("Du kopplades till chef i beredskap 22.04." / "Chef i
+beredskap svarade inte och har fått ett sms."); every other outcome when it is reached.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,16 @@ from flows.routing import Decision
 
 # The widest code for the length check: every symbol counts one septet, so any code will do.
 SAMPLE_CODE = ALPHABET[-1] * LENGTH
+# Outcomes that dial someone: their receipt waits for the dial's result, one of these.
+DIALLED = {Outcome.ON_CALL_MANAGER: ("connected", "unanswered"), Outcome.IT_SUPPORT: ("connected", "unanswered")}
 
 
 def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: datetime, saved: bool = True,
-                 opening: str | None = None) -> str:
+                 opening: str | None = None, result: str | None = None) -> str:
     """The receipt for a decision; saved=False when the call's answers could not be stored (database down).
 
     opening: the "IT support opens ..." phrase to use instead of the one for `moment` (the length check).
+    result: for an outcome that dialled (DIALLED), "connected" or "unanswered"; moment is then its time.
     """
     settings = line.settings
     reference = line.messages.get("receipt", "reference" if saved else "reference_unsaved", lang, code=code)
@@ -33,8 +41,10 @@ def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: d
         "supplier": supplier.name[lang] if supplier else "",
         "opening": opening or line.calendar.describe_next_opening(moment, lang),
         "text": reference,
+        "time": f"{line.calendar.local(moment):%H.%M}",
     }
-    return line.messages.get("receipt", decision.outcome.value, lang, **values)
+    name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
+    return line.messages.get("receipt", name, lang, **values)
 
 
 def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
@@ -46,6 +56,8 @@ def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
             decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
                           for rule in checklist.rules]
             for decision in decisions:
-                for saved in (True, False):
-                    text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang])
-                    yield f"{lang}: config/messages.yaml receipt.{decision.outcome.value} ({checklist.source})", text
+                for result in DIALLED.get(decision.outcome, (None,)):
+                    name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
+                    for saved in (True, False):
+                        text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang], result)
+                        yield f"{lang}: config/messages.yaml receipt.{name} ({checklist.source})", text

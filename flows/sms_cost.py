@@ -7,6 +7,8 @@ import functools
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
 SEGMENT_SEPTETS = 160  # one GSM-7 segment
+# A longer SMS is sent in parts of 153 septets (each carries a 7-byte header): two parts hold this much.
+TWO_SEGMENTS_SEPTETS = 2 * 153
 
 
 def gsm7_septets(text: str) -> int | None:

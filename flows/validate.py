@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.line import Line, load_line
-from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets, non_gsm7_characters
+from flows.sms_cost import SEGMENT_SEPTETS, TWO_SEGMENTS_SEPTETS, gsm7_septets, non_gsm7_characters
 from flows.sms_render import every_text
 from flows.yamlfile import DataError
 
@@ -29,6 +29,11 @@ def problems_text(problems: list[str]) -> str:
     return "\n".join([*(f"error: {problem}" for problem in problems), f"{len(problems)} problem(s) found."])
 
 
+def room(where: str) -> int:
+    """Septets a text may use: the receipt two SMS (it says what happened, what next and the code), the rest one."""
+    return TWO_SEGMENTS_SEPTETS if "config/messages.yaml receipt." in where else SEGMENT_SEPTETS
+
+
 def sms_problems(line: Line) -> list[str]:
     """Texts that would not go out as one plain GSM-7 SMS; the longest of each kind is named."""
     worst: dict[str, tuple[int, str]] = {}
@@ -44,8 +49,11 @@ def sms_problems(line: Line) -> list[str]:
                 odd = " ".join(non_gsm7_characters(text))
                 problem = (SEGMENT_SEPTETS * 2, f"{where}: SMS has characters outside GSM-7 ({odd}), "
                                                 "which doubles its cost")
-            elif septets > SEGMENT_SEPTETS:
-                problem = (septets, f"{where}: SMS is {septets} characters; one message holds {SEGMENT_SEPTETS}")
+            elif septets > room(where):
+                if room(where) == SEGMENT_SEPTETS:
+                    problem = (septets, f"{where}: SMS is {septets} characters; one message holds {SEGMENT_SEPTETS}")
+                else:
+                    problem = (septets, f"{where}: SMS is {septets} characters; two messages hold {room(where)}")
             else:
                 continue
             if problem[0] > worst.get(where, (0, ""))[0]:

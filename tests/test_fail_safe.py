@@ -105,7 +105,7 @@ def test_database_down_a_whole_call_reaches_on_call_only_after_every_step_and_sc
     assert "KOPPLAD/CONNECTED" in heard
     assert [(sms["to"], sms["from"]) for sms in result.sms] == [(ADMIN, LINE_NUMBER), (CALLER, LINE_NUMBER)]
     assert "databasen svarar inte" in result.sms[0]["body"]  # the admins hear of it, once
-    assert result.sms[1]["body"].endswith("svaren sparades inte.")  # the receipt says its code finds nothing
+    assert result.sms[1]["body"].endswith("Svaren sparades inte.")  # the receipt says its code finds nothing
 
 
 def test_database_down_a_one_user_viva_omsorg_call_still_waits_for_office_hours(

@@ -21,7 +21,7 @@ def call_and_code(app: Flask, keys: str, caller: str = CALLER) -> str:
     """Make a signed call; the code its receipt carried."""
     result = Phone(app, caller=caller).call(keys, call_sid=CALL_SID)
     [receipt] = [sms["body"] for sms in result.sms if sms["to"] == caller]
-    match = re.search(r"Kod: (\w{6})$", receipt)
+    match = re.search(r"Uppge koden (\w{6}) om du kontaktar IT-supporten\.$", receipt)
     assert match is not None, receipt
     return match.group(1)
 

@@ -105,8 +105,8 @@ def test_sms_and_on_call_dials_are_counted(app: Flask, clock: FrozenClock) -> No
     found = scrape(app)
     assert value(found, "ivr_outcomes_total", system="viva", outcome="on_call_manager") == 1
     assert value(found, "ivr_escalation_dials_total", target="on_call", result="busy") == 2
-    # The caller's receipt at the outcome, and the one SMS to the manager (as the notifier saw them) ...
-    assert [message["to"] for message in app.extensions["ivr.notifier"].sent] == ["+46701740699", "+46701740610"]
+    # The one SMS to the manager, then the caller's receipt saying so (as the notifier saw them) ...
+    assert [message["to"] for message in app.extensions["ivr.notifier"].sent] == ["+46701740610", "+46701740699"]
     # ... but without a Twilio account nothing left the machine: no message is counted (tests/test_outbox.py
     # counts accepted and delivered ones).
     assert not any(name == "ivr_messages_total" for name, _ in found)

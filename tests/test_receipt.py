@@ -14,7 +14,7 @@ from flask import Flask
 from flows.events import EventKind
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
 from flows.refcode import ALPHABET, read, spell
-from flows.sms_cost import fits_one_segment
+from flows.sms_cost import TWO_SEGMENTS_SEPTETS, gsm7_septets
 from flows.validate import validate
 from ivr import create_app
 from ivr.notify import TwilioNotifier
@@ -26,7 +26,7 @@ from tests.test_fail_safe import unopenable
 CALL_SID = "CA" + "5" * 32
 OUTSIDER = "+46731234567"
 HIDDEN = "+266696687"  # what Twilio puts in From for an anonymous caller
-CODE = re.compile(r"Kod: ([2-9A-HJ-NP-Z]{6})$")
+CODE = re.compile(r"Uppge koden ([2-9A-HJ-NP-Z]{6}) om du kontaktar IT-supporten\.$")
 
 
 @pytest.fixture
@@ -53,9 +53,9 @@ def test_a_staff_caller_gets_one_receipt_whose_code_finds_the_call(app: Flask, a
     result = one_user_viva_omsorg(app)
     assert [(sms["to"], sms["from"]) for sms in result.sms] == [(CALLER, LINE_NUMBER)]
     body = result.sms[0]["body"]
-    assert body.startswith("Viva omsorg: Ring IT-supporten i morgon klockan 08.00: 0141-22 50 47. "
-                           "Ärende: https://itportal.example.se Kod: ")
-    assert fits_one_segment(body)
+    assert body.startswith("Felsökningslinjen, Viva omsorg: Ring IT-supporten i morgon klockan 08.00: "
+                           "0141-22 50 47. Ärende: https://itportal.example.se Uppge koden ")
+    assert gsm7_septets(body) is not None and gsm7_septets(body) <= TWO_SEGMENTS_SEPTETS  # type: ignore[operator]
     match = CODE.search(body)
     assert match is not None
     code = match.group(1)
@@ -87,14 +87,16 @@ def test_a_phone_off_the_staff_list_gets_none_unless_it_keyed_the_staff_code(
     result = Phone(app, caller=OUTSIDER).call("1 2 1 1 7", manager_keys="1", call_sid="CA" + "6" * 32)
     assert result.outcome is not None and result.outcome["outcome"] == "on_call_manager"
     assert [sms["to"] for sms in result.sms] == [OUTSIDER]
-    assert result.sms[0]["body"].startswith("Viva: Alla steg är gjorda, chef i beredskap är kontaktad.")
+    # Sent when the manager pressed 1, saying so (not before the dial, when nobody knew yet).
+    assert result.sms[0]["body"].startswith(
+        "Felsökningslinjen, Viva: Alla steg är gjorda. Du kopplades till chef i beredskap 22.00.")
 
 
 def test_resolved_gets_none_by_default_and_one_when_configured(app: Flask, after_hours: FrozenClock) -> None:
     assert Phone(app).call("1 1", call_sid=CALL_SID).sms == []  # Viva, solved at step 1
     with_settings(app, receipt_outcomes=frozenset({"resolved"}))
     result = Phone(app).call("1 1", call_sid="CA" + "7" * 32)
-    assert [sms["body"][:25] for sms in result.sms] == ["Viva: Det löste sig. Komm"]
+    assert [sms["body"][:44] for sms in result.sms] == ["Felsökningslinjen, Viva: Det löste sig. Komm"]
 
 
 def test_receipts_can_be_turned_off(app: Flask, after_hours: FrozenClock) -> None:
@@ -133,8 +135,8 @@ def test_with_the_database_down_the_receipt_says_the_answers_were_not_saved(cloc
     finally:
         app.extensions["ivr.store"].dispose()
     receipts = [sms["body"] for sms in result.sms if sms["to"] == CALLER]
-    assert len(receipts) == 1 and receipts[0].endswith(", svaren sparades inte.")
-    assert fits_one_segment(receipts[0])
+    assert len(receipts) == 1 and receipts[0].endswith(". Svaren sparades inte.")
+    assert gsm7_septets(receipts[0]) is not None
 
 
 def test_codes_are_six_unambiguous_symbols_read_back_as_typed() -> None:
@@ -153,15 +155,16 @@ def config_copy(tmp_path: Path) -> Iterator[Path]:
     yield target
 
 
-def test_ivr_check_refuses_a_receipt_that_does_not_fit_one_sms(config_copy: Path) -> None:
+def test_ivr_check_refuses_a_receipt_that_does_not_fit_two_sms(config_copy: Path) -> None:
     messages = config_copy / "messages.yaml"
     text = messages.read_text(encoding="utf-8")
-    longer = text.replace('    sv: "{system}: Felet kvarstår.',
-                          '    sv: "{system}: Felet kvarstår fortfarande efter alla steg.')
+    longer = text.replace('    sv: "Felsökningslinjen, {system}: IT-supporten svarade inte.',
+                          '    sv: "Felsökningslinjen, {system}: IT-supporten svarade inte. ' + "Det är synd. " * 12)
     assert longer != text
     messages.write_text(longer, encoding="utf-8")
     _, problems = validate(DEFAULT_CHECKLISTS, config_copy)
-    assert any("receipt.it_support" in problem and "one message holds 160" in problem for problem in problems)
+    assert any("receipt.it_support_unanswered" in problem and "two messages hold 306" in problem
+               for problem in problems), problems
 
 
 def test_a_bad_receipt_setting_is_named(config_copy: Path) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from flows.line import load_line
-from flows.sms_cost import fits_one_segment, gsm7_septets
+from flows.sms_cost import TWO_SEGMENTS_SEPTETS, fits_one_segment, gsm7_septets
 from flows.sms_render import BUILT_TEXTS, every_text
 from ivr.cli import main
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio
@@ -100,10 +100,11 @@ def test_manager_sms_as_sent_after_nobody_accepts_is_one_segment(
     for attempt in range(2):
         twilio.call(f"/voice/dial/on_call?attempt={attempt}", DialCallStatus="no-answer")
     sent = app.extensions["ivr.notifier"].sent
-    assert [sms["to"] for sms in sent] == [CALLER, "+46701740610"]  # the caller's receipt, the manager's SMS
+    assert [sms["to"] for sms in sent] == ["+46701740610", CALLER]  # the manager's SMS, then the receipt saying so
     for sms in sent:
         assert "Alfa e-Care" in sms["body"]
-        assert fits_one_segment(sms["body"]), (gsm7_septets(sms["body"]), sms["body"])
+    assert fits_one_segment(sent[0]["body"]), (gsm7_septets(sent[0]["body"]), sent[0]["body"])
+    assert (gsm7_septets(sent[1]["body"]) or 999) <= TWO_SEGMENTS_SEPTETS, sent[1]["body"]  # the receipt: two at most
 
 
 def test_too_long_announcement_is_refused_by_the_cli(database_url: str) -> None:

@@ -94,22 +94,27 @@ def test_every_on_call_failure_gives_the_caller_a_next_step(
     last = twilio.call("/voice/dial/on_call?attempt=1", DialCallStatus=status).data
     assert verbs(last) == ["Say", "Hangup"]
     assert "har fått ett sms och ringer upp dig" in spoken(last)
-    # The caller's receipt at the outcome, then the one SMS to the first manager.
-    receipt, sent = app.extensions["ivr.notifier"].sent
-    assert (receipt["to"], receipt["from"]) == ("+46701740699", LINE_NUMBER)
+    # The one SMS to the first manager, then the caller's receipt, which says so (sent only now).
+    sent, receipt = app.extensions["ivr.notifier"].sent
     assert (sent["to"], sent["from"]) == ("+46701740610", LINE_NUMBER)
     assert sent["body"] == ("Felsökningslinjen 22.00: Viva, alla steg gjorda. Ja: flera berörs, nätet ok. "
                             "Ring 070-174 06 99")
+    assert (receipt["to"], receipt["from"]) == ("+46701740699", LINE_NUMBER)
+    assert receipt["body"].startswith("Felsökningslinjen, Viva: Alla steg är gjorda. Chef i beredskap svarade "
+                                      "inte och har fått ett sms.")
 
 
-def test_it_support_no_answer_offers_the_it_portal(twilio: Twilio, clock: FrozenClock) -> None:
+def test_it_support_no_answer_offers_the_it_portal(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     clock.set("2026-11-25T10:00")
     twilio.call("/voice")
     for key in ("2", "2", "2", "2", "2"):  # Viva omsorg: every step "no"
         body = twilio.call("/voice/input", Digits=key).data
     assert ET.fromstring(body).find("Dial").text == "+46141225047"  # type: ignore[union-attr]
+    assert app.extensions["ivr.notifier"].sent == []  # no receipt before anyone knows how the dial went
     body = twilio.call("/voice/dial/it_support", DialCallStatus="no-answer").data
     assert "IT-portalen" in spoken(body) and verbs(body)[-1] == "Hangup"
+    [receipt] = app.extensions["ivr.notifier"].sent
+    assert receipt["body"].startswith("Felsökningslinjen, Viva omsorg: IT-supporten svarade inte. Ring 0141-22 50 47")
 
 
 def test_a_second_instance_on_the_same_database_continues_the_call(

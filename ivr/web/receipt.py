@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import datetime
 
 from flask import current_app
 
 from flows.events import EventKind
-from flows.receipt import receipt_text
+from flows.receipt import DIALLED, receipt_text
 from flows.refcode import spell
 from flows.routing import Decision
 from ivr import outbox
@@ -36,13 +37,18 @@ def reference_code(session_id: str) -> str:
     return spell(hmac.new(key, b"receipt code " + session_id.encode(), hashlib.sha256).digest())
 
 
-def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: str, code_passed: bool) -> None:
+def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: str, code_passed: bool,
+                 result: str | None = None, at: datetime | None = None) -> None:
     """Give the call its code and, when the settings say so, text the caller the receipt.
 
+    result: for an outcome that dials (flows.receipt.DIALLED), how the dial went ("connected" at `at`, or
+    "unanswered"); such an outcome is receipted only then. One receipt per call whatever is replayed.
     A failure is logged and audited; it never raises, so the caller hears the same either way.
     """
     context = turn_context()
     record.ref = reference_code(record.id)
+    if decision.outcome in DIALLED and result is None:
+        return  # its receipt says how the dial went, so it waits for the dial's result
     if not context.line.settings.wants_receipt(record.caller, decision.outcome.value, code_passed):
         return
     saved = online(record)
@@ -50,7 +56,7 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
     try:
         if not sender:
             raise NotifyError("no sender: the call gave no line number and config/line.yaml has no line_number")
-        body = receipt_text(context.line, decision, lang, record.ref, context.now, saved=saved)
+        body = receipt_text(context.line, decision, lang, record.ref, at or context.now, saved=saved, result=result)
     except NotifyError as exc:
         log.warning("receipt %s for %s not sent: %s", record.ref, record.id, exc)
         record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": mask_numbers(str(exc))[:200]},

@@ -14,6 +14,7 @@ from ivr.store import StoreError
 from ivr.web import voice_turns
 from ivr.web.carried_state import PARAM
 from ivr.web.incidents import manager_accepted
+from ivr.web.receipt import send_receipt
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, hang_up, query_int, twiml
 from ivr.web.voice_call import Call, carried_call, newer, run_turn
@@ -80,8 +81,14 @@ def whisper_accept() -> Response:
                     record.data = call.to_data()
                     record.add_event(EventKind.ON_CALL_ACCEPTED, {"attempt": attempt})
                     if call.state.decision is not None and attempt < len(call.dial.chain):
+                        decision = Decision.from_dict(call.state.decision)
                         # She knows now: the system's incident is acknowledged (opened if none).
-                        manager_accepted(record, Decision.from_dict(call.state.decision), call.dial.chain[attempt])
+                        manager_accepted(record, decision, call.dial.chain[attempt])
+                        # The receipt can say it now: "Du kopplades till chef i beredskap 22.04." (a call-back
+                        # after RING has none: that carer's conversation is the SMS itself)
+                        if not call.callback:
+                            send_receipt(record, decision, call.state.lang, call.line_number,
+                                         code_passed=call.pin.passed, result="connected")
     except (StoreError, StateError, TypeError, ValueError) as exc:
         # The bridge itself is the record: the dial's action hears DialBridged=true.
         log.error("could not store the manager's acceptance (%s); bridging anyway", exc)

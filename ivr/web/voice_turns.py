@@ -300,6 +300,11 @@ def other_dial_result(record: SessionRecord, call: Call, kind: str, status: str)
     """After the dial to IT support (or another number): hang up when it was answered, else say whom to call."""
     voice = renderer(call)
     record.add_event(EventKind.DIAL_RESULT, {"kind": kind, "status": status}, call.state.checklist)
+    decided = Decision.from_dict(call.state.decision) if call.state.decision is not None else None
+    if kind == "it_support" and decided is not None and decided.outcome is Outcome.IT_SUPPORT:
+        # The receipt says how it went (this action comes when the call has ended).
+        send_receipt(record, decided, call.state.lang, call.line_number, code_passed=call.pin.passed,
+                     result="connected" if status in DIAL_CONNECTED else "unanswered")
     if status in DIAL_CONNECTED:
         return hang_up()
     if kind == "it_support":
@@ -320,6 +325,11 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
     record.add_event(EventKind.DIAL_RESULT, {"kind": "on_call", "attempt": attempt, "status": status,
                                              "accepted": accepted}, call.state.checklist)
     if accepted:
+        if call.state.decision is not None and not call.callback:
+            # Sent when she pressed 1 (ivr/web/voice.py); this finds that row and adds nothing. Without the
+            # database then, this is the receipt's one direct send.
+            send_receipt(record, Decision.from_dict(call.state.decision), call.state.lang, call.line_number,
+                         code_passed=call.pin.passed, result="connected")
         return hang_up()
     if call.state.decision is None or call.state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
         return voice.goodbye("goodbye")  # no on-call dial was made for this call: nothing to continue
@@ -339,6 +349,10 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
         sender=call.line_number,
         audit={"sent": EventKind.ON_CALL_SMS.value, "failed": EventKind.ON_CALL_SMS_FAILED.value,
                "system": call.state.checklist, "data": {}}))
+    # Now the receipt can say what happened: nobody answered, the manager has been texted.
+    if not call.callback:
+        send_receipt(record, Decision.from_dict(call.state.decision), call.state.lang, call.line_number,
+                     code_passed=call.pin.passed, result="unanswered")
     # A hidden number cannot be called back: the caller must try again instead.
     return voice.goodbye("on_call_unanswered" if record.caller else "on_call_unreachable")
 
