@@ -13,6 +13,8 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from ivr.logs import mask_numbers
+
 log = logging.getLogger(__name__)
 
 # Seconds one REST request may take: the outbox's first try runs inside a webhook, which Twilio
@@ -93,7 +95,8 @@ class LogNotifier:
     def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         """Record an SMS that would have been sent."""
         self._record({"kind": "sms", "to": to, "from": from_, "body": body})
-        log.info("SMS not sent (no Twilio account): to=%s body=%s", to, body)
+        # Never the body: it may hold a sign-in code or a caller's number.
+        log.info("SMS not sent (no Twilio account): to=%s, %d characters", mask_numbers(to), len(body))
         return f"SMlocal{len(self.sent):030d}"
 
     def create_call(self, to: str, from_: str, url: str) -> str:

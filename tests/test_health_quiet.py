@@ -64,7 +64,7 @@ def test_the_upgrade_still_logs_what_it_runs(tmp_path: Path, caplog: pytest.LogC
                     reason="gunicorn is not installed (pip install -e '.[production]')")
 def test_a_production_server_logs_no_line_for_a_healthy_probe(tmp_path: Path) -> None:
     port = free_port()
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production",
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production", "--no-outbound",
             "--accept-placeholders", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)]
     server = Server(port, f"sqlite:///{tmp_path / 'line.sqlite3'}", tmp_path / "server.log", argv)
     server.start()  # answers /healthz

@@ -160,7 +160,7 @@ def test_two_gunicorn_workers_are_scraped_as_one(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
     port = free_port()
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production",
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production", "--no-outbound",
             "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
     server = Server(port, f"sqlite:///{tmp_path / 'line.sqlite3'}", tmp_path / "gunicorn.log", argv)
     try:

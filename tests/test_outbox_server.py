@@ -40,7 +40,7 @@ def server(database_url: str, tmp_path: Path, sent: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("IVR_OUTBOX_FILE", str(sent))
     port = free_port()
     argv = [sys.executable, "-c", "from tests.frozen_serve import main; main()", "serve", "--production",
-            "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+            "--no-outbound", "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
     running = Server(port, database_url, tmp_path / "server.log", argv)
     running.start()
     try:

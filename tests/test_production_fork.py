@@ -64,7 +64,7 @@ def is_menu(body: str) -> bool:
 def test_concurrent_calls_right_after_each_start_all_get_the_menu(private_database: str, tmp_path: Path) -> None:
     port = free_port()
     # The shipped config's placeholders are this test's: it rehearses, it does not go live.
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production",
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production", "--no-outbound",
             "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
     server = Server(port, private_database, tmp_path / "gunicorn.log", argv)
     answers: list[str] = []

@@ -78,7 +78,7 @@ def server(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("IVR_TEST_FROZEN_CLOCK", TONIGHT)
     port = free_port()
     argv = [sys.executable, "-c", "from tests.frozen_serve import main; main()", "serve", "--production",
-            "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+            "--no-outbound", "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
     running = Server(port, f"sqlite:///{tmp_path / 'line.sqlite3'}", tmp_path / "server.log", argv)
     running.start()
     try:

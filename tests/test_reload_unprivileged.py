@@ -76,7 +76,8 @@ def serve_as_nobody(place: Path) -> Server:
     """`ivr serve --production`, two workers, as nobody; the checkout (the installation) is not its to write."""
     port = free_port()
     argv = [*AS_NOBODY, sys.executable, "-c", "from tests.frozen_serve import main; main()", "serve",
-            "--production", "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+            "--production", "--accept-placeholders", "--no-outbound", "--workers", "2", "--host", "127.0.0.1",
+            "--port", str(port)]
     server = Server(port, f"sqlite:///{place / 'db' / 'line.sqlite3'}", place / "server.log", argv)
     server.start()
     return server

@@ -28,7 +28,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     (tmp_path / "home").mkdir()
     (tmp_path / "xdg").mkdir()
     port = free_port()
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production",
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production", "--no-outbound",
             "--accept-placeholders", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)]
     running = Server(port, f"sqlite:///{tmp_path / 'line.sqlite3'}", tmp_path / "gunicorn.log", argv)
     try:

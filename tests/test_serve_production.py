@@ -32,6 +32,30 @@ def test_serve_production_refuses_the_shipped_placeholders(env: Path) -> None:
     assert "start a rehearsal with --accept-placeholders" in result.output
 
 
+def test_serve_production_refuses_to_start_without_a_twilio_account(env: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--production", "--accept-placeholders", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "Startar inte: inget Twilio-konto, så linjen kan inte skicka sms eller ringa upp." in result.output
+    assert "start a rehearsal with --no-outbound" in result.output
+
+
+def test_no_outbound_with_an_account_is_a_contradiction(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    result = CliRunner().invoke(main, ["serve", "--production", "--accept-placeholders", "--no-outbound",
+                                       "--port", str(free_port())])
+    assert result.exit_code == 1 and "--no-outbound, but TWILIO_ACCOUNT_SID is set" in result.output
+    assert CliRunner().invoke(main, ["serve", "--no-outbound"]).exit_code == 2  # production only
+
+
+def test_without_an_account_no_message_body_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    from ivr.notify import LogNotifier
+
+    with caplog.at_level("DEBUG"):
+        LogNotifier().send_sms("+46701740698", "+46141225000", "Din kod till konsolen: 493817")
+    assert "493817" not in caplog.text and "701740698" not in caplog.text
+    assert "29 characters" in caplog.text
+
+
 def test_accept_placeholders_belongs_to_production_only(env: Path) -> None:
     result = CliRunner().invoke(main, ["serve", "--accept-placeholders"])
     assert result.exit_code == 2
@@ -50,7 +74,7 @@ def test_a_config_with_real_values_passes_the_start_check(env: Path, monkeypatch
                     reason="gunicorn is not installed (pip install -e '.[production]')")
 def test_a_rehearsal_starts_with_a_warning_in_the_log(tmp_path: Path) -> None:
     port = free_port()
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production",
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production", "--no-outbound",
             "--accept-placeholders", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)]
     server = Server(port, f"sqlite:///{tmp_path / 'line.sqlite3'}", tmp_path / "server.log", argv)
     server.start()  # answers /healthz

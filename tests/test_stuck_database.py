@@ -173,7 +173,7 @@ def test_a_production_server_on_a_stuck_database_answers_every_webhook_in_time(
     monkeypatch.setenv("IVR_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
     port = free_port()
-    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production",
+    argv = [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--production", "--no-outbound",
             "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
     server = StuckServer(port, stuck.url, tmp_path / "server.log", argv)
     server.start()

@@ -283,8 +283,11 @@ def purge(older_than: str | None, dry_run: bool, yes: bool, config_dir: Path | N
 @click.option("--accept-placeholders", is_flag=True,
               help="With --production: start although `ivr check --production` fails (tests, a rehearsal); "
                    "logs a warning at every start.")
+@click.option("--no-outbound", is_flag=True,
+              help="With --production: start without a Twilio account (TWILIO_ACCOUNT_SID): no SMS or call-back "
+                   "is sent, each is only counted as logged (a rehearsal); logs a warning at every start.")
 def serve(host: str, port: int, dev: bool, production: bool, workers: int | None,
-          accept_placeholders: bool) -> None:
+          accept_placeholders: bool, no_outbound: bool) -> None:
     """Run the webhooks: Flask's development server, or gunicorn with --production."""
     from ivr import create_app
     from ivr.config import ConfigError
@@ -293,6 +296,8 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         raise click.UsageError("--dev and --production exclude each other")
     if accept_placeholders and not production:
         raise click.UsageError("--accept-placeholders only goes with --production")
+    if no_outbound and not production:
+        raise click.UsageError("--no-outbound only goes with --production")
     if dev and host not in ("127.0.0.1", "localhost", "::1"):
         raise click.UsageError("--dev serves unverifiable requests: it only listens on 127.0.0.1")
     overrides: dict[str, object] = {"DEV_MODE": True} if dev else {}
@@ -308,9 +313,10 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
     if production:
-        from ivr.cli.production import refuse_placeholders, run_gunicorn
+        from ivr.cli.production import refuse_placeholders, refuse_without_outbound, run_gunicorn
 
         refuse_placeholders(app, accept_placeholders)
+        refuse_without_outbound(app, no_outbound)
         run_gunicorn(app, f"{host}:{port}", workers)
         return
     if dev:

@@ -14,6 +14,7 @@ from flask import Flask
 from flows.line import Line
 from flows.production import production_problems
 from flows.validate import problems_text
+from ivr.notify import TwilioNotifier
 from ivr.store import Store
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,28 @@ def refuse_placeholders(app: Flask, accept: bool) -> None:
             + "\nRätta dem (`ivr check --production`), eller starta en övning med --accept-placeholders. "
             "(Fix them, or start a rehearsal with --accept-placeholders.)"
         )
+
+
+def refuse_without_outbound(app: Flask, no_outbound: bool) -> None:
+    """A production line sends its SMS and call-backs, or the operator says it may not (a rehearsal).
+
+    Without a Twilio account the notifier only logs: the manager would never get her SMS, nor a carer her
+    receipt, while /metrics counted them as logged. That must be a decision, never a missing variable.
+    """
+    if isinstance(app.extensions["ivr.notifier"], TwilioNotifier):
+        if no_outbound:
+            raise click.ClickException("--no-outbound, but TWILIO_ACCOUNT_SID is set: unset it for a rehearsal "
+                                       "without messages, or leave out --no-outbound.")
+        return
+    if no_outbound:
+        log.warning("STARTED WITH --no-outbound: no SMS or call is sent (no Twilio account); the manager's SMS, "
+                    "receipts and console codes are only counted as logged. Never let real callers reach this line")
+        return
+    raise click.ClickException(
+        "Startar inte: inget Twilio-konto, så linjen kan inte skicka sms eller ringa upp. "
+        "(Refusing to start: no Twilio account, so the line cannot send SMS or call back.)\n"
+        "Sätt TWILIO_ACCOUNT_SID (och TWILIO_AUTH_TOKEN) i miljöfilen, eller starta en övning med --no-outbound. "
+        "(Set TWILIO_ACCOUNT_SID, or start a rehearsal with --no-outbound.)")
 
 
 def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
