@@ -24,8 +24,8 @@ def live_config(tmp_path: Path) -> Path:
                         'prefixes: ["+4670123"]')
     line = line.replace('admins: ["070-174 06 98"]      # PLACEHOLDER: the IT unit\'s duty phone',
                         'admins: ["070-123 45 98"]')
-    line = line.replace('number: "070-174 06 20"      # PLACEHOLDER: IT-beredskapen\'s number (PTS\' range for fiction)',
-                        'number: "0141-22 52 00"')  # it_on_call
+    it_on_call = 'number: "070-174 06 20"      # PLACEHOLDER: IT-beredskapen\'s number (PTS\' range for fiction)'
+    line = line.replace(it_on_call, 'number: "0141-22 52 00"')
     for index, contact in enumerate(("viva_support", "valfardsteknik", "larmansvarig", "superanvandare")):
         start = line.index(f"  {contact}:")
         end = line.index("number: null", start)
