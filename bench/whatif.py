@@ -36,7 +36,7 @@ def apply(app: Flask, names: list[str]) -> Flask:
     if "pg-async-commit" in names:
         event.listen(engine, "connect", _pg_set("SET synchronous_commit = off"))
     if "no-pre-ping" in names:
-        engine.pool._pre_ping = False
+        app.extensions["ivr.store"].ping_pooled = False  # the store's own ping (it replaced pool_pre_ping)
     engine.dispose()  # the pool's connections were made before the listeners
     return app
 

@@ -21,7 +21,7 @@ RULE_KEYS = ("outcome",)
 RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say", "why")
 # Outcomes a rule may choose; `resolved` comes from a step answered "solved", `deflected`
 # from a caller who ends at an outage announcement.
-RULE_OUTCOMES = tuple(o for o in Outcome if o not in (Outcome.RESOLVED, Outcome.DEFLECTED))
+RULE_OUTCOMES = tuple(o for o in Outcome if o not in (Outcome.RESOLVED, Outcome.DEFLECTED, Outcome.INCIDENT_KNOWN))
 
 
 def load_library(directory: Path) -> Library:

@@ -21,6 +21,9 @@ class Outcome(StrEnum):
     WAIT_FOR_OFFICE_HOURS = "wait_for_office_hours"
     # The caller heard IT's announcement of a known outage and ended there.
     DEFLECTED = "deflected"
+    # Chef i beredskap already knows of this system's outage (an acknowledged incident): she is not rung
+    # again; the caller gets an SMS when it is fixed.
+    INCIDENT_KNOWN = "incident_known"
 
 
 class Hours(StrEnum):

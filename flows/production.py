@@ -15,6 +15,7 @@ import yaml
 
 from flows.fiction_numbers import fiction_range
 from flows.line import Line
+from flows.model import Hours
 from flows.say_voices import voice_problem
 from flows.settings import REGION
 from flows.yamlfile import display_path, join
@@ -36,7 +37,6 @@ def production_problems(line: Line, checklists: Path, config: Path) -> list[str]
         problems += address_problems(path)
     for path in (config / "line.yaml", config / "roster.yaml"):
         problems += fiction_problems(path)
-    problems += contact_problems(line)
     problems += staff_prefix_problems(line)
     problems += voice_problems(line)
     return problems
@@ -149,17 +149,22 @@ def fiction_problems(path: Path) -> list[str]:
     return problems
 
 
-def contact_problems(line: Line) -> list[str]:
-    """A contact the checklists send callers to must have a number to give or dial."""
-    problems = []
+def contact_notes(line: Line) -> list[str]:
+    """Contacts without a number are deliberate (nobody to dial): what callers sent to them get instead.
+
+    In office hours the ending offers IT support (flows/endings.py); after hours it names whom to ask.
+    """
+    notes = []
     for checklist in line.library.checklists:
         for index, rule in enumerate(checklist.rules):
             contact = line.settings.contacts.get(rule.contact) if rule.contact else None
-            if contact is not None and contact.number is None:
-                problems.append(f"config/line.yaml: contacts.{contact.id}.number: {checklist.source} "
-                                f"rules[{index}] tells callers to contact {contact.name['sv']}, "
-                                "who has no number")
-    return list(dict.fromkeys(problems))
+            if contact is None or contact.number is not None:
+                continue
+            instead = ("names whom to ask; IT support is closed then" if rule.hours is Hours.AFTER else
+                       "offers IT support instead (call: Tryck 1; SMS: its number)")
+            notes.append(f"note: config/line.yaml: contacts.{contact.id} has no number: {checklist.source} "
+                         f"rules[{index}] ({rule.hours.value}) {instead}")
+    return list(dict.fromkeys(notes))
 
 
 def staff_prefix_problems(line: Line) -> list[str]:

@@ -15,12 +15,12 @@ from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
-LINE_OPTIONAL = ("line_number", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy", "receipt",
-                 "pronunciation", "speech")
+LINE_OPTIONAL = ("line_number", "it_on_call", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy",
+                 "receipt", "pronunciation", "speech")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25,
                        "more_time_minutes": 3, "resume_minutes": 30}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
-INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30}
+INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30, "known_hours": 2}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
 STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env")
 ON_CALL_BY = ("callback", "text_number")
@@ -81,6 +81,9 @@ class Settings:
     sms_on_call_by: str = "callback"
     incident_threshold: int = 3
     incident_window_minutes: int = 30
+    incident_known_hours: int = 2  # an incident without news is no longer known after this long
+    # IT-beredskapen: the manager may have the line connect her there (KLAR/KVITTERA/IT by SMS); None: not set up.
+    it_on_call: Contact | None = None
     staff_required: bool = False
     staff_numbers: frozenset[str] = frozenset()
     staff_prefixes: tuple[str, ...] = ()
@@ -149,6 +152,8 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         languages = list(LANGUAGES)
     voices = _voices(top.get("voices"), problems, languages)
     it_support = _contact("it_support", top.get("it_support"), problems, "it_support", required_number=True)
+    it_on_call = (_contact("it_on_call", top["it_on_call"], problems, "it_on_call", required_number=True)
+                  if top.get("it_on_call") is not None else None)
     portal = top.get("it_portal_url")
     if not isinstance(portal, str) or not portal.startswith(("https://", "http://")):
         problems.add("it_portal_url", "must be a web address starting with https://")
@@ -191,6 +196,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "resume_minutes": voice_line["resume_minutes"],
         "sms_quiet_minutes": sms_line["quiet_minutes"], "sms_on_call_by": sms_line["on_call_by"],
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
+        "incident_known_hours": incidents["known_hours"], "it_on_call": it_on_call,
         "retention_days": privacy["retention_days"],
         "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
         "admins": frozenset(admins), "pronunciation": pronunciation, **speech, **staff, **receipt,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import assert_never
 
+from flows.endings import offers_it_support
 from flows.engine import Expect, State, Turn
 from flows.facts import manager_sms
 from flows.line import Line
@@ -57,8 +58,13 @@ class SmsRenderer:
         return national(number) if number else ""
 
     def outcome(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
-        """The closing message(s) for a decision; each is one SMS."""
-        return pack(self.pieces(decision, moment, on_call_by))
+        """The closing message(s) for a decision; each is one SMS. No dead ends: an office-hours ending with
+        no number to call gets IT support's (flows/endings.py)."""
+        pieces = self.pieces(decision, moment, on_call_by)
+        if offers_it_support(self.line, decision, moment):
+            offer = "it_support_offer_contact" if decision.outcome is Outcome.LOCAL_CONTACT else "it_support_offer"
+            pieces.append(self.text(offer, it_support=self.it_support_number()))
+        return pack(pieces)
 
     def pieces(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
         """The texts of an outcome before packing: why, the system's words, what to do; each fits one SMS."""
@@ -72,6 +78,8 @@ class SmsRenderer:
                 return extra + [self.text("resolved")]
             case Outcome.DEFLECTED:
                 return extra + [self.text("deflected")]
+            case Outcome.INCIDENT_KNOWN:
+                return extra + [self.text("incident_known")]
             case Outcome.IT_SUPPORT:
                 return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
             case Outcome.IT_PORTAL:
@@ -156,6 +164,8 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
         "system": longest_system(line, lang),
         "time": LONGEST_TIME,
         "count": LONGEST_COUNT,
+        # The manager's "which system?": every system with a known fault at once.
+        "items": ", ".join(checklist.name[lang] for checklist in line.library.checklists),
     }
     for name in line.messages.texts["sms"]:
         if name not in BUILT_TEXTS:

@@ -17,7 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     from ivr import admin, metrics, outbox, reload
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.store import Store
-    from ivr.web import fallback, signature, sms, test_call, voice
+    from ivr.web import db_budget, fallback, it_on_call, signature, sms, test_call, voice
     from ivr.web.oncall_cache import OncallCache, refresh_seconds
 
     app = Flask(__name__, instance_relative_config=True)
@@ -37,10 +37,12 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     app.extensions["ivr.oncall"] = OncallCache(store, refresh_seconds(app.config))  # each worker's copy of swaps
     app.extensions["ivr.clock"] = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     app.extensions["ivr.notifier"] = app.config.get("NOTIFIER") or make_notifier(app)
+    db_budget.init_app(app)  # each request's database waits end at one deadline (a hanging PostgreSQL)
     outbox.init_app(app)  # each turn's messages sent after its commit, then retried; the status callbacks
     signature.init_app(app)  # before any view: every webhook is checked
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(test_call.bp)
+    app.register_blueprint(it_on_call.bp)
     fallback.init_app(app)  # the fallback routes, and the error handler that never leaves a call silent
     return app

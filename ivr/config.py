@@ -44,7 +44,8 @@ def defaults(app: Flask) -> dict[str, Any]:
         "DEV_MODE": False,
         "PSEUDONYM_KEY": None,
         "LOG_FORMAT": "text",  # "json" in production: one JSON object per line
-        "RELOAD_STAMP": None,  # `ivr reload` tells the server processes here (default: instance/config-reload.json)
+        "STATE_DIR": None,  # IVR_STATE_DIR: what the server writes besides the database (ivr/state_folder.py)
+        "RELOAD_STAMP": None,  # `ivr reload` tells the server processes here (default: the state folder's)
         "METRICS_TOKEN": None,  # IVR_METRICS_TOKEN: /metrics on, for a scraper sending this bearer token
         # IVR_OUTBOX_WORKER: each server process retries the outbox in a thread. None: on when the settings
         # come from the environment (a server), off for a test's or the simulator's app (no stray thread).
@@ -63,7 +64,7 @@ def from_environment(app: Flask) -> None:
 # Settings that are text (None: not set). Flask reads an IVR_* variable as JSON when it
 # parses as JSON, so IVR_TWILIO_AUTH_TOKEN=1 arrives as the number 1, `true` as a boolean.
 TEXT_SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_URL", "DATABASE_URL", "PSEUDONYM_KEY",
-                 "LOG_FORMAT", "CHECKLISTS_DIR", "CONFIG_DIR", "RELOAD_STAMP", "METRICS_TOKEN")
+                 "LOG_FORMAT", "CHECKLISTS_DIR", "CONFIG_DIR", "STATE_DIR", "RELOAD_STAMP", "METRICS_TOKEN")
 BOOLEAN_SETTINGS = ("DB_AUTO_UPGRADE", "DEV_MODE", "OUTBOX_WORKER")
 SECRETS = ("TWILIO_AUTH_TOKEN", "PSEUDONYM_KEY", "METRICS_TOKEN")
 JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}

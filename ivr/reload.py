@@ -2,11 +2,16 @@
 of the server then swaps the new line into its own memory at its next request.
 
 Under gunicorn the app is built in the master before the fork, so each worker holds its own copy of the
-line. What reaches all of them is a small stamp file (instance/config-reload.json, or RELOAD_STAMP): the
+line. What reaches all of them is a small stamp file (config-reload.json in the state folder,
+ivr/state_folder.py, never inside the installation; or RELOAD_STAMP): the
 reload writes the version it validated (a hash of the files) or, when it refused the files, why. Each
 process compares the stamp's mtime before every request (one stat) and, when it changed, loads that
 version. A bad file is refused by the reload and never reaches a worker; should the files change again
 after the check, the worker validates them fully itself and keeps its last good line if they fail.
+
+A reload must never take the line down: under gunicorn it runs in the master's HUP handler, where any
+exception ends the master and its workers. So every failure (a file that cannot be copied, a state
+folder that cannot be written) is logged and the running line kept: reload_now() never raises.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from flask import Flask
 from flows.line import load_line
 from flows.validate import problems_text, validate
 from flows.yamlfile import DataError
+from ivr.state_folder import state_folder
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +181,8 @@ class Reloader:
         """Load the validated copy into this process; should it be unreadable, keep the line it has."""
         try:
             line = load_line(copy / "checklists", copy / "config")
-        except DataError as exc:
-            text = problems_text(exc.problems)
+        except Exception as exc:  # noqa: BLE001 - a DataError, or the copy gone or unreadable: keep the line
+            text = problems_text(exc.problems) if isinstance(exc, DataError) else f"{copy}: {exc}"
             log.error("config reload failed in this process; it keeps version %s:\n%s", self.status.version, text)
             self.status = ConfigStatus(self.status.version, self.status.loaded_at, datetime.now(UTC), text)
             return
@@ -193,9 +199,9 @@ def _moment(value: Any) -> datetime | None:
 
 
 def stamp_path(app: Flask) -> Path:
-    """RELOAD_STAMP, or config-reload.json in the instance folder."""
+    """RELOAD_STAMP, or config-reload.json in the state folder (IVR_STATE_DIR, $STATE_DIRECTORY, ...)."""
     configured = app.config.get("RELOAD_STAMP")
-    return Path(configured) if configured else Path(app.instance_path) / STAMP_NAME
+    return Path(configured) if configured else state_folder(app.config.get("STATE_DIR")) / STAMP_NAME
 
 
 def init_app(app: Flask) -> None:
@@ -213,8 +219,18 @@ def config_status(app: Flask) -> ConfigStatus:
 
 
 def reload_now(app: Flask) -> tuple[bool, str]:
-    """SIGHUP in this process (gunicorn's master, or the development server): validate, stamp, swap."""
+    """SIGHUP in this process (gunicorn's master, or the development server): validate, stamp, swap.
+
+    Never raises (see the module's note): a failure is logged, (False, why), and the line kept.
+    """
     reloader: Reloader = app.extensions["ivr.reloader"]
-    result = request_reload(reloader.checklists, reloader.config, reloader.stamp)
-    reloader.check()
+    try:
+        result = request_reload(reloader.checklists, reloader.config, reloader.stamp)
+        reloader.check()
+    except Exception as exc:  # noqa: BLE001 - in gunicorn's master, an exception would stop the line
+        text = f"{type(exc).__name__}: {exc}"
+        log.exception("config reload failed; the line keeps version %s (the reload state goes in %s: "
+                      "set IVR_STATE_DIR to a folder the server may write)", reloader.status.version,
+                      reloader.stamp.parent)
+        return False, text
     return result

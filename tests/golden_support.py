@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 import yaml
 from flask import Flask
 
+from flows.incidents import IncidentState
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.simulator.common import PUBLIC_URL
+from ivr.store.incidents import IncidentStore
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOKEN = "golden-token-not-a-secret"
@@ -37,6 +39,11 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
     # `announcements: {alla: ..., viva: ...}`: posted before the call, as `ivr announce` would.
     for system, text in (case.get("announcements") or {}).items():
         app.extensions["ivr.store"].announce(str(system), str(text), None, moment, by="golden")
+    # `known_incidents: {viva: "21:50"}`: Chef i beredskap acknowledged an incident about the system at
+    # that time of the case's day (as pressing 1 on a call about it would), so callers are told she knows.
+    for system, clock in (case.get("known_incidents") or {}).items():
+        at = datetime.fromisoformat(f"{moment:%Y-%m-%d}T{clock}").replace(tzinfo=STOCKHOLM)
+        IncidentStore(app.extensions["ivr.store"]).open(None, str(system), IncidentState.ACKNOWLEDGED, at, by="anna")
     if case.get("speech"):
         line = app.extensions["ivr.line"]
         app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))

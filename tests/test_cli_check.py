@@ -87,13 +87,13 @@ def test_check_refuses_a_manager_sms_or_notice_wording_too_long_for_one_sms(tmp_
     shutil.copytree(DEFAULT_CONFIG, config)
     path = config / "messages.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("ringde om {system}.", "behöver chef i beredskap om {system}.", 1)
+    text = text.replace("{system}, alla steg gjorda.", "{system}, alla steg i checklistan gjorda.", 1)
     longer = '"Driftinformation från kommunens IT-enhet gällande {system}: {text}"'
     text = text.replace('"Driftinfo {system}: {text}"', longer, 1)
     path.write_text(text, "utf-8")
     result = CliRunner().invoke(main, ["check", "--config", str(config)])
     assert result.exit_code == 1
-    assert ("error: sv: config/messages.yaml whisper.sms (checklists/alfa_ecare.yaml): SMS is 172 characters; "
+    assert ("error: sv: config/messages.yaml whisper.sms (checklists/alfa_ecare.yaml): SMS is 174 characters; "
             "one message holds 160") in result.output.splitlines()
     assert ("error: config/messages.yaml sms.notice: leaves 95 characters for an announcement about Trygghetslarm "
             "(checklists/trygghetslarm.yaml name); at least 100 must fit") in result.output.splitlines()

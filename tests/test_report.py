@@ -70,12 +70,15 @@ def known_week(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     text(twilio, TEXTER_A, "time care", "nej", "ja", "nej", "ja")  # network and login work: IT portal
     clock.set("2026-11-25T11:00")
     text(twilio, TEXTER_A, "npo", "ja", "STOPP")  # the same texter, a new problem, stopped at step 2
-    clock.set("2026-11-25T22:00")
-    call(twilio, "v7", "1", "2", "1", "1")  # Viva after hours: the manager presses 1
-    dial_on_call(twilio, sid("v7"), accept=True)
+    clock.set("2026-11-25T17:30")
     call(twilio, "v8", "1", "2", "1", "1")  # Viva after hours: nobody answers, the manager is texted
     dial_on_call(twilio, sid("v8"), accept=False, attempts=2)
+    clock.set("2026-11-25T17:40")
+    call(twilio, "v7", "1", "2", "1", "1")  # Viva after hours: the manager presses 1 (she knows: an incident)
+    dial_on_call(twilio, sid("v7"), accept=True)
+    clock.set("2026-11-25T20:00")  # over incidents.known_hours later: Viva's incident is no longer known
     text(twilio, TEXTER_B, "viva", "nej", "ja", "ja", "RING")  # after hours by SMS, call-back accepted
+    clock.set("2026-11-25T22:00")
     events = app.extensions["ivr.store"].events(sms_session(app, TEXTER_B))
     leg = next(e for e in events if e["kind"] == "callback_requested")["data"]["call"]
     placed = app.extensions["ivr.notifier"].sent[-1]  # the call Twilio would now place: its TwiML URL
@@ -143,6 +146,7 @@ def test_csv_has_one_row_per_system_with_every_figure(
         "resolved": "2", "solved_by_step": "home_drive:2", "supplier_outage": "0", "it_support": "0",
         "it_portal": "0", "local_contact": "1", "on_call_manager": "3", "on_call_connected": "2",
         "on_call_manager_sms": "1", "on_call_callback": "1", "wait_for_office_hours": "0", "deflected": "0",
+        "incident_known": "0",
         "abandoned": "0", "unknown_by_step": "",
     }
     assert by_id["npo"]["name"] == "NPÖ" and by_id["npo"]["supplier_outage"] == "1"
@@ -151,11 +155,11 @@ def test_csv_has_one_row_per_system_with_every_figure(
     lines = result.output.splitlines()
     assert lines[0] == "Felsökningslinjen, period 2026-11-19 00:00 till 2026-11-26 00:00"
     assert lines[2].split() == ["System", "Samtal", "SMS", "Löst", "IT-support", "IT-portal", "Lokalt", "Leverantör",
-                                "Chef", "i", "beredskap", "Väntar", "Driftinfo", "Avbrutna"]
+                                "Chef", "i", "beredskap", "Väntar", "Driftinfo", "Kvitterat", "Avbrutna"]
     viva_line = next(line for line in lines if line.startswith("Viva "))
-    assert viva_line.split() == ["Viva", "5", "1", "2", "0", "0", "1", "0", "3", "0", "0", "0"]
+    assert viva_line.split() == ["Viva", "5", "1", "2", "0", "0", "1", "0", "3", "0", "0", "0", "0"]
     total_line = next(line for line in lines if line.startswith("Totalt"))
-    assert total_line.split() == ["Totalt", "9", "4", "2", "1", "1", "1", "1", "3", "1", "0", "3"]
+    assert total_line.split() == ["Totalt", "9", "4", "2", "1", "1", "1", "1", "3", "1", "0", "0", "3"]
     assert "Viva: löst vid steg 1 (home_drive): 2" in lines
     assert "Viva: chef i beredskap 3: kopplad 2, sms till chefen 1, uppringning begärd 1" in lines
 
@@ -176,7 +180,7 @@ def test_since_window_leaves_out_older_events(
     assert viva("--since", "30d", "--until", UNTIL)["resolved"] == 3  # the call of 10 November
     old = viva("--since", "2026-11-10", "--until", "2026-11-10")  # a bare --until date includes that day
     assert (old["voice"], old["resolved"], old["solved_by_step"], old["sessions"]) == (1, 1, {"home_drive": 1}, 1)
-    evening = viva("--since", "2026-11-25T21:00", "--until", UNTIL)
+    evening = viva("--since", "2026-11-25T17:00", "--until", UNTIL)
     assert (evening["voice"], evening["sms"], evening["on_call_manager"], evening["resolved"]) == (2, 1, 3, 0)
 
 

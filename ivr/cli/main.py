@@ -66,7 +66,7 @@ def main() -> None:
                    "addresses, contacts without a number, unknown voices.")
 def check(checklists_dir: Path | None, config_dir: Path | None, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
-    from flows.production import production_problems
+    from flows.production import contact_notes, production_problems
     from flows.validate import problems_text, validate
 
     folders = line_folders(config_dir, checklists_dir)
@@ -85,6 +85,9 @@ def check(checklists_dir: Path | None, config_dir: Path | None, production: bool
     for start, end in line.roster.gaps(datetime.now(line.calendar.tz)):
         click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
                    "the fallback list is used then", err=True)
+    if production:
+        for note in contact_notes(line):
+            click.echo(note)
     for text in describe(folders):
         click.echo(text)
     click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")
@@ -328,20 +331,27 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
 @checklists_option
 @config_option
 @click.option("--stamp", type=click.Path(path_type=Path), envvar="IVR_RELOAD_STAMP",
-              help="The file the server watches (default: instance/config-reload.json).")
+              help="The file the server watches (default: config-reload.json in the state folder, "
+                   "IVR_STATE_DIR or $STATE_DIRECTORY).")
 def reload_config(checklists_dir: Path | None, config_dir: Path | None, stamp: Path | None) -> None:
     """Check the changed roster, office hours and checklists, and have the running server use them.
 
     A change that `ivr check` refuses is not used: the line keeps its last good config, and the problems
     are printed and logged. SIGHUP to the server does the same.
     """
-    from flask import Flask
-
     from ivr.reload import STAMP_NAME, request_reload
+    from ivr.state_folder import state_folder
 
-    path = stamp or Path(Flask("ivr", instance_relative_config=True).instance_path) / STAMP_NAME
+    path = stamp or state_folder() / STAMP_NAME  # the server's rule: IVR_STATE_DIR, $STATE_DIRECTORY, ...
     folders = line_folders(config_dir, checklists_dir)  # the server's: the same flags and IVR_*_DIR
-    ok, text = request_reload(folders.checklists, folders.config, path)
+    try:
+        ok, text = request_reload(folders.checklists, folders.config, path)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Inte laddad: kan inte skriva i {path.parent} ({exc.strerror or exc}). Servern behåller sina "
+            "inställningar. (Not reloaded: cannot write the reload state there; the server keeps its config. "
+            "Run as the server's user, with IVR_STATE_DIR set to the server's state folder, or use "
+            "`systemctl reload felsokningslinjen`.)") from None
     if not ok:
         click.echo(text, err=True)
         click.echo("Inte laddad: linjen behåller sina senaste fungerande inställningar. "

@@ -74,7 +74,8 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
 
     def on_reload(server: Any) -> None:
         # SIGHUP: validate once here, in the master; the new workers fork from its swapped line,
-        # and any worker still running takes the stamp's version at its next request.
+        # and any worker still running takes the stamp's version at its next request. An exception
+        # here would end the master and its workers: reload_now() logs every failure instead.
         from ivr.reload import reload_now
 
         reload_now(app)

@@ -46,6 +46,7 @@ class SystemFigures:
     on_call_callback: int = 0  # an SMS conversation where the carer asked to be called (RING)
     wait_for_office_hours: int = 0
     deflected: int = 0  # ended at IT's outage announcement
+    incident_known: int = 0  # Chef i beredskap already knew (an acknowledged incident): not rung again
     abandoned: int = 0  # no outcome in the period, or an "abandoned" event
     # step id -> conversations that answered it "vet inte": where carers cannot check what a step asks.
     unknown_by_step: dict[str, int] = field(default_factory=dict)
@@ -225,6 +226,8 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
             row.wait_for_office_hours += 1
         case Outcome.DEFLECTED:
             row.deflected += 1
+        case Outcome.INCIDENT_KNOWN:
+            row.incident_known += 1
         case _:
             assert_never(outcome)  # a new outcome must get its own figure, not fall through
 
@@ -253,7 +256,7 @@ CSV_COLUMNS = (
     "period_start", "period_end", "system", "name", "key", "voice_sessions", "sms_sessions", "sessions",
     "resolved", "solved_by_step", "supplier_outage", "it_support", "it_portal", "local_contact",
     "on_call_manager", "on_call_connected", "on_call_manager_sms", "on_call_callback",
-    "wait_for_office_hours", "deflected", "abandoned", "unknown_by_step",
+    "wait_for_office_hours", "deflected", "incident_known", "abandoned", "unknown_by_step",
 )
 
 
@@ -277,6 +280,8 @@ def outcome_heading(outcome: Outcome) -> str:
             return "Väntar"
         case Outcome.DEFLECTED:
             return "Driftinfo"
+        case Outcome.INCIDENT_KNOWN:
+            return "Kvitterat"  # Chef i beredskap had acknowledged the incident
         case _:
             assert_never(outcome)
 
@@ -314,7 +319,7 @@ def write_csv_to(handle: TextIO, report: Report, library: Library) -> None:
             row.resolved, solved_by_step_text(row, library), row.supplier_outage, row.it_support,
             row.it_portal, row.local_contact, row.on_call_manager, row.on_call_connected,
             row.on_call_manager_sms, row.on_call_callback, row.wait_for_office_hours, row.deflected,
-            row.abandoned, solved_by_step_text(row, library, row.unknown_by_step),
+            row.incident_known, row.abandoned, solved_by_step_text(row, library, row.unknown_by_step),
         ])
 
 

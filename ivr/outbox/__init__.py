@@ -53,7 +53,10 @@ def send_unstored(messages: list[Outgoing]) -> None:
     notifier = turn_context().notifier
     for message in messages:
         try:
-            notifier.send_sms(message.target, message.sender, message.text)
+            if message.channel == "call" and message.url:
+                notifier.create_call(message.target, message.sender, message.url)
+            else:
+                notifier.send_sms(message.target, message.sender, message.text)
             log.warning("%s sent directly, without the database (key %s)", message.kind, message.key)
         except NotifyError as exc:
             log.error("%s not sent (no database, one try): %s", message.kind, exc)

@@ -78,12 +78,17 @@ class Sender:
         """One try of one claimed row, and its new state."""
         body: dict[str, Any] = row.body or {}
         outbox = self.store.outbox
-        if row.channel != "sms" or not row.target or not body.get("text"):
+        call = row.channel == "call"
+        if row.channel not in ("sms", "call") or not row.target or not body.get("url" if call else "text"):
             return outbox.failed(row.id, self._now(), f"nothing to send on {row.channel}", None)
         notifier = self.notifier()
         callback = f"{self.status_base}/sms/status/{row.id}" if self.status_base else None
         try:
-            sid = notifier.send_sms(row.target, str(body.get("from", "")), str(body["text"]), status_callback=callback)
+            if call:  # a call's own TwiML says how it went; no message status callback
+                sid = notifier.create_call(row.target, str(body.get("from", "")), str(body["url"]))
+            else:
+                sid = notifier.send_sms(row.target, str(body.get("from", "")), str(body["text"]),
+                                        status_callback=callback)
         except NotifyError as exc:
             return self._failed(row, mask_numbers(str(exc)), exc.retryable)
         except Exception as exc:  # noqa: BLE001 - a notifier bug is retried and logged, never lost

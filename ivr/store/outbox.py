@@ -57,12 +57,14 @@ class Outgoing:
     target: str
     text: str
     sender: str
-    channel: str = "sms"
+    channel: str = "sms"  # "sms", or "call": the line calls `target`, whose call runs the TwiML at `url`
     audit: dict[str, Any] | None = None
+    url: str | None = None  # a call's TwiML (an absolute URL of this line's webhooks)
 
     def body(self) -> dict[str, Any]:
         """The stored body."""
-        return {"from": self.sender, "text": self.text, **({"audit": self.audit} if self.audit else {})}
+        return {"from": self.sender, "text": self.text, **({"url": self.url} if self.url else {}),
+                **({"audit": self.audit} if self.audit else {})}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, Text, TypeDecorator
+from sqlalchemy import Boolean, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
 
@@ -233,4 +233,36 @@ outbox_table = Table(
     Index("outbox_state_next_attempt_at", "state", "next_attempt_at"),
     Index("outbox_session_id", "session_id"),
     Index("outbox_created_at", "created_at"),
+)
+
+# Incidents (migration 0010, issue 19): one row per outage of a system, with its state and who
+# acknowledged it; one row per caller about it (her keyed hash, never a number), with her facts,
+# her workplace where staff.directory names it, and whether she asked for an SMS when it is fixed.
+incidents_table = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("system", String(40), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", String(64), nullable=True),
+    Column("escalated_at", UTCDateTime, nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Index("incidents_system_updated_at", "system", "updated_at"),
+)
+
+incident_callers_table = Table(
+    "incident_callers",
+    metadata,
+    Column("incident_id", Integer, primary_key=True),
+    Column("caller_key", String(64), primary_key=True),
+    Column("session_id", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("facts", Text, nullable=False, default="{}"),
+    Column("workplace", String(100), nullable=True),
+    Column("notify", Boolean, nullable=False, default=False),
+    Column("lang", String(2), nullable=False, default="sv"),
 )

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from flows.events import EventKind
-from ivr.store import migrate, statements
+from ivr.store import migrate, outage, statements
 from ivr.store.outbox import OutboxStore, Outgoing
 from ivr.store.schema import (
     admin_attempts_table,
@@ -42,7 +42,8 @@ SQLITE_BUSY_TIMEOUT_S = 10
 # IMMEDIATE takes SQLite's write lock up front: a read-modify-write cannot interleave with
 # another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
 SQLITE_BEGIN_WRITE = "BEGIN IMMEDIATE"
-# A webhook must answer within Twilio's 15 s; a dead PostgreSQL host must not eat that.
+# libpq's own limit on a connect outside a request (the commands); a webhook's waits end sooner, at its
+# deadline (ivr/store/outage.py), which libpq's 2 s minimum could not give.
 PG_CONNECT_TIMEOUT_S = 5
 # Any constant will do: it only has to be the same in every process running upgrade().
 PG_UPGRADE_LOCK = 0x1F5E_1DE5
@@ -152,8 +153,7 @@ class Store:
         else:
             if "connect_timeout" not in parsed.query:
                 kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-            # A server restart leaves dead connections in the pool; test them on checkout.
-            kwargs["pool_pre_ping"] = True
+            # No pool_pre_ping: _checkout() pings a pooled connection itself, under the request's deadline.
             kwargs["json_serializer"] = dumps  # JSONB gets the same compact, readable text as SQLite
         try:
             # Parameters hold callers' phone numbers: keep them out of errors and logs.
@@ -171,8 +171,12 @@ class Store:
         self._sql = statements.BY_BACKEND[backend]
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self.outage = outage.Outage()  # this process's memory that PostgreSQL does not answer
+        self.ping_pooled = True  # _checkout's ping of a pooled connection (bench/whatif.py's no-pre-ping)
         if backend == "sqlite":
             _configure_sqlite(self.engine)
+        else:
+            _connect_within_deadline(self.engine)
 
     @property
     def url(self) -> str:
@@ -584,24 +588,86 @@ class Store:
 
         The one way into the database. On SQLite the engine's begin event starts writers with
         BEGIN IMMEDIATE (read_only: a plain BEGIN); a writer that finds another's lock waits
-        in SQLite's busy handler, up to SQLITE_BUSY_TIMEOUT_S.
+        in SQLite's busy handler, up to SQLITE_BUSY_TIMEOUT_S. On PostgreSQL every wait ends at the
+        request's deadline, and a process that found the database not answering does not wait on it
+        again for a while (ivr/store/outage.py).
         """
+        postgres = self.backend == "postgresql"
+        if postgres:
+            try:
+                self.outage.admit()
+            except outage.DatabaseDown as exc:
+                self._failed()
+                raise StoreError(f"database error: {exc}") from None
+        watch: outage.Watch | None = None
+        connected = False
         try:
-            with self.engine.connect() as conn:
+            with ExitStack() as stack:
+                conn, watch = self._checkout(stack)
+                connected = True
                 if read_only:
                     conn.execution_options(ivr_read_only=True)
                 with conn.begin():
                     yield conn
+            if postgres:
+                self.outage.answered()
+        except outage.DatabaseDown as exc:
+            if not isinstance(exc, outage.NoTimeLeft):
+                self.outage.failed(str(exc))
+            self._failed()
+            raise StoreError(f"database error: {exc}") from None
         except StatementError as exc:
             if not isinstance(exc, DBAPIError) and isinstance(exc.orig, (TypeError, ValueError)):
                 # Raised in Python before the database saw anything (a value no column type takes,
                 # e.g. data that is not JSON): a bug to show as itself, not a database failure.
                 raise exc.orig from None
-            self._failed()
-            raise StoreError(f"database error: {_short(exc)}") from exc
+            raise self._database_error(exc, connected, watch) from exc
         except (SQLAlchemyError, self._driver_error) as exc:
-            self._failed()
-            raise StoreError(f"database error: {_short(exc)}") from exc
+            raise self._database_error(exc, connected, watch) from exc
+
+    def _checkout(self, stack: ExitStack) -> tuple[Connection, outage.Watch | None]:
+        """A connection for one transaction, watched until the request's deadline (PostgreSQL).
+
+        A pooled connection is pinged first: one that died in the pool (a server restart) discards
+        the pool, and a new connection is made once, within the same deadline. So a turn whose
+        connection dropped is made again before any of its work is done (nothing happens twice).
+        """
+        for attempt in (1, 2):
+            with ExitStack() as this_try:
+                conn = this_try.enter_context(self.engine.connect())
+                if self.backend != "postgresql":
+                    stack.push(this_try.pop_all())
+                    return conn, None
+                dbapi = conn.connection.dbapi_connection
+                assert dbapi is not None
+                watch = this_try.enter_context(outage.watched(dbapi.fileno))
+                if self.ping_pooled and conn.info.get("ivr_used"):
+                    try:
+                        self.engine.dialect.do_ping(dbapi)
+                    except self._driver_error:
+                        if attempt == 2 or (watch is not None and watch.fired):
+                            raise
+                        log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
+                        conn.invalidate()
+                        self.engine.dispose()
+                        continue
+                conn.info["ivr_used"] = True
+                stack.push(this_try.pop_all())
+                return conn, watch
+        raise AssertionError("unreachable")
+
+    def _database_error(self, exc: Exception, connected: bool, watch: outage.Watch | None) -> StoreError:
+        """The StoreError for a driver's failure; a timeout or a failed connect marks the database down."""
+        self._failed()
+        if watch is not None and watch.fired:
+            self.outage.failed("no answer before the request's deadline")
+            return StoreError("database error: no answer before the request's deadline")
+        if self.backend == "postgresql" and not connected:
+            self.outage.failed(_short(exc))
+            return StoreError(f"database error: {_short(exc)}")
+        # A connection that drops after its ping is not tried again here: the turn's work (an SMS sent)
+        # may have begun. SQLAlchemy has invalidated the pool; the call goes on from its carried state.
+        return StoreError(f"database error: {_short(exc)}")
 
     def _failed(self) -> None:
         if self.on_error is not None:
@@ -619,6 +685,14 @@ class Store:
             return
         if busy:
             log.warning("SQLite TRUNCATE checkpoint could not finish: another connection was reading")
+
+
+def _connect_within_deadline(engine: Engine) -> None:
+    """PostgreSQL: a new connection is waited for until the request's deadline only (ivr/store/outage.py)."""
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> Any:
+        return outage.connect_within(lambda: dialect.connect(*cargs, **cparams), lambda late: late.close())
 
 
 def _configure_sqlite(engine: Engine) -> None:

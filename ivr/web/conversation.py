@@ -22,7 +22,7 @@ from flows.events import EventKind
 from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
 from ivr.store import SessionRecord
-from ivr.web.incidents import Intake, checklist_finished, system_chosen
+from ivr.web.incidents import Intake, checklist_finished, settle, system_chosen
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,8 @@ def choose(record: SessionRecord, state: engine.State, checklist: Checklist) -> 
     else:
         log.warning("no database: announcements and incident counts skipped for %s", checklist.id)
         intake = Intake()
-    turn = engine.choose(turn_context().line.library, state, checklist.id, notice=bool(intake.announcement),
-                         incident=intake.incident)
+    turn = engine.choose(turn_context().line.library, state, checklist.id, notice=intake.notice,
+                         incident=intake.incident or intake.known is not None)
     record_turn(record, turn)
     return turn, intake
 
@@ -179,8 +179,13 @@ def offers_pin(turn: Turn, context: Context) -> bool:
     return staff_pin() is not None and engine.needs_pin(turn_context().line.library, turn.state, context)
 
 
-def finish(record: SessionRecord, decision: Decision, line_number: str) -> None:
-    """Record the conversation's outcome; a finished, unresolved checklist is a report (only with the database)."""
+def finish(record: SessionRecord, decision: Decision, line_number: str) -> Decision:
+    """Record the conversation's outcome, the one the channel then gives: the engine's, unless Chef i
+    beredskap already knows of this system's incident (ivr/web/incidents.py). A finished, unresolved
+    checklist is a report. Without the database the engine's decision stands as it is."""
+    if online(record):
+        decision = settle(record, decision, line_number)
     record.add_event(EventKind.OUTCOME, decision.to_dict(), decision.checklist_id)
     if online(record):
         checklist_finished(record, decision, line_number)
+    return decision

@@ -29,6 +29,13 @@ from ivr.web.voice_turns import DIAL_CONNECTED, YES, continue_after_failure
 bp = Blueprint("fallback", __name__)
 
 
+@bp.before_request
+def without_the_database() -> None:
+    """Every fault route's context from memory: the database may be what failed (not even the swap cache
+    is refreshed; it keeps the swaps it last read)."""
+    turn_context(memory_only=True)
+
+
 def manager_voice() -> VoiceRenderer:
     """The line's first language: the fault path knows nothing of the call's own."""
     line = turn_context().line
@@ -139,7 +146,7 @@ def handle_error(error: Exception) -> Response | HTTPException:
 
 def sms_error() -> Response:
     """A reply that names IT support and when it opens; it never promises a connection."""
-    context = turn_context()
+    context = turn_context(memory_only=True)
     line, now = context.line, context.now
     lang = line.settings.default_language
     number = national(line.settings.it_support.number or "")

@@ -1,29 +1,38 @@
-"""What the line knows of other callers: IT's announcement and recent reports (incidents).
+"""What the line knows of other callers: IT's announcement, recent reports, and incidents.
 
 A report is a caller who *finished* a system's checklist without it being solved. Reports are told
 to the next caller with her first question; they never answer, skip or override a step for her, and
 never route her call. The on-call manager's incident SMS counts reports only, and is sent only when
 this caller's own answers send her to Chef i beredskap.
+
+An incident (flows/incidents.py) opens when the reports reach the threshold, or when Chef i beredskap
+takes a call (presses 1). Once she knows, a caller choosing the system is told so and may end there
+with an SMS when it is fixed; a caller whose own answers would ring her again is not put through for
+the same incident: she is told the manager knows, and the manager gets one SMS when the caller adds
+something new.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
 from flows.events import EventKind
-from flows.model import Outcome
+from flows.facts import manager_sms
+from flows.incidents import Incident, IncidentState
+from flows.model import LANGUAGES, Outcome
 from flows.routing import Decision
-from ivr.notify import NotifyError
+from ivr import outbox
 from ivr.store import SessionRecord
+from ivr.store.incidents import IncidentStore
+from ivr.store.outbox import Outgoing
 from ivr.web.turn_context import turn_context
 
-# Outcomes that are no report: the checklist solved the problem, or the caller heard IT's
-# announcement of the outage and ended there (IT already knows).
-NOT_REPORTS = frozenset({Outcome.RESOLVED, Outcome.DEFLECTED})
+# Outcomes that are no report: the checklist solved the problem, the caller heard IT's announcement
+# of the outage and ended there (IT already knows), or Chef i beredskap knew already.
+NOT_REPORTS = frozenset({Outcome.RESOLVED, Outcome.DEFLECTED, Outcome.INCIDENT_KNOWN})
 # Reports are told from two others on ("2 kollegor ..."), and from the threshold less this caller.
 MIN_TOLD = 2
 
@@ -35,10 +44,32 @@ class Intake:
     announcement: str | None = None
     reports: int = 0  # other callers who finished this checklist unresolved within the window
     incident: bool = False  # the reports are told: with this caller they would reach the threshold
+    known: Incident | None = None  # an incident Chef i beredskap knows of: told instead of the reports
+
+    @property
+    def notice(self) -> bool:
+        """Ask "go through the checklist anyway?" first: IT's announcement, or the manager knows."""
+        return bool(self.announcement) or self.known is not None
+
+
+def incidents() -> IncidentStore:
+    """The incidents in this turn's store."""
+    return IncidentStore(turn_context().store)
+
+
+def known_for() -> timedelta:
+    """How long an incident without news stays known (incidents.known_hours in line.yaml)."""
+    return timedelta(hours=turn_context().line.settings.incident_known_hours)
+
+
+def known_incident(record: SessionRecord, system: str) -> Incident | None:
+    """The system's live incident, when Chef i beredskap knows of it."""
+    found = incidents().live(system, turn_context().now, known_for(), via=record)
+    return found if found is not None and found.manager_knows else None
 
 
 def system_chosen(record: SessionRecord, system: str) -> Intake:
-    """The announcement and recent reports for a system: to tell the caller, never to answer for her."""
+    """The announcement, reports and known incident for a system: to tell the caller, never to answer for her."""
     context = turn_context()
     line, store, now = context.line, context.store, context.now
     window = timedelta(minutes=line.settings.incident_window_minutes)
@@ -46,11 +77,77 @@ def system_chosen(record: SessionRecord, system: str) -> Intake:
     others = store.other_reporters(system, now - window, now, record.caller_key, via=record)
     announcement = store.announcements(now, via=record).get(system)
     return Intake(announcement=str(announcement["text"]) if announcement else None, reports=others,
-                  incident=others >= max(MIN_TOLD, line.settings.incident_threshold - 1))
+                  incident=others >= max(MIN_TOLD, line.settings.incident_threshold - 1),
+                  known=None if announcement else known_incident(record, system))
+
+
+def told_texts(incident: Incident, lang: str) -> list[str]:
+    """"Chef i beredskap vet redan om felet i Viva, sedan klockan 22.04." and what "no" gives."""
+    line = turn_context().line
+    since = f"{line.calendar.local(incident.acknowledged_at or incident.opened_at):%H.%M}"
+    return [line.messages.get("voice", "incident_told", lang, system=line.library.by_id(incident.system).name[lang],
+                              time=since),
+            line.messages.get("voice", "incident_told_offer", lang)]
+
+
+def settle(record: SessionRecord, decision: Decision, line_number: str) -> Decision:
+    """The decision the caller gets, given what Chef i beredskap already knows.
+
+    A caller who heard that the manager knows and ended there, or whose own answers would ring the
+    manager again about an incident she has acknowledged, gets `incident_known`: an SMS when it is
+    fixed, and one SMS to the manager when her answers add something new. Nothing else changes.
+    """
+    if decision.outcome not in (Outcome.DEFLECTED, Outcome.ON_CALL_MANAGER):
+        return decision
+    context = turn_context()
+    if decision.outcome is Outcome.DEFLECTED and context.store.announcements(context.now, via=record).get(
+            decision.checklist_id):
+        return decision  # IT's announcement was the notice (it goes before a known incident)
+    incident = known_incident(record, decision.checklist_id)
+    if incident is None:
+        return decision
+    store, now = incidents(), context.now
+    lang = context.line.settings.default_language
+    told = decision.outcome is Outcome.DEFLECTED  # she heard it at the choice: no reason to say again
+    if not told:
+        added = adds_something(incident, decision.facts, record)
+        store.join(record, incident.id, now, dict(decision.facts), None, lang)
+        if added:
+            text_manager(record, decision, line_number)
+    subscribed = bool(record.caller)
+    if subscribed:
+        store.subscribe(record, incident.id, now, lang)
+    record.add_event(EventKind.INCIDENT_TOLD, {"incident": incident.id, "sms_when_fixed": subscribed},
+                     decision.checklist_id)
+    since = f"{context.line.calendar.local(incident.acknowledged_at or incident.opened_at):%H.%M}"
+    messages = context.line.messages
+    why = None if told else {lang: messages.get("voice", "incident_known_why", lang, time=since)
+                             for lang in LANGUAGES}
+    promise = "incident_known_sms" if subscribed else "incident_known_hidden"
+    return replace(decision, outcome=Outcome.INCIDENT_KNOWN, why=why, blocked=None, contact=None,
+                   say={lang: messages.get("voice", promise, lang) for lang in LANGUAGES})
+
+
+def adds_something(incident: Incident, facts: dict[str, Any], record: SessionRecord) -> bool:
+    """Does this caller tell the manager something the incident's callers had not: a fact's other value?"""
+    seen = incidents().facts(incident.id, via=record)
+    return any(all(known.get(name) != value for known in seen) for name, value in facts.items())
+
+
+def text_manager(record: SessionRecord, decision: Decision, line_number: str) -> None:
+    """One SMS (never a call) to the first on-call person: the caller's facts and number, through the outbox."""
+    context = turn_context()
+    manager = context.line.roster.chain_at(context.now)[0]
+    body = manager_sms(context.line, decision, record.caller, context.now)
+    outbox.send(record, Outgoing(
+        kind="incident_news", key=f"{record.id}:incident_news", target=manager.number, text=body,
+        sender=line_number, audit={"sent": EventKind.INCIDENT_NEWS, "failed": EventKind.INCIDENT_NEWS_FAILED,
+                                   "system": decision.checklist_id}))
 
 
 def checklist_finished(record: SessionRecord, decision: Decision, line_number: str) -> None:
-    """Count a finished, unresolved checklist as a report; alert the manager when this caller goes to her."""
+    """Count a finished, unresolved checklist as a report (and in its incident); alert the manager when this
+    caller goes to her."""
     if decision.outcome in NOT_REPORTS:
         return
     context = turn_context()
@@ -58,13 +155,38 @@ def checklist_finished(record: SessionRecord, decision: Decision, line_number: s
     system = decision.checklist_id
     window = timedelta(minutes=line.settings.incident_window_minutes)
     store.report(record, system, now, window)
+    count = store.reporter_count(system, now - window, now, via=record)
+    live = incidents().live(system, now, known_for(), via=record)
+    lang = line.settings.default_language
+    if live is not None:
+        incidents().join(record, live.id, now, dict(decision.facts), None, lang)
+    elif count >= line.settings.incident_threshold:
+        opened = incidents().open(record, system, IncidentState.OPEN, now)
+        incidents().join(record, opened, now, dict(decision.facts), None, lang)
+        incidents().join_reporters(record, opened, system, now - window, now)
+        record.add_event(EventKind.INCIDENT_OPENED, {"incident": opened, "reports": count}, system)
     # Only a caller whose own answers send her to Chef i beredskap can make the incident SMS: a solved
     # problem, a supplier's outage or an office-hours route never wakes the manager.
     if decision.outcome is not Outcome.ON_CALL_MANAGER or context.office_hours:
         return
-    count = store.reporter_count(system, now - window, now, via=record)
     if count >= line.settings.incident_threshold:
         alert_once(record, system, incident_began(record, system, window), count, line_number)
+
+
+def manager_accepted(record: SessionRecord, decision: Decision, person: str) -> None:
+    """Chef i beredskap pressed 1 on a call about a system: she knows of its incident (opened if none)."""
+    context = turn_context()
+    store, now, system = incidents(), context.now, decision.checklist_id
+    lang = context.line.settings.default_language
+    live = store.live(system, now, known_for(), via=record)
+    if live is None:
+        incident_id = store.open(record, system, IncidentState.ACKNOWLEDGED, now, by=person)
+        record.add_event(EventKind.INCIDENT_OPENED, {"incident": incident_id, "by": "manager"}, system)
+    else:
+        incident_id = live.id
+        store.move(incident_id, IncidentState.ACKNOWLEDGED, person, now, via=record)
+    store.join(record, incident_id, now, dict(decision.facts), None, lang)
+    record.add_event(EventKind.INCIDENT_ACKNOWLEDGED, {"incident": incident_id, "by": person}, system)
 
 
 def incident_began(record: SessionRecord, system: str, window: timedelta) -> datetime:
@@ -78,21 +200,20 @@ def incident_began(record: SessionRecord, system: str, window: timedelta) -> dat
 
 
 def alert_once(record: SessionRecord, system: str, first: datetime, count: int, line_number: str) -> None:
-    """One SMS to the on-call manager per incident, however many callers and instances."""
+    """One SMS to the on-call manager per incident, however many callers and instances.
+
+    The outbox's key names the system and the run's first report: a second caller's turn enqueues the
+    same key, which adds nothing (and a turn that fails adds nothing, so another caller may alert).
+    """
     context = turn_context()
     line, now = context.line, context.now
-    # The claim lives in this session's transaction: if the turn fails, another caller may alert.
-    if not record.claim(f"incident:{system}:{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"):
-        return
     lang = line.settings.default_language
     local = line.calendar.local(first)
     body = line.messages.get("whisper", "incident_sms", lang, count=count,
                              system=line.library.by_id(system).name[lang], time=f"{local:%H.%M}")
     manager = line.roster.chain_at(now)[0]
-    try:
-        sid = context.notifier.send_sms(manager.number, line_number, body)
-    except NotifyError as exc:
-        current_app.logger.error("incident SMS failed: %s", exc)
-        record.add_event(EventKind.INCIDENT_ALERT_FAILED, {"count": count}, system)
-        return
-    record.add_event(EventKind.INCIDENT_ALERT, {"count": count, "first_report": first.isoformat(), "sid": sid}, system)
+    run = f"{first.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%S}"
+    outbox.send(record, Outgoing(
+        kind="incident_sms", key=f"incident:{system}:{run}", target=manager.number, text=body, sender=line_number,
+        audit={"sent": EventKind.INCIDENT_ALERT, "failed": EventKind.INCIDENT_ALERT_FAILED, "system": system,
+               "data": {"count": count, "first_report": first.isoformat()}}))

@@ -18,6 +18,7 @@ from flask import current_app, request
 
 from ivr import metrics
 from ivr.notify import NotifyError
+from ivr.state_folder import state_folder
 from ivr.web.turn_context import turn_context
 
 ALERT_EVERY = timedelta(minutes=15)
@@ -26,9 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def stamp_path() -> str:
-    """Where the last alert's time is kept (ALERT_STAMP, by default in the instance folder)."""
+    """Where the last alert's time is kept (ALERT_STAMP, by default in the state folder: never the install)."""
     configured = current_app.config.get("ALERT_STAMP")
-    return str(configured) if configured else os.path.join(current_app.instance_path, "repair-alert.stamp")
+    return str(configured) if configured else str(state_folder(current_app.config.get("STATE_DIR"))
+                                                  / "repair-alert.stamp")
 
 
 def _claim(now: datetime) -> bool:
@@ -61,7 +63,7 @@ def line_failed(reason: str) -> None:
     At most once per ALERT_EVERY.
     """
     try:
-        context = turn_context()
+        context = turn_context(memory_only=True)  # the database may be what failed
         line, now = context.line, context.now
         if not line.settings.admins or not _claim(now):
             return

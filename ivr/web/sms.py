@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,9 +21,10 @@ from flows.system_names import MAX_CANDIDATES, match_system
 from ivr.notify import NotifyError
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
-from ivr.web import conversation
+from ivr.web import conversation, manager_sms
 from ivr.web.admin_sms import admin_command, is_admin_command
 from ivr.web.conversation import PinState
+from ivr.web.incidents import told_texts
 from ivr.web.line_notice import line_wide_notice
 from ivr.web.signature import public_base
 from ivr.web.turn_context import turn_context
@@ -76,8 +77,16 @@ def incoming() -> Response:
     if sender is None:
         # No number to keep a conversation by: answer, keep nothing.
         return reply([SmsRenderer(line, line.settings.default_language).menu()])
-    if sender in line.settings.admins and is_admin_command(body):
+    manager = manager_sms.parse(line, sender, body)
+    # An administrator's DRIFT, and KLAR naming a system, are announcements; a roster person's KVITTERA,
+    # IT and KLAR act on incidents.
+    admin = sender in line.settings.admins and is_admin_command(body) and (
+        manager is None or manager.word is not manager_sms.Word.RESOLVE or manager.system is not None)
+    if admin:
         return reply(admin_command(sender, body))
+    if manager is not None:
+        return reply(manager_sms.manager_command(manager, sender, request.form.get("To", ""),
+                                                 request.form.get("MessageSid", "")))
     with context.store.session(sms_session_id(sender), "sms", context.now, caller=sender) as record:
         record.caller_key = caller_key(sender)
         message_sid = request.form.get("MessageSid", "")
@@ -216,7 +225,8 @@ def after_outcome(record: SessionRecord, texting: Texting, turn: Turn, body: str
 
 def finish(record: SessionRecord, texting: Texting, decision: Decision) -> list[str]:
     """Record the outcome; the closing message(s)."""
-    conversation.finish(record, decision, texting.line_number)
+    decision = conversation.finish(record, decision, texting.line_number)
+    texting.state = replace(texting.state, decision=decision.to_dict())  # the one given (a known incident)
     context = turn_context()
     sms = SmsRenderer(context.line, texting.state.lang)
     locked = [sms.text("pin_locked")] if texting.pin.locked else []  # why no code is asked (any more)
@@ -257,9 +267,11 @@ def choose(record: SessionRecord, texting: Texting, body: str, first: bool, afte
     turn, intake = conversation.choose(record, texting.state, checklist)
     texting.state = turn.state
     told = sms.text("incident", count=intake.reports, system=checklist.name[texting.state.lang])
-    preface = [told] if intake.incident else []
+    preface = [told] if intake.incident and intake.known is None else []
     if turn.expect is Expect.GO_ON:
         name = checklist.name[texting.state.lang]
+        if intake.known is not None:
+            return [" ".join(told_texts(intake.known, texting.state.lang)), sms.text("notice_question")]
         return preface + [sms.text("notice", system=name, text=str(intake.announcement)), sms.text("notice_question")]
     return preface + [sms.step(turn)]
 

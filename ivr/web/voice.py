@@ -13,6 +13,7 @@ from flows.routing import Decision
 from ivr.store import StoreError
 from ivr.web import voice_turns
 from ivr.web.carried_state import PARAM
+from ivr.web.incidents import manager_accepted
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, hang_up, query_int, twiml
 from ivr.web.voice_call import Call, carried_call, newer, run_turn
@@ -78,6 +79,9 @@ def whisper_accept() -> Response:
                     call.dial.accepted = True
                     record.data = call.to_data()
                     record.add_event(EventKind.ON_CALL_ACCEPTED, {"attempt": attempt})
+                    if call.state.decision is not None and attempt < len(call.dial.chain):
+                        # She knows now: the system's incident is acknowledged (opened if none).
+                        manager_accepted(record, Decision.from_dict(call.state.decision), call.dial.chain[attempt])
     except (StoreError, StateError, TypeError, ValueError) as exc:
         # The bridge itself is the record: the dial's action hears DialBridged=true.
         log.error("could not store the manager's acceptance (%s); bridging anyway", exc)

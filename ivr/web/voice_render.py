@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Turn
 from flows.facts import statements
 from flows.key_hints import step_hints
@@ -164,6 +165,11 @@ class VoiceRenderer:
         response.hangup()
         return response
 
+    def it_on_call_number(self) -> str:
+        """IT-beredskapen's number, for the ear (empty when line.yaml has none)."""
+        contact = self.line.settings.it_on_call
+        return spoken_number(contact.number) if contact is not None and contact.number else ""
+
     def it_support_number(self) -> str:
         """IT support's number, for the ear."""
         number = self.line.settings.it_support.number
@@ -183,6 +189,8 @@ class VoiceRenderer:
                 self.say(response, self.text("resolved"))
             case Outcome.DEFLECTED:
                 self.say(response, self.text("deflected"))
+            case Outcome.INCIDENT_KNOWN:
+                self.say(response, self.text("incident_known"))
             case Outcome.IT_SUPPORT:
                 self.say(response, self.text("it_support"))
                 self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
@@ -196,7 +204,6 @@ class VoiceRenderer:
                     self.dial(response, contact.number, "/voice/dial/local")
                     return response
                 self.say(response, self.text("local_contact", contact=contact.name[self.lang]))
-                self.say(response, self.text("goodbye"))
             case Outcome.SUPPLIER_OUTAGE:
                 supplier = settings.suppliers[str(decision.supplier)]
                 self.say(response, self.text("supplier_outage", supplier=supplier.name[self.lang]))
@@ -210,7 +217,21 @@ class VoiceRenderer:
                                              it_support=self.it_support_number()))
             case unknown:
                 assert_never(unknown)  # a new outcome fails type checking until it is rendered here
+        if offers_it_support(self.line, decision, moment):
+            offer = "it_support_offer_contact" if decision.outcome is Outcome.LOCAL_CONTACT else "it_support_offer"
+            gather = self.gather(response, "/voice/input")
+            self.say(gather, self.text(offer))
+            return response  # a key, or silence, reaches /voice/input: 1 connects, anything else says goodbye
+        if decision.outcome in OFFERED_IT_SUPPORT:
+            self.say(response, self.text("goodbye"))
         response.hangup()
+        return response
+
+    def it_support_transfer(self) -> VoiceResponse:
+        """Key 1 after an ending that offered IT support: connect the caller."""
+        response = VoiceResponse()
+        self.say(response, self.text("it_support_transfer"))
+        self.dial(response, str(self.line.settings.it_support.number), "/voice/dial/it_support")
         return response
 
     def dial(self, response: VoiceResponse, number: str, action: str) -> None:

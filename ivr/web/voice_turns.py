@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -16,6 +17,7 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows import engine
+from flows.endings import offers_it_support
 from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.facts import manager_sms
@@ -32,6 +34,7 @@ from ivr.web import conversation, voice_speech
 from ivr.web.carried_state import PARAM
 from ivr.web.conversation import online
 from ivr.web.handover import continue_by_sms
+from ivr.web.incidents import known_incident, told_texts
 from ivr.web.line_notice import line_wide_notice
 from ivr.web.receipt import send_receipt
 from ivr.web.resume import resumable
@@ -65,6 +68,15 @@ def announcement(record: SessionRecord, system: str | None) -> str | None:
     context = turn_context()
     found = context.store.announcements(context.now, via=record).get(system)
     return str(found["text"]) if found else None
+
+
+def notice_texts(record: SessionRecord, call: Call) -> list[str]:
+    """What the "go through anyway?" question follows: IT's announcement, else that Chef i beredskap knows."""
+    text = announcement(record, call.state.checklist)
+    if text is not None:
+        return [text]
+    known = known_incident(record, call.state.checklist) if online(record) and call.state.checklist else None
+    return told_texts(known, call.state.lang) if known else []
 
 
 def welcome(record: SessionRecord, call: Call) -> VoiceResponse:
@@ -110,7 +122,7 @@ def key_entered(record: SessionRecord, call: Call) -> VoiceResponse:
     if call.pin.asking and turn.decision is not None:
         return pin_entered(record, call, turn, digits)
     if turn.expect is Expect.NOTHING:
-        return renderer(call).goodbye("goodbye")
+        return after_outcome(record, call, turn, digits)
     spoken = voice_speech.heard(turn, call.state.lang)
     if spoken is not None:  # speech counts as its key; unclear speech is asked again, by keys
         call.misses = 0
@@ -151,6 +163,15 @@ def no_input(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
     return present(record, call, turn, [voice.text("no_input")])
 
 
+def after_outcome(record: SessionRecord, call: Call, turn: Turn, digits: str) -> VoiceResponse:
+    """A key after the outcome: 1 takes an ending's offer of IT support (office hours), anything else ends."""
+    context = turn_context()
+    if digits == YES and turn.decision is not None and offers_it_support(context.line, turn.decision, context.now):
+        record.add_event(EventKind.IT_SUPPORT_OFFER_TAKEN, {}, call.state.checklist)
+        return renderer(call).it_support_transfer()
+    return renderer(call).goodbye("goodbye")
+
+
 def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     """A key at the system menu."""
     line = turn_context().line
@@ -169,9 +190,10 @@ def menu_key(record: SessionRecord, call: Call, digits: str) -> VoiceResponse:
     call.state = turn.state
     voice = renderer(call)
     told = voice.text("incident", count=found.reports, system=checklist.name[call.state.lang])
-    preface = [told] if found.incident else []
+    preface = [told] if found.incident and found.known is None else []
     if turn.expect is Expect.GO_ON:
-        return voice.notice(turn, preface + [str(found.announcement)])
+        notice = told_texts(found.known, call.state.lang) if found.known else [str(found.announcement)]
+        return voice.notice(turn, preface + notice)
     return voice.question(turn, preface, first=True, can_text=can_text(record))
 
 
@@ -210,7 +232,8 @@ def step_answer(turn: Turn, digits: str) -> Answer | None:
 
 def finish(record: SessionRecord, call: Call, decision: Decision) -> VoiceResponse:
     """Record the outcome, text the receipt, and render it."""
-    conversation.finish(record, decision, call.line_number)
+    decision = conversation.finish(record, decision, call.line_number)
+    call.state = replace(call.state, decision=decision.to_dict())  # the one given (a known incident)
     send_receipt(record, decision, call.state.lang, call.line_number, code_passed=call.pin.passed)
     numbers: list[str] = []
     if decision.outcome is Outcome.ON_CALL_MANAGER:
@@ -251,8 +274,7 @@ def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | 
     if turn.expect is Expect.YES_NO:
         return voice.question(turn, preface or [], can_text=can_text(record), all_keys=all_keys)
     if turn.expect is Expect.GO_ON:
-        text = announcement(record, call.state.checklist)
-        return voice.notice(turn, (preface or []) + ([text] if text else []))
+        return voice.notice(turn, (preface or []) + notice_texts(record, call))
     return voice.goodbye("goodbye")
 
 
