@@ -40,8 +40,9 @@ SMS_SENT = {"continued_by_sms": "handover", "incident_alert": "incident_alert"}
 SMS_FAILED = {"sms_handover_failed": "handover", "incident_alert_failed": "incident_alert"}
 # The outbox's states a message is counted in: accepted by Twilio's REST API, then the final
 # state its status callback gives; "dead" was never accepted (refused, or given up after retries).
-# A message that was only logged (no Twilio account) is counted nowhere.
-MESSAGE_STATES = frozenset({"accepted", "delivered", "undelivered", "failed", "dead"})
+# A message that was only logged (no Twilio account) is counted nowhere. "chain_end": a manager
+# SMS not delivered with nobody left in the on-call chain to text instead (ivr/outbox/escalation.py).
+MESSAGE_STATES = frozenset({"accepted", "delivered", "undelivered", "failed", "dead", "chain_end"})
 # Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
 DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
 EXTENSION = "ivr.metrics"
@@ -68,7 +69,8 @@ class LineMetrics:
         self.sms_failed = Counter("ivr_sms_failed", "SMS that Twilio's REST API refused or could not take, by kind",
                                   ["kind"], registry=reg)
         self.messages = Counter("ivr_messages", "Outbox messages by kind and state reached (accepted by Twilio, "
-                                "then delivered, undelivered or failed; dead: never accepted)", ["kind", "state"],
+                                "then delivered, undelivered or failed; dead: never accepted; "
+                                "chain_end: a manager SMS not delivered, nobody left to text)", ["kind", "state"],
                                 registry=reg)
         self.fallbacks = Counter("ivr_fallback", "Requests to Twilio's fallback URL (the main webhook failed)",
                                  registry=reg)

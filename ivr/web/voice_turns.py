@@ -28,6 +28,7 @@ from flows.sms_render import SmsRenderer
 from ivr import outbox
 from ivr.notify import NotifyError
 from ivr.outbox import Outgoing
+from ivr.outbox.escalation import manager_chain
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.web import conversation, voice_speech
@@ -253,13 +254,19 @@ def start_on_call(call: Call) -> list[str]:
     return [person.number for person in people]
 
 
-def on_call_numbers(call: Call) -> list[str]:
-    """The numbers of the chain fixed for this call (by person id: no number rides in a URL)."""
+def on_call_chain(call: Call) -> tuple[str, ...]:
+    """The person ids of the chain fixed for this call (no number rides in a URL)."""
     context = turn_context()
     people = context.line.roster.people
     if call.dial.chain and all(person in people for person in call.dial.chain):
-        return [people[person].number for person in call.dial.chain]
-    return [person.number for person in context.line.roster.chain_at(context.now)]  # the roster changed since
+        return call.dial.chain
+    return tuple(person.id for person in context.line.roster.chain_at(context.now))  # the roster changed since
+
+
+def on_call_numbers(call: Call) -> list[str]:
+    """The numbers of the chain fixed for this call."""
+    people = turn_context().line.roster.people
+    return [people[person].number for person in on_call_chain(call)]
 
 
 def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None,
@@ -344,11 +351,13 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
     body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller, context.now)
     # Keyed by the call and the dial it follows: a replayed or retried dial result (Twilio retries,
     # a proxy repeats, a status callback comes twice) finds this row and texts the manager no more.
+    # Not delivered (in time), it goes to the next in the chain (ivr/outbox/escalation.py).
     outbox.send(record, Outgoing(
         kind="manager_sms", key=f"{record.id}:manager_sms:{attempt}", target=chain[0], text=body,
         sender=call.line_number,
         audit={"sent": EventKind.ON_CALL_SMS.value, "failed": EventKind.ON_CALL_SMS_FAILED.value,
-               "system": call.state.checklist, "data": {}}))
+               "system": call.state.checklist, "data": {}},
+        follow=manager_chain(on_call_chain(call), 0)))
     # Now the receipt can say what happened: nobody answered, the manager has been texted.
     if not call.callback:
         send_receipt(record, Decision.from_dict(call.state.decision), call.state.lang, call.line_number,
