@@ -36,8 +36,9 @@ MIN_TOKEN_CHARS = 16
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 # Audit events that are an SMS the line sent over Twilio's REST API, by kind, and their failures.
 # (The receipt and the manager SMS go through the outbox: counted by ivr_messages, by state.)
-SMS_SENT = {"continued_by_sms": "handover", "incident_alert": "incident_alert"}
-SMS_FAILED = {"sms_handover_failed": "handover", "incident_alert_failed": "incident_alert"}
+# (The key-8 hand-over SMS too: ivr_messages{kind="sms_handover"}.)
+SMS_SENT = {"incident_alert": "incident_alert"}
+SMS_FAILED = {"incident_alert_failed": "incident_alert"}
 # The outbox's states a message is counted in: accepted by Twilio's REST API, then the final
 # state its status callback gives; "dead" was never accepted (refused, or given up after retries).
 # A message that was only logged (no Twilio account) is counted nowhere. "chain_end": a manager

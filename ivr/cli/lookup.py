@@ -37,7 +37,8 @@ NOTED = {
     EventKind.ABANDONED: "caller hung up or stayed silent before the outcome",
 }
 # The outbox's kinds and states in words (ivr/store/outbox.py).
-MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt to the caller"}
+MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt to the caller",
+                 "sms_handover": "the step by SMS (key 8)"}
 MESSAGE_STATES = {"pending": "waiting for a retry", "sending": "being sent", "queued": "accepted by Twilio",
                   "sent": "sent by Twilio", "delivered": "delivered", "undelivered": "not delivered",
                   "failed": "failed at Twilio", "dead": "given up (never accepted)",

@@ -22,11 +22,10 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.facts import manager_sms
 from flows.model import UNKNOWN, Answer, Outcome
-from flows.phone import phone_number
+from flows.phone import phone_number, takes_sms
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
 from ivr import outbox
-from ivr.notify import NotifyError
 from ivr.outbox import Outgoing
 from ivr.outbox.escalation import manager_chain
 from ivr.privacy import caller_key
@@ -286,8 +285,8 @@ def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | 
 
 
 def can_text(record: SessionRecord) -> bool:
-    """True when key 8 can hand this call over to SMS: a number to text, and the database to keep it in."""
-    return bool(record.caller) and online(record)
+    """True when key 8 can hand this call over to SMS: a number that takes SMS, and the database to keep it in."""
+    return bool(record.caller) and takes_sms(str(record.caller)) and online(record)
 
 
 def step_id(turn: Turn) -> str | None:
@@ -475,25 +474,27 @@ def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceRespons
 def by_sms(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
     """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there.
 
-    Nothing is lost when it cannot be done (a hidden number, no database, Twilio
-    refusing the SMS): the caller hears why, and the same step again.
+    The SMS is an outbox row of this turn (one per call and step: a replayed key 8 sends
+    nothing new), sent right after the commit and retried. What can be known now is
+    checked first, and then nothing is lost (a hidden number, a landline, no database):
+    the caller hears why, and the same step again. A message Twilio gives up on later is
+    audited as sms_handover_failed; the SMS conversation waits for the carer's reply.
     """
     voice = renderer(call)
-    reason = "hidden_number" if not record.caller else None if online(record) else "no_database"
-    if reason is None:
-        context = turn_context()
-        body = SmsRenderer(context.line, call.state.lang).step(turn)
-        try:
-            sid = context.notifier.send_sms(str(record.caller), call.line_number, body)
-        except NotifyError as exc:
-            reason = "send_failed"
-            log.warning("SMS for key 8 not sent: %s", exc)
+    reason = ("hidden_number" if not record.caller else "no_database" if not online(record)
+              else None if takes_sms(record.caller) else "no_sms_number")
     if reason is not None:
         record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
                          call.state.checklist)
-        said = "sms_hidden_number" if reason == "hidden_number" else "sms_not_sent"
+        said = {"hidden_number": "sms_hidden_number", "no_sms_number": "sms_no_mobile"}.get(reason, "sms_not_sent")
         return present(record, call, turn, [voice.text(said)])
+    context = turn_context()
+    outbox.send(record, Outgoing(
+        kind="sms_handover", key=f"{record.id}:sms_handover:{step_id(turn)}", target=str(record.caller),
+        text=SmsRenderer(context.line, call.state.lang).step(turn), sender=call.line_number,
+        audit={"failed": EventKind.SMS_HANDOVER_FAILED.value, "system": call.state.checklist,
+               "data": {"reason": "send_failed", "step": step_id(turn)}}))
     continue_by_sms(record, call.state, call.line_number)
     call.by_sms = True
-    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn), "sid": sid}, call.state.checklist)
+    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn)}, call.state.checklist)
     return voice.goodbye("sms_sent")
