@@ -13,24 +13,11 @@ from typing import Any
 from flask import Flask
 
 from flows.incidents import IncidentState
-from ivr.simulator.voice import spoken_text
 from ivr.store.incidents import IncidentStore
 from tests.conftest import LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio
+from tests.test_operations import OUTSIDER, VIVA_ON_CALL, call, spoken
 
 ANNA = "+46701740610"  # first on call on 25 November 2026 (config/roster.yaml)
-OUTSIDER = "+46731234567"
-VIVA_ON_CALL = ("1", "2", "1", "1")  # Viva after hours: W missing, several users, network fine
-
-
-def spoken(body: bytes) -> str:
-    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
-
-
-def call(twilio: Twilio, sid: str, caller: str, *keys: str) -> bytes:
-    body = twilio.post("/voice", CallSid=sid, From=caller, To=LINE_NUMBER).data
-    for key in keys:
-        body = twilio.post("/voice/input", CallSid=sid, From=caller, To=LINE_NUMBER, Digits=key).data
-    return body
 
 
 def accept_on_call(twilio: Twilio, sid: str) -> None:
