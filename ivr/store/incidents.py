@@ -68,6 +68,14 @@ class IncidentStore:
                 INCIDENTS.c.updated_at > _aware(now - known_for)).order_by(INCIDENTS.c.updated_at.desc())).all()
             return [self._incident(conn, row._mapping) for row in rows]
 
+    def live_counts(self, now: datetime, known_for: timedelta) -> dict[str, int]:
+        """How many live incidents in each state (/metrics reads it at each scrape: one grouped count)."""
+        with self.store._transaction(read_only=True) as conn:
+            rows = conn.execute(select(INCIDENTS.c.state, func.count()).where(
+                INCIDENTS.c.state != IncidentState.RESOLVED.value,
+                INCIDENTS.c.updated_at > _aware(now - known_for)).group_by(INCIDENTS.c.state)).all()
+        return {str(state): int(number) for state, number in rows}
+
     def since(self, moment: datetime, via: SessionRecord | None = None) -> list[Incident]:
         """Incidents with news since a moment, resolved ones too (the report and the console)."""
         with self._conn(via) as conn:
