@@ -22,6 +22,10 @@ class IncidentState(StrEnum):
     RESOLVED = "resolved"
 
 
+# The states in Swedish, as the console's *Nu* and `ivr report` show them.
+STATE_WORDS = {IncidentState.OPEN: "öppen", IncidentState.ACKNOWLEDGED: "kvitterad",
+               IncidentState.ESCALATED: "eskalerad", IncidentState.RESOLVED: "löst"}
+
 # States in which Chef i beredskap knows: callers are told so, and she is not rung again.
 KNOWN_TO_MANAGER = frozenset({IncidentState.ACKNOWLEDGED, IncidentState.ESCALATED})
 
