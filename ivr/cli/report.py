@@ -14,7 +14,7 @@ from typing import Any, TextIO, assert_never
 import click
 
 from flows.events import EventKind
-from flows.incidents import STATE_WORDS, Incident, IncidentState
+from flows.incidents import STATE_WORDS, Incident, IncidentState, actor_name
 from flows.model import UNKNOWN, Library, Outcome
 from flows.moments import MomentError, parse_moment
 from flows.roster import Roster
@@ -125,21 +125,11 @@ def incident_figures(incidents: Iterable[Incident], library: Library, roster: Ro
             name = incident.system  # a checklist removed since
         found.append(IncidentFigures(
             id=incident.id, system=incident.system, name=name, state=incident.state.value,
-            opened_at=incident.opened_at, acknowledged_by=person_name(roster, incident.acknowledged_by),
+            opened_at=incident.opened_at, acknowledged_by=actor_name(roster, incident.acknowledged_by),
             acknowledged_at=incident.acknowledged_at, escalated_at=incident.escalated_at,
             resolved_at=incident.resolved_at, callers=incident.callers, workplaces=len(incident.workplaces),
             waiting=incident.waiting))
     return sorted(found, key=lambda figures: (figures.opened_at, figures.id))
-
-
-def person_name(roster: Roster, person: str | None) -> str | None:
-    """Who acknowledged: the roster person's name (an id no longer in the roster stays as it is)."""
-    if person is None:
-        return None
-    if person == "console":
-        return "konsolen"
-    found = roster.people.get(person)
-    return found.name if found is not None else person
 
 
 @dataclass
