@@ -132,7 +132,8 @@ class IncidentStore:
                 conn.execute(insert(CALLERS).values(incident_id=incident_id, caller_key=key, session_id="", at=at,
                                                     facts="{}", workplace=None, notify=False, lang="sv"))
 
-    def subscribe(self, record: SessionRecord, incident_id: int, now: datetime, lang: str) -> None:
+    def subscribe(self, record: SessionRecord, incident_id: int, now: datetime, lang: str,
+                  workplace: str | None = None) -> None:
         """The caller asked for an SMS when the incident is fixed (she joins it if she had not)."""
         key = caller_key_of(record)
         with self._conn(record) as conn:
@@ -140,12 +141,13 @@ class IncidentStore:
                 CALLERS.c.incident_id == incident_id, CALLERS.c.caller_key == key)).first()
             if found is None:
                 conn.execute(insert(CALLERS).values(incident_id=incident_id, caller_key=key, session_id=record.id,
-                                                    at=_aware(now), facts="{}", workplace=None, notify=True,
+                                                    at=_aware(now), facts="{}", workplace=workplace, notify=True,
                                                     lang=lang))
             else:
+                known = {"workplace": workplace} if workplace is not None else {}
                 conn.execute(update(CALLERS).where(CALLERS.c.incident_id == incident_id,
                                                    CALLERS.c.caller_key == key)
-                             .values(notify=True, session_id=record.id, lang=lang))
+                             .values(notify=True, session_id=record.id, lang=lang, **known))
 
     def move(self, incident_id: int, state: IncidentState, by: str, now: datetime,
              via: SessionRecord | None = None) -> bool:
