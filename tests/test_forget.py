@@ -99,8 +99,8 @@ def test_forget_takes_her_rows_in_incidents_and_leaves_the_incident(app: Flask, 
                                                                      database_url: str, clock: FrozenClock) -> None:
     from datetime import timedelta
 
-    from tests.test_incidents import incidents, manager_took_a_viva_call
     from tests.test_incidents import call as staff_call
+    from tests.test_incidents import incidents, manager_took_a_viva_call
 
     manager_took_a_viva_call(app, twilio, clock)  # +46701740601's call: Anna pressed 1
     clock.set("2026-11-25T22:10")
