@@ -305,7 +305,9 @@ def _staff(value: Any, problems: Problems) -> dict[str, Any]:
         problems.add("staff.pin_env", "must be the name of an environment variable")
         pin_env = None
     directory = data.get("directory")
-    if directory is not None and not (isinstance(directory, str) and directory.strip()):
+    # A file name in the config folder, no path: `ivr reload` checks and loads a copy of that folder.
+    if directory is not None and not (isinstance(directory, str) and directory.strip().endswith(".csv")
+                                      and Path(directory).name == directory and directory.strip() == directory):
         problems.add("staff.directory", "must be the name of a CSV file in the config folder, e.g. directory.csv")
         directory = None
     return {"staff_required": required, "staff_numbers": frozenset(numbers), "staff_prefixes": tuple(prefixes),
