@@ -162,3 +162,18 @@ def test_it_from_the_manager_reaches_it_beredskapen_screened_with_the_whisper(
     assert ET.fromstring(twilio.post(str(their_accept.get("action")), CallSid="CA" + "8" * 32,
                                      Digits="1").data).tag == "Response"
     assert incidents(app).get(incident_id).state is IncidentState.ESCALATED  # type: ignore[union-attr]
+
+
+def test_purge_deletes_incidents_and_their_callers_older_than_the_retention(
+        app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    from tests.conftest import local
+
+    old = manager_took_a_viva_call(app, twilio, clock)  # 22:00: an incident with one caller
+    newer = incidents(app).open(None, "pascal", IncidentState.ACKNOWLEDGED, local("2026-11-25T23:30"), by="anna")
+    store = app.extensions["ivr.store"]
+    counts = store.purge(local("2026-11-25T23:00"), local("2026-11-25T23:00"), dry_run=True)
+    assert (counts["incidents"], counts["incident_callers"]) == (1, 1)
+    assert incidents(app).get(old) is not None  # a dry run changes nothing
+    counts = store.purge(local("2026-11-25T23:00"), local("2026-11-25T23:00"))
+    assert (counts["incidents"], counts["incident_callers"]) == (1, 1)
+    assert incidents(app).get(old) is None and incidents(app).get(newer) is not None
