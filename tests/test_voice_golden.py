@@ -197,6 +197,6 @@ def test_cli_simulate_json_and_exit_code() -> None:
     data = json.loads(result.output)
     assert data["outcome"]["outcome"] == "on_call_manager"
     assert data["dialed"] == ["+46701740610", "+46701740611"]
-    # The caller's receipt, then the SMS to the first manager when nobody accepted.
-    assert [sms["to"] for sms in data["sms"]] == ["+46701740699", "+46701740610"]
+    # The SMS to the first manager when nobody accepted, then the caller's receipt saying so.
+    assert [sms["to"] for sms in data["sms"]] == ["+46701740610", "+46701740699"]
     assert data["unused_manager_keys"] == [] and data["errors"] == []
