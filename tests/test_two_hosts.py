@@ -135,7 +135,7 @@ class Host(Server):
         self.name = name
         self.folder = folder
         argv = [sys.executable, "-c", "from tests.frozen_serve import main; main()", "serve", "--production",
-                "--accept-placeholders", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+                "--accept-placeholders", "--no-outbound", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
         super().__init__(port, database_url, folder / "server.log", argv)
         self.base = public_url  # what Twilio signs: the load balancer's URL, the same on every host
         folder.mkdir()
