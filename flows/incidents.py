@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.roster import Roster
 
 
 class IncidentState(StrEnum):
@@ -21,6 +25,10 @@ class IncidentState(StrEnum):
     ESCALATED = "escalated"
     RESOLVED = "resolved"
 
+
+# The states in Swedish, as the console's *Nu* and `ivr report` show them.
+STATE_WORDS = {IncidentState.OPEN: "öppen", IncidentState.ACKNOWLEDGED: "kvitterad",
+               IncidentState.ESCALATED: "eskalerad", IncidentState.RESOLVED: "löst"}
 
 # States in which Chef i beredskap knows: callers are told so, and she is not rung again.
 KNOWN_TO_MANAGER = frozenset({IncidentState.ACKNOWLEDGED, IncidentState.ESCALATED})
@@ -51,3 +59,16 @@ class Incident:
     def manager_knows(self) -> bool:
         """Chef i beredskap has acknowledged it (or escalated it)."""
         return self.state in KNOWN_TO_MANAGER
+
+
+def actor_name(roster: Roster, actor: str | None) -> str | None:
+    """Who acknowledged, for people: the roster person's name ("konsolen" for the console), never a number.
+
+    An id no longer in the roster stays as it is.
+    """
+    if actor is None:
+        return None
+    if actor == "console":
+        return "konsolen"
+    person = roster.people.get(actor)
+    return person.name if person is not None else actor

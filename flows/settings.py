@@ -9,6 +9,7 @@ from typing import Any
 
 import phonenumbers
 
+from flows.directory import Directory, load_directory
 from flows.model import LANGUAGES, Outcome, Text
 from flows.pronounce import Term
 from flows.yamlfile import Problems, display_path, join, read_yaml
@@ -22,7 +23,7 @@ VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_time
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30, "known_hours": 2}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
-STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env")
+STAFF_KEYS = ("required", "numbers", "prefixes", "pin_env", "directory")
 ON_CALL_BY = ("callback", "text_number")
 # Who gets the SMS receipt after a call: staff phones (and callers who keyed the staff code), anyone, or no one.
 RECEIPT_TO = ("staff", "everyone", "nobody")
@@ -90,6 +91,8 @@ class Settings:
     staff_numbers: frozenset[str] = frozenset()
     staff_prefixes: tuple[str, ...] = ()
     staff_pin_env: str | None = None
+    # staff.directory: workplaces by number (flows/directory.py), in memory only; None when not set up.
+    staff_directory: Directory | None = None
     admins: frozenset[str] = frozenset()
     retention_days: int = 90
     forget_numbers_after_hours: int = 24
@@ -138,7 +141,11 @@ def e164(value: Any, problems: Problems, path: str) -> str | None:
 def load_settings(config_dir: Path) -> Settings:
     """Load and validate line.yaml; DataError lists every problem."""
     path = config_dir / "line.yaml"
-    return Settings(**_parse_line(read_yaml(path), display_path(path)))
+    values = _parse_line(read_yaml(path), display_path(path))
+    if values["staff_directory"] is not None:
+        # Relative to the config folder (an absolute path stays as it is); its problems name the CSV's lines.
+        values["staff_directory"] = load_directory(config_dir / values["staff_directory"])
+    return Settings(**values)
 
 
 def _parse_line(data: Any, source: str) -> dict[str, Any]:
@@ -300,8 +307,14 @@ def _staff(value: Any, problems: Problems) -> dict[str, Any]:
     if pin_env is not None and not (isinstance(pin_env, str) and pin_env.isidentifier()):
         problems.add("staff.pin_env", "must be the name of an environment variable")
         pin_env = None
+    directory = data.get("directory")
+    # A file name in the config folder, no path: `ivr reload` checks and loads a copy of that folder.
+    if directory is not None and not (isinstance(directory, str) and directory.strip().endswith(".csv")
+                                      and Path(directory).name == directory and directory.strip() == directory):
+        problems.add("staff.directory", "must be the name of a CSV file in the config folder, e.g. directory.csv")
+        directory = None
     return {"staff_required": required, "staff_numbers": frozenset(numbers), "staff_prefixes": tuple(prefixes),
-            "staff_pin_env": pin_env}
+            "staff_pin_env": pin_env, "staff_directory": directory}
 
 
 def _voices(value: Any, problems: Problems, languages: list[str]) -> dict[str, Voice]:

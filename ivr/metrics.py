@@ -18,13 +18,14 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from ivr.store import Store
+from ivr.store import Store, StoreError
 from ivr.store.outbox import Transition
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ SMS_FAILED = {"incident_alert_failed": "incident_alert"}
 # A message that was only logged (no Twilio account) is counted nowhere. "chain_end": a manager
 # SMS not delivered with nobody left in the on-call chain to text instead (ivr/outbox/escalation.py).
 MESSAGE_STATES = frozenset({"accepted", "delivered", "undelivered", "failed", "dead", "chain_end"})
+# An incident's audit events, by the transition they are (flows/events.py): counted as ivr_incident_transitions.
+INCIDENT_TRANSITIONS = {"incident_opened": "opened", "incident_acknowledged": "acknowledged",
+                        "incident_escalated": "escalated", "incident_resolved": "resolved",
+                        "incident_told": "told"}
+# The states a live incident can be in (flows/incidents.py); every one is shown, 0 included.
+LIVE_STATES = ("open", "acknowledged", "escalated")
 # Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
 DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
 EXTENSION = "ivr.metrics"
@@ -79,6 +86,11 @@ class LineMetrics:
                                    "by channel", ["channel"], registry=reg)
         self.store_errors = Counter("ivr_store_errors", "Database failures (unreachable, timed out, refused)",
                                     registry=reg)
+        self.incident_transitions = Counter(
+            "ivr_incident_transitions", "Incidents opened, acknowledged, escalated and resolved, and callers told "
+            "that Chef i beredskap knows, by kind", ["kind"], registry=reg)
+        # Read at each scrape (ivr_incidents_live): set by init_app, None in a bare LineMetrics.
+        self.live_incidents: Callable[[], Mapping[str, int]] | None = None
 
     def events(self, events: list[tuple[str, dict[str, Any], str | None]]) -> None:
         """Count a committed turn's audit events."""
@@ -93,6 +105,8 @@ class LineMetrics:
                 self.sms_sent.labels(SMS_SENT[kind]).inc()
             elif kind in SMS_FAILED:
                 self.sms_failed.labels(SMS_FAILED[kind]).inc()
+            elif kind in INCIDENT_TRANSITIONS:
+                self.incident_transitions.labels(INCIDENT_TRANSITIONS[kind]).inc()
 
     def exposition(self) -> bytes:
         """The text a scraper reads: this process's registry, or every worker's files added up."""
@@ -100,10 +114,46 @@ class LineMetrics:
         from prometheus_client.multiprocess import MultiProcessCollector
 
         if self.multiprocess_dir is None:
-            return generate_latest(self.registry)
+            text = generate_latest(self.registry)
+        else:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+            text = generate_latest(registry)
+        return text + self.live_exposition()
+
+    def live_exposition(self) -> bytes:
+        """The gauge of live incidents by state, read from the store now (one grouped count).
+
+        A gauge read at the scrape, not kept by the workers: in multiprocess mode each worker's copy
+        would go stale, and the store is the one place that knows. A store that does not answer
+        leaves the gauge out (ivr_store_errors counts that).
+        """
+        from prometheus_client import CollectorRegistry, generate_latest
+        from prometheus_client.core import GaugeMetricFamily
+
+        if self.live_incidents is None:
+            return b""
+        try:
+            counts = self.live_incidents()
+        except StoreError:
+            return b""
+        family = GaugeMetricFamily("ivr_incidents_live", "Incidents still known (not resolved, news within "
+                                   "incidents.known_hours), by state", labels=["state"])
+        for state in LIVE_STATES:
+            family.add_metric([state], counts.get(state, 0))
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        registry.register(_Fixed([family]))
         return generate_latest(registry)
+
+
+class _Fixed:
+    """A collector that yields the families it was given (read once, at the scrape)."""
+
+    def __init__(self, families: list[Any]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Any]:
+        yield from self.families
 
 
 def prepare_multiprocess(environ: Mapping[str, str]) -> str | None:
@@ -144,6 +194,7 @@ def init_app(app: Flask, store: Store) -> None:
         raise ConfigError(f"IVR_METRICS_TOKEN är för kort: minst {MIN_TOKEN_CHARS} tecken "
                           f"(too short: at least {MIN_TOKEN_CHARS} characters; e.g. `openssl rand -hex 24`)")
     metrics = LineMetrics(token, os.environ.get(MULTIPROC_ENV) or None)
+    metrics.live_incidents = lambda: _live_incidents(app, store)
     app.extensions[EXTENSION] = metrics
     store.on_commit = metrics.events
     store.on_error = metrics.store_errors.inc
@@ -164,6 +215,15 @@ def message_observer(app: Flask) -> Callable[[Transition], None] | None:
             counter.labels(transition.kind, transition.new).inc()
 
     return observe
+
+
+def _live_incidents(app: Flask, store: Store) -> Mapping[str, int]:
+    """Live incidents by state, as the line knows them now (the app's clock, the line's known_hours)."""
+    from ivr.store.incidents import IncidentStore
+
+    line = app.extensions["ivr.line"]
+    now = app.extensions["ivr.clock"]()
+    return IncidentStore(store).live_counts(now, timedelta(hours=line.settings.incident_known_hours))
 
 
 def _current() -> LineMetrics | None:

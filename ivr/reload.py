@@ -57,8 +57,12 @@ class ConfigStatus:
 
 
 def data_files(checklists: Path, config: Path) -> list[tuple[str, Path]]:
-    """Every file the line is loaded from, with the folder it belongs in."""
-    return [("config", path) for path in sorted(config.glob("*.yaml"))] + \
+    """Every file the line is loaded from, with the folder it belongs in.
+
+    The config folder's CSV files too: staff.directory names one there (flows/directory.py), and the
+    checked copy must hold it (personal data: the copies are pruned to the current and the previous one).
+    """
+    return [("config", path) for path in sorted([*config.glob("*.yaml"), *config.glob("*.csv")])] + \
         [("checklists", path) for path in sorted(checklists.glob("*.yaml"))]
 
 

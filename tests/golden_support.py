@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from flask import Flask
 
+from flows.directory import Directory
 from flows.incidents import IncidentState
 from ivr import create_app
 from ivr.notify import LogNotifier
@@ -39,11 +40,26 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
     # `announcements: {alla: ..., viva: ...}`: posted before the call, as `ivr announce` would.
     for system, text in (case.get("announcements") or {}).items():
         app.extensions["ivr.store"].announce(str(system), str(text), None, moment, by="golden")
+    # `directory: {"+46701740699": Solgårdens äldreboende}`: staff.directory, as the IT unit's CSV would give it.
+    if case.get("directory"):
+        line = app.extensions["ivr.line"]
+        directory = Directory("golden", {str(number): str(place) for number, place in case["directory"].items()})
+        app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, staff_directory=directory))
     # `known_incidents: {viva: "21:50"}`: Chef i beredskap acknowledged an incident about the system at
     # that time of the case's day (as pressing 1 on a call about it would), so callers are told she knows.
-    for system, clock in (case.get("known_incidents") or {}).items():
+    # `{viva: {at: "21:50", callers: {"+46701740601": {multiple_users: true}}}}`: and these callers had
+    # finished its checklist with those facts (their workplaces from `directory`).
+    for system, known in (case.get("known_incidents") or {}).items():
+        clock, callers = (known["at"], known.get("callers") or {}) if isinstance(known, dict) else (known, {})
         at = datetime.fromisoformat(f"{moment:%Y-%m-%d}T{clock}").replace(tzinfo=STOCKHOLM)
-        IncidentStore(app.extensions["ivr.store"]).open(None, str(system), IncidentState.ACKNOWLEDGED, at, by="anna")
+        incidents = IncidentStore(app.extensions["ivr.store"])
+        opened = incidents.open(None, str(system), IncidentState.ACKNOWLEDGED, at, by="anna")
+        settings = app.extensions["ivr.line"].settings
+        for index, (number, facts) in enumerate(callers.items()):
+            with app.extensions["ivr.store"].session(f"voice:golden-{index}", "voice", at, caller=None) as record:
+                record.caller_key = f"golden:{index}"
+                place = settings.staff_directory.workplace_of(str(number)) if settings.staff_directory else None
+                incidents.join(record, opened, at, dict(facts or {}), place, "sv")
     if case.get("speech"):
         line = app.extensions["ivr.line"]
         app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))

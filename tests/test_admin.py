@@ -343,13 +343,40 @@ def test_now_shows_calls_incidents_announcements_chain_and_health(console: Conso
         for key in ("1", "1", "2", "1", "1"):  # Viva, go on past the notice, W missing, several, online
             twilio.post("/voice/input", CallSid="CA" + sid * 32, From=caller, To="+46141225000", Digits=key)
     page = console.get("/admin/").get_data(as_text=True)
-    assert re.search(r"Viva: [34] anmälningar sedan 22.00", page), page
+    # The incident the reports opened: open, nobody has acknowledged it, three callers.
+    assert ("<li class=\"warn\"><strong>Viva</strong>: öppen – öppnad 22.00. 3 som ringt, 0 arbetsplatser, "
+            "0 väntar på sms.</li>") in page, page
+    assert "Incidenter (1)" in page
     stamp.write_text(local("2026-11-25T21:50").isoformat())  # the fallback alerted the admins at 21.50
     assert "i dag: <strong class=\"error\">ja, senast 21.50</strong>" in console.get("/admin/").get_data(as_text=True)
     stamp.write_text(local("2026-11-24T21:50").isoformat())  # yesterday's
     assert "Reservsvar (fallback eller fel) i dag: nej" in console.get("/admin/").get_data(as_text=True)
     still = console.get("/admin/?uppdatera=nej").get_data(as_text=True)  # the reloads can be stopped
     assert 'http-equiv="refresh"' not in still and "Sidan uppdateras inte själv" in still
+
+
+def test_now_shows_an_acknowledged_incident_by_the_managers_name_until_klar(
+        console: Console, app: Flask, clock: FrozenClock, twilio: Twilio) -> None:
+    from tests.test_incidents import ANNA, VIVA_ON_CALL, manager_took_a_viva_call
+    from tests.test_incidents import call as staff_call
+    from tests.test_incidents import text as staff_text
+
+    manager_took_a_viva_call(app, twilio, clock)  # 22:00: Anna presses 1 on a Viva call
+    clock.set("2026-11-25T22:10")
+    staff_call(twilio, "CA" + "2" * 32, "+46701740602", "1", "2")  # told; an SMS when it is fixed
+    console.sign_in()
+    page = console.get("/admin/").get_data(as_text=True)
+    assert ("<strong>Viva</strong>: kvitterad – öppnad 22.00; kvitterad 22.00 av Anna Andersson. 2 som ringt, "
+            "0 arbetsplatser, 1 väntar på sms.") in page, page
+    assert "+4670174061" not in page  # a name, never a number
+    clock.set("2026-11-25T23:50")  # a caller goes through the checklist anyway: news for the incident
+    staff_call(twilio, "CA" + "3" * 32, "+46701740603", "1", "1", *VIVA_ON_CALL[1:])
+    clock.set("2026-11-26T00:05")  # past midnight, news within two hours: still live, shown with its date
+    console.sign_in()  # the sign-in of 22.10 has lapsed
+    assert ("kvitterad – öppnad 2026-11-25 22.00; kvitterad 2026-11-25 22.00 av Anna Andersson. 3 som ringt"
+            in console.get("/admin/").get_data(as_text=True))
+    staff_text(twilio, ANNA, "KLAR", "SM" + "1" * 32)
+    assert "Inga öppna incidenter." in console.get("/admin/").get_data(as_text=True)
 
 
 def test_a_line_wide_announcement_from_the_console_is_heard_before_the_menu(console: Console, app: Flask,

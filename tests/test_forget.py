@@ -95,3 +95,22 @@ def test_forget_without_the_key_or_with_a_non_number_says_why(app: Flask, databa
     wrong = forget(app, database_url, "personalrummet")
     assert wrong.exit_code != 0 and "inget telefonnummer" in wrong.output
     assert "Traceback" not in missing.output + wrong.output
+
+
+def test_forget_takes_her_rows_in_incidents_and_leaves_the_incident(app: Flask, twilio: Twilio,
+                                                                     database_url: str, clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    from tests.test_incidents import call as staff_call
+    from tests.test_incidents import incidents, manager_took_a_viva_call
+
+    manager_took_a_viva_call(app, twilio, clock)  # +46701740601's call: Anna pressed 1
+    clock.set("2026-11-25T22:10")
+    staff_call(twilio, "CA" + "2" * 32, "+46701740602", "1", "2")  # told; an SMS when it is fixed
+    [before] = incidents(app).live_ones(clock(), timedelta(hours=2))
+    assert (before.callers, before.waiting) == (2, 1)
+    done = forget(app, database_url, "070-174 06 02")
+    assert done.exit_code == 0, done.output
+    assert "incident_callers 1" in done.output
+    [after] = incidents(app).live_ones(clock(), timedelta(hours=2))
+    assert (after.id, after.callers, after.waiting) == (before.id, 1, 0)  # the first caller's row stays

@@ -13,24 +13,11 @@ from typing import Any
 from flask import Flask
 
 from flows.incidents import IncidentState
-from ivr.simulator.voice import spoken_text
 from ivr.store.incidents import IncidentStore
 from tests.conftest import LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio
+from tests.test_operations import OUTSIDER, VIVA_ON_CALL, call, spoken
 
 ANNA = "+46701740610"  # first on call on 25 November 2026 (config/roster.yaml)
-OUTSIDER = "+46731234567"
-VIVA_ON_CALL = ("1", "2", "1", "1")  # Viva after hours: W missing, several users, network fine
-
-
-def spoken(body: bytes) -> str:
-    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
-
-
-def call(twilio: Twilio, sid: str, caller: str, *keys: str) -> bytes:
-    body = twilio.post("/voice", CallSid=sid, From=caller, To=LINE_NUMBER).data
-    for key in keys:
-        body = twilio.post("/voice/input", CallSid=sid, From=caller, To=LINE_NUMBER, Digits=key).data
-    return body
 
 
 def accept_on_call(twilio: Twilio, sid: str) -> None:
@@ -175,3 +162,18 @@ def test_it_from_the_manager_reaches_it_beredskapen_screened_with_the_whisper(
     assert ET.fromstring(twilio.post(str(their_accept.get("action")), CallSid="CA" + "8" * 32,
                                      Digits="1").data).tag == "Response"
     assert incidents(app).get(incident_id).state is IncidentState.ESCALATED  # type: ignore[union-attr]
+
+
+def test_purge_deletes_incidents_and_their_callers_older_than_the_retention(
+        app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    from tests.conftest import local
+
+    old = manager_took_a_viva_call(app, twilio, clock)  # 22:00: an incident with one caller
+    newer = incidents(app).open(None, "pascal", IncidentState.ACKNOWLEDGED, local("2026-11-25T23:30"), by="anna")
+    store = app.extensions["ivr.store"]
+    counts = store.purge(local("2026-11-25T23:00"), local("2026-11-25T23:00"), dry_run=True)
+    assert (counts["incidents"], counts["incident_callers"]) == (1, 1)
+    assert incidents(app).get(old) is not None  # a dry run changes nothing
+    counts = store.purge(local("2026-11-25T23:00"), local("2026-11-25T23:00"))
+    assert (counts["incidents"], counts["incident_callers"]) == (1, 1)
+    assert incidents(app).get(old) is None and incidents(app).get(newer) is not None

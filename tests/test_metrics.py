@@ -112,6 +112,30 @@ def test_sms_and_on_call_dials_are_counted(app: Flask, clock: FrozenClock) -> No
     assert not any(name == "ivr_messages_total" for name, _ in found)
 
 
+def test_incidents_are_counted_by_transition_and_shown_live_by_state(app: Flask, clock: FrozenClock) -> None:
+    from tests.test_incidents import ANNA, manager_took_a_viva_call, text
+    from tests.test_incidents import call as staff_call
+
+    twilio = Twilio(app.test_client())
+    found = scrape(app)
+    assert [value(found, "ivr_incidents_live", state=state) for state in ("open", "acknowledged", "escalated")] \
+        == [0, 0, 0]
+    manager_took_a_viva_call(app, twilio, clock)  # opened by her pressing 1: opened and acknowledged
+    clock.set("2026-11-25T22:10")
+    staff_call(twilio, "CA" + "2" * 32, "+46701740602", "1", "2")  # told, and ends there
+    found = scrape(app)
+    assert value(found, "ivr_incidents_live", state="acknowledged") == 1
+    assert value(found, "ivr_incidents_live", state="open") == 0
+    assert [value(found, "ivr_incident_transitions_total", kind=kind)
+            for kind in ("opened", "acknowledged", "told", "resolved")] == [1, 1, 1, 0]
+    text(twilio, ANNA, "KLAR", "SM" + "1" * 32)  # the manager's own transaction is counted too
+    found = scrape(app)
+    assert value(found, "ivr_incident_transitions_total", kind="resolved") == 1
+    assert value(found, "ivr_incidents_live", state="acknowledged") == 0
+    clock.set("2026-11-26T09:00")  # the gauge follows the clock: nothing live, nothing counted back
+    assert value(scrape(app), "ivr_incident_transitions_total", kind="opened") == 1
+
+
 def test_without_the_right_bearer_token_nothing_is_shown(app: Flask) -> None:
     client = app.test_client()
     for headers in ({}, {"Authorization": "Bearer wrong-token-wrong-token"}, {"Authorization": METRICS_TOKEN}):

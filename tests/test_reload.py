@@ -171,3 +171,24 @@ def test_a_process_loads_the_checked_copy_not_files_broken_after_the_check(confi
         assert config_status(app).refused is None
     finally:
         app.extensions["ivr.store"].dispose()
+
+
+def test_a_reload_reads_the_staff_directory_again_from_the_checked_copy(config: Path, tmp_path: Path) -> None:
+    app: Flask = create_app(app_config(f"sqlite:///{tmp_path / 'line.sqlite3'}",
+                                       FrozenClock(local("2026-11-25T22:00")),
+                                       CONFIG_DIR=str(config), RELOAD_STAMP=str(tmp_path / "reload.json")))
+    try:
+        line_yaml = config / "line.yaml"
+        line_yaml.write_text(line_yaml.read_text("utf-8").replace("  # directory: directory.csv",
+                                                                  "  directory: directory.csv"), "utf-8")
+        (config / "directory.csv").write_text("number,workplace\n070-174 06 01,Hemtjänst Norr\n", "utf-8")
+        assert reload()[0] == 0
+        (config / "directory.csv").write_text("number,workplace\n12,Söder\n", "utf-8")  # broken after the check
+        twilio = Twilio(app.test_client())
+        twilio.post("/voice", CallSid="CA" + "1" * 32, From=CALLER, To=LINE_NUMBER)  # a request loads the copy
+        directory = app.extensions["ivr.line"].settings.staff_directory
+        assert directory is not None and directory.workplace_of("+46701740601") == "Hemtjänst Norr"
+        code, output = reload()  # the broken file is refused, naming its line and field
+        assert code != 0 and "config/directory.csv: line 2: number: '12' is not a phone number" in output
+    finally:
+        app.extensions["ivr.store"].dispose()

@@ -289,3 +289,38 @@ def test_vet_inte_answers_are_counted_by_step(app: Flask, twilio: Twilio, clock:
     with out.open(encoding="utf-8-sig", newline="") as handle:
         by_id = {row["system"]: row for row in csv.DictReader(handle)}
     assert by_id["viva_omsorg"]["unknown_by_step"] == "multiple_users:2"
+
+
+def test_the_periods_incidents_are_in_the_json_the_table_and_their_own_csv(
+        app: Flask, twilio: Twilio, clock: FrozenClock, database_url: str, tmp_path: Path) -> None:
+    from tests.test_incidents import ANNA, manager_took_a_viva_call
+    from tests.test_incidents import call as staff_call
+    from tests.test_incidents import text as staff_text
+
+    manager_took_a_viva_call(app, twilio, clock)  # 22:00: Anna presses 1 on a Viva call
+    clock.set("2026-11-25T22:10")
+    staff_call(twilio, "CA" + "2" * 32, "+46701740602", "1", "2")  # told, asks for an SMS when fixed
+    clock.set("2026-11-25T23:05")
+    assert staff_text(twilio, ANNA, "KLAR", "SM" + "1" * 32)[0].startswith("Löst: Viva")
+    period = ["--database", database_url, "--since", "2026-11-25", "--until", "2026-11-25"]
+    result = CliRunner().invoke(report, [*period, "--json"])
+    assert result.exit_code == 0, result.output
+    [incident] = json.loads(result.output)["incidents"]
+    assert {key: value for key, value in incident.items() if key != "id"} == {
+        "system": "viva", "name": "Viva", "state": "resolved", "opened_at": "2026-11-25T21:00:00+00:00",
+        "acknowledged_by": "Anna Andersson", "acknowledged_at": "2026-11-25T21:00:00+00:00", "escalated_at": None,
+        "resolved_at": "2026-11-25T22:05:00+00:00", "callers": 2, "workplaces": 0, "waiting": 1}
+    out, systems = tmp_path / "incidents.csv", tmp_path / "systems.csv"
+    table = CliRunner().invoke(report, [*period, "--csv", str(systems), "--incidents-csv", str(out)])
+    assert table.exit_code == 0, table.output
+    assert ("  Viva: löst; öppnad 2026-11-25 22:00, kvitterad av Anna Andersson 2026-11-25 22:00, eskalerad -, "
+            "löst 2026-11-25 23:05; 2 som ringt, 0 arbetsplatser, 1 väntar på sms") in table.output.splitlines()
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["system"], row["state"], row["acknowledged_by"], row["escalated_at"], row["callers"]) == (
+        "viva", "resolved", "Anna Andersson", "", "2")
+    with systems.open(encoding="utf-8-sig", newline="") as handle:
+        assert "state" not in next(csv.reader(handle))  # the systems' CSV keeps its columns
+    # The next day knows nothing of it.
+    later = CliRunner().invoke(report, ["--database", database_url, "--since", "2026-11-27", "--until", "2026-11-27"])
+    assert "Incidenter: inga" in later.output.splitlines()

@@ -47,7 +47,7 @@ from tests.test_sms_golden import observed as observed_sms
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 INPUTS = ("description", "at", "from", "speech", "keys", "dial_status", "manager_keys", "then_sms", "then_call",
-          "known_bug", "announcements", "known_incidents")
+          "known_bug", "announcements", "known_incidents", "directory", "manager_sms")
 # Fixed CallSids (each case runs on a fresh database): the receipt's code derives from the call, so the
 # SMS a golden shows is the same on every run. The second is for a case's call again (then_call).
 CALL_SID = "CA" + "90" * 16
@@ -89,6 +89,13 @@ def replay(case: dict[str, Any], database_url: str) -> tuple[Result, SmsResult |
             texts = SmsPhone(app, sender=str(case["from"])).converse(
                 ScriptedSends(str(send) for send in case["then_sms"]))
         again = call_again(app, case, result, refused) if case.get("then_call") else None
+        if case.get("manager_sms"):
+            # Chef i beredskap texts the line afterwards (KLAR, IT, ...); a call the line then places to her
+            # she answers with `answer_keys`, and IT-beredskapen's leg presses `it_keys`.
+            boss = case["manager_sms"]
+            texts = SmsPhone(app, sender=str(boss["from"])).converse(
+                ScriptedSends(str(send) for send in boss["sends"]), answer_keys=str(boss.get("answer_keys", "")),
+                manager_keys=ScriptedKeys(str(boss.get("it_keys", ""))))
     result.errors.extend(refused)
     return result, texts, again
 
@@ -190,6 +197,6 @@ def test_cli_simulate_json_and_exit_code() -> None:
     data = json.loads(result.output)
     assert data["outcome"]["outcome"] == "on_call_manager"
     assert data["dialed"] == ["+46701740610", "+46701740611"]
-    # The caller's receipt, then the SMS to the first manager when nobody accepted.
-    assert [sms["to"] for sms in data["sms"]] == ["+46701740699", "+46701740610"]
+    # The SMS to the first manager when nobody accepted, then the caller's receipt saying so.
+    assert [sms["to"] for sms in data["sms"]] == ["+46701740610", "+46701740699"]
     assert data["unused_manager_keys"] == [] and data["errors"] == []

@@ -88,7 +88,10 @@ def test_the_sms_packs_the_reason_with_what_to_do_when_both_fit() -> None:
 
 
 def test_no_text_names_units_a_carer_never_deals_with_and_one_word_for_a_ticket() -> None:
-    texts = [template for section, _, _, template in LINE.messages.items() if section in ("voice", "sms")]
+    # Chef i beredskap's own words (her SMS replies, the call that connects her to IT-beredskapen) are hers.
+    for_the_manager = ("manager_", "it_call_", "it_whisper_")
+    texts = [template for section, name, _, template in LINE.messages.items()
+             if section in ("voice", "sms") and not name.startswith(for_the_manager)]
     texts += [text for item in LINE.library.checklists for rule in item.rules
               for words in (rule.why, rule.say) if words for text in words.values()]
     assert not [text for text in texts if "IT-beredskap" in text or "IT on-call" in text]

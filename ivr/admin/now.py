@@ -1,4 +1,4 @@
-"""The "Nu" page: calls in progress, open incidents, announcements, today's on-call chain, the line's health."""
+"""The "Nu" page: calls in progress, live incidents, announcements, today's on-call chain, the line's health."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import render_template, request
 
+from flows.incidents import STATE_WORDS, actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
 from ivr.store import Store, StoreError
 from ivr.store.console import ConsoleStore
+from ivr.store.incidents import IncidentStore
 from ivr.web.repair_alert import stamp_path
 from ivr.web.turn_context import turn_context
 
@@ -30,11 +32,16 @@ class CallNow:
 
 @dataclass(frozen=True)
 class IncidentNow:
-    """A system several callers reported within the window."""
+    """A live incident (ivr/store/incidents.py), in words: its state in Swedish, who acknowledged it."""
 
     system: str
-    count: int
-    first_at: datetime
+    state: str  # öppen, kvitterad, eskalerad
+    opened_at: datetime
+    acknowledged_by: str | None  # the roster person's name, never a number
+    acknowledged_at: datetime | None
+    callers: int
+    workplaces: int
+    waiting: int  # callers who asked for an SMS when it is fixed
 
 
 def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
@@ -67,15 +74,17 @@ def calls_now(line: Line, console: ConsoleStore, now: datetime) -> list[CallNow]
     return sorted(calls, key=lambda call: (call.system, call.step))
 
 
-def incidents_now(line: Line, store: Store, console: ConsoleStore, now: datetime) -> list[IncidentNow]:
-    """Systems at or over the incident threshold within the window, with their count and first report."""
-    window = timedelta(minutes=line.settings.incident_window_minutes)
-    found = []
-    for run in console.incident_runs(now - window):
-        count = store.reporter_count(run["system"], now - window, now)
-        if count >= line.settings.incident_threshold:
-            found.append(IncidentNow(system_name(line, run["system"]), count, run["first_at"]))
-    return found
+def incidents_now(line: Line, store: Store, now: datetime) -> list[IncidentNow]:
+    """The live incidents (not resolved, news within incidents.known_hours), the oldest first.
+
+    Reports reaching the threshold open an incident (ivr/web/incidents.py), so these are the systems
+    several callers reported too; a report below the threshold is not an incident yet.
+    """
+    live = IncidentStore(store).live_ones(now, timedelta(hours=line.settings.incident_known_hours))
+    return [IncidentNow(system_name(line, incident.system), STATE_WORDS[incident.state], incident.opened_at,
+                        actor_name(line.roster, incident.acknowledged_by), incident.acknowledged_at,
+                        incident.callers, len(incident.workplaces), incident.waiting)
+            for incident in sorted(live, key=lambda incident: (incident.opened_at, incident.id))]
 
 
 def system_name(line: Line, system: str) -> str:
@@ -127,7 +136,7 @@ def now() -> str:
         office_hours=context.office_hours,
         store_problem=problem,
         calls=[] if problem else calls_now(line, console, moment),
-        incidents=[] if problem else incidents_now(line, store, console, moment),
+        incidents=[] if problem else incidents_now(line, store, moment),
         announcements=[] if problem else sorted(
             (system_name(line, system), item) for system, item in store.announcements(moment).items()),
         chain=line.roster.chain_at(local),
@@ -135,4 +144,12 @@ def now() -> str:
         fault=fault,
         fault_today=fault is not None and line.calendar.local(fault).date() == local.date(),
         local=line.calendar.local,
+        when=lambda moment: when(line, moment, local),
+        known_hours=line.settings.incident_known_hours,
     )
+
+
+def when(line: Line, moment: datetime, today: datetime) -> str:
+    """"22.04" today, "2026-11-24 22.04" another day (an incident may outlive midnight)."""
+    there = line.calendar.local(moment)
+    return f"{there:%H.%M}" if there.date() == today.date() else f"{there:%Y-%m-%d %H.%M}"

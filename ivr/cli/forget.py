@@ -31,7 +31,8 @@ def e164(text: str) -> str:
 @click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
               help="Database URL (default: the instance SQLite).")
 def forget(number: tuple[str, ...], dry_run: bool, pseudonym_key: str | None, database_url: str | None) -> None:
-    """Erase one caller's sessions, audit events, staff-code guesses and incident reports (NUMBER: 070-174 06 99)."""
+    """Erase one caller's sessions, audit events, staff-code guesses, incident reports and her rows in incidents
+    (NUMBER: 070-174 06 99)."""
     from ivr.cli.main import open_store
 
     stored = e164(" ".join(number))  # unquoted, the shell splits "070-174 06 99" in three

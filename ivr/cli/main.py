@@ -90,7 +90,10 @@ def check(checklists_dir: Path | None, config_dir: Path | None, production: bool
             click.echo(note)
     for text in describe(folders):
         click.echo(text)
-    click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call roster.")
+    directory = line.settings.staff_directory
+    listed = f", {len(directory)} numbers in the staff directory ({directory.source})" if directory else ""
+    click.echo(f"OK: {len(line.library.checklists)} systems, {len(line.roster.people)} people in the on-call "
+               f"roster{listed}.")
 
 
 main.add_command(simulate)

@@ -14,8 +14,10 @@ from typing import Any, TextIO, assert_never
 import click
 
 from flows.events import EventKind
+from flows.incidents import STATE_WORDS, Incident, IncidentState, actor_name
 from flows.model import UNKNOWN, Library, Outcome
 from flows.moments import MomentError, parse_moment
+from flows.roster import Roster
 from ivr.folders import checklists_option, config_option, line_folders
 
 NO_SYSTEM = "(no system chosen)"
@@ -66,14 +68,38 @@ class SystemFigures:
                 setattr(self, item.name, mine + theirs)
 
 
+@dataclass(frozen=True)
+class IncidentFigures:
+    """One incident of the period, from the incidents table (ivr/store/incidents.py), for people."""
+
+    id: int
+    system: str
+    name: str  # the system's Swedish name
+    state: str  # open, acknowledged, escalated, resolved
+    opened_at: datetime
+    acknowledged_by: str | None  # the roster person's name ("konsolen" for the console), never a number
+    acknowledged_at: datetime | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    callers: int
+    workplaces: int  # how many workplaces, where staff.directory names them (the names stay out)
+    waiting: int  # callers who asked for an SMS when it is fixed
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: times in ISO 8601."""
+        return {key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in asdict(self).items()}
+
+
 @dataclass
 class Report:
-    """Figures per system in menu order, the no-system row last, and their totals."""
+    """Figures per system in menu order, the no-system row last, and their totals; the period's incidents."""
 
     since: datetime | None
     until: datetime | None
     systems: list[SystemFigures]
     total: SystemFigures
+    incidents: list[IncidentFigures] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -82,7 +108,28 @@ class Report:
             row["sessions"] = figures.sessions
         data["since"] = self.since.isoformat() if self.since else None
         data["until"] = self.until.isoformat() if self.until else None
+        data["incidents"] = [incident.to_json() for incident in self.incidents]
         return data
+
+
+def incident_figures(incidents: Iterable[Incident], library: Library, roster: Roster,
+                     since: datetime | None, until: datetime | None) -> list[IncidentFigures]:
+    """The incidents that were live at some moment of the period (opened before its end, news after its start)."""
+    found = []
+    for incident in incidents:
+        if (until is not None and incident.opened_at >= until) or (since is not None and incident.updated_at < since):
+            continue
+        try:
+            name = library.by_id(incident.system).name.get("sv", incident.system)
+        except KeyError:
+            name = incident.system  # a checklist removed since
+        found.append(IncidentFigures(
+            id=incident.id, system=incident.system, name=name, state=incident.state.value,
+            opened_at=incident.opened_at, acknowledged_by=actor_name(roster, incident.acknowledged_by),
+            acknowledged_at=incident.acknowledged_at, escalated_at=incident.escalated_at,
+            resolved_at=incident.resolved_at, callers=incident.callers, workplaces=len(incident.workplaces),
+            waiting=incident.waiting))
+    return sorted(found, key=lambda figures: (figures.opened_at, figures.id))
 
 
 @dataclass
@@ -252,6 +299,11 @@ def solved_by_step_text(row: SystemFigures, library: Library, by_step: dict[str,
 
 # ---------------------------------------------------------------------------------- output
 
+INCIDENT_CSV_COLUMNS = (
+    "id", "system", "name", "state", "opened_at", "acknowledged_by", "acknowledged_at", "escalated_at",
+    "resolved_at", "callers", "workplaces", "waiting",
+)
+
 CSV_COLUMNS = (
     "period_start", "period_end", "system", "name", "key", "voice_sessions", "sms_sessions", "sessions",
     "resolved", "solved_by_step", "supplier_outage", "it_support", "it_portal", "local_contact",
@@ -323,6 +375,32 @@ def write_csv_to(handle: TextIO, report: Report, library: Library) -> None:
         ])
 
 
+def write_incidents_csv(report: Report, path: Path) -> None:
+    """One row per incident of the period (`--incidents-csv`): the systems' CSV keeps its columns."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(INCIDENT_CSV_COLUMNS)
+        for incident in report.incidents:
+            data = incident.to_json()
+            writer.writerow(["" if data[column] is None else data[column] for column in INCIDENT_CSV_COLUMNS])
+
+
+def incident_lines(report: Report, zone: tzinfo) -> Iterable[str]:
+    """The period's incidents, one line each, in Swedish."""
+    if not report.incidents:
+        yield "Incidenter: inga"
+        return
+    yield f"Incidenter ({len(report.incidents)}):"
+    for incident in report.incidents:
+        acknowledged = (f"kvitterad av {incident.acknowledged_by} {moment_text(incident.acknowledged_at, zone)}"
+                        if incident.acknowledged_at else "inte kvitterad")
+        yield (f"  {incident.name}: {STATE_WORDS[IncidentState(incident.state)]}; öppnad "
+               f"{moment_text(incident.opened_at, zone)}, {acknowledged}, eskalerad "
+               f"{moment_text(incident.escalated_at, zone)}, löst {moment_text(incident.resolved_at, zone)}; "
+               f"{incident.callers} som ringt, {incident.workplaces} arbetsplatser, "
+               f"{incident.waiting} väntar på sms")
+
+
 def table_lines(report: Report, library: Library, zone: tzinfo) -> Iterable[str]:
     """The readable fixed-width report."""
     yield f"Felsökningslinjen, period {moment_text(report.since, zone)} till {moment_text(report.until, zone)}"
@@ -339,6 +417,8 @@ def table_lines(report: Report, library: Library, zone: tzinfo) -> Iterable[str]
     if details:
         yield ""
         yield from details
+    yield ""
+    yield from incident_lines(report, zone)
 
 
 def figures_line(label: str, row: SystemFigures, label_width: int) -> str:
@@ -393,18 +473,21 @@ def moment_text(moment: datetime | None, zone: tzinfo) -> str:
 @click.option("--until", default=None, help="End (exclusive; a bare date includes that day). Default: now.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write one row per system with every figure to this CSV file.")
+@click.option("--incidents-csv", "incidents_csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write one row per incident of the period to this CSV file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 @click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
               help="Database URL (default: the instance SQLite).")
 @checklists_option
 @config_option
-def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, database_url: str | None,
-           checklists_dir: Path | None, config_dir: Path | None) -> None:
-    """Conversations per system and how they ended, from the audit log."""
+def report(since: str, until: str | None, csv_path: Path | None, incidents_csv: Path | None, as_json: bool,
+           database_url: str | None, checklists_dir: Path | None, config_dir: Path | None) -> None:
+    """Conversations per system and how they ended, from the audit log; the period's incidents."""
     from flows.line import load_line
     from flows.yamlfile import DataError
     from ivr.config import default_database_url
     from ivr.store import Store, StoreError
+    from ivr.store.incidents import IncidentStore
 
     folders = line_folders(config_dir, checklists_dir)
     try:
@@ -432,13 +515,17 @@ def report(since: str, until: str | None, csv_path: Path | None, as_json: bool, 
     try:
         # Store.events() reads the whole log; build_report keeps the period.
         events = store.events()
+        incidents = IncidentStore(store).since(start)
     except StoreError as exc:
         raise click.ClickException(f"{exc} (has `ivr db upgrade` been run on {store.url}?)") from None
     finally:
         store.dispose()
     result = build_report(events, line.library, since=start.astimezone(zone), until=end.astimezone(zone))
+    result.incidents = incident_figures(incidents, line.library, line.roster, start, end)
     if csv_path is not None:
         write_csv(result, line.library, csv_path)
+    if incidents_csv is not None:
+        write_incidents_csv(result, incidents_csv)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

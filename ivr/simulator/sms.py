@@ -168,13 +168,18 @@ class SmsPhone:
         self, sends: SendSource | Iterable[str], *,
         manager_keys: KeySource | str | Iterable[str] | None = None,
         dial_status: Sequence[str] = (),
+        answer_keys: str = "",
     ) -> SmsResult:
-        """A whole conversation: send each message, print the replies, answer any call-back."""
+        """A whole conversation: send each message, print the replies, answer any call-back.
+
+        answer_keys: what this phone presses when it answers a call the line places (a carer's call-back
+        presses nothing; Chef i beredskap's call for IT-beredskapen presses 1).
+        """
         source: SendSource = sends if callable(sends) else ScriptedSends(sends)
         boss_keys = manager_source(manager_keys)
         statuses = list(dial_status)
         result = SmsResult(sender=self.sender)
-        run = _Texting(self, result, boss_keys, statuses)
+        run = _Texting(self, result, boss_keys, statuses, answer_keys)
         self._conversation = run
         try:
             with capture_app_errors(self.app) as app_errors:
@@ -200,9 +205,10 @@ class _Texting(Conversation[SmsPhone, SmsResult]):
     """One SMS conversation in progress."""
 
     def __init__(self, phone: SmsPhone, result: SmsResult, manager_keys: KeySource,
-                 statuses: list[str]) -> None:
+                 statuses: list[str], answer_keys: str = "") -> None:
         super().__init__(phone, result, manager_keys, statuses)
         self.previous: tuple[str, str] | None = None  # (body, MessageSid) of the last message
+        self.answer_keys = answer_keys
 
     def run(self, source: SendSource) -> None:
         """Send until the source runs out (or an error stops the conversation)."""
@@ -268,8 +274,8 @@ class _Texting(Conversation[SmsPhone, SmsResult]):
         to = str(item["to"])
         url = str(item["url"])
         call = Result(call_sid=new_sid(), caller=to)
-        # The carer presses nothing: a <Gather> for the carer would end the call ("hangs up").
-        run = _Call(voice, call, ScriptedKeys([]), self.manager_keys, self.statuses)
+        # The carer presses nothing (a <Gather> for her ends the call, "hangs up"), unless told to.
+        run = _Call(voice, call, ScriptedKeys(self.answer_keys), self.manager_keys, self.statuses)
         if to != self.phone.sender:
             self.system(f"FEL/ERROR: the call goes to {to}, not to the texter {self.phone.sender}")
             self.result.errors.append(f"call-back to {to}, not to {self.phone.sender}")

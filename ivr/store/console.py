@@ -18,7 +18,6 @@ from ivr.store.schema import (
     admin_attempts_table,
     admin_codes_table,
     events_table,
-    incident_runs_table,
     sessions_table,
 )
 from ivr.store.store import Store, _aware, _check_length
@@ -135,12 +134,3 @@ class ConsoleStore:
         # func.max keeps the column's type: both come back as aware UTC datetimes.
         found: list[datetime] = [moment for moment in (session_at, event_at) if moment is not None]
         return max(found) if found else None
-
-    def incident_runs(self, since: datetime) -> list[dict[str, Any]]:
-        """Systems whose run of reports has a report since a moment: first and last report."""
-        table = incident_runs_table
-        with self.store._transaction(read_only=True) as conn:
-            rows = conn.execute(select(table).where(table.c.last_at >= _aware(since))
-                                .order_by(table.c.first_at)).all()
-        return [{"system": row.system, "first_at": row.first_at, "last_at": row.last_at} for row in rows]
-

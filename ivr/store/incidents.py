@@ -68,6 +68,14 @@ class IncidentStore:
                 INCIDENTS.c.updated_at > _aware(now - known_for)).order_by(INCIDENTS.c.updated_at.desc())).all()
             return [self._incident(conn, row._mapping) for row in rows]
 
+    def live_counts(self, now: datetime, known_for: timedelta) -> dict[str, int]:
+        """How many live incidents in each state (/metrics reads it at each scrape: one grouped count)."""
+        with self.store._transaction(read_only=True) as conn:
+            rows = conn.execute(select(INCIDENTS.c.state, func.count()).where(
+                INCIDENTS.c.state != IncidentState.RESOLVED.value,
+                INCIDENTS.c.updated_at > _aware(now - known_for)).group_by(INCIDENTS.c.state)).all()
+        return {str(state): int(number) for state, number in rows}
+
     def since(self, moment: datetime, via: SessionRecord | None = None) -> list[Incident]:
         """Incidents with news since a moment, resolved ones too (the report and the console)."""
         with self._conn(via) as conn:
@@ -124,7 +132,8 @@ class IncidentStore:
                 conn.execute(insert(CALLERS).values(incident_id=incident_id, caller_key=key, session_id="", at=at,
                                                     facts="{}", workplace=None, notify=False, lang="sv"))
 
-    def subscribe(self, record: SessionRecord, incident_id: int, now: datetime, lang: str) -> None:
+    def subscribe(self, record: SessionRecord, incident_id: int, now: datetime, lang: str,
+                  workplace: str | None = None) -> None:
         """The caller asked for an SMS when the incident is fixed (she joins it if she had not)."""
         key = caller_key_of(record)
         with self._conn(record) as conn:
@@ -132,12 +141,13 @@ class IncidentStore:
                 CALLERS.c.incident_id == incident_id, CALLERS.c.caller_key == key)).first()
             if found is None:
                 conn.execute(insert(CALLERS).values(incident_id=incident_id, caller_key=key, session_id=record.id,
-                                                    at=_aware(now), facts="{}", workplace=None, notify=True,
+                                                    at=_aware(now), facts="{}", workplace=workplace, notify=True,
                                                     lang=lang))
             else:
+                known = {"workplace": workplace} if workplace is not None else {}
                 conn.execute(update(CALLERS).where(CALLERS.c.incident_id == incident_id,
                                                    CALLERS.c.caller_key == key)
-                             .values(notify=True, session_id=record.id, lang=lang))
+                             .values(notify=True, session_id=record.id, lang=lang, **known))
 
     def move(self, incident_id: int, state: IncidentState, by: str, now: datetime,
              via: SessionRecord | None = None) -> bool:

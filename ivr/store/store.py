@@ -25,8 +25,10 @@ from ivr.store.schema import (
     announcements_table,
     dumps,
     events_table,
+    incident_callers_table,
     incident_reporters_table,
     incident_runs_table,
+    incidents_table,
     oncall_overrides_table,
     outbox_table,
     pin_guesses_table,
@@ -495,7 +497,7 @@ class Store:
             return [dict(row._mapping) for row in conn.execute(query).all()]
 
     def purge(self, before: datetime, forget_callers_before: datetime, *, dry_run: bool = False) -> dict[str, int]:
-        """Delete sessions, events and webhook ids older than `before`; forget numbers of quiet sessions.
+        """Delete sessions, events, webhook ids and incidents older than `before`; forget numbers of quiet sessions.
 
         dry_run: the same statements, rolled back, so the counts are exactly what a real purge would take.
         """
@@ -512,6 +514,13 @@ class Store:
                     incident_reporters_table.c.last_at < cutoff)).rowcount,
                 "incident_runs": conn.execute(delete(incident_runs_table).where(
                     incident_runs_table.c.last_at < cutoff)).rowcount,
+                # An incident goes with its callers (their keyed hashes, facts and workplaces) once its last
+                # news is older than the history kept: the callers first, by their incident.
+                "incident_callers": conn.execute(delete(incident_callers_table).where(
+                    incident_callers_table.c.incident_id.in_(
+                        select(incidents_table.c.id).where(incidents_table.c.updated_at < cutoff)))).rowcount,
+                "incidents": conn.execute(delete(incidents_table).where(
+                    incidents_table.c.updated_at < cutoff)).rowcount,
                 # Wrong staff codes only matter for their window (an hour): a day is plenty.
                 "pin_guesses": conn.execute(delete(pin_guesses_table).where(
                     pin_guesses_table.c.at < max(cutoff, forget))).rowcount,
@@ -547,7 +556,8 @@ class Store:
         return {key: int(value or 0) for key, value in counts.items()}
 
     def forget(self, number: str, caller_key: str, *, dry_run: bool = False) -> dict[str, int]:
-        """Erase one caller (a data subject's request): sessions, events, webhook ids, staff-code guesses, reports.
+        """Erase one caller (a data subject's request): sessions, events, webhook ids, staff-code guesses, reports,
+        her rows in incidents.
 
         Found by the number itself where it is still kept (a session in progress) and by its keyed hash
         everywhere else; an SMS conversation's id is the hash too. dry_run: counted, then rolled back.
@@ -568,6 +578,10 @@ class Store:
                     pin_guesses_table.c.caller_key == caller_key)).rowcount,
                 "incident_reporters": conn.execute(delete(incident_reporters_table).where(
                     incident_reporters_table.c.caller_key == caller_key)).rowcount,
+                # Her place in incidents (facts, workplace, an SMS when fixed); the incidents themselves stay.
+                "incident_callers": conn.execute(delete(incident_callers_table).where(
+                    (incident_callers_table.c.caller_key == caller_key)
+                    | incident_callers_table.c.session_id.in_(ids))).rowcount,
                 "outbox": conn.execute(delete(outbox_table).where(
                     outbox_table.c.session_id.in_(ids) | (outbox_table.c.target == number))).rowcount,
             }

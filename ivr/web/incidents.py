@@ -9,7 +9,7 @@ An incident (flows/incidents.py) opens when the reports reach the threshold, or 
 takes a call (presses 1). Once she knows, a caller choosing the system is told so and may end there
 with an SMS when it is fixed; a caller whose own answers would ring her again is not put through for
 the same incident: she is told the manager knows, and the manager gets one SMS when the caller adds
-something new.
+something new (another fact, or another workplace where staff.directory names hers).
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ def known_incident(record: SessionRecord, system: str) -> Incident | None:
     return found if found is not None and found.manager_knows else None
 
 
+def workplace_of(record: SessionRecord) -> str | None:
+    """The caller's workplace, where staff.directory lists her number (kept only on her incident row)."""
+    directory = turn_context().line.settings.staff_directory
+    return directory.workplace_of(record.caller) if directory is not None else None
+
+
 def system_chosen(record: SessionRecord, system: str) -> Intake:
     """The announcement, reports and known incident for a system: to tell the caller, never to answer for her."""
     context = turn_context()
@@ -109,14 +115,15 @@ def settle(record: SessionRecord, decision: Decision, line_number: str) -> Decis
     store, now = incidents(), context.now
     lang = context.line.settings.default_language
     told = decision.outcome is Outcome.DEFLECTED  # she heard it at the choice: no reason to say again
+    workplace = workplace_of(record)
     if not told:
-        added = adds_something(incident, decision.facts, record)
-        store.join(record, incident.id, now, dict(decision.facts), None, lang)
+        added = adds_something(incident, decision.facts, workplace, record)
+        store.join(record, incident.id, now, dict(decision.facts), workplace, lang)
         if added:
             text_manager(record, decision, line_number)
     subscribed = bool(record.caller)
     if subscribed:
-        store.subscribe(record, incident.id, now, lang)
+        store.subscribe(record, incident.id, now, lang, workplace)
     record.add_event(EventKind.INCIDENT_TOLD, {"incident": incident.id, "sms_when_fixed": subscribed},
                      decision.checklist_id)
     since = f"{context.line.calendar.local(incident.acknowledged_at or incident.opened_at):%H.%M}"
@@ -128,8 +135,11 @@ def settle(record: SessionRecord, decision: Decision, line_number: str) -> Decis
                    say={lang: messages.get("voice", promise, lang) for lang in LANGUAGES})
 
 
-def adds_something(incident: Incident, facts: dict[str, Any], record: SessionRecord) -> bool:
-    """Does this caller tell the manager something the incident's callers had not: a fact's other value?"""
+def adds_something(incident: Incident, facts: dict[str, Any], workplace: str | None, record: SessionRecord) -> bool:
+    """Does this caller tell the manager something the incident's callers had not: a fact's other value, or
+    another workplace (where staff.directory knows hers)?"""
+    if workplace is not None and workplace not in incident.workplaces:
+        return True
     seen = incidents().facts(incident.id, via=record)
     return any(all(known.get(name) != value for known in seen) for name, value in facts.items())
 
@@ -158,11 +168,12 @@ def checklist_finished(record: SessionRecord, decision: Decision, line_number: s
     count = store.reporter_count(system, now - window, now, via=record)
     live = incidents().live(system, now, known_for(), via=record)
     lang = line.settings.default_language
+    workplace = workplace_of(record)
     if live is not None:
-        incidents().join(record, live.id, now, dict(decision.facts), None, lang)
+        incidents().join(record, live.id, now, dict(decision.facts), workplace, lang)
     elif count >= line.settings.incident_threshold:
         opened = incidents().open(record, system, IncidentState.OPEN, now)
-        incidents().join(record, opened, now, dict(decision.facts), None, lang)
+        incidents().join(record, opened, now, dict(decision.facts), workplace, lang)
         incidents().join_reporters(record, opened, system, now - window, now)
         record.add_event(EventKind.INCIDENT_OPENED, {"incident": opened, "reports": count}, system)
     # Only a caller whose own answers send her to Chef i beredskap can make the incident SMS: a solved
@@ -185,7 +196,7 @@ def manager_accepted(record: SessionRecord, decision: Decision, person: str) -> 
     else:
         incident_id = live.id
         store.move(incident_id, IncidentState.ACKNOWLEDGED, person, now, via=record)
-    store.join(record, incident_id, now, dict(decision.facts), None, lang)
+    store.join(record, incident_id, now, dict(decision.facts), workplace_of(record), lang)
     record.add_event(EventKind.INCIDENT_ACKNOWLEDGED, {"incident": incident_id, "by": person}, system)
 
 
