@@ -33,6 +33,8 @@ class EventKind(StrEnum):
     ON_CALL_ACCEPTED = "on_call_accepted"
     ON_CALL_SMS = "on_call_sms"
     ON_CALL_SMS_FAILED = "on_call_sms_failed"
+    ON_CALL_SMS_NEXT = "on_call_sms_next"  # that SMS was not delivered (in time): the next in the chain is texted
+    ON_CALL_SMS_UNREACHED = "on_call_sms_unreached"  # ... and nobody is left in the chain to text
     INCIDENT_ALERT = "incident_alert"
     INCIDENT_ALERT_FAILED = "incident_alert_failed"
     INCIDENT_OPENED = "incident_opened"  # reports reached the threshold, or Chef i beredskap took a call

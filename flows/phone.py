@@ -37,6 +37,21 @@ def spoken_number(number: str) -> str:
     return ", ".join(" ".join(group) for group in groups)
 
 
+# Numbers that take no SMS: Twilio refuses one to them at once (error 21614).
+NO_SMS = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.TOLL_FREE,
+                    phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST,
+                    phonenumbers.PhoneNumberType.UAN, phonenumbers.PhoneNumberType.VOICEMAIL})
+
+
+def takes_sms(number: str) -> bool:
+    """False for a number that is known to take no SMS (a landline, a switchboard); True when it may."""
+    try:
+        parsed = phonenumbers.parse(number, "SE")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) not in NO_SMS
+
+
 def phone_number(value: str) -> str | None:
     """The caller's E.164 number; None for withheld numbers, SIP and client identities."""
     value = value.strip()

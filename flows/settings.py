@@ -19,7 +19,7 @@ LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "
 LINE_OPTIONAL = ("line_number", "it_on_call", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy",
                  "receipt", "pronunciation", "speech")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25,
-                       "more_time_minutes": 3, "resume_minutes": 30}
+                       "more_time_minutes": 3, "resume_minutes": 30, "manager_sms_delivery_minutes": 3}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
 INCIDENT_DEFAULTS = {"threshold": 3, "window_minutes": 30, "known_hours": 2}
 PRIVACY_DEFAULTS = {"retention_days": 90, "forget_numbers_after_hours": 24}
@@ -77,6 +77,8 @@ class Settings:
     max_repeats: int = 3
     dial_timeout: int = 25
     more_time_minutes: int = 3  # key 5 on a step: the line waits quietly up to this long, then asks again
+    # A manager SMS not delivered this soon (or reported undelivered) goes to the next person in the chain.
+    manager_sms_delivery_minutes: int = 3
     resume_minutes: int = 30  # a dropped call's checklist is offered to the same phone calling again this soon
     sms_quiet_minutes: int = 120
     sms_on_call_by: str = "callback"
@@ -201,6 +203,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "gather_timeout": voice_line["gather_timeout_seconds"], "max_repeats": voice_line["max_repeats"],
         "dial_timeout": voice_line["dial_timeout_seconds"], "more_time_minutes": voice_line["more_time_minutes"],
         "resume_minutes": voice_line["resume_minutes"],
+        "manager_sms_delivery_minutes": voice_line["manager_sms_delivery_minutes"],
         "sms_quiet_minutes": sms_line["quiet_minutes"], "sms_on_call_by": sms_line["on_call_by"],
         "incident_threshold": incidents["threshold"], "incident_window_minutes": incidents["window_minutes"],
         "incident_known_hours": incidents["known_hours"], "it_on_call": it_on_call,

@@ -37,12 +37,14 @@ MIN_TOKEN_CHARS = 16
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
 # Audit events that are an SMS the line sent over Twilio's REST API, by kind, and their failures.
 # (The receipt and the manager SMS go through the outbox: counted by ivr_messages, by state.)
-SMS_SENT = {"continued_by_sms": "handover", "incident_alert": "incident_alert"}
-SMS_FAILED = {"sms_handover_failed": "handover", "incident_alert_failed": "incident_alert"}
+# (The key-8 hand-over SMS too: ivr_messages{kind="sms_handover"}.)
+SMS_SENT = {"incident_alert": "incident_alert"}
+SMS_FAILED = {"incident_alert_failed": "incident_alert"}
 # The outbox's states a message is counted in: accepted by Twilio's REST API, then the final
 # state its status callback gives; "dead" was never accepted (refused, or given up after retries).
-# A message that was only logged (no Twilio account) is counted nowhere.
-MESSAGE_STATES = frozenset({"accepted", "delivered", "undelivered", "failed", "dead"})
+# A message that was only logged (no Twilio account) is counted nowhere. "chain_end": a manager
+# SMS not delivered with nobody left in the on-call chain to text instead (ivr/outbox/escalation.py).
+MESSAGE_STATES = frozenset({"accepted", "delivered", "undelivered", "failed", "dead", "chain_end"})
 # An incident's audit events, by the transition they are (flows/events.py): counted as ivr_incident_transitions.
 INCIDENT_TRANSITIONS = {"incident_opened": "opened", "incident_acknowledged": "acknowledged",
                         "incident_escalated": "escalated", "incident_resolved": "resolved",
@@ -75,7 +77,8 @@ class LineMetrics:
         self.sms_failed = Counter("ivr_sms_failed", "SMS that Twilio's REST API refused or could not take, by kind",
                                   ["kind"], registry=reg)
         self.messages = Counter("ivr_messages", "Outbox messages by kind and state reached (accepted by Twilio, "
-                                "then delivered, undelivered or failed; dead: never accepted)", ["kind", "state"],
+                                "then delivered, undelivered or failed; dead: never accepted; "
+                                "chain_end: a manager SMS not delivered, nobody left to text)", ["kind", "state"],
                                 registry=reg)
         self.fallbacks = Counter("ivr_fallback", "Requests to Twilio's fallback URL (the main webhook failed)",
                                  registry=reg)

@@ -100,7 +100,7 @@ class RefusingNotifier(LogNotifier):
     """Twilio refusing every SMS."""
 
     def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
-        raise NotifyError("Twilio said no")
+        raise NotifyError("Twilio said no", retryable=False)  # a 4xx: a refusal, not worth a retry
 
 
 def texting_of(app: Flask, number: str = CALLER) -> dict[str, Any] | None:
@@ -145,18 +145,37 @@ def test_key_8_from_a_hidden_number_says_why_and_asks_the_step_again(app: Flask,
     assert "Steg 2 av 3." in spoken(hidden("/voice/input", Digits="2"))  # nothing lost
 
 
-def test_key_8_when_the_sms_cannot_be_sent_asks_the_step_again(database_url: str, clock: FrozenClock) -> None:
+def test_key_8_from_a_landline_is_not_offered_and_says_why(app: Flask, twilio: Twilio) -> None:
+    def landline(path: str, **params: str) -> bytes:
+        return twilio.post(path, CallSid="CA" + "6" * 32, From="+46141225047", To=LINE_NUMBER, **params).data
+
+    landline("/voice")
+    landline("/voice/input", Digits="9")  # Alfa e-Care
+    step = spoken(landline("/voice/input", Digits="1"))
+    assert "Steg 2 av 8." in step and "Tryck 8" not in step  # a landline takes no SMS: not offered
+    text = spoken(landline("/voice/input", Digits="8"))
+    assert text.startswith("Jag kan inte skicka sms till numret du ringer från. Vi fortsätter här. Steg 2 av 8.")
+    assert app.extensions["ivr.notifier"].sent == []
+    assert [event["data"]["reason"] for event in session_events(app, "sms_handover_failed")] == ["no_sms_number"]
+    assert "Steg 3 av 8." in spoken(landline("/voice/input", Digits="2"))  # nothing lost
+
+
+def test_key_8_is_texted_once_through_the_outbox_and_a_refusal_is_audited(
+        database_url: str, clock: FrozenClock) -> None:
     app = create_app(app_config(database_url, clock, NOTIFIER=RefusingNotifier()))
     try:
         twilio = Twilio(app.test_client())
         twilio.call("/voice")
         twilio.call("/voice/input", Digits="9")  # Alfa e-Care
         twilio.call("/voice/input", Digits="1")
-        text = spoken(twilio.call("/voice/input", Digits="8").data)
-        assert text.startswith("Sms:et gick inte att skicka just nu. Vi fortsätter här. Steg 2 av 8.")
-        assert texting_of(app) is None  # no SMS conversation without its first text
-        assert [event["data"]["reason"] for event in session_events(app, "sms_handover_failed")] == ["send_failed"]
-        assert "Steg 3 av 8." in spoken(twilio.call("/voice/input", Digits="2").data)
+        for _ in range(3):  # Twilio retrying the key-8 request, a proxy repeating it
+            assert "Jag har skickat steget till dig som sms." in spoken(twilio.call("/voice/input", Digits="8").data)
+        [row] = app.extensions["ivr.store"].outbox.rows(session_id="voice:CA" + "1" * 32)
+        assert (row["kind"], row["state"], row["attempts"]) == ("sms_handover", "dead", 1)  # one try, refused
+        # Given up after the call ended: in the call's log, with the step it was for.
+        [failed] = session_events(app, "sms_handover_failed")
+        assert failed["data"] == {"reason": "send_failed", "step": "close_apps", "error": "Twilio said no"}
+        assert texting_of(app) is not None  # the SMS conversation waits for a reply all the same
     finally:
         app.extensions["ivr.store"].dispose()
 

@@ -30,12 +30,15 @@ NOTED = {
     EventKind.PIN_LOCKED: "too many wrong staff codes from this number within the hour: not asked for it",
     EventKind.ON_CALL_ACCEPTED: "Chef i beredskap took the call",
     EventKind.ON_CALL_SMS: "nobody took the call: Chef i beredskap was texted to call back",
+    EventKind.ON_CALL_SMS_NEXT: "that SMS was not delivered in time: the next in the on-call chain was texted",
+    EventKind.ON_CALL_SMS_UNREACHED: "that SMS was not delivered, and nobody was left in the on-call chain",
     EventKind.RECEIPT_SENT: "receipt texted",
     EventKind.RECEIPT_FAILED: "receipt could not be sent",
     EventKind.ABANDONED: "caller hung up or stayed silent before the outcome",
 }
 # The outbox's kinds and states in words (ivr/store/outbox.py).
-MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt to the caller"}
+MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt to the caller",
+                 "sms_handover": "the step by SMS (key 8)"}
 MESSAGE_STATES = {"pending": "waiting for a retry", "sending": "being sent", "queued": "accepted by Twilio",
                   "sent": "sent by Twilio", "delivered": "delivered", "undelivered": "not delivered",
                   "failed": "failed at Twilio", "dead": "given up (never accepted)",

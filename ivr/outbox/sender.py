@@ -40,6 +40,8 @@ class Sender:
     clock: Callable[[], datetime]
     status_base: str | None  # PUBLIC_URL: where Twilio posts delivery statuses (none: no callbacks)
     observe: Callable[[Transition], None] | None = None  # metrics
+    # How long a message with a "next" (the manager SMS) may go undelivered before it is followed up.
+    deadline: Callable[[], timedelta] | None = None
 
     @classmethod
     def for_app(cls, app: Flask) -> Sender:
@@ -47,11 +49,17 @@ class Sender:
         from ivr import metrics
 
         extensions = app.extensions
+        from ivr.outbox.escalation import ManagerChain
+
         base = app.config.get("PUBLIC_URL")
-        # Both read at each use, as a turn reads them (a test or the simulator may swap either).
-        return cls(store=extensions["ivr.store"], notifier=lambda: extensions["ivr.notifier"],
-                   clock=lambda: extensions["ivr.clock"](), status_base=str(base).rstrip("/") if base else None,
-                   observe=metrics.message_observer(app))
+        # Read at each use, as a turn reads them (a test, the simulator or `ivr reload` may swap them).
+        sender = cls(store=extensions["ivr.store"], notifier=lambda: extensions["ivr.notifier"],
+                     clock=lambda: extensions["ivr.clock"](), status_base=str(base).rstrip("/") if base else None,
+                     observe=metrics.message_observer(app),
+                     deadline=lambda: timedelta(minutes=extensions["ivr.line"].settings.manager_sms_delivery_minutes))
+        sender.store.outbox.escalation = ManagerChain(people=lambda: extensions["ivr.line"].roster.people,
+                                                      send=sender.send_now, observe=sender.observe)
+        return sender
 
     def send_now(self, ids: list[int]) -> None:
         """The first try of the rows a turn just committed; never raises (the turn is done)."""
@@ -63,9 +71,15 @@ class Sender:
             log.exception("outbox: first try failed; the rows wait for a retry")
 
     def send_due(self, now: datetime | None = None) -> int:
-        """One batch of due rows (pending, or claimed by a sender whose lease ran out); how many were tried."""
-        rows = self.store.outbox.claim(now or self.clock(), limit=CLAIM_BATCH)
+        """One batch of due rows (pending, or claimed by a sender whose lease ran out); how many were tried.
+
+        Then the messages overdue for delivery are followed up (ivr/outbox/escalation.py).
+        """
+        moment = now or self.clock()
+        rows = self.store.outbox.claim(moment, limit=CLAIM_BATCH)
         self._send(rows)
+        if self.deadline is not None:
+            self.store.outbox.overdue(moment, self.deadline())
         return len(rows)
 
     def _send(self, rows: list[Claimed]) -> None:

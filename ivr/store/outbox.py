@@ -12,13 +12,18 @@ to state, each move in its own short transaction:
 A claimed row whose lease runs out (its process was killed mid-send) is claimed
 again: delivery is at least once. Statuses only move forward, so a callback that
 arrives twice or late changes nothing.
+
+A row whose body holds "next" (the manager SMS: the chain and its place in it) is
+followed by another row when it ends undelivered, failed or dead, or is not delivered
+by a deadline (overdue()): the store's `escalation` makes that row, in the same
+transaction that moves the first one (before its text is blanked), once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
@@ -36,6 +41,12 @@ RANK = {"pending": 0, "sending": 1, "queued": 2, "sent": 3,
         "delivered": 4, "undelivered": 4, "failed": 4, "dead": 4, "logged": 4}
 FINAL = frozenset(state for state, rank in RANK.items() if rank == 4)
 ACCEPTED = frozenset({"queued", "sent"})
+# A message in these states is not delivered (yet); past its deadline it is followed up.
+UNDELIVERED_YET = ("pending", "sending", "queued", "sent")
+# ... and in these, never will be.
+NOT_DELIVERED = frozenset({"undelivered", "failed", "dead"})
+# How far back overdue() looks: a row this much past its deadline is no longer worth a follow-up.
+OVERDUE_HORIZON = timedelta(hours=1)
 # Twilio's MessageStatus values, as this table keeps them.
 TWILIO_STATUS = {"accepted": "queued", "scheduled": "queued", "queued": "queued", "sending": "queued",
                  "sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
@@ -60,11 +71,34 @@ class Outgoing:
     channel: str = "sms"  # "sms", or "call": the line calls `target`, whose call runs the TwiML at `url`
     audit: dict[str, Any] | None = None
     url: str | None = None  # a call's TwiML (an absolute URL of this line's webhooks)
+    # Who is texted if this is not delivered (in time): {"chain": [roster person ids], "position": n},
+    # n being the target's place in the chain (ivr/outbox/escalation.py). No numbers.
+    follow: dict[str, Any] | None = None
 
     def body(self) -> dict[str, Any]:
         """The stored body."""
         return {"from": self.sender, "text": self.text, **({"url": self.url} if self.url else {}),
-                **({"audit": self.audit} if self.audit else {})}
+                **({"audit": self.audit} if self.audit else {}), **({"next": self.follow} if self.follow else {})}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What follows a message that was not delivered: the next one (None: nobody left), and its audit event."""
+
+    message: Outgoing | None
+    event: str
+    data: dict[str, Any]
+    system: str | None = None
+
+
+class Escalation(Protocol):
+    """Who follows an undelivered message (ivr/outbox/escalation.py); the store only keeps the rows."""
+
+    def follow_up(self, body: dict[str, Any], session_id: str | None, reason: str) -> FollowUp | None:
+        """Inside the transaction that gives up on the row: the message after it, if any."""
+
+    def followed(self, done: list[tuple[FollowUp, int | None]]) -> None:
+        """After that transaction's commit: each follow-up with its new row id (None: already there)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +136,7 @@ class OutboxStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.escalation: Escalation | None = None  # set by the app's sender (ivr/outbox)
 
     def claim(self, now: datetime, ids: list[int] | None = None, limit: int = CLAIM_BATCH) -> list[Claimed]:
         """Take due rows (or these of them) for one attempt each, under a lease; none another sender holds.
@@ -149,9 +184,11 @@ class OutboxStore:
                     state="pending", next_attempt_at=retry_at, lease_until=None, last_error=error[:200],
                     updated_at=now))
                 return Transition(row_id, row.kind, row.state, "pending")
+            done = self._follow_up(conn, row, "dead", now)
             conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
                 state="dead", lease_until=None, last_error=error[:200], updated_at=now, **_blanked("dead")))
             _audit(conn, row, "failed", {"error": error[:200]}, now)
+        self._followed(done)
         return Transition(row_id, row.kind, row.state, "dead")
 
     def status(self, row_id: int, provider_id: str, twilio_status: str, error: str | None,
@@ -166,10 +203,60 @@ class OutboxStore:
             # (the row then waits for a retry): either way Twilio has the message, and nothing is resent.
             if row is None or row.provider_id not in (None, provider_id) or RANK[new] <= RANK[row.state]:
                 return None
+            done = self._follow_up(conn, row, new, now) if new in NOT_DELIVERED else []
             conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
                 state=new, provider_id=provider_id, lease_until=None, updated_at=now,
                 last_error=(error or row.last_error or None), **_blanked(new)))
+        self._followed(done)
         return Transition(row_id, row.kind, row.state, new)
+
+    def overdue(self, now: datetime, deadline: timedelta) -> int:
+        """Follow up every message with a "next" not delivered `deadline` after it was decided; how many.
+
+        Each row in its own transaction, locked and read again there: several workers (or hosts)
+        checking at once follow a row up once. A row followed up loses its "next".
+        """
+        table = outbox_table
+        cutoff = now - deadline
+        query = (select(table.c.id, table.c.body).where(
+            table.c.state.in_(UNDELIVERED_YET), table.c.created_at <= cutoff,
+            table.c.created_at > cutoff - OVERDUE_HORIZON).order_by(table.c.id))
+        with self.store.transaction(read_only=True) as conn:
+            candidates = [int(row.id) for row in conn.execute(query).all() if (row.body or {}).get("next")]
+        count = 0
+        for row_id in candidates:
+            with self.store.transaction() as conn:
+                row = _locked(conn, row_id)
+                if row is None or row.state not in UNDELIVERED_YET or not (row.body or {}).get("next"):
+                    continue  # delivered meanwhile, or another worker followed it up
+                done = self._follow_up(conn, row, "late", now)
+                conn.execute(update(table).where(table.c.id == row_id).values(
+                    body={key: value for key, value in row.body.items() if key != "next"}, updated_at=now))
+            self._followed(done)
+            count += 1
+        return count
+
+    def _follow_up(self, conn: Connection, row: Any, reason: str, now: datetime) -> list[tuple[FollowUp, int | None]]:
+        """The message after an undelivered row (enqueued under its own key, so once), and its event."""
+        body = row.body or {}
+        if self.escalation is None or not body.get("next"):
+            return []
+        follow = self.escalation.follow_up(body, row.session_id, reason)
+        if follow is None:
+            return []
+        new_id: int | None = None
+        if follow.message is not None:
+            message = follow.message
+            new_id = conn.execute(self.store.statements.enqueue, {
+                "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
+                "body": message.body(), "session_id": row.session_id, "at": now}).scalar()
+        if new_id is not None or follow.message is None:  # a replay that found its row writes no event again
+            _event(conn, row.session_id, follow.event, follow.system, follow.data, now, row.channel)
+        return [(follow, None if new_id is None else int(new_id))]
+
+    def _followed(self, done: list[tuple[FollowUp, int | None]]) -> None:
+        if done and self.escalation is not None:
+            self.escalation.followed(done)
 
     def rows(self, *, state: str | None = None, session_id: str | None = None,
              limit: int = 100) -> list[dict[str, Any]]:
@@ -197,12 +284,20 @@ def _audit(conn: Connection, row: Any, which: str, extra: dict[str, Any], now: d
     """Write the row's "sent" or "failed" event to its session's log, as the deciding turn would have."""
     audit = (row.body or {}).get("audit") or {}
     kind = audit.get(which)
-    if not kind or row.session_id is None:
+    if kind:
+        _event(conn, row.session_id, kind, audit.get("system"), {**(audit.get("data") or {}), **extra}, now,
+               row.channel)
+
+
+def _event(conn: Connection, session_id: str | None, kind: str, system: str | None, data: dict[str, Any],
+           now: datetime, fallback_channel: str) -> None:
+    """One event in a session's log, written outside its turns (the session may be gone: then seq 0)."""
+    if session_id is None:
         return
     session = conn.execute(select(sessions_table.c.seq, sessions_table.c.channel, sessions_table.c.caller_key)
-                           .where(sessions_table.c.id == row.session_id)).first()
-    seq, channel, key = (session.seq, session.channel, session.caller_key) if session else (0, row.channel, None)
+                           .where(sessions_table.c.id == session_id)).first()
+    seq, channel, key = (session.seq, session.channel, session.caller_key) if session else (0, fallback_channel, None)
     conn.execute(insert(events_table).values(
-        session_id=row.session_id, seq=seq, at=now, kind=kind, channel=channel, system=audit.get("system"),
-        data={**(audit.get("data") or {}), **extra}, caller_key=key))
+        session_id=session_id, seq=seq, at=now, kind=kind, channel=channel, system=system, data=data,
+        caller_key=key))
 

@@ -364,6 +364,11 @@ class Store:
         turn.enqueued.append(int(row_id))
         return int(row_id)
 
+    @property
+    def statements(self) -> Statements:
+        """The database's prepared statements, for the store's own modules (ivr/store/outbox.py)."""
+        return self._sql
+
     def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Connection]:
         """A transaction for the store's own modules (ivr/store/outbox.py); failures become StoreError."""
         return self._transaction(read_only=read_only)

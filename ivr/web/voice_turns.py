@@ -22,12 +22,12 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.events import EventKind
 from flows.facts import manager_sms
 from flows.model import UNKNOWN, Answer, Outcome
-from flows.phone import phone_number
+from flows.phone import phone_number, takes_sms
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
 from ivr import outbox
-from ivr.notify import NotifyError
 from ivr.outbox import Outgoing
+from ivr.outbox.escalation import manager_chain
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.web import conversation, voice_speech
@@ -253,13 +253,19 @@ def start_on_call(call: Call) -> list[str]:
     return [person.number for person in people]
 
 
-def on_call_numbers(call: Call) -> list[str]:
-    """The numbers of the chain fixed for this call (by person id: no number rides in a URL)."""
+def on_call_chain(call: Call) -> tuple[str, ...]:
+    """The person ids of the chain fixed for this call (no number rides in a URL)."""
     context = turn_context()
     people = context.line.roster.people
     if call.dial.chain and all(person in people for person in call.dial.chain):
-        return [people[person].number for person in call.dial.chain]
-    return [person.number for person in context.line.roster.chain_at(context.now)]  # the roster changed since
+        return call.dial.chain
+    return tuple(person.id for person in context.line.roster.chain_at(context.now))  # the roster changed since
+
+
+def on_call_numbers(call: Call) -> list[str]:
+    """The numbers of the chain fixed for this call."""
+    people = turn_context().line.roster.people
+    return [people[person].number for person in on_call_chain(call)]
 
 
 def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | None = None,
@@ -279,8 +285,8 @@ def present(record: SessionRecord, call: Call, turn: Turn, preface: list[str] | 
 
 
 def can_text(record: SessionRecord) -> bool:
-    """True when key 8 can hand this call over to SMS: a number to text, and the database to keep it in."""
-    return bool(record.caller) and online(record)
+    """True when key 8 can hand this call over to SMS: a number that takes SMS, and the database to keep it in."""
+    return bool(record.caller) and takes_sms(str(record.caller)) and online(record)
 
 
 def step_id(turn: Turn) -> str | None:
@@ -344,11 +350,13 @@ def on_call_result(record: SessionRecord, call: Call, status: str) -> VoiceRespo
     body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller, context.now)
     # Keyed by the call and the dial it follows: a replayed or retried dial result (Twilio retries,
     # a proxy repeats, a status callback comes twice) finds this row and texts the manager no more.
+    # Not delivered (in time), it goes to the next in the chain (ivr/outbox/escalation.py).
     outbox.send(record, Outgoing(
         kind="manager_sms", key=f"{record.id}:manager_sms:{attempt}", target=chain[0], text=body,
         sender=call.line_number,
         audit={"sent": EventKind.ON_CALL_SMS.value, "failed": EventKind.ON_CALL_SMS_FAILED.value,
-               "system": call.state.checklist, "data": {}}))
+               "system": call.state.checklist, "data": {}},
+        follow=manager_chain(on_call_chain(call), 0)))
     # Now the receipt can say what happened: nobody answered, the manager has been texted.
     if not call.callback:
         send_receipt(record, Decision.from_dict(call.state.decision), call.state.lang, call.line_number,
@@ -466,25 +474,27 @@ def still_waiting(record: SessionRecord, call: Call, turn: Turn) -> VoiceRespons
 def by_sms(record: SessionRecord, call: Call, turn: Turn) -> VoiceResponse:
     """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there.
 
-    Nothing is lost when it cannot be done (a hidden number, no database, Twilio
-    refusing the SMS): the caller hears why, and the same step again.
+    The SMS is an outbox row of this turn (one per call and step: a replayed key 8 sends
+    nothing new), sent right after the commit and retried. What can be known now is
+    checked first, and then nothing is lost (a hidden number, a landline, no database):
+    the caller hears why, and the same step again. A message Twilio gives up on later is
+    audited as sms_handover_failed; the SMS conversation waits for the carer's reply.
     """
     voice = renderer(call)
-    reason = "hidden_number" if not record.caller else None if online(record) else "no_database"
-    if reason is None:
-        context = turn_context()
-        body = SmsRenderer(context.line, call.state.lang).step(turn)
-        try:
-            sid = context.notifier.send_sms(str(record.caller), call.line_number, body)
-        except NotifyError as exc:
-            reason = "send_failed"
-            log.warning("SMS for key 8 not sent: %s", exc)
+    reason = ("hidden_number" if not record.caller else "no_database" if not online(record)
+              else None if takes_sms(record.caller) else "no_sms_number")
     if reason is not None:
         record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
                          call.state.checklist)
-        said = "sms_hidden_number" if reason == "hidden_number" else "sms_not_sent"
+        said = {"hidden_number": "sms_hidden_number", "no_sms_number": "sms_no_mobile"}.get(reason, "sms_not_sent")
         return present(record, call, turn, [voice.text(said)])
+    context = turn_context()
+    outbox.send(record, Outgoing(
+        kind="sms_handover", key=f"{record.id}:sms_handover:{step_id(turn)}", target=str(record.caller),
+        text=SmsRenderer(context.line, call.state.lang).step(turn), sender=call.line_number,
+        audit={"failed": EventKind.SMS_HANDOVER_FAILED.value, "system": call.state.checklist,
+               "data": {"reason": "send_failed", "step": step_id(turn)}}))
     continue_by_sms(record, call.state, call.line_number)
     call.by_sms = True
-    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn), "sid": sid}, call.state.checklist)
+    record.add_event(EventKind.CONTINUED_BY_SMS, {"step": step_id(turn)}, call.state.checklist)
     return voice.goodbye("sms_sent")
