@@ -190,9 +190,8 @@ class IncidentStore:
 
     def _incident(self, conn: Connection, row: Any) -> Incident:
         """An incident row with its callers counted."""
-        counts = conn.execute(select(
-            func.count(), func.count(CALLERS.c.workplace.distinct()),
-            func.coalesce(func.sum(func.cast(CALLERS.c.notify, INCIDENTS.c.id.type)), 0),
+        callers, waiting = conn.execute(select(
+            func.count(), func.coalesce(func.sum(func.cast(CALLERS.c.notify, INCIDENTS.c.id.type)), 0),
         ).where(CALLERS.c.incident_id == row["id"])).one()
         places = conn.execute(select(CALLERS.c.workplace).distinct().where(
             and_(CALLERS.c.incident_id == row["id"], CALLERS.c.workplace.is_not(None)))).scalars().all()
@@ -200,6 +199,6 @@ class IncidentStore:
             id=int(row["id"]), system=str(row["system"]), state=IncidentState(row["state"]),
             opened_at=row["opened_at"], updated_at=row["updated_at"], acknowledged_at=row["acknowledged_at"],
             acknowledged_by=row["acknowledged_by"], escalated_at=row["escalated_at"],
-            resolved_at=row["resolved_at"], callers=int(counts[0]), workplaces=tuple(sorted(map(str, places))),
-            waiting=int(counts[2]),
+            resolved_at=row["resolved_at"], callers=int(callers), workplaces=tuple(sorted(map(str, places))),
+            waiting=int(waiting),
         )

@@ -87,12 +87,16 @@ def system_chosen(record: SessionRecord, system: str) -> Intake:
                   known=None if announcement else known_incident(record, system))
 
 
+def known_since(incident: Incident) -> str:
+    """Since when Chef i beredskap knows, as the caller hears it: "22.04" (local time)."""
+    return f"{turn_context().line.calendar.local(incident.acknowledged_at or incident.opened_at):%H.%M}"
+
+
 def told_texts(incident: Incident, lang: str) -> list[str]:
     """"Chef i beredskap vet redan om felet i Viva, sedan klockan 22.04." and what "no" gives."""
     line = turn_context().line
-    since = f"{line.calendar.local(incident.acknowledged_at or incident.opened_at):%H.%M}"
     return [line.messages.get("voice", "incident_told", lang, system=line.library.by_id(incident.system).name[lang],
-                              time=since),
+                              time=known_since(incident)),
             line.messages.get("voice", "incident_told_offer", lang)]
 
 
@@ -126,13 +130,12 @@ def settle(record: SessionRecord, decision: Decision, line_number: str) -> Decis
         store.subscribe(record, incident.id, now, lang, workplace)
     record.add_event(EventKind.INCIDENT_TOLD, {"incident": incident.id, "sms_when_fixed": subscribed},
                      decision.checklist_id)
-    since = f"{context.line.calendar.local(incident.acknowledged_at or incident.opened_at):%H.%M}"
     messages = context.line.messages
-    why = None if told else {lang: messages.get("voice", "incident_known_why", lang, time=since)
-                             for lang in LANGUAGES}
+    why = None if told else {each: messages.get("voice", "incident_known_why", each, time=known_since(incident))
+                             for each in LANGUAGES}
     promise = "incident_known_sms" if subscribed else "incident_known_hidden"
     return replace(decision, outcome=Outcome.INCIDENT_KNOWN, why=why, blocked=None, contact=None,
-                   say={lang: messages.get("voice", promise, lang) for lang in LANGUAGES})
+                   say={each: messages.get("voice", promise, each) for each in LANGUAGES})
 
 
 def adds_something(incident: Incident, facts: dict[str, Any], workplace: str | None, record: SessionRecord) -> bool:
