@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask
 
-from ivr.web.conversation import PIN_GUESS_LIMIT
+from ivr.conversation.steps import PIN_GUESS_LIMIT
 from tests.conftest import FrozenClock, Twilio
 from tests.test_operations import OUTSIDER, VIVA_AFTER_HOURS, call, spoken, text_line
 

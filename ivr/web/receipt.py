@@ -21,11 +21,11 @@ from flows.receipt import DIALLED, receipt_text
 from flows.refcode import spell
 from flows.routing import Decision
 from ivr import outbox
+from ivr.conversation.steps import online
 from ivr.logs import mask_numbers
 from ivr.notify import NotifyError
 from ivr.outbox import Outgoing
 from ivr.store import SessionRecord
-from ivr.web.conversation import online
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from flows import engine
 from flows.engine import Expect, State, StateError
+from ivr.conversation.session import VOICE, Session
+from ivr.conversation.steps import online
 from ivr.store import SessionRecord
-from ivr.web.conversation import online
 from ivr.web.turn_context import turn_context
-from ivr.web.voice_call import Call
 
 
 def resumable(record: SessionRecord) -> tuple[str, State] | None:
@@ -29,7 +29,7 @@ def resumable(record: SessionRecord) -> tuple[str, State] | None:
         return None
     session_id, data = found
     try:
-        earlier = Call.from_data(data)
+        earlier = Session.from_data(VOICE, data)
         turn = engine.current(context.line.library, earlier.state)
     except (StateError, TypeError, ValueError):
         return None  # a state this version cannot continue (a checklist removed since)

@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from flows.engine import StateError
 from flows.events import EventKind
 from flows.routing import Decision
+from ivr.conversation.session import VOICE, Session
 from ivr.store import StoreError
 from ivr.web import voice_turns
 from ivr.web.carried_state import PARAM
@@ -17,7 +18,7 @@ from ivr.web.incidents import manager_accepted
 from ivr.web.receipt import send_receipt
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, hang_up, query_int, twiml
-from ivr.web.voice_call import Call, carried_call, newer, run_turn
+from ivr.web.voice_call import carried_call, newer, run_turn
 from ivr.web.voice_render import VoiceRenderer
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -53,7 +54,7 @@ def whisper() -> Response:
     context = turn_context()
     try:
         record = context.store.get(f"voice:{parent}")
-        stored = Call.from_data(record.data) if record is not None and record.data is not None else None
+        stored = Session.from_data(VOICE, record.data) if record is not None and record.data is not None else None
     except (StoreError, StateError, TypeError, ValueError) as exc:
         log.error("whisper without the stored call (%s): it uses the state its URL carries", exc)
         stored = None
@@ -75,7 +76,7 @@ def whisper_accept() -> Response:
     try:
         with context.store.session(f"voice:{parent}", "voice", context.now) as record:
             if record.data is not None:
-                call = Call.from_data(record.data)
+                call = Session.from_data(VOICE, record.data)
                 if call.dial.chain and call.dial.attempt == attempt:
                     call.dial.accepted = True
                     record.data = call.to_data()
@@ -114,7 +115,7 @@ def status() -> Response:
         if record is not None and record.data is not None:
             with store.session(f"voice:{call_sid()}", "voice", now) as record:
                 if record.data is not None:
-                    voice_turns.call_ended(record, Call.from_data(record.data))
+                    voice_turns.call_ended(record, Session.from_data(VOICE, record.data))
     except (StoreError, StateError, TypeError, ValueError) as exc:
         log.error("status callback not recorded: %s", exc)
     return twiml(VoiceResponse())

@@ -1,4 +1,4 @@
-"""A call's state, and the runner that loads it, lets a turn answer, and saves it.
+"""A call's turn: load its session (stored or carried), let a handler answer, save it.
 
 Each turn reads the call from the database and from the state its action URL
 carries (ivr/web/carried_state.py), whichever is newer. When the database
@@ -14,90 +14,25 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows import engine
-from flows.engine import State, StateError
+from flows.engine import StateError
 from flows.events import EventKind
 from flows.phone import phone_number
 from ivr import outbox
+from ivr.conversation.session import VOICE, Session
+from ivr.conversation.steps import DetachedRecord
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
 from ivr.web import repair_alert
 from ivr.web.carried_state import PARAM, TokenError, carry, decode, encode
-from ivr.web.conversation import DetachedRecord, PinState
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, twiml
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DialState:
-    """The on-call dial of a call: which number of its chain, and whether that manager accepted."""
-
-    attempt: int = 0
-    accepted: bool = False
-    chain: tuple[str, ...] = ()  # roster person ids, fixed when the dial began (no number rides in a URL)
-
-    def to_data(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return {"attempt": self.attempt, "accepted": self.accepted, "chain": list(self.chain)}
-
-    @classmethod
-    def from_data(cls, data: object) -> DialState:
-        """Rebuild; anything else is no dial."""
-        if not isinstance(data, dict):
-            return cls()
-        return cls(int(data.get("attempt", 0)), bool(data.get("accepted", False)),
-                   tuple(str(person) for person in data.get("chain", ())))
-
-
-@dataclass
-class Call:
-    """One call's data: the engine state plus what the voice channel needs."""
-
-    state: State
-    misses: int = 0  # consecutive prompts without a key
-    line_number: str = ""  # the line's own number: the sender of any SMS (never carried in URLs)
-    dial: DialState = field(default_factory=DialState)
-    pin: PinState = field(default_factory=PinState)
-    turn: int = 0  # turns taken: of the stored and the carried state, the one with more turns is newer
-    ended: bool = False  # the status callback saw the call end: its number is never stored again
-    callback: bool = False  # a call the line placed (RING by SMS): the carer is To, the line is From
-    waiting: int = 0  # key 5: rounds of quiet waiting so far on the current step (0: not waiting)
-    by_sms: bool = False  # key 8: the conversation went on by SMS (not abandoned, never resumed by voice)
-    offer: dict[str, Any] | None = None  # a dropped call's engine state, offered before the menu
-
-    def to_data(self) -> dict[str, Any]:
-        """JSON-ready, for the store."""
-        return {**self.carried(), "line_number": self.line_number}
-
-    def carried(self) -> dict[str, Any]:
-        """What rides in the action URLs: everything but phone numbers."""
-        return {"state": self.state.to_dict(), "misses": self.misses, "dial": self.dial.to_data(),
-                "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback,
-                "waiting": self.waiting, "by_sms": self.by_sms, "offer": self.offer}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Call:
-        """Rebuild from the store or a carried token; StateError when it cannot be continued."""
-        return cls(State.from_dict(data.get("state")), int(data.get("misses", 0)),
-                   str(data.get("line_number", "")), DialState.from_data(data.get("dial")),
-                   PinState.from_data(data.get("pin")), int(data.get("turn", 0)), bool(data.get("ended", False)),
-                   bool(data.get("callback", False)), int(data.get("waiting", 0)),
-                   bool(data.get("by_sms", False)), _offer(data.get("offer")))
-
-
-def _offer(data: object) -> dict[str, Any] | None:
-    """A carried or stored resume offer: a state that can be continued, or none."""
-    if data is None:
-        return None
-    return State.from_dict(data).to_dict()  # a StateError when it is not one
 
 
 def state_key() -> bytes:
@@ -105,18 +40,18 @@ def state_key() -> bytes:
     return hmac.new(str(current_app.config["PSEUDONYM_KEY"]).encode(), b"carried call state", hashlib.sha256).digest()
 
 
-def carried_call(sid: str, token: str) -> Call | None:
+def carried_call(sid: str, token: str) -> Session | None:
     """The call state a URL carried; None when there is none or it is not this call's."""
     if not token:
         return None
     try:
-        return Call.from_data(decode(token, sid, state_key()))
+        return Session.from_data(VOICE, decode(token, sid, state_key()))
     except (TokenError, StateError, TypeError, ValueError) as exc:
         log.warning("ignored the state carried in the URL: %s", exc)
         return None
 
 
-def newer(stored: Call | None, carried: Call | None) -> Call | None:
+def newer(stored: Session | None, carried: Session | None) -> Session | None:
     """The state to continue from: the stored one unless the URL carries a later turn."""
     if carried is None or (stored is not None and stored.turn >= carried.turn):
         return stored
@@ -126,7 +61,7 @@ def newer(stored: Call | None, carried: Call | None) -> Call | None:
     return carried
 
 
-Handler = Callable[[SessionRecord, Call], VoiceResponse]
+Handler = Callable[[SessionRecord, Session], VoiceResponse]
 
 
 def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -> Response:
@@ -167,18 +102,18 @@ def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -
     return twiml(response)
 
 
-def open_call(record: SessionRecord, carried: Call | None) -> Call:
+def open_call(record: SessionRecord, carried: Session | None) -> Session:
     """The call to continue (stored or carried, the newer), or a new one; the caller's number on the record."""
     stored = None
     if record.data is not None:
         try:
-            stored = Call.from_data(record.data)
+            stored = Session.from_data(VOICE, record.data)
         except (StateError, TypeError, ValueError) as exc:
             # A stored state that cannot go on (a checklist removed since) starts over.
             record.add_event(EventKind.STATE_RESET, {"reason": str(exc)})
     call = newer(stored, carried)
     if call is None:
-        call = Call(engine.start(turn_context().line.settings.default_language).state)
+        call = Session(VOICE, engine.start(turn_context().line.settings.default_language).state)
         if record.data is None:
             record.add_event(EventKind.CALL_STARTED, {})
     # An incoming call's caller is From and the line To; a call-back the other way round.
@@ -189,7 +124,7 @@ def open_call(record: SessionRecord, carried: Call | None) -> Call:
     return call
 
 
-def close_turn(record: SessionRecord, call: Call, response: VoiceResponse, sid: str) -> None:
+def close_turn(record: SessionRecord, call: Session, response: VoiceResponse, sid: str) -> None:
     """Count the turn, store the call, and carry its state in every URL of the answer."""
     call.turn += 1
     record.data = call.to_data()

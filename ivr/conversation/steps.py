@@ -1,9 +1,8 @@
-"""One conversation for every channel: a system chosen, an answer, the staff code, the outcome.
+"""What a conversation's decisions do to the store: a system chosen, an answer, the staff code, the outcome.
 
-A channel (voice, SMS) parses its request into these calls and renders what
-they return. The audit events are written here, once for both channels: the
-engine's own (system chosen, answers) and the conversation's (staff code,
-outcome).
+The dispatcher (dispatch.py) calls these for every channel. The audit events
+are written here, once for all channels: the engine's own (system chosen,
+answers) and the conversation's (staff code, outcome).
 """
 
 from __future__ import annotations
@@ -11,16 +10,15 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
-from typing import Any
 
 from flows import engine
 from flows.engine import Turn
 from flows.events import EventKind
 from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
+from ivr.conversation.session import PinState
 from ivr.store import SessionRecord
 from ivr.web.incidents import Intake, checklist_finished, settle, system_chosen
 from ivr.web.turn_context import turn_context
@@ -42,29 +40,6 @@ class DetachedRecord(SessionRecord):
 def online(record: SessionRecord) -> bool:
     """True when the turn has its database (announcements, incident counts, audit events)."""
     return not isinstance(record, DetachedRecord)
-
-
-@dataclass
-class PinState:
-    """The staff-code question: being asked (with the wrong tries so far), passed, or neither."""
-
-    asking: bool = False
-    tries: int = 0
-    passed: bool = False
-    # This turn only (never stored): the code was not asked, or no more, because this number has had too
-    # many wrong codes lately. The channel says so before the decision that stands.
-    locked: bool = field(default=False, compare=False)
-
-    def to_data(self) -> dict[str, Any]:
-        """JSON-ready, for the store and the carried state."""
-        return {"asking": self.asking, "tries": self.tries, "passed": self.passed}
-
-    @classmethod
-    def from_data(cls, data: object) -> PinState:
-        """Rebuild; anything that is not a stored PinState is a state with no code asked."""
-        if not isinstance(data, dict):
-            return cls()
-        return cls(bool(data.get("asking", False)), int(data.get("tries", 0)), bool(data.get("passed", False)))
 
 
 class PinResult(Enum):

@@ -1,0 +1,151 @@
+"""What the conversation answers, before a channel renders it as TwiML or as texts.
+
+`dispatch.handle()` returns a list of parts; a call renders its one part as
+TwiML (ivr/web/voice_reply.py), a text conversation every part as SMS texts
+(ivr/web/sms_reply.py). A sentence is either already worded (a str: IT's
+announcement, what Chef i beredskap knows) or a `Text` the channel words from
+its own message table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.engine import Turn
+from flows.model import Checklist
+from flows.routing import Decision
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message by name, worded by the channel; it_support: add IT support's number as the channel says it."""
+
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    it_support: bool = False
+
+
+Sentence = str | Text
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The system menu (welcome: the call's first words)."""
+
+    preface: tuple[Sentence, ...] = ()
+    welcome: bool = False
+
+
+@dataclass(frozen=True)
+class BadSystem:
+    """A key or text that names no system; first: a new conversation, where the menu is the answer."""
+
+    first: bool = False
+
+
+@dataclass(frozen=True)
+class WhichSystem:
+    """A text that could name several systems: which one?"""
+
+    candidates: tuple[Checklist, ...]
+
+
+@dataclass(frozen=True)
+class ResumeOffer:
+    """A dropped call's step: go on there, or start over."""
+
+    turn: Turn
+    preface: tuple[Sentence, ...] = ()
+    welcome: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    """The current step; first: the checklist's first question in this conversation."""
+
+    turn: Turn
+    preface: tuple[Sentence, ...] = ()
+    first: bool = False
+    can_text: bool = False  # key 8 may be offered
+    all_keys: bool | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the caller should know of the system (IT's announcement, or that Chef i beredskap knows): go on?
+
+    again: asked again (a text then only asks the question).
+    """
+
+    turn: Turn
+    preface: tuple[Sentence, ...] = ()
+    told: tuple[str, ...] = ()
+    announcement: str | None = None
+    again: bool = False
+
+
+@dataclass(frozen=True)
+class BadAnswer:
+    """An answer the question does not take: the question again, with a hint (acknowledged: "ok", "tack")."""
+
+    again: Question | Notice
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True)
+class PinPrompt:
+    """The staff-code question."""
+
+    preface: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True)
+class PinRetry:
+    """A wrong staff code: once more."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The outcome; for a call, whom it dials (on_call: the first on-call number, call: the call's id)."""
+
+    decision: Decision
+    preface: tuple[Sentence, ...] = ()
+    on_call: str = ""
+    call: str = ""
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Connect the caller to IT support (key 1 after an ending that offered it)."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Key 5: a short reminder, then quiet."""
+
+    texts: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class Goodbye:
+    """Say these and end the call (it_support: the texts name IT support's number)."""
+
+    names: tuple[str, ...]
+    it_support: bool = False
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Nothing waits any more: a call says goodbye, a text conversation sends nothing."""
+
+
+@dataclass(frozen=True)
+class Say:
+    """Sentences on their own (a text conversation's texts)."""
+
+    sentences: tuple[Sentence, ...]
+
+
+Part = (Menu | BadSystem | WhichSystem | ResumeOffer | Question | Notice | BadAnswer | PinPrompt | PinRetry
+        | Finished | Transfer | Wait | Goodbye | Ended | Say)
