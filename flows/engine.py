@@ -43,13 +43,14 @@ class State:
     checklist: str | None = None
     step: int = 0
     answers: dict[str, Answer] = field(default_factory=dict)  # step id -> True, False or UNKNOWN
-    decision: dict[str, Any] | None = None
+    decision: Decision | None = None
     notice: bool = False  # waiting for "go on?" after an outage announcement
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready value for the session store (kept as is inside the session's data)."""
         return {"v": STATE_VERSION, "lang": self.lang, "checklist": self.checklist, "step": self.step,
-                "answers": self.answers, "decision": self.decision, "notice": self.notice}
+                "answers": self.answers,
+                "decision": self.decision.to_dict() if self.decision is not None else None, "notice": self.notice}
 
     def to_json(self) -> str:
         """Serialise on its own."""
@@ -84,8 +85,17 @@ class State:
             or not isinstance(notice, bool)
         ):
             raise StateError("stored state has a field of the wrong type")
-        # Copies: the stored dicts belong to the session data they came from.
-        return cls(lang, checklist, step, dict(answers), None if decision is None else dict(decision), notice)
+        # A copy: the stored dict belongs to the session data it came from.
+        return cls(lang, checklist, step, dict(answers), None if decision is None else stored_decision(decision),
+                   notice)
+
+
+def stored_decision(data: Mapping[str, object]) -> Decision:
+    """A stored decision; one that cannot be read is a StateError (the conversation starts over)."""
+    try:
+        return Decision.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StateError(f"stored decision cannot be read: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -154,7 +164,7 @@ def current(library: Library, state: State) -> Turn:
         return Turn(state, Expect.SYSTEM)
     checklist = _checklist(library, state)
     if state.decision is not None:
-        return Turn(state, Expect.NOTHING, checklist, decision=Decision.from_dict(state.decision))
+        return Turn(state, Expect.NOTHING, checklist, decision=state.decision)
     if state.notice:
         return Turn(state, Expect.GO_ON, checklist)
     if state.step >= len(checklist.steps):
@@ -238,7 +248,7 @@ def reroute(library: Library, state: State, context: Context) -> Turn:
 
 
 def _finish(state: State, checklist: Checklist, answers: dict[str, Answer], decision: Decision) -> Turn:
-    new_state = replace(state, answers=answers, decision=decision.to_dict())
+    new_state = replace(state, answers=answers, decision=decision)
     return Turn(new_state, Expect.NOTHING, checklist, decision=decision)
 
 

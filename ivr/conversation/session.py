@@ -85,7 +85,7 @@ class Session:
     @property
     def decision(self) -> Decision | None:
         """The conversation's outcome, once it has one."""
-        return Decision.from_dict(self.state.decision) if self.state.decision is not None else None
+        return self.state.decision
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store."""

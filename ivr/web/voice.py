@@ -9,7 +9,6 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from flows.engine import StateError
 from flows.events import EventKind
-from flows.routing import Decision
 from ivr.conversation.session import VOICE, Session
 from ivr.store import StoreError
 from ivr.web import voice_turns
@@ -62,7 +61,7 @@ def whisper() -> Response:
     if call is None or call.state.decision is None:
         return twiml(hang_up())  # no escalation waiting: this leg has nothing to say
     voice = VoiceRenderer(context.line, context.line.settings.default_language)
-    return twiml(voice.whisper(Decision.from_dict(call.state.decision), parent, query_int("attempt")))
+    return twiml(voice.whisper(call.state.decision, parent, query_int("attempt")))
 
 
 @bp.post("/whisper/accept")
@@ -82,7 +81,7 @@ def whisper_accept() -> Response:
                     record.data = call.to_data()
                     record.add_event(EventKind.ON_CALL_ACCEPTED, {"attempt": attempt})
                     if call.state.decision is not None and attempt < len(call.dial.chain):
-                        decision = Decision.from_dict(call.state.decision)
+                        decision = call.state.decision
                         # She knows now: the system's incident is acknowledged (opened if none).
                         manager_accepted(record, decision, call.dial.chain[attempt])
                         # The receipt can say it now: "Du kopplades till chef i beredskap 22.04." (a call-back

@@ -20,7 +20,6 @@ from flows.events import EventKind
 from flows.facts import manager_sms
 from flows.model import Outcome
 from flows.phone import phone_number
-from flows.routing import Decision
 from ivr import outbox
 from ivr.conversation import dispatch
 from ivr.conversation.session import DialState, Session
@@ -87,7 +86,7 @@ def other_dial_result(record: SessionRecord, call: Session, kind: str, status: s
     """After the dial to IT support (or another number): hang up when it was answered, else say whom to call."""
     voice = renderer(call)
     record.add_event(EventKind.DIAL_RESULT, {"kind": kind, "status": status}, call.state.checklist)
-    decided = Decision.from_dict(call.state.decision) if call.state.decision is not None else None
+    decided = call.state.decision
     if kind == "it_support" and decided is not None and decided.outcome is Outcome.IT_SUPPORT:
         # The receipt says how it went (this action comes when the call has ended).
         send_receipt(record, decided, call.state.lang, call.line_number, code_passed=call.pin.passed,
@@ -115,10 +114,10 @@ def on_call_result(record: SessionRecord, call: Session, status: str) -> VoiceRe
         if call.state.decision is not None and not call.callback:
             # Sent when she pressed 1 (ivr/web/voice.py); this finds that row and adds nothing. Without the
             # database then, this is the receipt's one direct send.
-            send_receipt(record, Decision.from_dict(call.state.decision), call.state.lang, call.line_number,
+            send_receipt(record, call.state.decision, call.state.lang, call.line_number,
                          code_passed=call.pin.passed, result="connected")
         return hang_up()
-    if call.state.decision is None or call.state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
+    if call.state.decision is None or call.state.decision.outcome is not Outcome.ON_CALL_MANAGER:
         return voice.goodbye("goodbye")  # no on-call dial was made for this call: nothing to continue
     chain = on_call_numbers(call)
     if attempt + 1 < len(chain):
@@ -128,7 +127,7 @@ def on_call_result(record: SessionRecord, call: Session, status: str) -> VoiceRe
         voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1, chain[attempt + 1])
         return response
     context = turn_context()
-    body = manager_sms(context.line, Decision.from_dict(call.state.decision), record.caller, context.now)
+    body = manager_sms(context.line, call.state.decision, record.caller, context.now)
     # Keyed by the call and the dial it follows: a replayed or retried dial result (Twilio retries,
     # a proxy repeats, a status callback comes twice) finds this row and texts the manager no more.
     # Not delivered (in time), it goes to the next in the chain (ivr/outbox/escalation.py).
@@ -140,7 +139,7 @@ def on_call_result(record: SessionRecord, call: Session, status: str) -> VoiceRe
         follow=manager_chain(on_call_chain(call), 0)))
     # Now the receipt can say what happened: nobody answered, the manager has been texted.
     if not call.callback:
-        send_receipt(record, Decision.from_dict(call.state.decision), call.state.lang, call.line_number,
+        send_receipt(record, call.state.decision, call.state.lang, call.line_number,
                      code_passed=call.pin.passed, result="unanswered")
     # A hidden number cannot be called back: the caller must try again instead.
     return voice.goodbye("on_call_unanswered" if record.caller else "on_call_unreachable")
@@ -155,7 +154,7 @@ def bridge_callback(record: SessionRecord, call: Session, sms_data: dict[str, An
     if state is None or state.decision is None or record.caller is None:
         record.add_event(EventKind.CALLBACK_INVALID, {})
         return voice.goodbye("on_call_unreachable")
-    decision = Decision.from_dict(state.decision)
+    decision = state.decision
     call.state = state
     call.line_number = request.form.get("From", "")
     call.callback = True
@@ -176,7 +175,7 @@ def on_call_sms_state(data: dict[str, Any] | None) -> State | None:
         state = State.from_dict((data or {}).get("state"))
     except StateError:
         return None
-    if state.decision is None or state.decision.get("outcome") != Outcome.ON_CALL_MANAGER.value:
+    if state.decision is None or state.decision.outcome is not Outcome.ON_CALL_MANAGER:
         return None
     return state
 
