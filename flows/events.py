@@ -47,6 +47,8 @@ class EventKind(StrEnum):
     INCIDENT_NEWS_FAILED = "incident_news_failed"
     CALLBACK_REQUESTED = "callback_requested"
     CALLBACK_FAILED = "callback_failed"
+    CALLBACK_FAILED_TEXTED = "callback_failed_texted"  # the call-back was given up: the carer is texted so
+    CALLBACK_FAILED_SMS_FAILED = "callback_failed_sms_failed"
     CALLBACK_IN_OFFICE_HOURS = "callback_in_office_hours"
     CALLBACK_STARTED = "callback_started"
     CALLBACK_INVALID = "callback_invalid"

@@ -80,7 +80,7 @@ def known_week(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     text(twilio, TEXTER_B, "viva", "nej", "ja", "ja", "RING")  # after hours by SMS, call-back accepted
     clock.set("2026-11-25T22:00")
     events = app.extensions["ivr.store"].events(sms_session(app, TEXTER_B))
-    leg = next(e for e in events if e["kind"] == "callback_requested")["data"]["call"]
+    leg = next(e for e in events if e["kind"] == "callback_requested")["data"]["sid"]
     placed = app.extensions["ivr.notifier"].sent[-1]  # the call Twilio would now place: its TwiML URL
     twilio.post(placed["url"].removeprefix(PUBLIC_URL), CallSid=leg, From="+46141225000", To=TEXTER_B)
     dial_on_call(twilio, leg, accept=True)

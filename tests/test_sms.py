@@ -6,10 +6,12 @@ import threading
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from twilio.http.response import Response
 
 from flows.line import load_line
 from flows.replies import normalise
@@ -122,15 +124,42 @@ def test_callback_without_an_on_call_decision_does_not_dial(twilio: Twilio) -> N
     assert root.find("Dial") is None and root.find("Hangup") is not None
 
 
+class RefusesCalls(FakeTwilioHttp):
+    """Twilio refusing every call (a blocked number, a wrong account setting), taking every SMS."""
+
+    def request(self, method: str, uri: str, params: Any = None, data: Any = None, headers: Any = None,
+                auth: Any = None, timeout: Any = None, allow_redirects: bool = False) -> Response:
+        self.status = 400 if uri.endswith("/Calls.json") else 201
+        return super().request(method, uri, params, data, headers, auth, timeout, allow_redirects)
+
+
 def test_a_refused_call_back_is_told_honestly(database_url: str, clock: FrozenClock) -> None:
-    notifier = TwilioNotifier("AC" + "0" * 32, "test-token-not-a-secret", http_client=FakeTwilioHttp(status=400))
+    """RING goes through the outbox: placed right after the commit; refused, the carer is texted at once."""
+    http = RefusesCalls()
+    notifier = TwilioNotifier("AC" + "0" * 32, "test-token-not-a-secret", http_client=http)
     app = create_app(app_config(database_url, clock, NOTIFIER=notifier))
     texter = Texter(Twilio(app.test_client()))
     after_hours_viva_on_call(texter, clock)
-    assert texter.send("RING") == [
+    assert texter.send("RING") == ["Vi ringer upp dig nu och kopplar dig till chef i beredskap. Svara när det ringer."]
+    calls = [r for r in http.requests if r["path"].endswith("/Calls.json")]
+    texts = [r["data"] for r in http.requests if r["path"].endswith("/Messages.json")]
+    assert len(calls) == 1 and calls[0]["data"]["To"] == CALLER
+    assert [text["Body"] for text in texts if text["To"] == CALLER] == [
         "Vi kunde inte ringa upp dig just nu. Ring Felsökningslinjen så kopplas du till chef i beredskap."
     ]
+    kinds = [event["kind"] for event in app.extensions["ivr.store"].events(sms_session(app, CALLER))]
+    assert "callback_failed" in kinds and "callback_failed_texted" in kinds and "callback_requested" not in kinds
     app.extensions["ivr.store"].dispose()
+
+
+def test_a_repeated_ring_places_one_call(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
+    texter = Texter(twilio)
+    after_hours_viva_on_call(texter, clock)
+    texter.send("RING")
+    texter.send("RING")
+    texter.send("ja")
+    placed = [sent for sent in app.extensions["ivr.notifier"].sent if sent.get("url")]
+    assert len(placed) == 1
 
 
 def test_the_managers_number_is_never_texted_in_callback_mode(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:

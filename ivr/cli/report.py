@@ -253,9 +253,11 @@ def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[d
         case Outcome.ON_CALL_MANAGER:
             row.on_call_manager += 1
             callbacks = conversation.kinds(EventKind.CALLBACK_REQUESTED)
-            # The call-back is its own voice session, named by the SID the SMS line got for it.
+            # The call-back is its own voice session, named by the SID Twilio gave it (the outbox's "sid";
+            # "call" in events written before the call-back went through the outbox).
             linked = conversation.events + [
-                event for request in callbacks for event in legs.get(f"voice:{request['data'].get('call')}", [])
+                event for request in callbacks
+                for event in legs.get(f"voice:{request['data'].get('sid') or request['data'].get('call')}", [])
             ]
             kinds = {event["kind"] for event in linked}
             row.on_call_connected += int(EventKind.ON_CALL_ACCEPTED in kinds)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flows.events import EventKind
 from flows.model import Outcome
 from flows.routing import Decision
+from flows.sms_render import SmsRenderer
+from ivr import outbox
 from ivr.conversation.reply import Finished, Part, Say, Text
 from ivr.conversation.session import Session
-from ivr.notify import NotifyError
+from ivr.outbox import Outgoing
 from ivr.store import SessionRecord
 from ivr.web.signature import public_base
 from ivr.web.turn_context import turn_context
@@ -26,12 +28,22 @@ def call_back(record: SessionRecord, session: Session, decision: Decision) -> li
         # Office hours began since the offer: IT support is open, Chef i beredskap is not for this.
         record.add_event(EventKind.CALLBACK_IN_OFFICE_HOURS, {}, decision.checklist_id)
         return [Say((Text("it_support", {"portal": line.settings.it_portal_url}, it_support=True),))]
-    url = public_base() + action_url("/voice/callback", sms=record.id.removeprefix("sms:"))
-    try:
-        sid = context.notifier.create_call(str(record.caller), session.line_number, url)
-    except NotifyError as exc:
-        record.add_event(EventKind.CALLBACK_FAILED, {"error": str(exc)}, decision.checklist_id)
+    if not (session.line_number or line.settings.line_number):
+        record.add_event(EventKind.CALLBACK_FAILED, {"error": "no line number to call from"}, decision.checklist_id)
         return [Say((Text("on_call_failed"),))]
-    session.ring_call = sid
-    record.add_event(EventKind.CALLBACK_REQUESTED, {"call": sid}, decision.checklist_id)
+    # An outbox row of this turn: placed right after the commit, retried if Twilio is down. Keyed by the
+    # conversation's turn, so the same turn run again places no second call; a second RING is answered
+    # by ring_call. Its audit events say when Twilio took the call (callback_requested, with the call's
+    # sid, which names the call-back's own session) or gave up (callback_failed).
+    key = f"{record.id}:callback:{record.seq}"
+    outbox.send(record, Outgoing(
+        kind="callback", key=key, target=str(record.caller), text="", channel="call",
+        sender=session.line_number or str(line.settings.line_number),
+        url=public_base() + action_url("/voice/callback", sms=record.id.removeprefix("sms:")),
+        audit={"sent": EventKind.CALLBACK_REQUESTED.value, "failed": EventKind.CALLBACK_FAILED.value,
+               "system": decision.checklist_id, "data": {}},
+        # Given up (Twilio refused it, or never took it): the carer is texted, never left waiting.
+        follow={"then": {"kind": "callback_failed_sms", "target": str(record.caller), "n": record.seq,
+                         "text": SmsRenderer(line, session.state.lang).text("on_call_failed")}}))
+    session.ring_call = key
     return [Say((Text("on_call_calling"),))]

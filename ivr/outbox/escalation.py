@@ -43,6 +43,8 @@ class ManagerChain:
     def follow_up(self, body: dict[str, Any], session_id: str | None, reason: str) -> FollowUp | None:
         """The same text to the next person in the chain who is still on the roster; None: not a chain's SMS."""
         follow = body.get("next") or {}
+        if isinstance(follow.get("then"), dict):
+            return self.then(follow["then"], body, session_id, reason)
         chain = [str(person) for person in follow.get("chain") or []]
         position = follow.get("position")
         if not isinstance(position, int) or session_id is None:
@@ -63,6 +65,18 @@ class ManagerChain:
             follow=manager_chain(tuple(chain), after))
         return FollowUp(message, EventKind.ON_CALL_SMS_NEXT.value,
                         {"reason": reason, "position": after}, system)
+
+    def then(self, then: dict[str, Any], body: dict[str, Any], session_id: str | None,
+             reason: str) -> FollowUp | None:
+        """A message given up that must not fail silently (a call-back after RING): the text that says so."""
+        if session_id is None or reason == "late":
+            return None
+        audit = body.get("audit") or {}
+        message = Outgoing(kind=str(then["kind"]), key=f"{session_id}:{then['kind']}:{then.get('n', 0)}",
+                           target=str(then["target"]), text=str(then["text"]), sender=str(body.get("from", "")),
+                           audit={"failed": EventKind.CALLBACK_FAILED_SMS_FAILED.value,
+                                  "system": audit.get("system"), "data": {}})
+        return FollowUp(message, EventKind.CALLBACK_FAILED_TEXTED.value, {"reason": reason}, audit.get("system"))
 
     def followed(self, done: list[tuple[FollowUp, int | None]]) -> None:
         """After the commit: send each new row now; say loudly that a chain ran out."""

@@ -222,7 +222,10 @@ class OutboxStore:
             table.c.state.in_(UNDELIVERED_YET), table.c.created_at <= cutoff,
             table.c.created_at > cutoff - OVERDUE_HORIZON).order_by(table.c.id))
         with self.store.transaction(read_only=True) as conn:
-            candidates = [int(row.id) for row in conn.execute(query).all() if (row.body or {}).get("next")]
+            # Only a chain's messages are late (a message followed by a text when given up, like a call-back,
+            # is not: a placed call gets no delivery receipt).
+            candidates = [int(row.id) for row in conn.execute(query).all()
+                          if ((row.body or {}).get("next") or {}).get("chain")]
         count = 0
         for row_id in candidates:
             with self.store.transaction() as conn:
