@@ -10,7 +10,7 @@ channel, and her number where config/line.yaml allows it. Pure: no Flask, no Twi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,7 @@ class Ticket:
     text: str
     callers: int | None = None  # with an incident: callers and workplaces so far
     workplaces: int | None = None
+    incident: int | None = None  # the incident record (ivr/store/incidents.py) this caller is part of
     extra: dict[str, Any] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
@@ -71,7 +72,7 @@ class Ticket:
             "channel": self.channel, "caller": self.caller, "brief": self.brief,
             "steps": [{"number": step.number, "question": step.question, "answer": step.answer}
                       for step in self.steps],
-            "callers": self.callers, "workplaces": self.workplaces,
+            "callers": self.callers, "workplaces": self.workplaces, "incident": self.incident,
         }
 
 
@@ -90,8 +91,12 @@ def asked_steps(line: Line, checklist_id: str, answers: Mapping[str, Answer]) ->
                  for index, step in enumerate(checklist.steps))
 
 
-def brief_line(system: str, outcome: str, code: str) -> str:
-    """"Felsökningslinjen: Viva, väntar på IT-supporten (K7QX2M)", cut to BRIEF_MAX characters."""
+def brief_line(system: str, outcome: str, code: str, incident: int | None = None) -> str:
+    """"Felsökningslinjen: Viva, väntar på IT-supporten (K7QX2M)", cut to BRIEF_MAX characters.
+
+    An incident's ticket has one line for all its callers (an e-mail reply keeps the subject)."""
+    if incident is not None:
+        return f"Felsökningslinjen: {system}, flera har samma fel (störning {incident})"[:BRIEF_MAX]
     short = {"it_support": "kopplad till IT-supporten", "it_portal": "ärende till IT-portalen",
              "wait_for_office_hours": "väntar på IT-supporten",
              "on_call_unreached": "chef i beredskap nåddes inte"}[outcome]
@@ -104,7 +109,7 @@ def brief_line(system: str, outcome: str, code: str) -> str:
 
 def ticket_content(line: Line, decision: Decision, answers: Mapping[str, Answer], *, outcome: str,
                    at: datetime, code: str, channel: str, caller: str | None,
-                   callers: int | None = None, workplaces: int | None = None) -> Ticket:
+                   callers: int | None = None, workplaces: int | None = None, incident: int | None = None) -> Ticket:
     """The ticket for a finished conversation; caller is the number IT support may call back (None: not told)."""
     system = line.library.by_id(decision.checklist_id).name[LANG]
     why = reason(line.messages, decision, "sms", LANG)
@@ -130,8 +135,9 @@ def ticket_content(line: Line, decision: Decision, answers: Mapping[str, Answer]
     ]
     return Ticket(system_id=decision.checklist_id, system=system, outcome=outcome,
                   outcome_text=OUTCOME_WORDS[outcome], reason=reason_text, at=moment, code=code, channel=channel,
-                  caller=number, steps=steps, brief=brief_line(system, outcome, code), text="\n".join(lines) + "\n",
-                  callers=callers, workplaces=workplaces)
+                  caller=number, steps=steps, brief=brief_line(system, outcome, code, incident),
+                  text="\n".join(lines) + "\n",
+                  callers=callers, workplaces=workplaces, incident=incident)
 
 
 def follow_up_text(ticket: Ticket) -> str:
@@ -139,3 +145,15 @@ def follow_up_text(ticket: Ticket) -> str:
     count = (f"Nu {ticket.callers} som ringt, från {ticket.workplaces} arbetsplatser.\n"
              if ticket.callers is not None else "")
     return f"Ännu en medarbetare ringer om samma fel.\n{count}\n{ticket.text}"
+
+
+def ticket_from_fields(data: dict[str, Any], text: str) -> Ticket:
+    """A ticket rebuilt from fields() and its text (the outbox keeps both until it is filed)."""
+    steps = tuple(TicketStep(int(step["number"]), str(step["question"]), str(step["answer"]))
+                  for step in data.get("steps") or [])
+    ticket = Ticket(system_id=str(data["system"]), system=str(data["system_name"]), outcome=str(data["outcome"]),
+                    outcome_text=str(data["outcome_text"]), reason=data.get("reason"), at=str(data["time"]),
+                    code=str(data["code"]), channel=str(data["channel"]), caller=data.get("caller"), steps=steps,
+                    brief=str(data["brief"]), text=text)
+    return replace(ticket, callers=data.get("callers"), workplaces=data.get("workplaces"),
+                   incident=data.get("incident"))
