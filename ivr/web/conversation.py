@@ -22,6 +22,7 @@ from flows.events import EventKind
 from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
 from ivr.store import SessionRecord
+from ivr.tickets import filing as tickets
 from ivr.web.incidents import Intake, checklist_finished, settle, system_chosen
 from ivr.web.turn_context import turn_context
 
@@ -184,7 +185,7 @@ def finish(record: SessionRecord, decision: Decision, line_number: str) -> Decis
     beredskap already knows of this system's incident (ivr/web/incidents.py). A finished, unresolved
     checklist is a report. Without the database the engine's decision stands as it is."""
     if online(record):
-        decision = settle(record, decision, line_number)
+        decision = tickets.finished(record, settle(record, decision, line_number))  # IT support: the ticket
     record.add_event(EventKind.OUTCOME, decision.to_dict(), decision.checklist_id)
     if online(record):
         checklist_finished(record, decision, line_number)

@@ -1,0 +1,112 @@
+"""When the line files a ticket: the one function each channel's ending calls.
+
+Every outcome that sends the caller to IT support files one, in the turn that decides it
+(an outbox row of channel "ticket", sent after the commit: the caller never waits on the ITSM):
+
+- finished(): office-hours IT support (beside the transfer, so whoever answers can open it),
+  the IT-portal outcome, and after hours "wait for IT support" (it is there at 08:00);
+- manager_unreached(): the last on-call number did not answer.
+
+The decision then carries ticket=True: the caller hears "Jag har skapat ett ärende åt dig.", the
+SMS outcome says it, and the receipt gives the code with it. One ticket per outage: when the
+system's incident record exists (ivr/store/incidents.py), the first caller's ticket is keyed by
+the incident and each later caller is a note on it (ivr/tickets/delivery.py), with how many
+callers and workplaces so far. Keys name the call (or the incident), never the moment, so a
+replayed webhook files nothing new. Without the database nothing is filed, and nothing is said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+
+from flows.events import EventKind
+from flows.model import Answer, Outcome, is_answer
+from flows.routing import Decision
+from flows.ticket import ticket_content
+from ivr.store import SessionRecord
+from ivr.store.outbox import Outgoing
+from ivr.store.schema import outbox_table
+from ivr.web.conversation import online
+from ivr.web.incidents import incidents, known_for
+from ivr.web.turn_context import turn_context
+
+# Outcomes that send the caller to IT support at their end (on_call_manager only when nobody answered).
+AT_FINISH = frozenset({Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.WAIT_FOR_OFFICE_HOURS})
+
+
+def finished(record: SessionRecord, decision: Decision) -> Decision:
+    """conversation.finish's hook: the decision, with ticket=True when the line filed one for it."""
+    if decision.outcome not in AT_FINISH:
+        return decision
+    return file_ticket(record, decision, answers_of(record, decision.checklist_id), decision.outcome.value,
+                       record.channel)
+
+
+def manager_unreached(record: SessionRecord, call: Any) -> list[str]:
+    """The voice dial's hook after the last unanswered on-call number: file, mark the call's decision; the
+    voice keys to say first (["ticket_filed"] or none)."""
+    if call.state.decision is None:
+        return []
+    decision = Decision.from_dict(call.state.decision)
+    filed = file_ticket(record, decision, dict(call.state.answers), "on_call_unreached",
+                        "sms" if call.callback else "voice")
+    call.state = replace(call.state, decision=filed.to_dict())
+    return ["ticket_filed"] if filed.ticket else []
+
+
+def answers_of(record: SessionRecord, checklist: str) -> dict[str, Answer]:
+    """The conversation's answers: the stored state's, and this turn's answer events on top."""
+    state = (record.data or {}).get("state")
+    answers: dict[str, Answer] = {}
+    if isinstance(state, dict) and state.get("checklist") == checklist:
+        answers = {str(step): value for step, value in (state.get("answers") or {}).items() if is_answer(value)}
+    for kind, data, system in record.events:
+        if kind == EventKind.ANSWER and system == checklist and data.get("step"):
+            value = data.get("yes") if data.get("yes") is not None else data.get("answer")
+            if is_answer(value):
+                answers[str(data["step"])] = value
+    return answers
+
+
+def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, Answer], outcome: str,
+                channel: str) -> Decision:
+    """Enqueue the ticket (or the note on the incident's ticket) in the turn; the decision says it was filed."""
+    context = turn_context()
+    settings = context.line.settings.tickets
+    if not settings.enabled or not online(record) or not record.in_turn:
+        return decision
+    from ivr.web.receipt import reference_code  # the receipt's code, the same whether or not it is sent
+
+    record.ref = record.ref or reference_code(record.id)
+    live = incidents().live(decision.checklist_id, context.now, known_for(), via=record)
+    ticket = ticket_content(context.line, decision, answers, outcome=outcome, at=context.now, code=record.ref,
+                            channel=channel, caller=record.caller if settings.caller_number else None,
+                            callers=live.callers if live else None,
+                            workplaces=len(live.workplaces) if live else None, incident=live.id if live else None)
+    store = context.store
+
+    def row(kind: str, key: str, parent: str | None = None) -> Outgoing:
+        return Outgoing(kind=kind, key=key, target=settings.backend, text=ticket.text, sender="", channel="ticket",
+                        ticket={**ticket.fields(), **({"parent": parent} if parent else {})},
+                        audit={"sent": EventKind.TICKET_FILED.value, "failed": EventKind.TICKET_FAILED.value,
+                               "system": decision.checklist_id,
+                               "data": {"code": record.ref, "incident": live.id if live else None}})
+
+    if live is None:
+        store.enqueue(record, row("ticket", f"{record.id}:ticket"))
+    else:
+        parent = f"ticket:incident:{live.id}"
+        if store.enqueue(record, row("ticket", parent)) is None and owner(record, parent) != record.id:
+            store.enqueue(record, row("ticket_note", f"{record.id}:ticket", parent))
+    return replace(decision, ticket=True)
+
+
+def owner(record: SessionRecord, key: str) -> str | None:
+    """The conversation that decided an outbox row, read in this turn's transaction (a replay finds itself)."""
+    turn = record._turn
+    assert turn is not None
+    found = turn.conn.execute(select(outbox_table.c.session_id).where(outbox_table.c.key == key)).first()
+    return None if found is None else found.session_id
