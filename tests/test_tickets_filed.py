@@ -122,3 +122,39 @@ def test_an_itsm_down_for_hours_alerts_once_after_alert_after_minutes(
     alerts = [row for row in app.extensions["ivr.store"].outbox.rows() if row["kind"] == "ticket_alert"]
     assert len(alerts) == 1 and alerts[0]["created_at"] >= clock.moment + timedelta(minutes=120)
     assert app.extensions["ivr.store"].outbox.pending_counts() == {"ticket": 2}
+
+
+def test_metrics_show_tickets_waiting(database_url: str, clock: FrozenClock, tmp_path: Path, itsm: FakeITSM,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_outbox import METRICS_TOKEN
+
+    itsm.default = (503, None)
+    config = tmp_path / "config2"
+    shutil.copytree(DEFAULT_CONFIG, config)
+    line_yaml = config / "line.yaml"
+    line_yaml.write_text(line_yaml.read_text("utf-8").replace(
+        "  backend: none ", f"  backend: webhook\n  webhook: {{url: '{itsm.url}/t', timeout_seconds: 1}}\n #"), "utf-8")
+    clock.set("2026-11-25T22:00")
+    application = create_app(app_config(database_url, clock, CONFIG_DIR=str(config), METRICS_TOKEN=METRICS_TOKEN))
+    try:
+        Phone(application, caller=CALLER).call(ALFA_ONE_USER)
+        scraped = application.test_client().get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert 'ivr_outbox_pending{channel="ticket"} 1.0' in scraped.get_data(as_text=True)
+    finally:
+        application.extensions["ivr.store"].dispose()
+
+
+def test_later_callers_about_an_incident_are_notes_on_its_ticket(app: Flask, itsm: FakeITSM) -> None:
+    from flows.incidents import IncidentState
+    from ivr.store.incidents import IncidentStore
+
+    store = app.extensions["ivr.store"]
+    opened = IncidentStore(store).open(None, "alfa_ecare", IncidentState.OPEN, app.extensions["ivr.clock"]())
+    Phone(app, caller=CALLER).call(ALFA_ONE_USER)
+    Phone(app, caller="+46701740601").call(ALFA_ONE_USER)
+    Phone(app, caller="+46701740602").call(ALFA_ONE_USER)
+    events = [request.json() for request in itsm.seen]
+    assert [event["event"] for event in events] == ["ticket.created", "ticket.caller_added", "ticket.caller_added"]
+    assert {event.get("ticket_id") for event in events[1:]} == {"T-100"}
+    assert [event["ticket"]["callers"] for event in events] == [1, 2, 3]
+    assert all(event["ticket"]["incident"] == opened for event in events)

@@ -27,8 +27,9 @@ from flows.model import Answer, Outcome, is_answer
 from flows.routing import Decision
 from flows.ticket import ticket_content
 from ivr.store import SessionRecord
+from ivr.store.incidents import caller_key_of
 from ivr.store.outbox import Outgoing
-from ivr.store.schema import outbox_table
+from ivr.store.schema import incident_callers_table, outbox_table
 from ivr.web.conversation import online
 from ivr.web.incidents import incidents, known_for
 from ivr.web.turn_context import turn_context
@@ -84,7 +85,7 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
     live = incidents().live(decision.checklist_id, context.now, known_for(), via=record)
     ticket = ticket_content(context.line, decision, answers, outcome=outcome, at=context.now, code=record.ref,
                             channel=channel, caller=record.caller if settings.caller_number else None,
-                            callers=live.callers if live else None,
+                            callers=live.callers + (0 if counted(record, live.id) else 1) if live else None,
                             workplaces=len(live.workplaces) if live else None, incident=live.id if live else None)
     store = context.store
 
@@ -102,6 +103,15 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
         if store.enqueue(record, row("ticket", parent)) is None and owner(record, parent) != record.id:
             store.enqueue(record, row("ticket_note", f"{record.id}:ticket", parent))
     return replace(decision, ticket=True)
+
+
+def counted(record: SessionRecord, incident: int) -> bool:
+    """Is this caller among the incident's callers already? (She joins it after the outcome is decided.)"""
+    turn = record._turn
+    assert turn is not None
+    return turn.conn.execute(select(incident_callers_table.c.caller_key).where(
+        incident_callers_table.c.incident_id == incident,
+        incident_callers_table.c.caller_key == caller_key_of(record))).first() is not None
 
 
 def owner(record: SessionRecord, key: str) -> str | None:
