@@ -158,3 +158,14 @@ def test_later_callers_about_an_incident_are_notes_on_its_ticket(app: Flask, its
     assert {event.get("ticket_id") for event in events[1:]} == {"T-100"}
     assert [event["ticket"]["callers"] for event in events] == [1, 2, 3]
     assert all(event["ticket"]["incident"] == opened for event in events)
+
+
+def test_ivr_lookup_shows_the_ticket_and_its_id(app: Flask) -> None:
+    from ivr.cli.lookup import describe
+
+    result = Phone(app, caller=CALLER).call(ALFA_ONE_USER)
+    store = app.extensions["ivr.store"]
+    with store.session(f"voice:{result.call_sid}", "voice", app.extensions["ivr.clock"]()) as found:
+        lines = list(describe(app.extensions["ivr.line"], store, found, found.ref or ""))
+    assert any("ticket in the IT portal: delivered (filed, id T-100)" in line
+               for line in lines), lines
