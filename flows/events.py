@@ -55,6 +55,8 @@ class EventKind(StrEnum):
     CALL_ENDED = "call_ended"
     RECEIPT_SENT = "receipt_sent"  # the SMS receipt after a call, with its code
     RECEIPT_FAILED = "receipt_failed"
+    TICKET_FILED = "ticket_filed"  # the ITSM took the caller's ticket (or a note on her incident's ticket)
+    TICKET_FAILED = "ticket_failed"  # ... or refused it for good / it waited past ivr/tickets/delivery.GIVE_UP
     MORE_TIME = "more_time"  # key 5: the caller asked for time on a step
     CONTINUED_BY_SMS = "continued_by_sms"  # key 8: the call handed its step over to an SMS conversation
     SMS_HANDOVER_FAILED = "sms_handover_failed"  # key 8, but no SMS could be sent: the step is asked again

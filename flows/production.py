@@ -39,7 +39,15 @@ def production_problems(line: Line, checklists: Path, config: Path) -> list[str]
         problems += fiction_problems(path)
     problems += staff_prefix_problems(line)
     problems += voice_problems(line)
+    problems += ticket_problems(line, display_path(config / "line.yaml"))
     return problems
+
+
+def ticket_problems(line: Line, source: str) -> list[str]:
+    """A ticket backend whose secrets this process would not have: every ticket would wait, then alert."""
+    tickets = line.settings.tickets
+    return [f"{source}: tickets.{tickets.backend}: the environment variable {name} is not set (the backend's "
+            "secret is read from it)" for name in tickets.missing_environment()]
 
 
 def scalars(path: Path) -> Iterator[tuple[str, yaml.ScalarNode]]:

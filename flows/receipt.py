@@ -8,6 +8,7 @@ beredskap svarade inte och har fått ett sms."); every other outcome when it is 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 from flows.line import Line
@@ -18,6 +19,8 @@ from flows.routing import Decision
 
 # The widest code for the length check: every symbol counts one septet, so any code will do.
 SAMPLE_CODE = ALPHABET[-1] * LENGTH
+# Outcomes whose receipt may say the line filed a ticket (on_call_manager: when nobody answered).
+TICKETED = frozenset({Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.WAIT_FOR_OFFICE_HOURS, Outcome.ON_CALL_MANAGER})
 # Outcomes that dial someone: their receipt waits for the dial's result, one of these.
 DIALLED = {Outcome.ON_CALL_MANAGER: ("connected", "unanswered"), Outcome.IT_SUPPORT: ("connected", "unanswered")}
 
@@ -30,7 +33,8 @@ def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: d
     result: for an outcome that dialled (DIALLED), "connected" or "unanswered"; moment is then its time.
     """
     settings = line.settings
-    reference = line.messages.get("receipt", "reference" if saved else "reference_unsaved", lang, code=code)
+    which = "reference_unsaved" if not saved else "reference_ticket" if decision.ticket else "reference"
+    reference = line.messages.get("receipt", which, lang, code=code)
     contact = settings.contacts.get(str(decision.contact))
     supplier = settings.suppliers.get(str(decision.supplier))
     values = {
@@ -44,6 +48,8 @@ def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: d
         "time": f"{line.calendar.local(moment):%H.%M}",
     }
     name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
+    if decision.ticket and f"{name}_ticket" in line.messages.texts["receipt"]:
+        name = f"{name}_ticket"  # no "create a ticket" when the line has created it
     return line.messages.get("receipt", name, lang, **values)
 
 
@@ -55,9 +61,12 @@ def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
             decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]
             decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
                           for rule in checklist.rules]
+            # ... and with the line's ticket filed, for the outcomes that file one (ivr/tickets/filing.py).
+            decisions += [replace(decision, ticket=True) for decision in decisions if decision.outcome in TICKETED]
             for decision in decisions:
                 for result in DIALLED.get(decision.outcome, (None,)):
                     name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
                     for saved in (True, False):
                         text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang], result)
-                        yield f"{lang}: config/messages.yaml receipt.{name} ({checklist.source})", text
+                        ticketed = "_ticket" if decision.ticket else ""
+                        yield f"{lang}: config/messages.yaml receipt.{name}{ticketed} ({checklist.source})", text

@@ -39,6 +39,7 @@ class Decision:
     solved_step: str | None = None
     why: Text | None = None  # the applied rule's reason, in the caller's terms
     blocked: Blocked | None = None  # an on-call rule matched but could not be used: this is why
+    ticket: bool = False  # the line filed the caller's ticket in the IT portal (ivr/tickets/filing.py)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form for the session and the audit log."""
@@ -47,6 +48,7 @@ class Decision:
             "contact": self.contact, "supplier": self.supplier, "say": self.say,
             "solved_step": self.solved_step, "why": self.why,
             "blocked": None if self.blocked is None else self.blocked.value,
+            **({"ticket": True} if self.ticket else {}),  # only when filed: older states and goldens read the same
         }
 
     @classmethod
@@ -62,6 +64,7 @@ class Decision:
             solved_step=_opt_str(data.get("solved_step")),
             why={str(k): str(v) for k, v in dict(why).items()} if why else None,  # type: ignore[call-overload]
             blocked=Blocked(str(blocked)) if blocked in tuple(Blocked) else None,
+            ticket=data.get("ticket") is True,
         )
 
 

@@ -12,12 +12,13 @@ import phonenumbers
 from flows.directory import Directory, load_directory
 from flows.model import LANGUAGES, Outcome, Text
 from flows.pronounce import Term
+from flows.ticket_settings import TicketSettings, parse_tickets
 from flows.yamlfile import Problems, display_path, join, read_yaml
 
 REGION = "SE"  # numbers without +country are Swedish
 LINE_KEYS = ("languages", "voices", "it_support", "it_portal_url", "contacts", "suppliers")
 LINE_OPTIONAL = ("line_number", "it_on_call", "voice_line", "sms_line", "incidents", "staff", "admins", "privacy",
-                 "receipt", "pronunciation", "speech")
+                 "receipt", "pronunciation", "speech", "tickets")
 VOICE_LINE_DEFAULTS = {"gather_timeout_seconds": 6, "max_repeats": 3, "dial_timeout_seconds": 25,
                        "more_time_minutes": 3, "resume_minutes": 30, "manager_sms_delivery_minutes": 3}
 SMS_LINE_DEFAULTS: dict[str, Any] = {"quiet_minutes": 120, "on_call_by": "callback"}
@@ -111,6 +112,7 @@ class Settings:
     speech_timeout: int = 2  # seconds of silence that end an answer (speechTimeout)
     # By language: words the voice says otherwise than written, or in another language (flows/pronounce.py).
     pronunciation: dict[str, dict[str, Term]] = field(default_factory=dict)
+    tickets: TicketSettings = field(default_factory=TicketSettings)  # the IT-portal ticket (flows/ticket_settings.py)
 
     def is_staff(self, number: str | None) -> bool:
         """May this phone reach Chef i beredskap without a PIN?"""
@@ -195,6 +197,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
     receipt = _receipt(top.get("receipt", {}), problems)
     pronunciation = _pronunciation(top.get("pronunciation", {}), problems, languages)
     speech = _speech(top.get("speech", {}), problems)
+    tickets = parse_tickets(top.get("tickets"), problems)
     problems.raise_if_any()
     return {
         "line_number": line_number,
@@ -210,6 +213,7 @@ def _parse_line(data: Any, source: str) -> dict[str, Any]:
         "retention_days": privacy["retention_days"],
         "forget_numbers_after_hours": privacy["forget_numbers_after_hours"],
         "admins": frozenset(admins), "pronunciation": pronunciation, **speech, **staff, **receipt,
+        "tickets": tickets,
     }
 
 

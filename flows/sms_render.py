@@ -69,8 +69,10 @@ class SmsRenderer:
     def pieces(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
         """The texts of an outcome before packing: why, the system's words, what to do; each fits one SMS."""
         settings = self.line.settings
+        filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
         extra = [text for text in (reason(self.line.messages, decision, "sms", self.lang),
-                                   decision.say[self.lang] if decision.say else None) if text]
+                                   decision.say[self.lang] if decision.say else None, filed) if text]
+        ticket = "_ticket" if decision.ticket else ""  # no "create a ticket" when the line has created it
         portal = settings.it_portal_url
         # Exhaustive: a new outcome must get its own text (mypy flags the missing case), not another's.
         match decision.outcome:
@@ -81,9 +83,9 @@ class SmsRenderer:
             case Outcome.INCIDENT_KNOWN:
                 return extra + [self.text("incident_known")]
             case Outcome.IT_SUPPORT:
-                return extra + [self.text("it_support", it_support=self.it_support_number(), portal=portal)]
+                return extra + [self.text(f"it_support{ticket}", it_support=self.it_support_number(), portal=portal)]
             case Outcome.IT_PORTAL:
-                return extra + [self.text("it_portal", portal=portal)]
+                return extra + [self.text(f"it_portal{ticket}", portal=portal)]
             case Outcome.LOCAL_CONTACT:
                 contact = settings.contacts[str(decision.contact)]
                 if contact.number:
@@ -100,7 +102,7 @@ class SmsRenderer:
                 return extra + [self.text("on_call_offer")]
             case Outcome.WAIT_FOR_OFFICE_HOURS:
                 opening = self.line.calendar.describe_next_opening(moment, self.lang)
-                return extra + [self.text("wait_for_office_hours", opening=opening,
+                return extra + [self.text(f"wait_for_office_hours{ticket}", opening=opening,
                                           it_support=self.it_support_number(), portal=portal)]
             case _:
                 assert_never(decision.outcome)

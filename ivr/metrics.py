@@ -91,6 +91,8 @@ class LineMetrics:
             "that Chef i beredskap knows, by kind", ["kind"], registry=reg)
         # Read at each scrape (ivr_incidents_live): set by init_app, None in a bare LineMetrics.
         self.live_incidents: Callable[[], Mapping[str, int]] | None = None
+        # Outbox rows not sent yet, by channel (ivr_outbox_pending{channel="ticket"}: tickets the ITSM has not taken).
+        self.outbox_pending: Callable[[], Mapping[str, int]] | None = None
 
     def events(self, events: list[tuple[str, dict[str, Any], str | None]]) -> None:
         """Count a committed turn's audit events."""
@@ -141,8 +143,20 @@ class LineMetrics:
                                    "incidents.known_hours), by state", labels=["state"])
         for state in LIVE_STATES:
             family.add_metric([state], counts.get(state, 0))
+        families = [family]
+        if self.outbox_pending is not None:
+            try:
+                pending = self.outbox_pending()
+            except StoreError:
+                pending = None
+            if pending is not None:
+                waiting = GaugeMetricFamily("ivr_outbox_pending", "Outbox rows not sent yet, by channel (sms, call, "
+                                            "ticket)", labels=["channel"])
+                for channel in sorted({"sms", "call", "ticket", *pending}):
+                    waiting.add_metric([channel], pending.get(channel, 0))
+                families.append(waiting)
         registry = CollectorRegistry()
-        registry.register(_Fixed([family]))
+        registry.register(_Fixed(families))
         return generate_latest(registry)
 
 
@@ -195,6 +209,7 @@ def init_app(app: Flask, store: Store) -> None:
                           f"(too short: at least {MIN_TOKEN_CHARS} characters; e.g. `openssl rand -hex 24`)")
     metrics = LineMetrics(token, os.environ.get(MULTIPROC_ENV) or None)
     metrics.live_incidents = lambda: _live_incidents(app, store)
+    metrics.outbox_pending = store.outbox.pending_counts
     app.extensions[EXTENSION] = metrics
     store.on_commit = metrics.events
     store.on_error = metrics.store_errors.inc

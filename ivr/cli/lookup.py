@@ -38,7 +38,8 @@ NOTED = {
 }
 # The outbox's kinds and states in words (ivr/store/outbox.py).
 MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt to the caller",
-                 "sms_handover": "the step by SMS (key 8)"}
+                 "sms_handover": "the step by SMS (key 8)", "ticket": "ticket in the IT portal",
+                 "ticket_note": "added to the incident's ticket"}
 MESSAGE_STATES = {"pending": "waiting for a retry", "sending": "being sent", "queued": "accepted by Twilio",
                   "sent": "sent by Twilio", "delivered": "delivered", "undelivered": "not delivered",
                   "failed": "failed at Twilio", "dead": "given up (never accepted)",
@@ -117,6 +118,10 @@ def describe(line: Line, store: Store, record: SessionRecord, code: str) -> Iter
         yield "Messages (the outbox; `ivr outbox list`):"
     for message in reversed(messages):  # oldest first, as the steps
         tries = f", {message['attempts']} tries" if message["attempts"] > 1 else ""
+        if message["channel"] == "ticket" and message["state"] == "delivered":
+            tries += f" (filed, id {message['provider_id'] or 'none given'})"
+        elif message["channel"] == "ticket" and message["last_error"]:
+            tries += f" ({message['last_error']})"
         yield f"  {at(message['created_at'])}  {MESSAGE_KINDS.get(message['kind'], message['kind'])}: " \
               f"{MESSAGE_STATES.get(message['state'], message['state'])}{tries}"
 

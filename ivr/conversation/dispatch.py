@@ -348,7 +348,7 @@ def pin_entered(record: SessionRecord, session: Session, turn: Turn, intent: Int
 
 def finish(record: SessionRecord, session: Session, decision: Decision) -> Part:
     """Record the outcome (a call's receipt with it, and its on-call chain), and say it."""
-    decision = steps.finish(record, decision, session.line_number)
+    decision = steps.finish(record, decision, session.line_number, session.state.answers)
     session.state = replace(session.state, decision=decision)  # the one given (a known incident)
     numbers: list[str] = []
     if session.channel == VOICE:  # a text conversation is its own record: no receipt

@@ -20,6 +20,7 @@ from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
 from ivr.conversation.session import PinState
 from ivr.store import SessionRecord
+from ivr.tickets import filing as tickets
 from ivr.web.incidents import Intake, checklist_finished, settle, system_chosen
 from ivr.web.turn_context import turn_context
 
@@ -154,12 +155,13 @@ def offers_pin(turn: Turn, context: Context) -> bool:
     return staff_pin() is not None and engine.needs_pin(turn_context().line.library, turn.state, context)
 
 
-def finish(record: SessionRecord, decision: Decision, line_number: str) -> Decision:
+def finish(record: SessionRecord, decision: Decision, line_number: str, answers: dict[str, Answer]) -> Decision:
     """Record the conversation's outcome, the one the channel then gives: the engine's, unless Chef i
     beredskap already knows of this system's incident (ivr/web/incidents.py). A finished, unresolved
-    checklist is a report. Without the database the engine's decision stands as it is."""
+    checklist is a report; one for IT support is filed as a ticket with its answers (ivr/tickets). Without the
+    database the engine's decision stands as it is."""
     if online(record):
-        decision = settle(record, decision, line_number)
+        decision = tickets.finished(record, settle(record, decision, line_number), answers)
     record.add_event(EventKind.OUTCOME, decision.to_dict(), decision.checklist_id)
     if online(record):
         checklist_finished(record, decision, line_number)

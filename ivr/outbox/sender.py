@@ -10,10 +10,13 @@ from typing import Any
 
 from flask import Flask
 
+from flows.line import Line
 from ivr.logs import mask_numbers
 from ivr.notify import Notifier, NotifyError
 from ivr.store import Store, StoreError
 from ivr.store.outbox import CLAIM_BATCH, Claimed, Transition
+from ivr.tickets import Backend, TicketError, delivery
+from ivr.tickets.backends import backend_for
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ class Sender:
     observe: Callable[[Transition], None] | None = None  # metrics
     # How long a message with a "next" (the manager SMS) may go undelivered before it is followed up.
     deadline: Callable[[], timedelta] | None = None
+    # The line now (config, roster, admins) and its ticket backend, read at each use (channel "ticket").
+    line: Callable[[], Line] | None = None
+    tickets: Callable[[], Backend | None] | None = None
 
     @classmethod
     def for_app(cls, app: Flask) -> Sender:
@@ -56,7 +62,11 @@ class Sender:
         sender = cls(store=extensions["ivr.store"], notifier=lambda: extensions["ivr.notifier"],
                      clock=lambda: extensions["ivr.clock"](), status_base=str(base).rstrip("/") if base else None,
                      observe=metrics.message_observer(app),
-                     deadline=lambda: timedelta(minutes=extensions["ivr.line"].settings.manager_sms_delivery_minutes))
+                     deadline=lambda: timedelta(minutes=extensions["ivr.line"].settings.manager_sms_delivery_minutes),
+                     line=lambda: extensions["ivr.line"],
+                     # A test may set "ivr.ticket_backend"; otherwise line.yaml's, its secrets read now.
+                     tickets=lambda: extensions.get("ivr.ticket_backend")
+                     or backend_for(extensions["ivr.line"].settings.tickets))
         sender.store.outbox.escalation = ManagerChain(people=lambda: extensions["ivr.line"].roster.people,
                                                       send=sender.send_now, observe=sender.observe)
         return sender
@@ -80,6 +90,8 @@ class Sender:
         self._send(rows)
         if self.deadline is not None:
             self.store.outbox.overdue(moment, self.deadline())
+        if self.line is not None:
+            delivery.alerts(self.store.outbox, self.line(), moment, self.send_now)
         return len(rows)
 
     def _send(self, rows: list[Claimed]) -> None:
@@ -92,6 +104,8 @@ class Sender:
         """One try of one claimed row, and its new state."""
         body: dict[str, Any] = row.body or {}
         outbox = self.store.outbox
+        if row.channel == "ticket":
+            return self._ticket(row)
         call = row.channel == "call"
         if row.channel not in ("sms", "call") or not row.target or not body.get("url" if call else "text"):
             return outbox.failed(row.id, self._now(), f"nothing to send on {row.channel}", None)
@@ -111,9 +125,27 @@ class Sender:
         state = "queued" if getattr(notifier, "delivers", True) else "logged"
         return outbox.accepted(row.id, self._now(), sid, state)
 
+    def _ticket(self, row: Claimed) -> Transition | None:
+        """One try of a ticket (ivr/tickets/delivery.py): filed ("delivered", with the ITSM's id), or failed."""
+        try:
+            remote = delivery.attempt(row, self.tickets() if self.tickets else None, self.store.outbox)
+        except TicketError as exc:
+            return self._failed(row, mask_numbers(str(exc)), exc.retryable)
+        except Exception as exc:  # noqa: BLE001 - a backend bug is retried and logged, never lost
+            log.exception("outbox: filing %s #%d failed unexpectedly", row.kind, row.id)
+            return self._failed(row, f"unexpected: {type(exc).__name__}", True)
+        return self.store.outbox.accepted(row.id, self._now(), remote, "delivered")
+
     def _failed(self, row: Claimed, error: str, retryable: bool) -> Transition | None:
         now = self._now()
         retry_at = now + retry_delay(row.attempts) if retryable and row.attempts < MAX_ATTEMPTS else None
+        if row.channel == "ticket":  # tickets wait out an ITSM's outage (hours), and a refusal alerts the admins
+            retry_at = delivery.retry_at(row, now, retryable)
+            if retry_at is None and self.line is not None:
+                moved = self.store.outbox.failed(row.id, now, error, None)
+                log.error("outbox: %s #%d given up after %d tries: %s", row.kind, row.id, row.attempts, error)
+                delivery.given_up(self.store.outbox, self.line(), row, error, now, self.send_now)
+                return moved
         if retry_at is None:
             log.error("outbox: %s #%d given up after %d tries: %s", row.kind, row.id, row.attempts, error)
         else:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from ivr.store.schema import events_table, outbox_table, sessions_table
 
@@ -74,11 +74,14 @@ class Outgoing:
     # Who is texted if this is not delivered (in time): {"chain": [roster person ids], "position": n},
     # n being the target's place in the chain (ivr/outbox/escalation.py). No numbers.
     follow: dict[str, Any] | None = None
+    # A ticket's structured fields (channel "ticket", ivr/tickets/delivery.py): blanked with the text once filed.
+    ticket: dict[str, Any] | None = None
 
     def body(self) -> dict[str, Any]:
         """The stored body."""
         return {"from": self.sender, "text": self.text, **({"url": self.url} if self.url else {}),
-                **({"audit": self.audit} if self.audit else {}), **({"next": self.follow} if self.follow else {})}
+                **({"audit": self.audit} if self.audit else {}), **({"next": self.follow} if self.follow else {}),
+                **({"ticket": self.ticket} if self.ticket else {})}
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,35 @@ class OutboxStore:
     def _followed(self, done: list[tuple[FollowUp, int | None]]) -> None:
         if done and self.escalation is not None:
             self.escalation.followed(done)
+
+    def by_key(self, key: str) -> dict[str, Any] | None:
+        """One row by its idempotency key (a ticket's note reads its incident ticket's id and state)."""
+        with self.store.transaction(read_only=True) as conn:
+            row = conn.execute(select(outbox_table).where(outbox_table.c.key == key)).first()
+        return None if row is None else dict(row._mapping)
+
+    def enqueue_alone(self, message: Outgoing, now: datetime, session_id: str | None = None) -> int | None:
+        """A row decided outside any caller's turn (an alert of the sender's own); None if its key is there."""
+        with self.store.transaction() as conn:
+            row_id = conn.execute(self.store.statements.enqueue, {
+                "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
+                "body": message.body(), "session_id": session_id, "at": now}).scalar()
+        return None if row_id is None else int(row_id)
+
+    def waiting(self, channel: str, older_than: datetime) -> list[dict[str, Any]]:
+        """Rows of a channel not sent yet and decided before a moment, oldest first."""
+        query = (select(outbox_table.c.id, outbox_table.c.kind, outbox_table.c.created_at, outbox_table.c.last_error)
+                 .where(outbox_table.c.channel == channel, outbox_table.c.state.in_(("pending", "sending")),
+                        outbox_table.c.created_at <= older_than).order_by(outbox_table.c.id))
+        with self.store.transaction(read_only=True) as conn:
+            return [dict(row._mapping) for row in conn.execute(query).all()]
+
+    def pending_counts(self) -> dict[str, int]:
+        """Rows not sent yet, by channel (/metrics and the console's Nu)."""
+        query = (select(outbox_table.c.channel, func.count()).where(
+            outbox_table.c.state.in_(("pending", "sending"))).group_by(outbox_table.c.channel))
+        with self.store.transaction(read_only=True) as conn:
+            return {str(channel): int(count) for channel, count in conn.execute(query).all()}
 
     def rows(self, *, state: str | None = None, session_id: str | None = None,
              limit: int = 100) -> list[dict[str, Any]]:

@@ -181,7 +181,8 @@ class VoiceRenderer:
         settings = self.line.settings
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
-        for text in (*preface, why, decision.say[self.lang] if decision.say else None):
+        filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
+        for text in (*preface, why, decision.say[self.lang] if decision.say else None, filed):
             if text:
                 self.say(response, text)
         match decision.outcome:
@@ -196,7 +197,7 @@ class VoiceRenderer:
                 self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
                 return response
             case Outcome.IT_PORTAL:
-                self.say(response, self.text("it_portal"))
+                self.say(response, self.text("it_portal_ticket" if decision.ticket else "it_portal"))
             case Outcome.LOCAL_CONTACT:
                 contact = settings.contacts[str(decision.contact)]
                 if contact.number:
@@ -213,7 +214,8 @@ class VoiceRenderer:
                 return response
             case Outcome.WAIT_FOR_OFFICE_HOURS:
                 opening = self.line.calendar.describe_next_opening(moment, self.lang)
-                self.say(response, self.text("wait_for_office_hours", opening=opening,
+                wait = "wait_for_office_hours_ticket" if decision.ticket else "wait_for_office_hours"
+                self.say(response, self.text(wait, opening=opening,
                                              it_support=self.it_support_number()))
             case unknown:
                 assert_never(unknown)  # a new outcome fails type checking until it is rendered here

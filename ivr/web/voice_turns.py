@@ -27,6 +27,7 @@ from ivr.outbox import Outgoing
 from ivr.outbox.escalation import manager_chain
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
+from ivr.tickets import filing as tickets
 from ivr.web import voice_input, voice_reply
 from ivr.web.carried_state import PARAM
 from ivr.web.receipt import send_receipt
@@ -94,7 +95,7 @@ def other_dial_result(record: SessionRecord, call: Session, kind: str, status: s
     if status in DIAL_CONNECTED:
         return hang_up()
     if kind == "it_support":
-        return voice.goodbye("it_support_unanswered")
+        return voice.goodbye("it_support_unanswered_ticket" if decided and decided.ticket else "it_support_unanswered")
     return voice.goodbye("give_up_office", it_support=voice.it_support_number())
 
 
@@ -126,6 +127,7 @@ def on_call_result(record: SessionRecord, call: Session, status: str) -> VoiceRe
         voice.say(response, voice.text("on_call_next"))
         voice.dial_on_call(response, record.id.removeprefix("voice:"), attempt + 1, chain[attempt + 1])
         return response
+    filed = tickets.manager_unreached(record, call)  # IT support takes over: the ticket (ivr/tickets/filing.py)
     context = turn_context()
     body = manager_sms(context.line, call.state.decision, record.caller, context.now)
     # Keyed by the call and the dial it follows: a replayed or retried dial result (Twilio retries,
@@ -142,7 +144,7 @@ def on_call_result(record: SessionRecord, call: Session, status: str) -> VoiceRe
         send_receipt(record, call.state.decision, call.state.lang, call.line_number,
                      code_passed=call.pin.passed, result="unanswered")
     # A hidden number cannot be called back: the caller must try again instead.
-    return voice.goodbye("on_call_unanswered" if record.caller else "on_call_unreachable")
+    return voice.goodbye(*filed, "on_call_unanswered" if record.caller else "on_call_unreachable")
 
 
 def bridge_callback(record: SessionRecord, call: Session, sms_data: dict[str, Any] | None) -> VoiceResponse:

@@ -1,0 +1,107 @@
+"""When the line files a ticket: the one function each channel's ending calls.
+
+Every outcome that sends the caller to IT support files one, in the turn that decides it
+(an outbox row of channel "ticket", sent after the commit: the caller never waits on the ITSM):
+
+- finished(): office-hours IT support (beside the transfer, so whoever answers can open it),
+  the IT-portal outcome, and after hours "wait for IT support" (it is there at 08:00);
+- manager_unreached(): the last on-call number did not answer.
+
+The decision then carries ticket=True: the caller hears "Jag har skapat ett ärende åt dig.", the
+SMS outcome says it, and the receipt gives the code with it. One ticket per outage: when the
+system's incident record exists (ivr/store/incidents.py), the first caller's ticket is keyed by
+the incident and each later caller is a note on it (ivr/tickets/delivery.py), with how many
+callers and workplaces so far. Keys name the call (or the incident), never the moment, so a
+replayed webhook files nothing new. Without the database nothing is filed, and nothing is said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from flows.events import EventKind
+from flows.model import Answer, Outcome
+from flows.routing import Decision
+from flows.ticket import ticket_content
+from ivr.conversation.session import Session
+from ivr.store import SessionRecord
+from ivr.store.incidents import caller_key_of
+from ivr.store.outbox import Outgoing
+from ivr.store.schema import incident_callers_table, outbox_table
+from ivr.web.incidents import incidents, known_for
+from ivr.web.turn_context import turn_context
+
+# Outcomes that send the caller to IT support at their end (on_call_manager only when nobody answered).
+AT_FINISH = frozenset({Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.WAIT_FOR_OFFICE_HOURS})
+
+
+def finished(record: SessionRecord, decision: Decision, answers: dict[str, Answer]) -> Decision:
+    """The conversation's finish (ivr/conversation/steps.py): the decision, with ticket=True when the line
+    filed one for it with these answers."""
+    if decision.outcome not in AT_FINISH:
+        return decision
+    return file_ticket(record, decision, answers, decision.outcome.value, record.channel)
+
+
+def manager_unreached(record: SessionRecord, call: Session) -> list[str]:
+    """The voice dial's hook after the last unanswered on-call number: file, mark the call's decision; the
+    voice keys to say first (["ticket_filed"] or none)."""
+    if call.state.decision is None:
+        return []
+    decision = call.state.decision
+    filed = file_ticket(record, decision, dict(call.state.answers), "on_call_unreached",
+                        "sms" if call.callback else "voice")
+    call.state = replace(call.state, decision=filed)
+    return ["ticket_filed"] if filed.ticket else []
+
+
+def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, Answer], outcome: str,
+                channel: str) -> Decision:
+    """Enqueue the ticket (or the note on the incident's ticket) in the turn; the decision says it was filed."""
+    context = turn_context()
+    settings = context.line.settings.tickets
+    if not settings.enabled or not record.in_turn:  # no database: no ticket (the receipt says so)
+        return decision
+    from ivr.web.receipt import reference_code  # the receipt's code, the same whether or not it is sent
+
+    record.ref = record.ref or reference_code(record.id)
+    live = incidents().live(decision.checklist_id, context.now, known_for(), via=record)
+    ticket = ticket_content(context.line, decision, answers, outcome=outcome, at=context.now, code=record.ref,
+                            channel=channel, caller=record.caller if settings.caller_number else None,
+                            callers=live.callers + (0 if counted(record, live.id) else 1) if live else None,
+                            workplaces=len(live.workplaces) if live else None, incident=live.id if live else None)
+    store = context.store
+
+    def row(kind: str, key: str, parent: str | None = None) -> Outgoing:
+        return Outgoing(kind=kind, key=key, target=settings.backend, text=ticket.text, sender="", channel="ticket",
+                        ticket={**ticket.fields(), **({"parent": parent} if parent else {})},
+                        audit={"sent": EventKind.TICKET_FILED.value, "failed": EventKind.TICKET_FAILED.value,
+                               "system": decision.checklist_id,
+                               "data": {"code": record.ref, "incident": live.id if live else None}})
+
+    if live is None:
+        store.enqueue(record, row("ticket", f"{record.id}:ticket"))
+    else:
+        parent = f"ticket:incident:{live.id}"
+        if store.enqueue(record, row("ticket", parent)) is None and owner(record, parent) != record.id:
+            store.enqueue(record, row("ticket_note", f"{record.id}:ticket", parent))
+    return replace(decision, ticket=True)
+
+
+def counted(record: SessionRecord, incident: int) -> bool:
+    """Is this caller among the incident's callers already? (She joins it after the outcome is decided.)"""
+    turn = record._turn
+    assert turn is not None
+    return turn.conn.execute(select(incident_callers_table.c.caller_key).where(
+        incident_callers_table.c.incident_id == incident,
+        incident_callers_table.c.caller_key == caller_key_of(record))).first() is not None
+
+
+def owner(record: SessionRecord, key: str) -> str | None:
+    """The conversation that decided an outbox row, read in this turn's transaction (a replay finds itself)."""
+    turn = record._turn
+    assert turn is not None
+    found = turn.conn.execute(select(outbox_table.c.session_id).where(outbox_table.c.key == key)).first()
+    return None if found is None else found.session_id
