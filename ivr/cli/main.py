@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from ivr.store import Store
 from ivr.cli.forget import forget
 from ivr.cli.init import init
-from ivr.cli.lookup import lookup
 from ivr.cli.oncall import oncall
 from ivr.cli.outbox import outbox
-from ivr.cli.printable import print_checklists
-from ivr.cli.report import report
 from ivr.cli.test_call import test_call
 from ivr.cli.twilio_setup import twilio
+from ivr.reports.lookup import lookup
+from ivr.reports.printable import print_checklists
+from ivr.reports.report import report
 from ivr.simulator.simulate import simulate
 
 

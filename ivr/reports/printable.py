@@ -360,7 +360,7 @@ def print_checklists(out_path: Path | None, lang: str, number: str | None, poste
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
     if poster:
-        from ivr.cli.poster import render_poster
+        from ivr.reports.poster import render_poster
 
         if not number:
             raise click.UsageError("the poster needs the line's number: set line_number in config/line.yaml "
