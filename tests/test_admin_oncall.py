@@ -17,7 +17,7 @@ from flask import Flask
 
 from flows.line import DEFAULT_CONFIG
 from ivr import create_app
-from ivr.reports.report import report
+from ivr.cli.report import report
 from tests.conftest import FrozenClock, Twilio, app_config
 from tests.test_admin import Console
 from tests.test_oncall import ANNA, BENGT, after_hours_viva_call

@@ -12,7 +12,8 @@ from flask import Flask
 
 from flows.line import load_line
 from flows.model import Outcome
-from ivr.reports.report import build_report, csv_text, report, weekly_reports
+from ivr.cli.report import report
+from ivr.reports.report import build_report, csv_text, weekly_reports
 from ivr.reports.svg import ChartRow, Series, report_charts, stacked_bar_chart
 from tests.conftest import STOCKHOLM, FrozenClock, Twilio, local
 from tests.test_report import known_week

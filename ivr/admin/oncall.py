@@ -19,13 +19,12 @@ from flows.moments import MomentError, parse_moment
 from flows.oncall import GAP_DAYS, OncallChange, OncallError, merged, new_change, next_handover_time
 from ivr.admin.auth import Admin, current_admin, login_required
 from ivr.admin.blueprint import NAV, bp
-from ivr.cli.oncall import row_values
 from ivr.reports.checklist_words import checklist_words, render_fragment
 from ivr.reports.report import build_report, csv_text, weekly_reports
 from ivr.reports.svg import report_charts
 from ivr.store import Store, StoreError
 from ivr.store.console import admin_session_id
-from ivr.web.oncall_cache import OncallCache, changes_from_rows
+from ivr.web.oncall_cache import OncallCache, changes_from_rows, row_values
 from ivr.web.turn_context import Clock
 
 NAV.extend([("admin.oncall", "Beredskap"), ("admin.report", "Rapport"), ("admin.checklists", "Checklistor")])

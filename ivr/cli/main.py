@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from flows.line import load_line
 from flows.moments import MomentError, parse_duration, parse_moment
 from flows.yamlfile import DataError
-from ivr.folders import checklists_option, config_option, describe, line_folders
-
-if TYPE_CHECKING:
-    from ivr.store import Store
+from ivr.cli.database import database_option, existing_store, open_store
 from ivr.cli.forget import forget
 from ivr.cli.init import init
+from ivr.cli.lookup import lookup
 from ivr.cli.oncall import oncall
 from ivr.cli.outbox import outbox
+from ivr.cli.printable import print_checklists
+from ivr.cli.report import report
 from ivr.cli.test_call import test_call
 from ivr.cli.twilio_setup import twilio
-from ivr.reports.lookup import lookup
-from ivr.reports.printable import print_checklists
-from ivr.reports.report import report
+from ivr.folders import checklists_option, config_option, describe, line_folders
 from ivr.simulator.simulate import simulate
 
 
@@ -150,21 +147,6 @@ def roster(at: str | None, show_gaps: bool, no_database: bool, config_dir: Path 
             click.echo(f"gap: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} (the fallback list is used)")
         if not found:
             click.echo(f"no gaps in the next {GAP_DAYS} days")
-
-
-database_option = click.option(
-    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
-)
-
-
-def open_store(database_url: str | None) -> Store:
-    """The store at the given URL or the embedded default."""
-    from ivr.config import default_database_url
-    from ivr.store import Store
-
-    store = Store(database_url or default_database_url())
-    store.upgrade()
-    return store
 
 
 @main.command()
@@ -391,26 +373,6 @@ def upgrade(database_url: str | None) -> None:
         store.dispose()
     click.echo(f"database schema at revision {version}: {store.url}")
 
-
-
-def existing_store(database_url: str | None) -> Store:
-    """The store, refusing a SQLite file that is not there: opening it would create an empty one."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from ivr.config import default_database_url
-    from ivr.store import Store
-
-    url = database_url or default_database_url()
-    try:
-        parsed = make_url(url)
-    except SQLAlchemyError:
-        parsed = None  # Store refuses it below with its own message, which never quotes a password
-    if parsed is not None and parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
-        # Checked before Store(), which creates a SQLite file's folder.
-        raise click.ClickException(f"Ingen databas i {parsed.database} (no database there): "
-                                   "kontrollera IVR_DATABASE_URL, eller skapa den med 'ivr db upgrade'")
-    return Store(url)
 
 
 @db.command("check")

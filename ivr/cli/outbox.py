@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ivr.cli.database import database_option, open_store
 from ivr.logs import mask_numbers
-
-database = click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
-                        help="Database URL (default: the instance SQLite).")
 
 
 @click.group("outbox")
@@ -19,11 +17,9 @@ def outbox() -> None:
 @click.option("--state", help="Only this state: pending, sending, queued, sent, delivered, undelivered, failed, "
                               "dead, logged.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Newest first.")
-@database
+@database_option
 def list_rows(state: str | None, limit: int, database_url: str | None) -> None:
     """List messages, newest first (numbers masked; blanked once final)."""
-    from ivr.cli.main import open_store
-
     store = open_store(database_url)
     try:
         rows = store.outbox.rows(state=state, limit=limit)

@@ -1,4 +1,4 @@
-"""`ivr lookup CODE`: what a call with this receipt code answered, for IT support, so the caller need not repeat it.
+"""What a call with this receipt code answered, for IT support (`ivr lookup CODE`, the console).
 
 Read from the store only: the session found by its code (an index), and its audit
 events in order. The caller's number is shown masked, and is gone once the call
@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import click
-
 from flows.events import EventKind
-from flows.line import Line, load_line
-from flows.refcode import ALPHABET, LENGTH, read
-from flows.yamlfile import DataError
-from ivr.folders import checklists_option, config_option, line_folders
+from flows.line import Line
 from ivr.logs import mask_numbers
 from ivr.store import SessionRecord, Store
 
@@ -43,43 +37,6 @@ MESSAGE_STATES = {"pending": "waiting for a retry", "sending": "being sent", "qu
                   "sent": "sent by Twilio", "delivered": "delivered", "undelivered": "not delivered",
                   "failed": "failed at Twilio", "dead": "given up (never accepted)",
                   "logged": "only logged (no Twilio account)"}
-
-
-@click.command("lookup")
-@click.argument("code")
-@checklists_option
-@config_option
-@click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
-              help="Database URL (default: the instance SQLite).")
-def lookup(code: str, checklists_dir: Path | None, config_dir: Path | None, database_url: str | None) -> None:
-    """Show the call whose SMS receipt carried CODE: system, each step and answer, outcome and times.
-
-    Example: ivr lookup K7M4QX
-    """
-    from ivr.cli.main import open_store
-
-    wanted = read(code)
-    if wanted is None:
-        raise click.BadParameter(f"'{code}' is not a receipt code: {LENGTH} characters from {ALPHABET} "
-                                 "(no 0, O, 1 or I)", param_hint="CODE")
-    try:
-        folders = line_folders(config_dir, checklists_dir)
-        line = load_line(folders.checklists, folders.config)
-    except DataError as exc:
-        raise click.ClickException(str(exc)) from None
-    store = open_store(database_url)
-    try:
-        found = store.sessions_by_ref(wanted)
-        if not found:
-            click.echo(f"No call has the code {wanted}. Check the code; calls are kept "
-                       f"{line.settings.retention_days} days.", err=True)
-            raise SystemExit(1)
-        if len(found) > 1:
-            click.echo(f"{len(found)} calls have the code {wanted}; the times tell them apart.")
-        for record in found:
-            click.echo("\n".join(describe(line, store, record, wanted)))
-    finally:
-        store.dispose()
 
 
 def describe(line: Line, store: Store, record: SessionRecord, code: str) -> Iterator[str]:

@@ -46,6 +46,13 @@ def changes_from_rows(rows: Iterable[dict[str, Any]]) -> tuple[OncallChange, ...
     return tuple(change_from_row(row) for row in rows)
 
 
+def row_values(change: OncallChange) -> dict[str, object]:
+    """A checked swap as ivr/store keeps it (a number given by hand has no roster id)."""
+    return {"starts_at": change.start, "ends_at": change.end, "person": change.person.id or None,
+            "name": change.person.name[:100], "number": change.person.number, "replaces": change.replaces,
+            "note": change.note[:200]}
+
+
 class OncallCache:
     """One worker's copy of the swaps in force: refreshed at most every `refresh_seconds`, last good kept."""
 
