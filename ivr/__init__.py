@@ -14,10 +14,11 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     overrides apply on top of the environment (e.g. DEV_MODE for `ivr serve --dev`).
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
-    from ivr import admin, metrics, outbox, reload
+    from ivr import admin, outbox
     from ivr.config import checked_line, load_settings, make_notifier
+    from ivr.operations import db_budget, metrics, reload
     from ivr.store import Store
-    from ivr.web import db_budget, fallback, it_on_call, signature, sms, test_call, voice
+    from ivr.web import fallback, it_on_call, signature, sms, test_call, voice
     from ivr.web.oncall_cache import OncallCache, refresh_seconds
 
     app = Flask(__name__, instance_relative_config=True)

@@ -12,8 +12,8 @@ from flask import Flask
 from flows.line import Line
 from flows.validate import problems_text, validate
 from ivr.folders import app_folders
-from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
+from ivr.operations.logs import use_json_logs, use_text_logs
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def defaults(app: Flask) -> dict[str, Any]:
         "DEV_MODE": False,
         "PSEUDONYM_KEY": None,
         "LOG_FORMAT": "text",  # "json" in production: one JSON object per line
-        "STATE_DIR": None,  # IVR_STATE_DIR: what the server writes besides the database (ivr/state_folder.py)
+        "STATE_DIR": None,  # IVR_STATE_DIR: what the server writes besides the database (operations/state_folder.py)
         "RELOAD_STAMP": None,  # `ivr reload` tells the server processes here (default: the state folder's)
         "METRICS_TOKEN": None,  # IVR_METRICS_TOKEN: /metrics on, for a scraper sending this bearer token
         # IVR_OUTBOX_WORKER: each server process retries the outbox in a thread. None: on when the settings

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
     from twilio.request_validator import RequestValidator
 
     from flows.line import Line
-    from ivr.metrics import LineMetrics
     from ivr.notify import Notifier
+    from ivr.operations.metrics import LineMetrics
+    from ivr.operations.reload import Reloader
     from ivr.outbox.sender import Sender
     from ivr.outbox.worker import Worker
-    from ivr.reload import Reloader
     from ivr.store import Store
     from ivr.web.oncall_cache import OncallCache
 

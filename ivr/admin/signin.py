@@ -19,8 +19,8 @@ from flows.events import EventKind
 from ivr.admin.auth import Admin, admin_keys, audit
 from ivr.admin.blueprint import bp
 from ivr.admin.codes import code_hash, new_code, typed_code, typed_number
-from ivr.logs import mask_numbers
 from ivr.notify import NotifyError
+from ivr.operations.logs import mask_numbers
 from ivr.privacy import pseudonym
 from ivr.store.console import CodeCheck, ConsoleStore
 from ivr.web.turn_context import turn_context

@@ -34,7 +34,7 @@ def load_env_file(ctx: click.Context, param: click.Parameter, path: Path | None)
         return  # never a default: a simulation or a test on a production host stays off its database
     import os
 
-    from ivr.envfile import EnvFileError, read_env_file
+    from ivr.operations.envfile import EnvFileError, read_env_file
 
     try:
         values = read_env_file(path)
@@ -63,8 +63,8 @@ def main() -> None:
                    "addresses, contacts without a number, unknown voices.")
 def check(checklists_dir: Path | None, config_dir: Path | None, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
-    from flows.production import contact_notes, production_problems
     from flows.validate import problems_text, validate
+    from ivr.operations.production import contact_notes, production_problems
 
     folders = line_folders(config_dir, checklists_dir)
     # The same validation refuses to start the server (ivr.config.configure).
@@ -289,7 +289,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     if production:
         import os
 
-        from ivr.metrics import prepare_multiprocess
+        from ivr.operations.metrics import prepare_multiprocess
 
         overrides["LOG_FORMAT"] = "json"
         prepare_multiprocess(os.environ)  # before anything imports prometheus_client
@@ -312,7 +312,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         )
     import signal
 
-    from ivr.reload import reload_now
+    from ivr.operations.reload import reload_now
 
     signal.signal(signal.SIGHUP, lambda signum, frame: reload_now(app))  # as `ivr reload` does
     app.run(host=host, port=port)
@@ -330,8 +330,8 @@ def reload_config(checklists_dir: Path | None, config_dir: Path | None, stamp: P
     A change that `ivr check` refuses is not used: the line keeps its last good config, and the problems
     are printed and logged. SIGHUP to the server does the same.
     """
-    from ivr.reload import STAMP_NAME, request_reload
-    from ivr.state_folder import state_folder
+    from ivr.operations.reload import STAMP_NAME, request_reload
+    from ivr.operations.state_folder import state_folder
 
     path = stamp or state_folder() / STAMP_NAME  # the server's rule: IVR_STATE_DIR, $STATE_DIRECTORY, ...
     folders = line_folders(config_dir, checklists_dir)  # the server's: the same flags and IVR_*_DIR

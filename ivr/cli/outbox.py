@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ivr.cli.database import database_option, open_store
-from ivr.logs import mask_numbers
+from ivr.operations.logs import mask_numbers
 
 
 @click.group("outbox")

@@ -12,9 +12,9 @@ import click
 from flask import Flask
 
 from flows.line import Line
-from flows.production import production_problems
 from flows.validate import problems_text
 from ivr.notify import TwilioNotifier
+from ivr.operations.production import production_problems
 from ivr.store import Store
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
         # SIGHUP: validate once here, in the master; the new workers fork from its swapped line,
         # and any worker still running takes the stamp's version at its next request. An exception
         # here would end the master and its workers: reload_now() logs every failure instead.
-        from ivr.reload import reload_now
+        from ivr.operations.reload import reload_now
 
         reload_now(app)
 
@@ -110,7 +110,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
 
     def child_exit(server: Any, worker: Any) -> None:
         # prometheus_client's multiprocess mode: a dead worker's live values stop counting.
-        from ivr.metrics import worker_exited
+        from ivr.operations.metrics import worker_exited
 
         worker_exited(worker.pid)
 
@@ -123,7 +123,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
                 "post_fork": post_fork, "on_reload": on_reload, "child_exit": child_exit,
             }
             if app.config["LOG_FORMAT"] == "json":
-                from ivr.logs import gunicorn_log_config
+                from ivr.operations.logs import gunicorn_log_config
 
                 # gunicorn's own lines and the access log as JSON too, numbers masked.
                 settings["logconfig_dict"] = gunicorn_log_config()

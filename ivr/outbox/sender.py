@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Flask
 
-from ivr.logs import mask_numbers
 from ivr.notify import Notifier, NotifyError
+from ivr.operations.logs import mask_numbers
 from ivr.store import Store, StoreError
 from ivr.store.outbox import CLAIM_BATCH, Claimed, Transition
 
@@ -46,7 +46,7 @@ class Sender:
     @classmethod
     def for_app(cls, app: Flask) -> Sender:
         """The sender of an app built by create_app()."""
-        from ivr import metrics
+        from ivr.operations import metrics
 
         extensions = app.extensions
         from ivr.outbox.escalation import ManagerChain

@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.events import EventKind
 from flows.line import Line
-from ivr.logs import mask_numbers
+from ivr.operations.logs import mask_numbers
 from ivr.store import SessionRecord, Store
 
 # Events that tell IT support something about the call besides the steps and the outcome.

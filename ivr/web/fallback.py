@@ -19,8 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from flows.phone import national, phone_number
-from ivr import metrics
-from ivr.web import repair_alert
+from ivr.operations import metrics, repair_alert
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import dial_bridged, hang_up, query_int, twiml
 from ivr.web.voice_render import VoiceRenderer

@@ -21,8 +21,8 @@ from flows.receipt import DIALLED, receipt_text
 from flows.refcode import spell
 from flows.routing import Decision
 from ivr import outbox
-from ivr.logs import mask_numbers
 from ivr.notify import NotifyError
+from ivr.operations.logs import mask_numbers
 from ivr.outbox import Outgoing
 from ivr.store import SessionRecord
 from ivr.web.conversation import online

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 # Not called by Twilio: the load balancer's health check, the metrics scrape (its own bearer
-# token, ivr/metrics.py), and unknown paths (404).
+# token, ivr/operations/metrics.py), and unknown paths (404).
 UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz", "metrics")
 # People's pages, not Twilio's: the /admin console has its own sign-in and CSRF check (ivr/admin).
 UNSIGNED_BLUEPRINTS = ("admin",)

@@ -3,7 +3,7 @@ of the server then swaps the new line into its own memory at its next request.
 
 Under gunicorn the app is built in the master before the fork, so each worker holds its own copy of the
 line. What reaches all of them is a small stamp file (config-reload.json in the state folder,
-ivr/state_folder.py, never inside the installation; or RELOAD_STAMP): the
+ivr/operations/state_folder.py, never inside the installation; or RELOAD_STAMP): the
 reload writes the version it validated (a hash of the files) or, when it refused the files, why. Each
 process compares the stamp's mtime before every request (one stat) and, when it changed, loads that
 version. A bad file is refused by the reload and never reaches a worker; should the files change again
@@ -33,7 +33,7 @@ from flask import Flask
 from flows.line import load_line
 from flows.validate import problems_text, validate
 from flows.yamlfile import DataError
-from ivr.state_folder import state_folder
+from ivr.operations.state_folder import state_folder
 
 log = logging.getLogger(__name__)
 

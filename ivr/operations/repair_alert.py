@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request
 
-from ivr import metrics
 from ivr.notify import NotifyError
-from ivr.state_folder import state_folder
+from ivr.operations import metrics
+from ivr.operations.state_folder import state_folder
 from ivr.web.turn_context import turn_context
 
 ALERT_EVERY = timedelta(minutes=15)
