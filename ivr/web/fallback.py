@@ -7,7 +7,7 @@ The rule "Chef i beredskap only after every step" holds here too:
   hours; after hours the on-call chain may be offered the call, but only
   screened, with a whisper saying that the line failed and the steps were not
   done, so the manager decides. Never an unscreened dial to an on-call number.
-Either way the admins get one SMS (ivr/repair_alert.py) so that someone repairs
+Either way the admins get one SMS (ivr/operations/repair_alert.py) so that someone repairs
 the line.
 """
 
