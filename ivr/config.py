@@ -11,9 +11,11 @@ from flask import Flask
 
 from flows.line import Line
 from flows.validate import problems_text, validate
+from ivr import parts
 from ivr.folders import app_folders
 from ivr.notify import LogNotifier, TwilioNotifier
 from ivr.operations.logs import use_json_logs, use_text_logs
+from ivr.settings import Settings, from_config
 
 log = logging.getLogger(__name__)
 
@@ -125,21 +127,23 @@ def load_settings(app: Flask, test_config: dict[str, Any] | None, overrides: dic
                 "print(secrets.token_hex(32))'`) and keep it: changing it splits each caller's history."
             )
         app.config["PSEUDONYM_KEY"] = DEV_PSEUDONYM_KEY
+    app.extensions[parts.SETTINGS] = from_config(app.config)  # the one typed, frozen reading of them all
 
 
 def checked_line(app: Flask) -> Line:
     """The checklists and settings, with the same validation as `ivr check`: never a start with texts it refuses."""
-    line, problems = validate(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    settings = parts.settings(app)
+    line, problems = validate(Path(settings.checklists_dir), Path(settings.config_dir))
     if problems or line is None:
         raise ConfigError(problems_text(problems))
     return line
 
 
-def make_notifier(app: Flask) -> TwilioNotifier | LogNotifier:
+def make_notifier(settings: Settings) -> TwilioNotifier | LogNotifier:
     """Twilio's REST API when an account is configured, else a log (development)."""
-    sid, token = app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
     if sid and token and token != DEV_TOKEN:
         return TwilioNotifier(sid, token)
     log.warning("no TWILIO_ACCOUNT_SID: SMS and call-backs are logged, not sent")
-    outbox = app.config.get("OUTBOX_FILE")  # IVR_OUTBOX_FILE: development and tests read the "sent" SMS there
-    return LogNotifier(outbox=str(outbox) if outbox else None)
+    # IVR_OUTBOX_FILE: development and tests read the "sent" SMS there
+    return LogNotifier(outbox=settings.outbox_file)

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from ivr.operations.reload import Reloader
     from ivr.outbox.sender import Sender
     from ivr.outbox.worker import Worker
+    from ivr.settings import Settings
     from ivr.store import Store
     from ivr.web.oncall_cache import OncallCache
 
 Clock = Callable[[], datetime]
 
 # app.extensions keys
+SETTINGS = "ivr.settings"  # ivr.settings.Settings, frozen
 LINE = "ivr.line"  # flows.line.Line: swapped by `ivr reload`
 STORE = "ivr.store"
 ONCALL = "ivr.oncall"  # OncallCache: each worker's copy of the on-call swaps
@@ -44,6 +46,11 @@ METRICS = "ivr.metrics"  # LineMetrics, or None when IVR_METRICS_TOKEN is not se
 
 def _extensions(app: Flask | None) -> dict[str, Any]:
     return (app or current_app).extensions
+
+
+def settings(app: Flask | None = None) -> Settings:
+    """The app's checked settings (the current app's by default)."""
+    return cast("Settings", _extensions(app)[SETTINGS])
 
 
 def line(app: Flask | None = None) -> Line:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ivr import parts
 from ivr.cli.database import database_option, open_store
 from ivr.operations.logs import mask_numbers
 
@@ -51,9 +52,9 @@ def send(log_only: bool) -> None:
         app = create_app(None, OUTBOX_WORKER=False)
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
-    sender = app.extensions["ivr.outbox"]
-    if not getattr(app.extensions["ivr.notifier"], "delivers", True) and not log_only:
-        app.extensions["ivr.store"].dispose()
+    sender = parts.sender(app)
+    if not getattr(parts.notifier(app), "delivers", True) and not log_only:
+        parts.store(app).dispose()
         # Run by hand without the service's settings, it would take every due message for good.
         raise click.ClickException("TWILIO_ACCOUNT_SID is not set, so nothing would be sent and every due "
                                    "message would be marked as only logged. Run it with the server's settings "
@@ -65,5 +66,5 @@ def send(log_only: bool) -> None:
             if total > 10_000:
                 break  # a busy line's rows keep coming; the server's threads take the rest
     finally:
-        app.extensions["ivr.store"].dispose()
+        parts.store(app).dispose()
     click.echo(f"tried {total} message(s); `ivr outbox list` shows their states")

@@ -23,8 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
+from ivr import parts
 from ivr.store import Store, StoreError
 from ivr.store.outbox import Transition
 
@@ -53,7 +54,7 @@ INCIDENT_TRANSITIONS = {"incident_opened": "opened", "incident_acknowledged": "a
 LIVE_STATES = ("open", "acknowledged", "escalated")
 # Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
 DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
-EXTENSION = "ivr.metrics"
+EXTENSION = parts.METRICS
 
 
 class LineMetrics:
@@ -186,7 +187,7 @@ def init_app(app: Flask, store: Store) -> None:
     """Metrics on when METRICS_TOKEN is set: the registry, the store's observers, the latency timer, /metrics."""
     from ivr.config import ConfigError
 
-    token = app.config.get("METRICS_TOKEN")
+    token = parts.settings(app).metrics_token
     if not token:
         app.extensions[EXTENSION] = None
         return
@@ -205,7 +206,7 @@ def init_app(app: Flask, store: Store) -> None:
 
 def message_observer(app: Flask) -> Callable[[Transition], None] | None:
     """What the outbox sender reports each row's change of state to (None when metrics are off)."""
-    metrics: LineMetrics | None = app.extensions.get(EXTENSION)
+    metrics = parts.metrics(app)
     if metrics is None:
         return None
     counter = metrics.messages
@@ -221,14 +222,13 @@ def _live_incidents(app: Flask, store: Store) -> Mapping[str, int]:
     """Live incidents by state, as the line knows them now (the app's clock, the line's known_hours)."""
     from ivr.store.incidents import IncidentStore
 
-    line = app.extensions["ivr.line"]
-    now = app.extensions["ivr.clock"]()
+    line = parts.line(app)
+    now = parts.now(app)
     return IncidentStore(store).live_counts(now, timedelta(hours=line.settings.incident_known_hours))
 
 
 def _current() -> LineMetrics | None:
-    metrics: LineMetrics | None = current_app.extensions.get(EXTENSION)
-    return metrics
+    return parts.metrics()
 
 
 def _start_timer() -> None:

@@ -30,6 +30,7 @@ import logging
 
 from flask import Flask
 
+from ivr import parts
 from ivr.notify import NotifyError
 from ivr.store import SessionRecord
 from ivr.store.outbox import Outgoing
@@ -70,8 +71,8 @@ def init_app(app: Flask) -> None:
     from ivr.outbox.sender import Sender
 
     sender = Sender.for_app(app)
-    app.extensions["ivr.outbox"] = sender
+    app.extensions[parts.OUTBOX] = sender
     sender.store.on_enqueued = sender.send_now
     app.register_blueprint(status.bp)
-    if app.config["OUTBOX_WORKER"]:
+    if parts.settings(app).outbox_worker:
         worker.init_app(app, sender)

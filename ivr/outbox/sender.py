@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from ivr import parts
 from ivr.notify import Notifier, NotifyError
 from ivr.operations.logs import mask_numbers
 from ivr.store import Store, StoreError
@@ -47,17 +48,15 @@ class Sender:
     def for_app(cls, app: Flask) -> Sender:
         """The sender of an app built by create_app()."""
         from ivr.operations import metrics
-
-        extensions = app.extensions
         from ivr.outbox.escalation import ManagerChain
 
-        base = app.config.get("PUBLIC_URL")
+        base = parts.settings(app).public_url
         # Read at each use, as a turn reads them (a test, the simulator or `ivr reload` may swap them).
-        sender = cls(store=extensions["ivr.store"], notifier=lambda: extensions["ivr.notifier"],
-                     clock=lambda: extensions["ivr.clock"](), status_base=str(base).rstrip("/") if base else None,
+        sender = cls(store=parts.store(app), notifier=lambda: parts.notifier(app),
+                     clock=lambda: parts.now(app), status_base=base.rstrip("/") if base else None,
                      observe=metrics.message_observer(app),
-                     deadline=lambda: timedelta(minutes=extensions["ivr.line"].settings.manager_sms_delivery_minutes))
-        sender.store.outbox.escalation = ManagerChain(people=lambda: extensions["ivr.line"].roster.people,
+                     deadline=lambda: timedelta(minutes=parts.line(app).settings.manager_sms_delivery_minutes))
+        sender.store.outbox.escalation = ManagerChain(people=lambda: parts.line(app).roster.people,
                                                       send=sender.send_now, observe=sender.observe)
         return sender
 

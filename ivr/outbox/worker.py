@@ -14,6 +14,7 @@ import threading
 
 from flask import Flask
 
+from ivr import parts
 from ivr.outbox.sender import Sender
 from ivr.store.outbox import CLAIM_BATCH
 
@@ -56,5 +57,5 @@ class Worker:
 def init_app(app: Flask, sender: Sender) -> None:
     """Start the thread with the first request each process serves."""
     worker = Worker(sender)
-    app.extensions["ivr.outbox_worker"] = worker
+    app.extensions[parts.OUTBOX_WORKER] = worker
     app.before_request(worker.ensure_started)
