@@ -1,8 +1,11 @@
-"""The app's shared parts, typed: one place that knows every app.extensions key.
+"""The app's shared parts, typed: the app.extensions keys every layer reads, and one accessor each.
 
 The settings (ivr/settings.py), the line, the store, the on-call cache, the clock, the
-notifier, ... live in Flask's `app.extensions` under the names below; the accessors here are
-the one way to read them, so no module spells a key or casts a value itself. They stay
+notifier and the signature check live in Flask's `app.extensions` under the names below; the
+accessors here are the one way to read them, so no module spells a key or casts a value
+itself. A part one module owns keeps its key there, with its accessor: the reloader
+(operations/reload.py), the metrics (operations/metrics.py), the outbox's sender and worker
+(outbox/sender.py, outbox/worker.py); nothing here imports them, so nothing goes round. They stay
 separate entries because some are swapped while the app runs (`ivr reload` swaps the line;
 tests and the simulator swap the clock and the line).
 """
@@ -20,10 +23,6 @@ if TYPE_CHECKING:
 
     from flows.line import Line
     from ivr.notify import Notifier
-    from ivr.operations.metrics import LineMetrics
-    from ivr.operations.reload import Reloader
-    from ivr.outbox.sender import Sender
-    from ivr.outbox.worker import Worker
     from ivr.settings import Settings
     from ivr.store import Store
     from ivr.web.oncall_cache import OncallCache
@@ -38,10 +37,6 @@ ONCALL = "ivr.oncall"  # OncallCache: each worker's copy of the on-call swaps
 CLOCK = "ivr.clock"  # () -> aware datetime: frozen in tests and `ivr simulate --at`
 NOTIFIER = "ivr.notifier"
 VALIDATOR = "ivr.validator"  # twilio's RequestValidator with the auth token
-RELOADER = "ivr.reloader"
-OUTBOX = "ivr.outbox"  # the outbox's Sender
-OUTBOX_WORKER = "ivr.outbox_worker"
-METRICS = "ivr.metrics"  # LineMetrics, or None when IVR_METRICS_TOKEN is not set
 
 
 def _extensions(app: Flask | None) -> dict[str, Any]:
@@ -86,23 +81,3 @@ def notifier(app: Flask | None = None) -> Notifier:
 def validator(app: Flask | None = None) -> RequestValidator:
     """Twilio's signature check with the app's auth token."""
     return cast("RequestValidator", _extensions(app)[VALIDATOR])
-
-
-def reloader(app: Flask | None = None) -> Reloader:
-    """The process's config reloader."""
-    return cast("Reloader", _extensions(app)[RELOADER])
-
-
-def sender(app: Flask | None = None) -> Sender:
-    """The outbox's sender."""
-    return cast("Sender", _extensions(app)[OUTBOX])
-
-
-def outbox_worker(app: Flask | None = None) -> Worker | None:
-    """The outbox's retrying thread (None when IVR_OUTBOX_WORKER is off)."""
-    return cast("Worker | None", _extensions(app).get(OUTBOX_WORKER))
-
-
-def metrics(app: Flask | None = None) -> LineMetrics | None:
-    """The Prometheus metrics, or None when they are off."""
-    return cast("LineMetrics | None", _extensions(app).get(METRICS))

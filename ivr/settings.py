@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ivr.notify import Notifier
 
+class ConfigError(RuntimeError):
+    """The app cannot start safely with these settings."""
+
+
 DEFAULT_REFRESH_SECONDS = 10.0  # a swap reaches every worker within this; a failed read waits as long
 SESSION_HOURS = 8  # a working day: a signed-in console is not left open for days
 
@@ -61,8 +65,6 @@ def session_secret(pseudonym_key: str) -> str:
 
 def refresh_seconds(value: object) -> float:
     """ONCALL_REFRESH_SECONDS, checked: a clear error, never a traceback at start."""
-    from ivr.config import ConfigError
-
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
         raise ConfigError("ONCALL_REFRESH_SECONDS must be a number of seconds from 0 to 3600 "
                           "(IVR_ONCALL_REFRESH_SECONDS=10)")
@@ -74,8 +76,6 @@ def session_hours(value: object) -> int:
     if value is None:
         return SESSION_HOURS
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 7:
-        from ivr.config import ConfigError
-
         raise ConfigError("ADMIN_SESSION_HOURS must be a whole number of hours from 1 to 168")
     return value
 
@@ -85,8 +85,6 @@ def cookie_secure(value: object, dev_mode: bool) -> bool:
     if value is None:
         return not dev_mode
     if not isinstance(value, bool):
-        from ivr.config import ConfigError
-
         raise ConfigError("ADMIN_COOKIE_SECURE must be true or false (IVR_ADMIN_COOKIE_SECURE=false)")
     return value
 

@@ -275,7 +275,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
           accept_placeholders: bool, no_outbound: bool) -> None:
     """Run the webhooks: Flask's development server, or gunicorn with --production."""
     from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr.settings import ConfigError
 
     if dev and production:
         raise click.UsageError("--dev and --production exclude each other")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ivr import parts
 from ivr.cli.database import database_option, open_store
 from ivr.operations.logs import mask_numbers
 
@@ -45,14 +44,15 @@ def send(log_only: bool) -> None:
     Uses the server's settings from the environment (IVR_*, TWILIO_*), as `ivr serve` does.
     """
     from flows.yamlfile import DataError
-    from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr import create_app, parts
+    from ivr.outbox.sender import app_sender
+    from ivr.settings import ConfigError
 
     try:
         app = create_app(None, OUTBOX_WORKER=False)
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
-    sender = parts.sender(app)
+    sender = app_sender(app)
     if not getattr(parts.notifier(app), "delivers", True) and not log_only:
         parts.store(app).dispose()
         # Run by hand without the service's settings, it would take every due message for good.

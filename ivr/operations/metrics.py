@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from ivr import parts
 from ivr.store import Store, StoreError
@@ -54,7 +54,7 @@ INCIDENT_TRANSITIONS = {"incident_opened": "opened", "incident_acknowledged": "a
 LIVE_STATES = ("open", "acknowledged", "escalated")
 # Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
 DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
-EXTENSION = parts.METRICS
+EXTENSION = "ivr.metrics"  # app.extensions: LineMetrics, or None when IVR_METRICS_TOKEN is not set
 
 
 class LineMetrics:
@@ -185,7 +185,7 @@ def worker_exited(pid: int) -> None:
 
 def init_app(app: Flask, store: Store) -> None:
     """Metrics on when METRICS_TOKEN is set: the registry, the store's observers, the latency timer, /metrics."""
-    from ivr.config import ConfigError
+    from ivr.settings import ConfigError
 
     token = parts.settings(app).metrics_token
     if not token:
@@ -204,9 +204,14 @@ def init_app(app: Flask, store: Store) -> None:
     app.add_url_rule("/metrics", "metrics", _scrape, methods=["GET"])
 
 
+def current(app: Flask) -> LineMetrics | None:
+    """The app's metrics, or None when they are off."""
+    return cast(LineMetrics | None, app.extensions.get(EXTENSION))
+
+
 def message_observer(app: Flask) -> Callable[[Transition], None] | None:
     """What the outbox sender reports each row's change of state to (None when metrics are off)."""
-    metrics = parts.metrics(app)
+    metrics = current(app)
     if metrics is None:
         return None
     counter = metrics.messages
@@ -228,7 +233,7 @@ def _live_incidents(app: Flask, store: Store) -> Mapping[str, int]:
 
 
 def _current() -> LineMetrics | None:
-    return parts.metrics()
+    return current(current_app)
 
 
 def _start_timer() -> None:

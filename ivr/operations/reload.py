@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
@@ -209,17 +209,25 @@ def stamp_path(app: Flask) -> Path:
     return Path(settings.reload_stamp) if settings.reload_stamp else state_folder(settings.state_dir) / STAMP_NAME
 
 
+RELOADER = "ivr.reloader"  # app.extensions key
+
+
+def app_reloader(app: Flask) -> Reloader:
+    """The process's config reloader (init_app's)."""
+    return cast(Reloader, app.extensions[RELOADER])
+
+
 def init_app(app: Flask) -> None:
     """Check for a reload before each request."""
     settings = parts.settings(app)
     reloader = Reloader(app, Path(settings.checklists_dir), Path(settings.config_dir), stamp_path(app))
-    app.extensions[parts.RELOADER] = reloader
+    app.extensions[RELOADER] = reloader
     app.before_request(reloader.check)
 
 
 def config_status(app: Flask) -> ConfigStatus:
     """The running line's config version and time, and the last refused reload (for the console)."""
-    reloader = parts.reloader(app)
+    reloader = app_reloader(app)
     reloader.check()
     return reloader.status
 
@@ -229,7 +237,7 @@ def reload_now(app: Flask) -> tuple[bool, str]:
 
     Never raises (see the module's note): a failure is logged, (False, why), and the line kept.
     """
-    reloader = parts.reloader(app)
+    reloader = app_reloader(app)
     try:
         result = request_reload(reloader.checklists, reloader.config, reloader.stamp)
         reloader.check()

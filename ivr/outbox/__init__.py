@@ -68,10 +68,10 @@ def send_unstored(messages: list[Outgoing]) -> None:
 def init_app(app: Flask) -> None:
     """The app's sender: the first try after each commit, the retrying worker, Twilio's status callbacks."""
     from ivr.outbox import status, worker
-    from ivr.outbox.sender import Sender
+    from ivr.outbox.sender import SENDER, Sender
 
     sender = Sender.for_app(app)
-    app.extensions[parts.OUTBOX] = sender
+    app.extensions[SENDER] = sender
     sender.store.on_enqueued = sender.send_now
     app.register_blueprint(status.bp)
     if parts.settings(app).outbox_worker:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
@@ -30,6 +30,14 @@ def retry_delay(attempts: int) -> timedelta:
     """The wait after the attempts-th failed try."""
     delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
     return min(delay, MAX_RETRY)
+
+
+SENDER = "ivr.outbox"  # app.extensions key
+
+
+def app_sender(app: Flask) -> Sender:
+    """The app's sender (ivr.outbox.init_app's)."""
+    return cast(Sender, app.extensions[SENDER])
 
 
 @dataclass

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from ivr import parts
+from ivr.outbox.sender import app_sender
 from ivr.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ bp = Blueprint("outbox", __name__)
 @bp.post("/sms/status/<int:row_id>")
 def status(row_id: int) -> Response:
     """Record a delivery status; 204 whatever it changed (Twilio needs no answer, and must not retry)."""
-    sender = parts.sender()
+    sender = app_sender(current_app)
     try:
         transition = sender.store.outbox.status(row_id, request.form.get("MessageSid", ""),
                                                 request.form.get("MessageStatus", ""),

@@ -14,7 +14,6 @@ import threading
 
 from flask import Flask
 
-from ivr import parts
 from ivr.outbox.sender import Sender
 from ivr.store.outbox import CLAIM_BATCH
 
@@ -54,8 +53,11 @@ class Worker:
                 log.exception("outbox worker: sending due messages failed; trying again")
 
 
+WORKER = "ivr.outbox_worker"  # app.extensions key
+
+
 def init_app(app: Flask, sender: Sender) -> None:
     """Start the thread with the first request each process serves."""
     worker = Worker(sender)
-    app.extensions[parts.OUTBOX_WORKER] = worker
+    app.extensions[WORKER] = worker
     app.before_request(worker.ensure_started)

@@ -115,8 +115,8 @@ def simulate(
     --database is given.
     """
     from ivr import create_app  # the web stack only when simulating
-    from ivr.config import ConfigError
     from ivr.notify import LogNotifier
+    from ivr.settings import ConfigError
 
     sms_mode = sms_mode or bool(sends)
     if sms_mode and keys is not None:
