@@ -21,7 +21,6 @@ from flows.model import Step
 YES_NO = "yes_no"
 YES_NO_UNKNOWN = "yes_no_unknown"  # "... 3 om du inte vet": only on steps that take "vet inte"
 MORE_TIME = "hint_more_time"
-SMS = "hint_sms"
 MORE_TIME_OR_SMS = "hint_more_time_or_sms"  # 5 and 8 in one sentence, at the first step
 PHONE_SMS_FIRST = "hint_phone_sms"
 # After the first step the keys are said the way the menu says systems ("Viva 1"): "Ja 1, nej 2."

@@ -11,18 +11,17 @@ from flask import Flask
 
 from flows.line import Line
 from flows.validate import problems_text, validate
+from ivr import parts
 from ivr.folders import app_folders
-from ivr.logs import use_json_logs, use_text_logs
 from ivr.notify import LogNotifier, TwilioNotifier
+from ivr.operations.logs import use_json_logs, use_text_logs
+from ivr.settings import ConfigError as ConfigError  # where the commands and the tests look for it
+from ivr.settings import Settings, from_config
 
 log = logging.getLogger(__name__)
 
 DEV_TOKEN = "dev-only-not-a-secret"  # signs requests in development mode; never valid at Twilio
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key"  # development and tests only: pseudonyms are then guessable
-
-
-class ConfigError(RuntimeError):
-    """The app cannot start safely with these settings."""
 
 
 def default_database_url() -> str:
@@ -44,7 +43,7 @@ def defaults(app: Flask) -> dict[str, Any]:
         "DEV_MODE": False,
         "PSEUDONYM_KEY": None,
         "LOG_FORMAT": "text",  # "json" in production: one JSON object per line
-        "STATE_DIR": None,  # IVR_STATE_DIR: what the server writes besides the database (ivr/state_folder.py)
+        "STATE_DIR": None,  # IVR_STATE_DIR: what the server writes besides the database (operations/state_folder.py)
         "RELOAD_STAMP": None,  # `ivr reload` tells the server processes here (default: the state folder's)
         "METRICS_TOKEN": None,  # IVR_METRICS_TOKEN: /metrics on, for a scraper sending this bearer token
         # IVR_OUTBOX_WORKER: each server process retries the outbox in a thread. None: on when the settings
@@ -125,21 +124,23 @@ def load_settings(app: Flask, test_config: dict[str, Any] | None, overrides: dic
                 "print(secrets.token_hex(32))'`) and keep it: changing it splits each caller's history."
             )
         app.config["PSEUDONYM_KEY"] = DEV_PSEUDONYM_KEY
+    app.extensions[parts.SETTINGS] = from_config(app.config)  # the one typed, frozen reading of them all
 
 
 def checked_line(app: Flask) -> Line:
     """The checklists and settings, with the same validation as `ivr check`: never a start with texts it refuses."""
-    line, problems = validate(Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    settings = parts.settings(app)
+    line, problems = validate(Path(settings.checklists_dir), Path(settings.config_dir))
     if problems or line is None:
         raise ConfigError(problems_text(problems))
     return line
 
 
-def make_notifier(app: Flask) -> TwilioNotifier | LogNotifier:
+def make_notifier(settings: Settings) -> TwilioNotifier | LogNotifier:
     """Twilio's REST API when an account is configured, else a log (development)."""
-    sid, token = app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
     if sid and token and token != DEV_TOKEN:
         return TwilioNotifier(sid, token)
     log.warning("no TWILIO_ACCOUNT_SID: SMS and call-backs are logged, not sent")
-    outbox = app.config.get("OUTBOX_FILE")  # IVR_OUTBOX_FILE: development and tests read the "sent" SMS there
-    return LogNotifier(outbox=str(outbox) if outbox else None)
+    # IVR_OUTBOX_FILE: development and tests read the "sent" SMS there
+    return LogNotifier(outbox=settings.outbox_file)

@@ -13,7 +13,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from ivr.logs import mask_numbers
+from ivr.operations.logs import mask_numbers
 
 log = logging.getLogger(__name__)
 

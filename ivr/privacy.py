@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app
+from ivr import parts
 
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, plenty to tell a municipality's staff apart
 
@@ -20,7 +20,7 @@ def caller_key(number: str | None) -> str | None:
     """The pseudonym of a caller with the app's key; None for a hidden number."""
     if not number:
         return None
-    return pseudonym(number, str(current_app.config["PSEUDONYM_KEY"]))
+    return pseudonym(number, parts.settings().pseudonym_key)
 
 
 def sms_session_id(number: str) -> str:

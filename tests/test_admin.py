@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -318,7 +319,7 @@ def test_lookup_reads_a_receipt_code_as_ivr_lookup_does(console: Console, app: F
 def test_now_shows_calls_incidents_announcements_chain_and_health(console: Console, app: Flask, tmp_path: Path,
                                                                   clock: FrozenClock, twilio: Twilio) -> None:
     stamp = tmp_path / "repair-alert.stamp"
-    app.config["ALERT_STAMP"] = str(stamp)
+    app.extensions["ivr.settings"] = dataclasses.replace(app.extensions["ivr.settings"], alert_stamp=str(stamp))
     clock.set("2026-11-25T22:00")
     store: Store = app.extensions["ivr.store"]
     store.announce("viva", "Viva ligger nere.", None, clock(), by="cli")
@@ -425,7 +426,7 @@ def test_announcements_by_admin_sms_are_audited_too(app: Flask, twilio: Twilio) 
 
 
 def test_the_cookie_key_comes_from_ivr_secret_key_or_is_derived(database_url: str, clock: FrozenClock) -> None:
-    from ivr.admin import session_secret
+    from ivr.settings import session_secret
 
     derived = create_app(app_config(database_url, clock))
     given = create_app(app_config(database_url, clock, SECRET_KEY="a-long-random-secret-for-this-test"))

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 import ivr.admin
-from ivr.web.report_svg import PALETTE
+from ivr.reports.svg import PALETTE
 from tests.test_admin import Console
 
 CSS = Path(ivr.admin.__file__).parent / "static" / "admin.css"

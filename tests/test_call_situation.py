@@ -189,7 +189,7 @@ def test_key_8_with_the_database_down_goes_on_by_voice(offline_app: Flask, clock
 
 
 def test_a_call_gone_on_by_sms_is_not_counted_abandoned_in_the_report(app: Flask, twilio: Twilio) -> None:
-    from ivr.cli.report import build_report
+    from ivr.reports.report import build_report
 
     twilio.call("/voice")
     twilio.call("/voice/input", Digits="1")

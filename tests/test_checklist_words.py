@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from flows.line import load_line
-from ivr.web.checklist_words import checklist_words, render_fragment
+from ivr.reports.checklist_words import checklist_words, render_fragment
 from tests.conftest import Twilio
 
 LINE = load_line()

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ivr.cli import main
-from ivr.envfile import EnvFileError, parse_env
+from ivr.operations.envfile import EnvFileError, parse_env
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_IVR = Path(sys.executable).parent / "ivr"

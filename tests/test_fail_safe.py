@@ -7,6 +7,7 @@ hours offers the call to the manager only screened; the admins hear of it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import socket
@@ -19,6 +20,7 @@ import pytest
 import sqlalchemy
 from flask import Flask
 
+from flows.phone import spoken_number
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.simulator.voice import Phone, spoken_text
@@ -311,6 +313,26 @@ def broken_engine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def fault_app(database_url: str, clock: FrozenClock, tmp_path: Path) -> Flask:
     return create_app(app_config(database_url, clock, NOTIFIER=LogNotifier(), ALERT_STAMP=str(tmp_path / "alert")))
+
+
+@pytest.mark.usefixtures("broken_engine")
+def test_the_last_resort_answer_names_it_supports_number_from_line_yaml(
+    database_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ivr.web.fallback
+
+    app = fault_app(database_url, clock, tmp_path)
+    line = app.extensions["ivr.line"]
+    elsewhere = "+46317001234"  # not the shipped 0141-22 50 47: the answer must read line.yaml's
+    app.extensions["ivr.line"] = dataclasses.replace(line, settings=dataclasses.replace(
+        line.settings, it_support=dataclasses.replace(line.settings.it_support, number=elsewhere)))
+    monkeypatch.setattr(ivr.web.fallback, "fault_twiml", explode)  # the fault answer fails too
+    twilio = Twilio(app.test_client())
+    twilio.call("/voice")
+    body = twilio.call("/voice/input", Digits="1").data
+    assert verbs(body) == ["Say", "Hangup"]
+    assert spoken(body) == f"Tekniskt fel. Ring IT-supporten på {spoken_number(elsewhere)}."
+    assert "0 1 4 1" not in spoken(body)
 
 
 @pytest.mark.usefixtures("broken_engine")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ivr.logs import JsonFormatter, TextFormatter, mask_numbers
+from ivr.operations.logs import JsonFormatter, TextFormatter, mask_numbers
 from tests.conftest import CALLER, Twilio
 from tests.test_failures import free_port
 

@@ -47,7 +47,7 @@ def schema_differences(store: Store) -> list[object]:
 
 
 def legacy_metadata() -> MetaData:
-    """The schema as `create_all` made it before migrations (ivr/schema.py at schema_version 1)."""
+    """The schema as `create_all` made it before migrations (ivr/store/schema.py at schema_version 1)."""
     old = MetaData()
     Table("schema_version", old, Column("version", Integer, nullable=False))
     Table("sessions", old, Column("id", String(100), primary_key=True), Column("channel", String(10), nullable=False),

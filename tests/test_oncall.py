@@ -17,9 +17,8 @@ from flows.roster import Person, Roster, parse_roster
 from flows.yamlfile import read_yaml
 from ivr import create_app
 from ivr.cli import main
-from ivr.cli.oncall import row_values
 from ivr.store import Store
-from ivr.web.oncall_cache import OncallCache
+from ivr.web.oncall_cache import OncallCache, row_values
 from tests.conftest import FrozenClock, Twilio, app_config, local
 
 ANNA, RESERV, BENGT, CECILIA = "+46701740610", "+46701740611", "+46701740612", "+46701740613"

@@ -26,10 +26,10 @@ from werkzeug.test import TestResponse
 from flows.events import EventKind
 from ivr import create_app
 from ivr.cli import main
-from ivr.cli.lookup import describe
 from ivr.notify import TwilioNotifier
 from ivr.outbox import Outgoing
 from ivr.outbox.sender import Sender
+from ivr.reports.lookup import describe
 from ivr.simulator.voice import Phone
 from ivr.store import Store, StoreError
 from tests.conftest import CALLER, PUBLIC_URL, TOKEN, FrozenClock, Twilio, app_config, local

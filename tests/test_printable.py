@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from flows.line import load_line
-from ivr.cli.printable import print_checklists, render_html
+from ivr.cli.printable import print_checklists
+from ivr.reports.printable import render_html
 
 LINE = load_line()
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -22,7 +22,7 @@ from flask import Flask
 from flows.line import DEFAULT_CONFIG
 from ivr import create_app
 from ivr.cli import main
-from ivr.reload import config_status
+from ivr.operations.reload import config_status
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, local
 from tests.test_failures import Server, free_port
 

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from flows.line import DEFAULT_CONFIG
 from ivr.cli import main
-from ivr.state_folder import state_folder
+from ivr.operations.state_folder import state_folder
 from tests.test_failures import ROOT, Server, free_port
 from tests.test_reload import ANNA, BENGT, TONIGHT, first_on_call, set_override
 

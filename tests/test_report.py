@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from flask import Flask
 
 from flows.line import load_line
-from ivr.cli.report import Report, SystemFigures, build_report, parse_moment, report
+from flows.moments import parse_moment
+from ivr.cli.report import report
+from ivr.reports.report import Report, SystemFigures, build_report
 from tests.conftest import PUBLIC_URL, STOCKHOLM, FrozenClock, Twilio, local, sms_session
 
 LIBRARY = load_line().library

@@ -12,8 +12,9 @@ from flask import Flask
 
 from flows.line import load_line
 from flows.model import Outcome
-from ivr.cli.report import build_report, csv_text, report, weekly_reports
-from ivr.web.report_svg import ChartRow, Series, report_charts, stacked_bar_chart
+from ivr.cli.report import report
+from ivr.reports.report import build_report, csv_text, weekly_reports
+from ivr.reports.svg import ChartRow, Series, report_charts, stacked_bar_chart
 from tests.conftest import STOCKHOLM, FrozenClock, Twilio, local
 from tests.test_report import known_week
 

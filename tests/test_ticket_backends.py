@@ -232,8 +232,8 @@ def test_shipped_config_files_no_tickets() -> None:
 def test_check_production_refuses_a_backend_without_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
-    from flows.production import ticket_problems
     from flows.ticket_settings import TicketSettings
+    from ivr.operations.production import ticket_problems
 
     settings = TicketSettings("topdesk", options=options("topdesk", url="https://k.topdesk.net"))
     line = replace(LINE, settings=replace(LINE.settings, tickets=settings))

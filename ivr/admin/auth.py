@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from flows.events import EventKind
+from ivr import parts
 from ivr.admin.csrf import check_csrf
 from ivr.privacy import pseudonym
 from ivr.store.console import ConsoleStore
@@ -37,7 +38,7 @@ class Admin:
 
 def admin_keys() -> frozenset[str]:
     """The keyed hashes of the numbers on the configured admin list (config/line.yaml `admins`)."""
-    secret = str(current_app.config["PSEUDONYM_KEY"])
+    secret = parts.settings().pseudonym_key
     return frozenset(pseudonym(number, secret) for number in turn_context().line.settings.admins)
 
 

@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 bp.before_request(guard)
 
-# The nav's pages, in order: (endpoint, Swedish label). A new page appends its own entry.
-NAV: list[tuple[str, str]] = [("admin.now", "Nu"), ("admin.announcements", "Driftinfo"), ("admin.lookup", "Sök samtal")]
+# The nav's pages, in order: (endpoint, Swedish label); each page is a module of ivr/admin (views.py).
+NAV: list[tuple[str, str]] = [("admin.now", "Nu"), ("admin.announcements", "Driftinfo"), ("admin.lookup", "Sök samtal"),
+                              ("admin.oncall", "Beredskap"), ("admin.report", "Rapport"),
+                              ("admin.checklists", "Checklistor")]
 
 
 @bp.context_processor

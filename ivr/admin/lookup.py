@@ -1,4 +1,4 @@
-"""Look up a caller's session by the receipt's code, read exactly as `ivr lookup` reads it (ivr/cli/lookup.py)."""
+"""Look up a caller's session by the receipt's code, read exactly as `ivr lookup` reads it (ivr/reports/lookup.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flows.events import EventKind
 from flows.refcode import ALPHABET, LENGTH, read
 from ivr.admin.auth import audit
 from ivr.admin.blueprint import bp
-from ivr.cli.lookup import describe
+from ivr.reports.lookup import describe
 from ivr.web.turn_context import turn_context
 
 

@@ -11,10 +11,10 @@ from flask import render_template, request
 from flows.incidents import STATE_WORDS, actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
+from ivr.operations.repair_alert import stamp_path
 from ivr.store import Store, StoreError
 from ivr.store.console import ConsoleStore
 from ivr.store.incidents import IncidentStore
-from ivr.web.repair_alert import stamp_path
 from ivr.web.turn_context import turn_context
 
 REFRESH_SECONDS = 30  # the page reloads itself (a meta refresh: no script, no build step)
@@ -101,7 +101,7 @@ def system_name(line: Line, system: str) -> str:
 
 
 def last_fault() -> datetime | None:
-    """When the fallback or error answer last alerted the admins (ivr/web/repair_alert.py's stamp), if ever."""
+    """When the fallback or error answer last alerted the admins (ivr/operations/repair_alert.py's stamp), if ever."""
     try:
         with open(stamp_path(), encoding="ascii") as stamp:
             moment = datetime.fromisoformat(stamp.read().strip())

@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from flows.events import EventKind
+from ivr import parts
 from ivr.admin.auth import Admin, admin_keys, audit
 from ivr.admin.blueprint import bp
 from ivr.admin.codes import code_hash, new_code, typed_code, typed_number
-from ivr.logs import mask_numbers
 from ivr.notify import NotifyError
+from ivr.operations.logs import mask_numbers
 from ivr.privacy import pseudonym
 from ivr.store.console import CodeCheck, ConsoleStore
 from ivr.web.turn_context import turn_context
@@ -39,7 +40,7 @@ TOO_MANY = "För många försök. Vänta en kvart och försök igen. (Too many a
 
 def number_key(number: str) -> str:
     """A number's keyed hash, as the audit log and the code table know it."""
-    return pseudonym(number, str(current_app.config["PSEUDONYM_KEY"]))
+    return pseudonym(number, parts.settings().pseudonym_key)
 
 
 def address() -> str:
@@ -75,7 +76,7 @@ def send_code(console: ConsoleStore, number: str, key: str) -> None:
     """Make a code, keep its HMAC, text it from the line's number."""
     context = turn_context()
     code = new_code()
-    console.save_code(key, code_hash(str(current_app.config["SECRET_KEY"]), key, code),
+    console.save_code(key, code_hash(parts.settings().secret_key, key, code),
                       context.now + timedelta(minutes=CODE_MINUTES))
     settings = context.line.settings
     body = (f"Din kod till Felsökningslinjens konsol: {code}. Gäller i {CODE_MINUTES} minuter. "
@@ -102,7 +103,7 @@ def enter_code() -> str | Response | tuple[str, int]:
                            context.now, WINDOW):
         return render_template("admin/enter_code.html", who=who, error=TOO_MANY), 429
     if code is not None:
-        result = console.take_code(key, code_hash(str(current_app.config["SECRET_KEY"]), key, code), context.now,
+        result = console.take_code(key, code_hash(parts.settings().secret_key, key, code), context.now,
                                    MAX_WRONG)
     else:
         result = CodeCheck.WRONG

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import phonenumbers
 
+from ivr.cli.database import database_option, open_store
 from ivr.privacy import pseudonym
 
 # Staff dial from Swedish phones: a number written nationally (070-174 06 99) is Swedish.
@@ -28,13 +29,10 @@ def e164(text: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Count what would be erased; change nothing.")
 @click.option("--pseudonym-key", envvar="IVR_PSEUDONYM_KEY", show_envvar=True,
               help="The server's key for callers' hashes (the same IVR_PSEUDONYM_KEY it runs with).")
-@click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
-              help="Database URL (default: the instance SQLite).")
+@database_option
 def forget(number: tuple[str, ...], dry_run: bool, pseudonym_key: str | None, database_url: str | None) -> None:
     """Erase one caller's sessions, audit events, staff-code guesses, incident reports and her rows in incidents
     (NUMBER: 070-174 06 99)."""
-    from ivr.cli.main import open_store
-
     stored = e164(" ".join(number))  # unquoted, the shell splits "070-174 06 99" in three
     if not pseudonym_key:
         raise click.UsageError("IVR_PSEUDONYM_KEY saknas: samma nyckel som servern kör med behövs för att hitta "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from ivr.cli.init import header, installed_version
+from ivr.cli.init_header import header, installed_version
 
 INIT_HEADER = re.compile(r"# (?P<folder>\w+)/(?P<name>[^:\n]+): written by `ivr init` "
                          r"from felsokningslinjen (?P<version>[^\n]+)\.\n")

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from flows.line import load_line
 from flows.moments import MomentError, parse_duration, parse_moment
 from flows.yamlfile import DataError
-from ivr.folders import checklists_option, config_option, describe, line_folders
-
-if TYPE_CHECKING:
-    from ivr.store import Store
+from ivr.cli.database import database_option, existing_store, open_store
 from ivr.cli.forget import forget
 from ivr.cli.init import init
 from ivr.cli.lookup import lookup
@@ -24,6 +20,7 @@ from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.test_call import test_call
 from ivr.cli.twilio_setup import twilio
+from ivr.folders import checklists_option, config_option, describe, line_folders
 from ivr.simulator.simulate import simulate
 
 
@@ -37,7 +34,7 @@ def load_env_file(ctx: click.Context, param: click.Parameter, path: Path | None)
         return  # never a default: a simulation or a test on a production host stays off its database
     import os
 
-    from ivr.envfile import EnvFileError, read_env_file
+    from ivr.operations.envfile import EnvFileError, read_env_file
 
     try:
         values = read_env_file(path)
@@ -66,8 +63,8 @@ def main() -> None:
                    "addresses, contacts without a number, unknown voices.")
 def check(checklists_dir: Path | None, config_dir: Path | None, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
-    from flows.production import contact_notes, production_problems
     from flows.validate import problems_text, validate
+    from ivr.operations.production import contact_notes, production_problems
 
     folders = line_folders(config_dir, checklists_dir)
     # The same validation refuses to start the server (ivr.config.configure).
@@ -150,21 +147,6 @@ def roster(at: str | None, show_gaps: bool, no_database: bool, config_dir: Path 
             click.echo(f"gap: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} (the fallback list is used)")
         if not found:
             click.echo(f"no gaps in the next {GAP_DAYS} days")
-
-
-database_option = click.option(
-    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
-)
-
-
-def open_store(database_url: str | None) -> Store:
-    """The store at the given URL or the embedded default."""
-    from ivr.config import default_database_url
-    from ivr.store import Store
-
-    store = Store(database_url or default_database_url())
-    store.upgrade()
-    return store
 
 
 @main.command()
@@ -293,7 +275,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
           accept_placeholders: bool, no_outbound: bool) -> None:
     """Run the webhooks: Flask's development server, or gunicorn with --production."""
     from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr.settings import ConfigError
 
     if dev and production:
         raise click.UsageError("--dev and --production exclude each other")
@@ -307,7 +289,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     if production:
         import os
 
-        from ivr.metrics import prepare_multiprocess
+        from ivr.operations.metrics import prepare_multiprocess
 
         overrides["LOG_FORMAT"] = "json"
         prepare_multiprocess(os.environ)  # before anything imports prometheus_client
@@ -330,7 +312,7 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         )
     import signal
 
-    from ivr.reload import reload_now
+    from ivr.operations.reload import reload_now
 
     signal.signal(signal.SIGHUP, lambda signum, frame: reload_now(app))  # as `ivr reload` does
     app.run(host=host, port=port)
@@ -348,8 +330,8 @@ def reload_config(checklists_dir: Path | None, config_dir: Path | None, stamp: P
     A change that `ivr check` refuses is not used: the line keeps its last good config, and the problems
     are printed and logged. SIGHUP to the server does the same.
     """
-    from ivr.reload import STAMP_NAME, request_reload
-    from ivr.state_folder import state_folder
+    from ivr.operations.reload import STAMP_NAME, request_reload
+    from ivr.operations.state_folder import state_folder
 
     path = stamp or state_folder() / STAMP_NAME  # the server's rule: IVR_STATE_DIR, $STATE_DIRECTORY, ...
     folders = line_folders(config_dir, checklists_dir)  # the server's: the same flags and IVR_*_DIR
@@ -391,26 +373,6 @@ def upgrade(database_url: str | None) -> None:
         store.dispose()
     click.echo(f"database schema at revision {version}: {store.url}")
 
-
-
-def existing_store(database_url: str | None) -> Store:
-    """The store, refusing a SQLite file that is not there: opening it would create an empty one."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from ivr.config import default_database_url
-    from ivr.store import Store
-
-    url = database_url or default_database_url()
-    try:
-        parsed = make_url(url)
-    except SQLAlchemyError:
-        parsed = None  # Store refuses it below with its own message, which never quotes a password
-    if parsed is not None and parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
-        # Checked before Store(), which creates a SQLite file's folder.
-        raise click.ClickException(f"Ingen databas i {parsed.database} (no database there): "
-                                   "kontrollera IVR_DATABASE_URL, eller skapa den med 'ivr db upgrade'")
-    return Store(url)
 
 
 @db.command("check")

@@ -13,11 +13,8 @@ from flows.moments import MomentError, parse_moment
 from flows.oncall import OncallChange, OncallError, new_change, next_handover_time
 from flows.roster import Roster, parse_roster
 from flows.yamlfile import DataError, display_path, read_yaml
+from ivr.cli.database import database_option, open_store
 from ivr.folders import config_option, line_folders
-
-database_option = click.option(
-    "--database", "database_url", envvar="IVR_DATABASE_URL", help="Database URL (default: the instance SQLite)."
-)
 
 
 def read_roster(config_dir: Path | None) -> Roster:
@@ -34,7 +31,6 @@ def read_roster(config_dir: Path | None) -> Roster:
 
 def stored_changes(database_url: str | None, now: datetime) -> tuple[OncallChange, ...]:
     """The swaps in force in the store (raises StoreError when it cannot be read)."""
-    from ivr.cli.main import open_store
     from ivr.web.oncall_cache import changes_from_rows
 
     store = open_store(database_url)
@@ -71,7 +67,7 @@ def oncall() -> None:
 def set_swap(who: str, start_text: str | None, end_text: str | None, replaces: str | None, name: str, note: str,
              by: str, config_dir: Path | None, database_url: str | None) -> None:
     """Put WHO (a person id in roster.yaml, or a phone number) on call from the next call on."""
-    from ivr.cli.main import open_store
+    from ivr.web.oncall_cache import row_values
 
     roster = read_roster(config_dir)
     now = datetime.now(roster.tz)
@@ -96,8 +92,6 @@ def set_swap(who: str, start_text: str | None, end_text: str | None, replaces: s
 @database_option
 def clear_swap(override_id: int, by: str, database_url: str | None) -> None:
     """End swap OVERRIDE_ID now (see `ivr oncall list`); roster.yaml applies again."""
-    from ivr.cli.main import open_store
-
     store = open_store(database_url)
     try:
         found = store.clear_oncall_override(override_id, datetime.now(UTC), by[:64])
@@ -119,13 +113,6 @@ def list_swaps(config_dir: Path | None, database_url: str | None) -> None:
         click.echo("no swaps: config/roster.yaml applies")
     for change in changes:
         click.echo(local_times(change, roster).describe())
-
-
-def row_values(change: OncallChange) -> dict[str, object]:
-    """A checked swap as ivr/store keeps it (a number given by hand has no roster id)."""
-    return {"starts_at": change.start, "ends_at": change.end, "person": change.person.id or None,
-            "name": change.person.name[:100], "number": change.person.number, "replaces": change.replaces,
-            "note": change.note[:200]}
 
 
 def local_times(change: OncallChange, roster: Roster) -> OncallChange:

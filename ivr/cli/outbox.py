@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ivr.logs import mask_numbers
-
-database = click.option("--database", "database_url", envvar="IVR_DATABASE_URL",
-                        help="Database URL (default: the instance SQLite).")
+from ivr.cli.database import database_option, open_store
+from ivr.operations.logs import mask_numbers
 
 
 @click.group("outbox")
@@ -19,11 +17,9 @@ def outbox() -> None:
 @click.option("--state", help="Only this state: pending, sending, queued, sent, delivered, undelivered, failed, "
                               "dead, logged.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Newest first.")
-@database
+@database_option
 def list_rows(state: str | None, limit: int, database_url: str | None) -> None:
     """List messages, newest first (numbers masked; blanked once final)."""
-    from ivr.cli.main import open_store
-
     store = open_store(database_url)
     try:
         rows = store.outbox.rows(state=state, limit=limit)
@@ -48,16 +44,17 @@ def send(log_only: bool) -> None:
     Uses the server's settings from the environment (IVR_*, TWILIO_*), as `ivr serve` does.
     """
     from flows.yamlfile import DataError
-    from ivr import create_app
-    from ivr.config import ConfigError
+    from ivr import create_app, parts
+    from ivr.outbox.sender import app_sender
+    from ivr.settings import ConfigError
 
     try:
         app = create_app(None, OUTBOX_WORKER=False)
     except (ConfigError, DataError) as exc:
         raise click.ClickException(str(exc)) from None
-    sender = app.extensions["ivr.outbox"]
-    if not getattr(app.extensions["ivr.notifier"], "delivers", True) and not log_only:
-        app.extensions["ivr.store"].dispose()
+    sender = app_sender(app)
+    if not getattr(parts.notifier(app), "delivers", True) and not log_only:
+        parts.store(app).dispose()
         # Run by hand without the service's settings, it would take every due message for good.
         raise click.ClickException("TWILIO_ACCOUNT_SID is not set, so nothing would be sent and every due "
                                    "message would be marked as only logged. Run it with the server's settings "
@@ -69,5 +66,5 @@ def send(log_only: bool) -> None:
             if total > 10_000:
                 break  # a busy line's rows keep coming; the server's threads take the rest
     finally:
-        app.extensions["ivr.store"].dispose()
+        parts.store(app).dispose()
     click.echo(f"tried {total} message(s); `ivr outbox list` shows their states")

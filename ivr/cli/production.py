@@ -11,11 +11,10 @@ from typing import Any
 import click
 from flask import Flask
 
-from flows.line import Line
-from flows.production import production_problems
 from flows.validate import problems_text
+from ivr import parts
 from ivr.notify import TwilioNotifier
-from ivr.store import Store
+from ivr.operations.production import production_problems
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +47,8 @@ def default_workers() -> int:
 def refuse_placeholders(app: Flask, accept: bool) -> None:
     """`ivr check --production` before a production start: refuse a line that is not real yet, unless the
     operator says explicitly that this is a rehearsal; then say so in the log at every start."""
-    line: Line = app.extensions["ivr.line"]
-    problems = production_problems(line, Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]))
+    line, settings = parts.line(app), parts.settings(app)
+    problems = production_problems(line, Path(settings.checklists_dir), Path(settings.config_dir))
     if accept:
         log.warning("STARTED WITH --accept-placeholders: %d value(s) that cannot be real (`ivr check "
                     "--production` lists them); never let real callers reach this line", len(problems))
@@ -69,7 +68,7 @@ def refuse_without_outbound(app: Flask, no_outbound: bool) -> None:
     Without a Twilio account the notifier only logs: the manager would never get her SMS, nor a carer her
     receipt, while /metrics counted them as logged. That must be a decision, never a missing variable.
     """
-    if isinstance(app.extensions["ivr.notifier"], TwilioNotifier):
+    if isinstance(parts.notifier(app), TwilioNotifier):
         if no_outbound:
             raise click.ClickException("--no-outbound, but TWILIO_ACCOUNT_SID is set: unset it for a rehearsal "
                                        "without messages, or leave out --no-outbound.")
@@ -89,7 +88,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
     """Serve the already-built app (it was validated at start-up) with gunicorn's pre-fork workers."""
     from gunicorn.app.base import BaseApplication
 
-    store: Store = app.extensions["ivr.store"]
+    store = parts.store(app)
     # Building the app connected to the database (schema check). A pooled connection
     # forked into every worker would be one socket shared by all of them, their
     # statements and results interleaved: the master closes its connections and keeps none.
@@ -99,7 +98,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
         # SIGHUP: validate once here, in the master; the new workers fork from its swapped line,
         # and any worker still running takes the stamp's version at its next request. An exception
         # here would end the master and its workers: reload_now() logs every failure instead.
-        from ivr.reload import reload_now
+        from ivr.operations.reload import reload_now
 
         reload_now(app)
 
@@ -110,7 +109,7 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
 
     def child_exit(server: Any, worker: Any) -> None:
         # prometheus_client's multiprocess mode: a dead worker's live values stop counting.
-        from ivr.metrics import worker_exited
+        from ivr.operations.metrics import worker_exited
 
         worker_exited(worker.pid)
 
@@ -122,8 +121,8 @@ def run_gunicorn(app: Flask, bind: str, workers: int | None) -> None:
                 "errorlog": "-", "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 "post_fork": post_fork, "on_reload": on_reload, "child_exit": child_exit,
             }
-            if app.config["LOG_FORMAT"] == "json":
-                from ivr.logs import gunicorn_log_config
+            if parts.settings(app).log_format == "json":
+                from ivr.operations.logs import gunicorn_log_config
 
                 # gunicorn's own lines and the access log as JSON too, numbers masked.
                 settings["logconfig_dict"] = gunicorn_log_config()

@@ -30,6 +30,7 @@ import logging
 
 from flask import Flask
 
+from ivr import parts
 from ivr.notify import NotifyError
 from ivr.store import SessionRecord
 from ivr.store.outbox import Outgoing
@@ -67,11 +68,11 @@ def send_unstored(messages: list[Outgoing]) -> None:
 def init_app(app: Flask) -> None:
     """The app's sender: the first try after each commit, the retrying worker, Twilio's status callbacks."""
     from ivr.outbox import status, worker
-    from ivr.outbox.sender import Sender
+    from ivr.outbox.sender import SENDER, Sender
 
     sender = Sender.for_app(app)
-    app.extensions["ivr.outbox"] = sender
+    app.extensions[SENDER] = sender
     sender.store.on_enqueued = sender.send_now
     app.register_blueprint(status.bp)
-    if app.config["OUTBOX_WORKER"]:
+    if parts.settings(app).outbox_worker:
         worker.init_app(app, sender)

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
 from flows.line import Line
-from ivr.logs import mask_numbers
+from ivr import parts
 from ivr.notify import Notifier, NotifyError
+from ivr.operations.logs import mask_numbers
 from ivr.store import Store, StoreError
 from ivr.store.outbox import CLAIM_BATCH, Claimed, Transition
 from ivr.tickets import Backend, TicketError, delivery
@@ -34,6 +35,14 @@ def retry_delay(attempts: int) -> timedelta:
     return min(delay, MAX_RETRY)
 
 
+SENDER = "ivr.outbox"  # app.extensions key
+
+
+def app_sender(app: Flask) -> Sender:
+    """The app's sender (ivr.outbox.init_app's)."""
+    return cast(Sender, app.extensions[SENDER])
+
+
 @dataclass
 class Sender:
     """Delivers outbox rows through the app's notifier; every result is a state of the row."""
@@ -52,22 +61,20 @@ class Sender:
     @classmethod
     def for_app(cls, app: Flask) -> Sender:
         """The sender of an app built by create_app()."""
-        from ivr import metrics
-
-        extensions = app.extensions
+        from ivr.operations import metrics
         from ivr.outbox.escalation import ManagerChain
 
-        base = app.config.get("PUBLIC_URL")
+        base = parts.settings(app).public_url
         # Read at each use, as a turn reads them (a test, the simulator or `ivr reload` may swap them).
-        sender = cls(store=extensions["ivr.store"], notifier=lambda: extensions["ivr.notifier"],
-                     clock=lambda: extensions["ivr.clock"](), status_base=str(base).rstrip("/") if base else None,
+        sender = cls(store=parts.store(app), notifier=lambda: parts.notifier(app),
+                     clock=lambda: parts.now(app), status_base=base.rstrip("/") if base else None,
                      observe=metrics.message_observer(app),
-                     deadline=lambda: timedelta(minutes=extensions["ivr.line"].settings.manager_sms_delivery_minutes),
-                     line=lambda: extensions["ivr.line"],
+                     deadline=lambda: timedelta(minutes=parts.line(app).settings.manager_sms_delivery_minutes),
+                     line=lambda: parts.line(app),
                      # A test may set "ivr.ticket_backend"; otherwise line.yaml's, its secrets read now.
-                     tickets=lambda: extensions.get("ivr.ticket_backend")
-                     or backend_for(extensions["ivr.line"].settings.tickets))
-        sender.store.outbox.escalation = ManagerChain(people=lambda: extensions["ivr.line"].roster.people,
+                     tickets=lambda: app.extensions.get("ivr.ticket_backend")
+                     or backend_for(parts.line(app).settings.tickets))
+        sender.store.outbox.escalation = ManagerChain(people=lambda: parts.line(app).roster.people,
                                                       send=sender.send_now, observe=sender.observe)
         return sender
 

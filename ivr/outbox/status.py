@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from ivr.outbox.sender import Sender
+from ivr.outbox.sender import app_sender
 from ivr.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ bp = Blueprint("outbox", __name__)
 @bp.post("/sms/status/<int:row_id>")
 def status(row_id: int) -> Response:
     """Record a delivery status; 204 whatever it changed (Twilio needs no answer, and must not retry)."""
-    sender: Sender = current_app.extensions["ivr.outbox"]
+    sender = app_sender(current_app)
     try:
         transition = sender.store.outbox.status(row_id, request.form.get("MessageSid", ""),
                                                 request.form.get("MessageStatus", ""),

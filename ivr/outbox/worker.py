@@ -53,8 +53,11 @@ class Worker:
                 log.exception("outbox worker: sending due messages failed; trying again")
 
 
+WORKER = "ivr.outbox_worker"  # app.extensions key
+
+
 def init_app(app: Flask, sender: Sender) -> None:
     """Start the thread with the first request each process serves."""
     worker = Worker(sender)
-    app.extensions["ivr.outbox_worker"] = worker
+    app.extensions[WORKER] = worker
     app.before_request(worker.ensure_started)

@@ -17,6 +17,8 @@ from urllib.parse import urlencode, urlsplit
 
 import click
 
+from ivr import parts
+
 if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out until a call
     from flask import Flask
     from flask.testing import FlaskClient
@@ -135,7 +137,7 @@ def last_session_outcome(app: Flask, session_id: str) -> dict[str, Any] | None:
     from ivr.store import StoreError  # here: `ivr check` imports this module
 
     try:
-        events = app.extensions["ivr.store"].events(session_id)
+        events = parts.store(app).events(session_id)
     except StoreError:
         return None  # the call ran without its database: it is heard in the transcript, not stored
     outcomes = [event["data"] for event in events if event["kind"] == "outcome"]
@@ -214,7 +216,7 @@ class Conversation(Generic[PhoneT, ResultT]):
         self.statuses = statuses  # how each <Dial> ends, consumed in order
         from ivr.notify import LogNotifier
 
-        notifier = phone.app.extensions.get("ivr.notifier")
+        notifier = phone.app.extensions.get(parts.NOTIFIER)
         self.notifier = notifier if isinstance(notifier, LogNotifier) else None
         self.seen = len(self.notifier.sent) if self.notifier else 0
 

@@ -21,6 +21,7 @@ import click
 from flows.line import line_zone
 from flows.moments import MomentError, parse_moment
 from flows.yamlfile import DataError
+from ivr import parts
 from ivr.folders import checklists_option, config_option, line_folders
 from ivr.simulator.common import (
     DEFAULT_CALLER,
@@ -114,8 +115,8 @@ def simulate(
     --database is given.
     """
     from ivr import create_app  # the web stack only when simulating
-    from ivr.config import ConfigError
     from ivr.notify import LogNotifier
+    from ivr.settings import ConfigError
 
     sms_mode = sms_mode or bool(sends)
     if sms_mode and keys is not None:
@@ -166,7 +167,7 @@ def simulate(
             else:
                 result = run_call(app, moment, caller, caller_keys, boss_keys, statuses, as_json)
         finally:
-            app.extensions["ivr.store"].dispose()
+            parts.store(app).dispose()
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str))
     else:
@@ -188,7 +189,7 @@ def printer(
     """Print the first line (and how to answer prompts); what prints the transcript, or None if quiet."""
     if quiet:
         return None
-    line = app.extensions["ivr.line"]
+    line = parts.line(app)
     hours = ("kontorstid/office hours" if line.calendar.is_office_hours(moment)
              else "utanför kontorstid/after hours")
     click.echo(f"{what} {line.calendar.local(moment):%Y-%m-%d %H:%M %Z} ({hours}) från/from {parties}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from flows.moments import MomentError, parse_duration
+from ivr import parts
 from ivr.simulator.common import (
     ACCOUNT_SID,
     DEFAULT_CALLER,
@@ -157,10 +158,10 @@ class SmsPhone:
         self.client = self.voice.client
         self.base = self.voice.base
         self.validator = self.voice.validator
-        clock = app.extensions["ivr.clock"]
+        clock = parts.clock(app)
         if not isinstance(clock, ShiftedClock):
             clock = ShiftedClock(clock)
-            app.extensions["ivr.clock"] = clock
+            app.extensions[parts.CLOCK] = clock
         self.clock: ShiftedClock = clock
         self._conversation: _Texting | None = None
 
@@ -233,7 +234,7 @@ class _Texting(Conversation[SmsPhone, SmsResult]):
     def wait(self, how_long: timedelta) -> None:
         """Let time pass on the app's clock before the next message."""
         self.phone.clock.offset += how_long
-        line = self.phone.app.extensions["ivr.line"]
+        line = parts.line(self.phone.app)
         moment = line.calendar.local(self.phone.clock())
         seconds = int(how_long.total_seconds())
         amount = f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from ivr import parts
 from ivr.simulator.common import (
     ACCOUNT_SID,
     DEFAULT_CALLER,
@@ -75,10 +76,10 @@ class Phone:
         self.on_say = on_say
         self.max_requests = max_requests
         # Without PUBLIC_URL the app checks signatures against the URL it sees itself.
-        self.base = str(app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
+        self.base = (parts.settings(app).public_url or "http://localhost").rstrip("/")
         from twilio.request_validator import RequestValidator
 
-        self.validator = RequestValidator(str(app.config["TWILIO_AUTH_TOKEN"]))
+        self.validator = RequestValidator(parts.settings(app).twilio_auth_token)
 
     def call(
         self, keys: KeySource | str | Iterable[str], *,

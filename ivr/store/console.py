@@ -107,15 +107,6 @@ class ConsoleStore:
                 session_id=admin_session_id(who_key), seq=0, at=_aware(now), kind=kind, channel=ADMIN_CHANNEL,
                 system=system, data={"by": who, **(data or {})}, caller_key=who_key))
 
-    def audit_log(self, limit: int) -> list[dict[str, Any]]:
-        """The latest admin events, newest first."""
-        table = events_table
-        with self.store._transaction(read_only=True) as conn:
-            rows = conn.execute(select(table.c.at, table.c.kind, table.c.system, table.c.data)
-                                .where(table.c.channel == ADMIN_CHANNEL)
-                                .order_by(table.c.id.desc()).limit(limit)).all()
-        return [{"at": row.at, "kind": row.kind, "system": row.system, "data": row.data} for row in rows]
-
     def calls_in_progress(self, since: datetime) -> list[dict[str, Any]]:
         """Voice sessions with a caller's turn since a moment and no outcome yet: their state."""
         table = sessions_table

@@ -6,7 +6,7 @@ from flows.announcements import AnnouncementError, check_notice, check_text, pla
 from flows.events import EventKind
 from flows.line import Line
 from flows.replies import exact_system, normalise
-from ivr.logs import mask_numbers
+from ivr.operations.logs import mask_numbers
 from ivr.privacy import caller_key
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context

@@ -21,7 +21,6 @@ import hmac
 import json
 import zlib
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from twilio.twiml import TwiML
 
@@ -66,11 +65,6 @@ def decode(token: str, call_sid: str, key: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TokenError("state token does not hold an object")
     return data
-
-
-def token_in(url: str) -> str:
-    """The state token in one of our URLs (e.g. Twilio's ErrorUrl); "" if it has none."""
-    return dict(parse_qsl(urlsplit(url).query)).get(PARAM, "")
 
 
 def carry(node: TwiML, token: str) -> None:

@@ -10,29 +10,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from flows.oncall import OncallChange, stored_person_id
 from flows.roster import Person
+from ivr.settings import DEFAULT_REFRESH_SECONDS
 from ivr.store import Store, StoreError
 
 log = logging.getLogger(__name__)
-
-DEFAULT_REFRESH_SECONDS = 10.0  # a swap reaches every worker within this; a failed read waits as long
-
-
-def refresh_seconds(config: Mapping[str, Any]) -> float:
-    """ONCALL_REFRESH_SECONDS (IVR_ONCALL_REFRESH_SECONDS), checked: a clear error, never a traceback at start."""
-    from ivr.config import ConfigError
-
-    value = config.get("ONCALL_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
-        raise ConfigError("ONCALL_REFRESH_SECONDS must be a number of seconds from 0 to 3600 "
-                          "(IVR_ONCALL_REFRESH_SECONDS=10)")
-    return float(value)
-
 
 def change_from_row(row: dict[str, Any]) -> OncallChange:
     """A stored swap as flows.oncall reads it (a number given by hand gets an id that is not the number)."""
@@ -44,6 +31,13 @@ def change_from_row(row: dict[str, Any]) -> OncallChange:
 def changes_from_rows(rows: Iterable[dict[str, Any]]) -> tuple[OncallChange, ...]:
     """Stored swaps as flows.oncall reads them."""
     return tuple(change_from_row(row) for row in rows)
+
+
+def row_values(change: OncallChange) -> dict[str, object]:
+    """A checked swap as ivr/store keeps it (a number given by hand has no roster id)."""
+    return {"starts_at": change.start, "ends_at": change.end, "person": change.person.id or None,
+            "name": change.person.name[:100], "number": change.person.number, "replaces": change.replaces,
+            "note": change.note[:200]}
 
 
 class OncallCache:

@@ -22,8 +22,8 @@ from flows.refcode import spell
 from flows.routing import Decision
 from ivr import outbox
 from ivr.conversation.steps import online
-from ivr.logs import mask_numbers
 from ivr.notify import NotifyError
+from ivr.operations.logs import mask_numbers
 from ivr.outbox import Outgoing
 from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context

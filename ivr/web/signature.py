@@ -10,8 +10,10 @@ from flask import Flask, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
+from ivr import parts
+
 # Not called by Twilio: the load balancer's health check, the metrics scrape (its own bearer
-# token, ivr/metrics.py), and unknown paths (404).
+# token, ivr/operations/metrics.py), and unknown paths (404).
 UNSIGNED_ENDPOINTS = (None, "static", "fallback.healthz", "metrics")
 # People's pages, not Twilio's: the /admin console has its own sign-in and CSRF check (ivr/admin).
 UNSIGNED_BLUEPRINTS = ("admin",)
@@ -50,7 +52,7 @@ def public_url() -> str:
     base stands for the app's root, so a mount point (SCRIPT_NAME) is not repeated.
     """
     target = requested_target()
-    base = current_app.config.get("PUBLIC_URL")
+    base = parts.settings().public_url
     if not base:
         return request.host_url.rstrip("/") + target
     root = quote(request.root_path.encode("latin-1"), safe=PATH_SAFE)
@@ -61,7 +63,7 @@ def public_url() -> str:
 
 def public_base() -> str:
     """The base URL Twilio reaches this app at, for URLs handed to the REST API."""
-    base = current_app.config.get("PUBLIC_URL") or request.url_root
+    base = parts.settings().public_url or request.url_root
     return str(base).rstrip("/")
 
 
@@ -100,7 +102,7 @@ def verify_request() -> None:
     """Abort with 403 unless the request is signed by Twilio with our token."""
     if request.endpoint in UNSIGNED_ENDPOINTS or request.blueprint in UNSIGNED_BLUEPRINTS:
         return
-    validator: RequestValidator = current_app.extensions["ivr.validator"]
+    validator = parts.validator()
     signature = request.headers.get("X-Twilio-Signature", "")
     try:
         valid = well_formed(signature) and is_valid(validator, public_url(), signed_params(), signature)
@@ -129,5 +131,5 @@ def is_valid(validator: RequestValidator, url: str, params: SignedForm, signatur
 
 def init_app(app: Flask) -> None:
     """Check the signature before any view runs."""
-    app.extensions["ivr.validator"] = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
+    app.extensions[parts.VALIDATOR] = RequestValidator(parts.settings(app).twilio_auth_token)
     app.before_request(verify_request)

@@ -25,9 +25,9 @@ from flows.phone import phone_number
 from ivr import outbox
 from ivr.conversation.session import VOICE, Session
 from ivr.conversation.steps import DetachedRecord
+from ivr.operations import repair_alert
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
-from ivr.web import repair_alert
 from ivr.web.carried_state import PARAM, TokenError, carry, decode, encode
 from ivr.web.turn_context import turn_context
 from ivr.web.twiml import call_sid, twiml

@@ -21,10 +21,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 
+from ivr import parts
 from ivr.store import Store, StoreError
 from ivr.store.outbox import Transition
 
@@ -53,7 +54,7 @@ INCIDENT_TRANSITIONS = {"incident_opened": "opened", "incident_acknowledged": "a
 LIVE_STATES = ("open", "acknowledged", "escalated")
 # Twilio's DialCallStatus values; anything else is counted as "other" (labels must stay few).
 DIAL_STATUSES = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
-EXTENSION = "ivr.metrics"
+EXTENSION = "ivr.metrics"  # app.extensions: LineMetrics, or None when IVR_METRICS_TOKEN is not set
 
 
 class LineMetrics:
@@ -198,9 +199,9 @@ def worker_exited(pid: int) -> None:
 
 def init_app(app: Flask, store: Store) -> None:
     """Metrics on when METRICS_TOKEN is set: the registry, the store's observers, the latency timer, /metrics."""
-    from ivr.config import ConfigError
+    from ivr.settings import ConfigError
 
-    token = app.config.get("METRICS_TOKEN")
+    token = parts.settings(app).metrics_token
     if not token:
         app.extensions[EXTENSION] = None
         return
@@ -218,9 +219,14 @@ def init_app(app: Flask, store: Store) -> None:
     app.add_url_rule("/metrics", "metrics", _scrape, methods=["GET"])
 
 
+def current(app: Flask) -> LineMetrics | None:
+    """The app's metrics, or None when they are off."""
+    return cast(LineMetrics | None, app.extensions.get(EXTENSION))
+
+
 def message_observer(app: Flask) -> Callable[[Transition], None] | None:
     """What the outbox sender reports each row's change of state to (None when metrics are off)."""
-    metrics: LineMetrics | None = app.extensions.get(EXTENSION)
+    metrics = current(app)
     if metrics is None:
         return None
     counter = metrics.messages
@@ -236,14 +242,13 @@ def _live_incidents(app: Flask, store: Store) -> Mapping[str, int]:
     """Live incidents by state, as the line knows them now (the app's clock, the line's known_hours)."""
     from ivr.store.incidents import IncidentStore
 
-    line = app.extensions["ivr.line"]
-    now = app.extensions["ivr.clock"]()
+    line = parts.line(app)
+    now = parts.now(app)
     return IncidentStore(store).live_counts(now, timedelta(hours=line.settings.incident_known_hours))
 
 
 def _current() -> LineMetrics | None:
-    metrics: LineMetrics | None = current_app.extensions.get(EXTENSION)
-    return metrics
+    return current(current_app)
 
 
 def _start_timer() -> None:

@@ -14,11 +14,12 @@ import logging
 import os
 from datetime import datetime, timedelta
 
-from flask import current_app, request
+from flask import request
 
-from ivr import metrics
+from ivr import parts
 from ivr.notify import NotifyError
-from ivr.state_folder import state_folder
+from ivr.operations import metrics
+from ivr.operations.state_folder import state_folder
 from ivr.web.turn_context import turn_context
 
 ALERT_EVERY = timedelta(minutes=15)
@@ -28,9 +29,8 @@ log = logging.getLogger(__name__)
 
 def stamp_path() -> str:
     """Where the last alert's time is kept (ALERT_STAMP, by default in the state folder: never the install)."""
-    configured = current_app.config.get("ALERT_STAMP")
-    return str(configured) if configured else str(state_folder(current_app.config.get("STATE_DIR"))
-                                                  / "repair-alert.stamp")
+    settings = parts.settings()
+    return settings.alert_stamp or str(state_folder(settings.state_dir) / "repair-alert.stamp")
 
 
 def _claim(now: datetime) -> bool:

@@ -3,7 +3,7 @@
 Read-only: the YAML is the source (checked by `ivr check`); this only says it the way the line
 does. The voice texts are the same messages in the same order as VoiceRenderer.question (the
 counter, the instruction, the question, the key hints of flows/key_hints.py); the SMS text is
-SmsRenderer.step's; the routing sentences are `ivr print`'s (ivr/cli/printable.py). Pure: no
+SmsRenderer.step's; the routing sentences are `ivr print`'s (ivr/reports/printable.py). Pure: no
 Flask, no Twilio, no database.
 """
 
@@ -18,7 +18,7 @@ from flows.key_hints import step_hints
 from flows.line import Line
 from flows.model import Checklist
 from flows.sms_render import SmsRenderer
-from ivr.cli.printable import routing_lines, step_notes
+from ivr.reports.printable import routing_lines, step_notes
 
 HEADINGS = {
     "sv": {"voice": "I telefon", "sms": "Som sms", "answers": "Svaren", "routing": "Vem kontaktas",

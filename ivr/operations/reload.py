@@ -3,7 +3,7 @@ of the server then swaps the new line into its own memory at its next request.
 
 Under gunicorn the app is built in the master before the fork, so each worker holds its own copy of the
 line. What reaches all of them is a small stamp file (config-reload.json in the state folder,
-ivr/state_folder.py, never inside the installation; or RELOAD_STAMP): the
+ivr/operations/state_folder.py, never inside the installation; or RELOAD_STAMP): the
 reload writes the version it validated (a hash of the files) or, when it refused the files, why. Each
 process compares the stamp's mtime before every request (one stat) and, when it changed, loads that
 version. A bad file is refused by the reload and never reaches a worker; should the files change again
@@ -26,14 +26,15 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
 from flows.line import load_line
 from flows.validate import problems_text, validate
 from flows.yamlfile import DataError
-from ivr.state_folder import state_folder
+from ivr import parts
+from ivr.operations.state_folder import state_folder
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class Reloader:
             log.error("config reload failed in this process; it keeps version %s:\n%s", self.status.version, text)
             self.status = ConfigStatus(self.status.version, self.status.loaded_at, datetime.now(UTC), text)
             return
-        self.app.extensions["ivr.line"] = line
+        self.app.extensions[parts.LINE] = line
         self.status = ConfigStatus(version, datetime.now(UTC), self.status.refused_at, self.status.refused)
         log.info("config reloaded: version %s", version)
 
@@ -204,20 +205,29 @@ def _moment(value: Any) -> datetime | None:
 
 def stamp_path(app: Flask) -> Path:
     """RELOAD_STAMP, or config-reload.json in the state folder (IVR_STATE_DIR, $STATE_DIRECTORY, ...)."""
-    configured = app.config.get("RELOAD_STAMP")
-    return Path(configured) if configured else state_folder(app.config.get("STATE_DIR")) / STAMP_NAME
+    settings = parts.settings(app)
+    return Path(settings.reload_stamp) if settings.reload_stamp else state_folder(settings.state_dir) / STAMP_NAME
+
+
+RELOADER = "ivr.reloader"  # app.extensions key
+
+
+def app_reloader(app: Flask) -> Reloader:
+    """The process's config reloader (init_app's)."""
+    return cast(Reloader, app.extensions[RELOADER])
 
 
 def init_app(app: Flask) -> None:
     """Check for a reload before each request."""
-    reloader = Reloader(app, Path(app.config["CHECKLISTS_DIR"]), Path(app.config["CONFIG_DIR"]), stamp_path(app))
-    app.extensions["ivr.reloader"] = reloader
+    settings = parts.settings(app)
+    reloader = Reloader(app, Path(settings.checklists_dir), Path(settings.config_dir), stamp_path(app))
+    app.extensions[RELOADER] = reloader
     app.before_request(reloader.check)
 
 
 def config_status(app: Flask) -> ConfigStatus:
     """The running line's config version and time, and the last refused reload (for the console)."""
-    reloader: Reloader = app.extensions["ivr.reloader"]
+    reloader = app_reloader(app)
     reloader.check()
     return reloader.status
 
@@ -227,7 +237,7 @@ def reload_now(app: Flask) -> tuple[bool, str]:
 
     Never raises (see the module's note): a failure is logged, (False, why), and the line kept.
     """
-    reloader: Reloader = app.extensions["ivr.reloader"]
+    reloader = app_reloader(app)
     try:
         result = request_reload(reloader.checklists, reloader.config, reloader.stamp)
         reloader.check()

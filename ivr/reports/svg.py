@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import count
 
 from flows.model import Library, Outcome
-from ivr.cli.report import Report, SystemFigures, ordered_steps, outcome_heading, row_label, step_label
+from ivr.reports.report import Report, SystemFigures, ordered_steps, outcome_heading, row_label, step_label
 
 SVG_NS = "http://www.w3.org/2000/svg"
 # Colours with at least 4.5:1 contrast against white (WCAG 2.1 AA for the white numbers on them);
