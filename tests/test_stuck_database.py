@@ -237,6 +237,13 @@ class Relay:
             except OSError:
                 return
             if not data:
+                # The other end closed: close this side too, as one TCP connection would. Else a
+                # server that got a late statement keeps its transaction (and the turn's row lock)
+                # open for good, which no real connection does once its client has gone.
+                try:
+                    target.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
                 return
             try:
                 target.sendall(data)

@@ -175,11 +175,11 @@ class Store:
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         self.outage = outage.Outage()  # this process's memory that PostgreSQL does not answer
-        self.ping_pooled = True  # _checkout's ping of a pooled connection (bench/whatif.py's no-pre-ping)
         if backend == "sqlite":
             _configure_sqlite(self.engine)
         else:
             _connect_within_deadline(self.engine)
+            _configure_postgresql(self.engine)
 
     @property
     def url(self) -> str:
@@ -627,8 +627,16 @@ class Store:
                 connected = True
                 if read_only:
                     conn.execution_options(ivr_read_only=True)
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                except self._driver_error:
+                    # A precompiled statement failed on the driver's cursor, where SQLAlchemy's own
+                    # check for a lost connection never saw it: on PostgreSQL (a deadline reached,
+                    # a server gone) the connection is not put back into the pool.
+                    if postgres:
+                        conn.invalidate()
+                    raise
             if postgres:
                 self.outage.answered()
         except outage.DatabaseDown as exc:
@@ -648,9 +656,14 @@ class Store:
     def _checkout(self, stack: ExitStack) -> tuple[Connection, outage.Watch | None]:
         """A connection for one transaction, watched until the request's deadline (PostgreSQL).
 
-        A pooled connection is pinged first: one that died in the pool (a server restart) discards
-        the pool, and a new connection is made once, within the same deadline. So a turn whose
-        connection dropped is made again before any of its work is done (nothing happens twice).
+        PostgreSQL: the transaction's own BEGIN is its first round trip, and it is what finds a
+        connection that died in the pool (a server restart): the pool is then discarded and a new
+        connection made once, within the same deadline. So a turn whose connection dropped is made
+        again before any of its work is done (nothing happens twice). Why no ping: measured, the
+        ping was one of six round trips a turn (bench/README.md, December 2026), and psycopg sent
+        its own BEGIN as a separate round trip anyway; the connections run in psycopg's autocommit
+        mode (_configure_postgresql) so that this BEGIN is ours, and psycopg's commit() and
+        rollback() still end the transaction it opened.
         """
         for attempt in (1, 2):
             with ExitStack() as this_try:
@@ -661,20 +674,23 @@ class Store:
                 dbapi = conn.connection.dbapi_connection
                 assert dbapi is not None
                 watch = this_try.enter_context(outage.watched(dbapi.fileno))
-                if self.ping_pooled and conn.info.get("ivr_used"):
-                    try:
-                        self.engine.dialect.do_ping(dbapi)
-                    except self._driver_error:
-                        if attempt == 2 or (watch is not None and watch.fired):
-                            raise
-                        log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
-                        conn.invalidate()
-                        self.engine.dispose()
-                        continue
-                conn.info["ivr_used"] = True
+                try:
+                    dbapi.execute("BEGIN")
+                except self._driver_error as exc:
+                    if attempt == 2 or (watch is not None and watch.fired) or not self._disconnected(exc, dbapi):
+                        conn.invalidate()  # never back into the pool in an unknown state
+                        raise
+                    log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
+                    conn.invalidate()
+                    self.engine.dispose()
+                    continue
                 stack.push(this_try.pop_all())
                 return conn, watch
         raise AssertionError("unreachable")
+
+    def _disconnected(self, exc: Exception, dbapi: Any) -> bool:
+        """Whether a driver error means the connection is gone (not a refused statement)."""
+        return bool(getattr(dbapi, "closed", False)) or self.engine.dialect.is_disconnect(exc, dbapi, None)
 
     def _database_error(self, exc: Exception, connected: bool, watch: outage.Watch | None) -> StoreError:
         """The StoreError for a driver's failure; a timeout or a failed connect marks the database down."""
@@ -713,6 +729,18 @@ def _connect_within_deadline(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def connect(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> Any:
         return outage.connect_within(lambda: dialect.connect(*cargs, **cparams), lambda late: late.close())
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """psycopg in autocommit mode: every transaction's BEGIN is sent by Store._checkout, as its first round trip.
+
+    psycopg's commit() and rollback() look at the server's transaction status, not at this mode, so
+    SQLAlchemy's commit, rollback and the pool's reset on check-in still end that transaction.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.autocommit = True
 
 
 def _configure_sqlite(engine: Engine) -> None:
