@@ -17,8 +17,8 @@ from __future__ import annotations
 import html
 import importlib
 import json
-import re
 import os
+import re
 import statistics
 import sys
 import time
