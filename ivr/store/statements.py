@@ -8,7 +8,7 @@ JSON pass through the columns' own types (ivr.store.schema).
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import ModuleType
 from typing import Any
@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Delete, Dialect, Insert, Select, String, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from ivr.store.schema import (
     announcements_table,
@@ -159,7 +159,7 @@ class Precompiled:
     PostgreSQL); the driver's errors are the store's to turn into StoreError.
     """
 
-    def __init__(self, statement: Executable, dialect: Dialect, *, for_executemany: bool = False) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect, *, for_executemany: bool = False) -> None:
         # for_executemany: no implicit RETURNING of the primary key (PostgreSQL adds one to a lone INSERT).
         compiled = statement.compile(dialect=dialect, for_executemany=for_executemany)
         assert isinstance(compiled, SQLCompiler)
@@ -167,12 +167,13 @@ class Precompiled:
         binds = compiled.binds
         # Values the statement itself holds (e.g. the outbox row's state="pending"); the rest come per execute.
         self.defaults = {name: bind.value for name, bind in binds.items() if not bind.required}
-        self.processors = list(compiled._bind_processors.items())
+        self.processors: list[tuple[str, Callable[[Any], Any]]] = [
+            (name, processor) for name, processor in compiled._bind_processors.items() if callable(processor)]
         self.order = list(compiled.positiontup or ()) if compiled.positional else None
         self.names = list(binds)
         columns = compiled._result_columns
         self.columns = [column[0] for column in columns]
-        self.row = namedtuple("Row", self.columns, rename=True) if columns else None  # type: ignore[misc]
+        self.row = namedtuple("Row", self.columns, rename=True) if columns else None
         self.results = [(index, processor) for index, processor in (
             (index, column[3]._cached_result_processor(dialect, None)) for index, column in enumerate(columns))
             if processor is not None]

@@ -690,7 +690,7 @@ class Store:
 
     def _disconnected(self, exc: Exception, dbapi: Any) -> bool:
         """Whether a driver error means the connection is gone (not a refused statement)."""
-        return bool(getattr(dbapi, "closed", False)) or self.engine.dialect.is_disconnect(exc, dbapi, None)
+        return bool(getattr(dbapi, "closed", False)) or self.engine.dialect.is_disconnect(exc, dbapi, None)  # type: ignore[arg-type]
 
     def _database_error(self, exc: Exception, connected: bool, watch: outage.Watch | None) -> StoreError:
         """The StoreError for a driver's failure; a timeout or a failed connect marks the database down."""
