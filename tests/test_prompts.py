@@ -62,3 +62,4 @@ def test_prompts_are_built_again_for_a_new_config_snapshot_and_kept_across_roste
     again = VoiceRenderer(reloaded, "sv").menu()
     assert again.template is not first.template
     assert 'voice="Polly.Elin"' in str(again) and 'voice="Polly.Elin"' not in str(first)
+
