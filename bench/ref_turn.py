@@ -28,7 +28,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parent.parent)  # the line's tree
 TOKEN = "bench-token"
 PUBLIC_URL = "https://line.example"
 SENDS = ("exec_", "exec_params", "exec_prepared", "prepare", "describe_prepared", "describe_portal",
