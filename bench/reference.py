@@ -164,6 +164,7 @@ class Target:
     script: Path
     think_script: Path
     database: str | None = None  # a PostgreSQL database name: also measure its backends
+    follow: bool = False  # --follow-actions: each step posts to the action URL (with its token) the last answer gave
     runs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {"sat": [], "think": []})
 
 
@@ -187,7 +188,7 @@ def run_load(target: Target, mode: str, duration: float, concurrency: int, admin
     out = subprocess.run(
         [sys.executable, str(SHARED / "webhook_load.py"), target.server.url, str(script), "-c", str(concurrency),
          "-n", "1000000", "-d", str(duration), "--auth-token", TOKEN, "--signature-base-url", PUBLIC_URL,
-         "--label", target.name, "--json"],
+         "--label", target.name, "--json", *(["--follow-actions"] if target.follow else [])],
         capture_output=True, text=True, timeout=duration + 120)
     cpu1, pg1, busy1 = target.server.cpu(), sum(map(proc_cpu, pg)), machine_busy()
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -228,43 +229,73 @@ def prepare_peer(git_dir: Path, folder: Path) -> None:
 
 
 
-def startup(env: dict[str, str], count: int) -> dict[str, Any]:
-    """create_app() in a fresh interpreter: median wall of the whole process, and imports + create_app inside."""
-    walls, inside = [], []
+# Process start to the first 200: create_app() and one signed call-start webhook, in a fresh interpreter.
+FIRST_200_CODE = STARTUP_CODE.replace('app.extensions["ivr.store"].dispose()', """
+from twilio.request_validator import RequestValidator
+form = {"CallSid": "CA" + "0" * 32, "From": "+46701740699", "To": "+46141225000", "CallStatus": "ringing"}
+signature = RequestValidator("bench-token").compute_signature("https://line.example/voice", form)
+status = app.test_client().post("/voice", data=form, headers={"X-Twilio-Signature": signature}).status_code
+assert status == 200, status
+app.extensions["ivr.store"].dispose()""")
+# The libraries alone: what create_app() is compared with.
+LIBRARIES_CODE = "import flask, sqlalchemy, twilio.twiml.voice_response"
+
+
+def startup(env: dict[str, str], count: int, root: Path = ROOT) -> dict[str, Any]:
+    """Fresh interpreters: process start to the first 200 (median wall), imports + create_app inside, and
+    the same process importing flask, sqlalchemy and twilio's TwiML alone (median wall)."""
+    walls, inside, libraries = [], [], []
     for _ in range(count):
         started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", STARTUP_CODE], cwd=ROOT, env={**os.environ, **env},
+        out = subprocess.run([sys.executable, "-c", FIRST_200_CODE], cwd=root,
+                             env={**os.environ, **env, "PYTHONPATH": str(root)},
                              capture_output=True, text=True, timeout=120, check=True)
         walls.append(time.perf_counter() - started)
         split = json.loads(out.stdout.strip().splitlines()[-1])
         inside.append(split["import_s"] + split["create_app_s"])
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", LIBRARIES_CODE], cwd=root, capture_output=True, timeout=60, check=True)
+        libraries.append(time.perf_counter() - started)
     return {"process_s": statistics.median(walls), "import_and_create_app_s": statistics.median(inside),
+            "libraries_s": statistics.median(libraries),
+            "ratio_to_libraries": statistics.median(walls) / statistics.median(libraries),
             "runs_s": [round(w, 3) for w in walls]}
 
 
-def turn_child(which: str, script: Path, env: dict[str, str], turns: int, peer: Path) -> dict[str, Any]:
-    """Run bench/ref_turn.py in a fresh interpreter and return its JSON line."""
+def turn_child(which: str, script: Path, env: dict[str, str], turns: int, peer: Path,
+               root: Path = ROOT) -> dict[str, Any]:
+    """Run bench/ref_turn.py (of root: the line's tree) in a fresh interpreter and return its JSON line."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "ref_turn.py"), which, str(script), str(turns),
-                          str(SHARED), str(peer)], cwd=ROOT, env={**os.environ, **env}, capture_output=True,
-                         text=True, timeout=600)
+                          str(SHARED), str(peer)], cwd=root, env={**os.environ, **env, "BENCH_ROOT": str(root)},
+                         capture_output=True, text=True, timeout=600)
     if out.returncode:
         raise SystemExit(f"in-process {which}: {out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-def inprocess(which: str, script: Path, env: dict[str, str], turns: int, peer: Path) -> dict[str, Any]:
-    """One app's in-process WSGI turn; on PostgreSQL also its libpq round trips (a second, counting run)."""
-    result = turn_child(which, script, env, turns, peer)
+def inprocess(which: str, script: Path, env: dict[str, str], turns: int, peer: Path,
+              root: Path = ROOT) -> dict[str, Any]:
+    """One app's in-process WSGI turn; on PostgreSQL also its libpq round trips, on SQLite its statements
+    (a second, counting run)."""
+    result = turn_child(which, script, env, turns, peer, root)
+    result["tree"] = str(root)
     if "postgresql" in env.get("IVR_DATABASE_URL", ""):
-        counted = turn_child(which, script, {**env, "PSYCOPG_IMPL": "python"}, min(turns, 500), peer)
+        counted = turn_child(which, script, {**env, "PSYCOPG_IMPL": "python"}, min(turns, 500), peer, root)
         result["round_trips_per_turn"] = counted["round_trips_per_turn"]
+    elif which == "line":
+        counted = turn_child(which, script, {**env, "BENCH_COUNT_STATEMENTS": "1"}, min(turns, 500), peer, root)
+        result["statements_per_turn"] = counted["statements_per_turn"]
     return result
 
 
 def med(values: list[float]) -> float:
     """The median (nan for none)."""
     return statistics.median(values) if values else float("nan")
+
+
+# Each line's floor: the shared floor_app.py on the same database.
+FLOORS = {"line-sqlite": "floor-sqlite", "base-sqlite": "floor-sqlite", "line-pg": "floor-pg", "base-pg": "floor-pg"}
 
 
 def report(targets: list[Target]) -> dict[str, Any]:
@@ -287,10 +318,17 @@ def report(targets: list[Target]) -> dict[str, Any]:
                  ("rps", "p99_ms", "server_cpu_ms", "pg_cpu_ms", "pg_xacts_per_req", "others_cores")}
             m["ratio_to_sample"] = m["rps"] / peer_rps if peer_rps else float("nan")
             m["ratios_per_round"] = [r["rps"] / p["rps"] for r, p in zip(runs, peer.runs[mode], strict=False)]
+            floor = next((f for f in targets if f.name == FLOORS.get(t.name)), None)
+            if floor is not None:  # the same database's floor, in the same rounds
+                m["ratios_to_floor_per_round"] = [r["rps"] / f["rps"] for r, f in
+                                                  zip(runs, floor.runs[mode], strict=False)]
+                m["ratio_to_floor"] = med(m["ratios_to_floor_per_round"])
             summary.setdefault(t.name, {})[mode] = m
+            to_floor = (f"  ratio to floor {m['ratio_to_floor']:.2f} (rounds "
+                        f"{', '.join(f'{x:.2f}' for x in m['ratios_to_floor_per_round'])})" if floor else "")
             print(f"  median {t.name:<8} {m['rps']:8.1f} req/s  p99 {m['p99_ms']:7.2f} ms  "
                   f"cpu {m['server_cpu_ms']:.3f} ms/req  ratio to sample {m['ratio_to_sample']:.2f} "
-                  f"(rounds {', '.join(f'{x:.2f}' for x in m['ratios_per_round'])})"
+                  f"(rounds {', '.join(f'{x:.2f}' for x in m['ratios_per_round'])}){to_floor}"
                   + (f"  pg {m['pg_cpu_ms']:.2f} ms/req" if t.database else ""))
     return summary
 
@@ -309,6 +347,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--turns", type=int, default=2000, help="in-process turns per app")
     parser.add_argument("--json-out", type=Path, help="write every figure here")
+    parser.add_argument("--base", type=Path, help="a tree of the line before a change (e.g. git archive), "
+                        "served and measured beside this one in the same rounds")
     args = parser.parse_args()
     if not 1 <= args.rounds <= 20 or not 0 < args.duration <= 120 or not 0 < args.think_duration <= 120:
         parser.error("rounds 1-20, durations up to 120 s")
@@ -325,31 +365,54 @@ def main() -> None:
     line_env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_PUBLIC_URL": PUBLIC_URL, "IVR_PSEUDONYM_KEY": "bench-" + "k" * 40,
                 "IVR_DATABASE_URL": f"sqlite:///{tmp / 'line.sqlite3'}"}
     pg_db = f"ivr_bench_{os.getpid()}"
-    admin = pg_env = None
+    floor_pg_db, base_pg_db = f"ivr_bench_floor_{os.getpid()}", f"ivr_bench_base_{os.getpid()}"
+    floor_env = {"FLOOR_TWILIO_AUTH_TOKEN": TOKEN, "FLOOR_PUBLIC_URL": PUBLIC_URL,
+                 "FLOOR_DATABASE": str(tmp / "floor.sqlite3")}
+    base_env = {**line_env, "IVR_DATABASE_URL": f"sqlite:///{tmp / 'base.sqlite3'}"}
+    admin = pg_env = floor_pg_env = base_pg_env = None
+    made: list[str] = []
     if args.postgres:
         import psycopg
 
         admin = args.postgres.replace("+psycopg", "") + "/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_db}"')
+            for name in (pg_db, floor_pg_db, *([base_pg_db] if args.base else [])):
+                conn.execute(f'CREATE DATABASE "{name}"')
+                made.append(name)
         pg_env = {**line_env, "IVR_DATABASE_URL": f"{args.postgres}/{pg_db}"}
+        floor_pg_env = {**floor_env, "FLOOR_DATABASE": f"{args.postgres}/{floor_pg_db}"}
+        base_pg_env = {**line_env, "IVR_DATABASE_URL": f"{args.postgres}/{base_pg_db}"}
     servers: list[Server] = []
     figures: dict[str, Any] = {"load_at_start": loadavg()}
     try:
         figures["startup_sqlite"] = startup(line_env, 5)  # also creates the schema before the workers start
+        if args.base:
+            figures["startup_base_sqlite"] = startup(base_env, 5, args.base)
         if pg_env:
             figures["startup_postgres"] = startup(pg_env, 5)
+            if args.base and base_pg_env:
+                figures["startup_base_postgres"] = startup(base_pg_env, 5, args.base)
         viva = ROOT / "bench" / "project_viva.json"
+        floor_script = SHARED / "scripts" / "floor.json"
         specs: list[tuple[str, str, Path, dict[str, str], Path, str | None]] = [
             ("bare", "bare_app:app", SHARED, {}, SHARED / "scripts" / "bare.json", None),
             ("sample", "ivr_phone_tree_python:app", args.peer, {}, SHARED / "scripts" / "peer_ivr.json", None),
+            ("floor-sqlite", "floor_app:app", SHARED, floor_env, floor_script, None),
             ("line-sqlite", "ivr:create_app()", ROOT, line_env, viva, None)]
-        if pg_env:
+        if args.base:
+            specs.append(("base-sqlite", "ivr:create_app()", args.base, {**base_env, "PYTHONPATH": str(args.base)},
+                          viva, None))
+        if pg_env and floor_pg_env and base_pg_env:
+            specs.append(("floor-pg", "floor_app:app", SHARED, floor_pg_env, floor_script, floor_pg_db))
             specs.append(("line-pg", "ivr:create_app()", ROOT, pg_env, viva, pg_db))
+            if args.base:
+                specs.append(("base-pg", "ivr:create_app()", args.base,
+                              {**base_pg_env, "PYTHONPATH": str(args.base)}, viva, base_pg_db))
         targets = []
         for name, app, chdir, env, script, database in specs:
             servers.append(Server(name, app, chdir, env, args.workers, log))
-            targets.append(Target(name, servers[-1], script, think_copy(script, tmp), database))
+            follow = name.startswith(("floor", "line", "base"))  # as Twilio: the token in the action URL
+            targets.append(Target(name, servers[-1], script, think_copy(script, tmp), database, follow))
         for t in targets:  # warm up, and for the line 3 reporters: the Viva script expects the incident
             run_load(t, "sat", 3.0, args.concurrency, None)
         for i in range(args.rounds):
@@ -367,11 +430,19 @@ def main() -> None:
         servers.clear()
         figures["summary"] = report(targets)
         figures["runs"] = {t.name: t.runs for t in targets}
-        turn_runs = [("bare", SHARED / "scripts" / "bare.json", {}),
-                     ("sample", SHARED / "scripts" / "peer_ivr.json", {}), ("line", viva, line_env)]
-        if pg_env:
-            turn_runs.append(("line", viva, pg_env))
-        figures["inprocess"] = [inprocess(w, s, e, args.turns, args.peer) for w, s, e in turn_runs]
+        sqlite_floor = {"IVR_DATABASE_URL": f"sqlite:///{tmp / 'floor-inprocess.sqlite3'}"}
+        turn_runs: list[tuple[str, Path, dict[str, str], Path]] = [
+            ("bare", SHARED / "scripts" / "bare.json", {}, ROOT),
+            ("sample", SHARED / "scripts" / "peer_ivr.json", {}, ROOT),
+            ("floor", floor_script, sqlite_floor, ROOT), ("line", viva, line_env, ROOT)]
+        if args.base:
+            turn_runs.append(("line", viva, base_env, args.base))
+        if pg_env and base_pg_env:
+            turn_runs.append(("floor", floor_script, {"IVR_DATABASE_URL": f"{args.postgres}/{floor_pg_db}"}, ROOT))
+            turn_runs.append(("line", viva, pg_env, ROOT))
+            if args.base:
+                turn_runs.append(("line", viva, base_pg_env, args.base))
+        figures["inprocess"] = [inprocess(w, s, e, args.turns, args.peer, r) for w, s, e, r in turn_runs]
     finally:
         for s in servers:
             s.stop()
@@ -379,20 +450,24 @@ def main() -> None:
             import psycopg
 
             with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
+                for name in made:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
     print("\n== RSS per worker (VmRSS / VmHWM, MiB) ==")
     for name, workers in figures["rss_kb"].items():
         print(f"  {name:<11} " + "; ".join(f"{rss / 1024:.1f} / {hwm / 1024:.1f}" for rss, hwm in workers))
     print("\n== start-up: create_app() in a fresh interpreter (median of 5) ==")
-    for key in ("startup_sqlite", "startup_postgres"):
+    for key in ("startup_sqlite", "startup_base_sqlite", "startup_postgres", "startup_base_postgres"):
         if key in figures:
             s = figures[key]
-            print(f"  {key[8:]:<9} imports + create_app {s['import_and_create_app_s']:.3f} s, "
-                  f"whole process {s['process_s']:.3f} s (runs {s['runs_s']})")
+            print(f"  {key[8:]:<14} imports + create_app {s['import_and_create_app_s']:.3f} s, "
+                  f"process start to first 200 {s['process_s']:.3f} s (runs {s['runs_s']}); "
+                  f"flask + sqlalchemy + twilio alone {s['libraries_s']:.3f} s: {s['ratio_to_libraries']:.1f}x")
     print("\n== in-process WSGI turn (median; environ built beforehand) ==")
     for r in figures["inprocess"]:
         trips = f", {r['round_trips_per_turn']:.2f} libpq round trips/turn" if "round_trips_per_turn" in r else ""
+        trips += f", {r['statements_per_turn']:.2f} SQLite statements/turn" if "statements_per_turn" in r else ""
+        trips += " [base tree]" if r.get("tree") != str(ROOT) else ""
         print(f"  {r['which']:<7} {r['database']:<10} median {r['median_ms']:.3f} ms, p90 {r['p90_ms']:.3f} ms "
               f"({r['turns']} turns, {r['errors']} unexpected answers){trips}")
     print(f"\nload average at the end: {loadavg()}")

@@ -8,7 +8,8 @@ engine (bench only: the app itself is unchanged):
                       process loses nothing, a power cut may lose the last commits.
 - pg-async-commit     SET synchronous_commit = off on every PostgreSQL connection: the
                       same trade on PostgreSQL (a server crash may lose < 1 s of commits).
-- no-pre-ping         no "SELECT 1" before each pooled connection is used (PostgreSQL).
+
+(no-pre-ping is gone: the store no longer pings; a transaction's own BEGIN finds a dead connection.)
 
 `bench/load.py --what-if NAME` runs gunicorn on `bench.whatif:create_app()`, which
 reads BENCH_WHAT_IF (comma-separated names).
@@ -22,7 +23,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-NAMES = ("sqlite-sync-normal", "pg-async-commit", "no-pre-ping")
+NAMES = ("sqlite-sync-normal", "pg-async-commit")
 
 
 def apply(app: Flask, names: list[str]) -> Flask:
@@ -35,8 +36,6 @@ def apply(app: Flask, names: list[str]) -> Flask:
         event.listen(engine, "connect", _pragma("PRAGMA synchronous = NORMAL"))
     if "pg-async-commit" in names:
         event.listen(engine, "connect", _pg_set("SET synchronous_commit = off"))
-    if "no-pre-ping" in names:
-        app.extensions["ivr.store"].ping_pooled = False  # the store's own ping (it replaced pool_pre_ping)
     engine.dispose()  # the pool's connections were made before the listeners
     return app
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import shutil
+import sys
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,8 +17,11 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+import flows.validate
+from flows.line import Line
 from ivr import create_app
 from ivr.notify import LogNotifier
+from ivr.store import Store
 from tests.conftest_db import database_params, make_url, reset
 
 TOKEN = "test-token-not-a-secret"
@@ -69,6 +75,62 @@ class Twilio:
         return self.post(path, CallSid=sid, From=CALLER, To=LINE_NUMBER, **params)
 
 
+_validate = flows.validate.validate
+_validated: dict[tuple[str, str, str], tuple[Line | None, list[str]]] = {}
+
+
+def _fingerprint(*folders: Path) -> str:
+    """Every file under the folders, names and bytes: the line's files change, the key changes."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def validate_once(checklists: Path, config: Path) -> tuple[Line | None, list[str]]:
+    """flows.validate.validate, once per test session for the same files (the line is immutable).
+
+    Why: every `app` fixture validated the whole line again, ~0.35 s each (bench/README.md).
+    Files a test writes or changes give another key, so they are validated as they are.
+    """
+    key = (str(checklists), str(config), _fingerprint(checklists, config))
+    if key not in _validated:
+        _validated[key] = _validate(checklists, config)
+    line, problems = _validated[key]
+    return line, list(problems)
+
+
+def _use_everywhere(original: Callable[..., Any], replacement: Callable[..., Any]) -> None:
+    """Replace a function in every loaded module of this project that imported it by name."""
+    for name, module in list(sys.modules.items()):
+        if (name.split(".")[0] in ("ivr", "flows")) and getattr(module, original.__name__, None) is original:
+            setattr(module, original.__name__, replacement)
+
+
+_use_everywhere(_validate, validate_once)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _validated_line_once() -> Iterator[None]:
+    """Modules imported after conftest (the CLI's) get the session's validation too."""
+    _use_everywhere(_validate, validate_once)
+    yield
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every migration run, made once per session; tests get a copy."""
+    path = tmp_path_factory.mktemp("template") / "ivr.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()  # the last connection closing folds the write-ahead log into the file
+    return path
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     """Wednesday 25 November 2026, 10:00 in Stockholm: office hours."""
@@ -91,9 +153,18 @@ def app_config(database_url: str, clock: FrozenClock, **extra: Any) -> dict[str,
     }
 
 
+def from_template(database_url: str, template: Path) -> None:
+    """A new SQLite database as a copy of the migrated template (8 migrations took ~0.1 s a test)."""
+    if database_url.startswith("sqlite:///"):
+        target = Path(database_url.removeprefix("sqlite:///"))
+        if not target.exists():
+            shutil.copyfile(template, target)
+
+
 @pytest.fixture
-def app(database_url: str, clock: FrozenClock) -> Iterator[Flask]:
+def app(database_url: str, clock: FrozenClock, migrated_sqlite: Path) -> Iterator[Flask]:
     """The app on a fresh database."""
+    from_template(database_url, migrated_sqlite)
     application = create_app(app_config(database_url, clock))
     yield application
     application.extensions["ivr.store"].dispose()

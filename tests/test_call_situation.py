@@ -10,14 +10,10 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.notify import LogNotifier, NotifyError
-from ivr.simulator.voice import Phone, spoken_text
+from ivr.simulator.voice import Phone
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, sms_session
 from tests.test_fail_safe import offline_app  # noqa: F401 - a fixture: the line with its database down
-
-
-def spoken(body: bytes) -> str:
-    """Everything the TwiML says, nested or not."""
-    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
+from tests.twiml_helpers import spoken
 
 
 def session_events(app: Flask, kind: str) -> list[dict[str, object]]:

@@ -23,24 +23,15 @@ from flask import Flask
 from flows.phone import spoken_number
 from ivr import create_app
 from ivr.notify import LogNotifier
-from ivr.simulator.voice import Phone, spoken_text
+from ivr.simulator.voice import Phone
 from ivr.web.carried_state import PARAM
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config
 from tests.conftest_db import PG_SKIP_REASON, pg_url
+from tests.twiml_helpers import spoken, verbs
 
 CALL_SID = "CA" + "1" * 32
 ON_CALL = ("+46701740610", "+46701740611")  # the chain at 22:00 on 25 November 2026
 ADMIN = "+46701740698"
-
-
-def spoken(body: bytes) -> str:
-    """Everything the TwiML says, nested or not."""
-    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
-
-
-def verbs(body: bytes) -> list[str]:
-    """Top-level TwiML verbs."""
-    return [child.tag for child in ET.fromstring(body)]
 
 
 def action(body: bytes, verb: str = "Gather") -> str:

@@ -11,16 +11,12 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from ivr.cli import main
-from ivr.simulator.voice import spoken_text
 from tests.conftest import LINE_NUMBER, FrozenClock, Twilio, local
+from tests.twiml_helpers import spoken
 
 STAFF = "+46701740699"  # inside the shipped work-mobile prefix +4670174
 OUTSIDER = "+46731234567"
 ADMIN = "+46701740698"
-
-
-def spoken(body: bytes) -> str:
-    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
 
 
 def call(twilio: Twilio, sid: str, caller: str, *keys: str) -> bytes:

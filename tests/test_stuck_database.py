@@ -26,6 +26,7 @@ from ivr.web.carried_state import PARAM
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config, local
 from tests.conftest_db import PG_SKIP_REASON, fresh_url, pg_url
 from tests.test_failures import START_DEADLINE_S, Server, free_port
+from tests.twiml_helpers import verbs
 
 FAULT_PATH_S = 2.5  # the bound the README gives for a webhook with the database hanging
 CALL = "CA" + "7" * 32
@@ -96,10 +97,6 @@ def timed(send: object, *args: str, **params: str) -> tuple[bytes, float]:
     assert response.status_code == 200, response.data
     ET.fromstring(response.data)
     return response.data, took
-
-
-def verbs(body: bytes) -> list[str]:
-    return [child.tag for child in ET.fromstring(body)]
 
 
 def test_every_webhook_answers_within_the_bound_and_waits_at_most_once(app: Flask, stuck: StuckDatabase) -> None:
@@ -237,6 +234,13 @@ class Relay:
             except OSError:
                 return
             if not data:
+                # The other end closed: close this side too, as one TCP connection would. Else a
+                # server that got a late statement keeps its transaction (and the turn's row lock)
+                # open for good, which no real connection does once its client has gone.
+                try:
+                    target.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
                 return
             try:
                 target.sendall(data)

@@ -9,21 +9,11 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.notify import LogNotifier
-from ivr.simulator.voice import spoken_text
 from tests.conftest import LINE_NUMBER, FrozenClock, Twilio, app_config
+from tests.twiml_helpers import spoken, verbs
 
 CALL_SID = "CA" + "1" * 32
 PARENT = f"call={CALL_SID}&attempt=0"
-
-
-def verbs(body: bytes) -> list[str]:
-    """Top-level TwiML verbs, e.g. ['Say', 'Dial']."""
-    return [child.tag for child in ET.fromstring(body)]
-
-
-def spoken(body: bytes) -> str:
-    """Everything the TwiML says, nested or not."""
-    return " ".join(spoken_text(node) for node in ET.fromstring(body).iter("Say"))
 
 
 def viva_to_on_call(twilio: Twilio, clock: FrozenClock) -> bytes:

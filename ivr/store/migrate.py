@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a schema needs migrating. Why (measured, bench/README.md, December
+# 2026): its import was ~0.1 s and ~6 MiB of every server process's start, and a started database is
+# almost always at head already, which one read of alembic_version tells.
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The revision that matches the schema `create_all` made before migrations (with schema_version 1).
@@ -34,7 +38,11 @@ class QuietContext(logging.Filter):
         return record.msg not in CONTEXT_ANNOUNCEMENTS
 
 
-logging.getLogger("alembic.runtime.migration").addFilter(QuietContext())
+def quiet_alembic() -> None:
+    """Attach the filter (once; only when Alembic is used)."""
+    logger = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(existing, QuietContext) for existing in logger.filters):
+        logger.addFilter(QuietContext())
 
 
 class MigrationError(RuntimeError):
@@ -43,28 +51,56 @@ class MigrationError(RuntimeError):
 
 def config(connection: Connection) -> Config:
     """Alembic's configuration, pointing at the migrations shipped inside this package."""
+    from alembic.config import Config
+
+    quiet_alembic()
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
+REVISION = re.compile(r'^(down_revision|revision) = (?:"([^"]+)"|None)$', re.MULTILINE)
+
+
 @cache
 def head() -> str:
-    """The newest revision this program knows (read from the versions folder once)."""
-    revision = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    if revision is None:
-        raise MigrationError("no migrations found in " + str(MIGRATIONS))
-    return revision
+    """The newest revision this program knows: the one no other migration names as its down_revision.
+
+    Read from the versions folder's files once, as Alembic's ScriptDirectory would (tests/test_migration_head.py
+    holds the two to the same answer), without importing Alembic.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict((name, value) for name, value in REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            if found.get("down_revision"):
+                parents.add(found["down_revision"])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise MigrationError(f"expected one head migration in {MIGRATIONS}, found {sorted(heads) or 'none'}")
+    return heads.pop()
 
 
 def current(connection: Connection) -> str | None:
-    """The database's revision; None when it has never been migrated."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The database's revision (Alembic's alembic_version table); None when it has never been migrated."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    versions = [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(versions) > 1:
+        raise MigrationError(f"the database is at several revisions {sorted(versions)}: merge them first")
+    return str(versions[0]) if versions else None
 
 
 def upgrade(connection: Connection) -> str:
     """Bring the schema to head inside the caller's transaction (which holds any lock); the revision."""
+    if current(connection) == head():
+        return head()  # nothing to do: no need to load Alembic
+    from alembic import command
+    from alembic.util import CommandError
+
     cfg = config(connection)
     adopt_legacy(connection, cfg)
     try:
@@ -83,6 +119,8 @@ def adopt_legacy(connection: Connection, cfg: Config) -> None:
     versions = [row[0] for row in connection.execute(text("SELECT version FROM schema_version"))]
     if versions != [LEGACY_VERSION]:
         raise MigrationError(f"database schema version {versions} is not one this program can migrate")
+    from alembic import command
+
     command.stamp(cfg, LEGACY_REVISION)
     # alembic_version replaces it; dropped in the same transaction as the stamp.
     connection.execute(text("DROP TABLE schema_version"))

@@ -7,11 +7,17 @@ JSON pass through the columns' own types (ivr.store.schema).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from types import ModuleType
+from typing import Any
 
-from sqlalchemy import Delete, Insert, Select, String, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import Delete, Dialect, Insert, Select, String, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from ivr.store.schema import (
     announcements_table,
@@ -137,3 +143,132 @@ def _build(dml: ModuleType) -> Statements:
 
 
 BY_BACKEND = {"sqlite": _build(sqlite), "postgresql": _build(postgresql)}
+
+
+class Precompiled:
+    """One statement compiled once for a database, run on the driver's own cursor.
+
+    Why (measured, bench/README.md, December 2026): SQLAlchemy's Connection.execute costs
+    about 35 us of Python per statement even with its compiled cache (cache key, parameter
+    coercion, the execution context, the result object): with 4-7 statements a turn that
+    was ~15 % of a turn in the profile. Here the SQL text, the parameter order and the
+    columns' own bind and result processors (UTCDateTime, JSONData, the dialect's JSONB) are
+    taken from SQLAlchemy's compilation once, so values are converted exactly as before;
+    per execution only the processors and the driver run. It runs on the connection of the
+    store's transaction (the same BEGIN IMMEDIATE on SQLite, the same transaction on
+    PostgreSQL); the driver's errors are the store's to turn into StoreError.
+    """
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, *, for_executemany: bool = False) -> None:
+        # for_executemany: no implicit RETURNING of the primary key (PostgreSQL adds one to a lone INSERT).
+        compiled = statement.compile(dialect=dialect, for_executemany=for_executemany)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        binds = compiled.binds
+        # Values the statement itself holds (e.g. the outbox row's state="pending"); the rest come per execute.
+        self.defaults = {name: bind.value for name, bind in binds.items() if not bind.required}
+        self.processors: list[tuple[str, Callable[[Any], Any]]] = [
+            (name, processor) for name, processor in compiled._bind_processors.items() if callable(processor)]
+        self.order = list(compiled.positiontup or ()) if compiled.positional else None
+        self.names = list(binds)
+        columns = compiled._result_columns
+        self.columns = [column[0] for column in columns]
+        self.row = namedtuple("Row", self.columns, rename=True) if columns else None
+        self.results = [(index, processor) for index, processor in (
+            (index, column[3]._cached_result_processor(dialect, None)) for index, column in enumerate(columns))
+            if processor is not None]
+
+    def arguments(self, params: Mapping[str, Any]) -> Any:
+        """The driver's parameters: qmark's list or pyformat's dict, every value through its column's processor."""
+        values = {**self.defaults, **params} if self.defaults else dict(params)
+        for name, processor in self.processors:
+            values[name] = processor(values[name])
+        if self.order is not None:
+            return [values[name] for name in self.order]
+        return {name: values[name] for name in self.names}
+
+    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Rows:
+        """Run once; the rows it returns (RETURNING or SELECT), already read."""
+        cursor = _cursor(conn)
+        try:
+            cursor.execute(self.sql, self.arguments(params or {}))
+            return Rows([self._row(raw) for raw in cursor.fetchall()] if self.row is not None else [],
+                        cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def execute_many(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+        """Run once per parameter set, in one call to the driver (no rows back)."""
+        cursor = _cursor(conn)
+        try:
+            cursor.executemany(self.sql, [self.arguments(values) for values in params])
+        finally:
+            cursor.close()
+
+    def _row(self, raw: Any) -> Any:
+        assert self.row is not None
+        if not self.results:
+            return self.row(*raw)
+        values = list(raw)
+        for index, processor in self.results:
+            values[index] = processor(values[index])
+        return self.row(*values)
+
+
+class Rows(list[Any]):
+    """A precompiled statement's rows, read like SQLAlchemy's Result where the store reads them."""
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        super().__init__(rows)
+        self.rowcount = rowcount
+
+    def first(self) -> Any:
+        """The first row or None."""
+        return self[0] if self else None
+
+    def one(self) -> Any:
+        """The only row."""
+        if len(self) != 1:
+            raise ValueError(f"expected one row, got {len(self)}")
+        return self[0]
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None."""
+        return self[0][0] if self else None
+
+    def all(self) -> list[Any]:
+        """Every row."""
+        return list(self)
+
+
+def _cursor(conn: Connection) -> Any:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return dbapi.cursor()
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A turn's statements, precompiled for one database (Store.session and what runs inside it)."""
+
+    lock_session: Precompiled
+    select_session: Precompiled
+    insert_session: Precompiled
+    update_session: Precompiled
+    delete_session: Precompiled
+    insert_event: Precompiled
+    claim: Precompiled
+    enqueue: Precompiled
+    upsert_reporter: Precompiled
+    upsert_run: Precompiled
+    count_reporters: Precompiled
+    select_run: Precompiled
+    select_announcements: Precompiled
+    latest_by_caller: Precompiled
+
+
+def precompile(sql: Statements, dialect: Dialect) -> Compiled:
+    """The turn's statements compiled for this engine's dialect (once per Store)."""
+    return Compiled(**{
+        name.name: Precompiled(getattr(sql, name.name), dialect, for_executemany=name.name == "insert_event")
+        for name in fields(Compiled)})

@@ -35,7 +35,7 @@ from ivr.store.schema import (
     processed_messages_table,
     sessions_table,
 )
-from ivr.store.statements import Statements
+from ivr.store.statements import Compiled, Statements
 
 __all__ = ["SessionRecord", "Store", "StoreError", "sessions_table"]
 
@@ -111,7 +111,7 @@ class SessionRecord:
             raise RuntimeError("claim() only works inside Store.session()")
         _check_length("message sid", sid, 64)
         turn = self._turn
-        claimed = turn.conn.execute(turn.sql.claim, {"sid": sid, "session_id": self.id, "at": turn.at}).first()
+        claimed = turn.sql.claim.execute(turn.conn, {"sid": sid, "session_id": self.id, "at": turn.at}).first()
         return claimed is not None
 
 
@@ -120,7 +120,7 @@ class _Turn:
     """An open session's transaction: its connection, the database's statements, the turn's moment."""
 
     conn: Connection
-    sql: Statements
+    sql: Compiled
     at: datetime
     enqueued: list[int] = field(default_factory=list)  # outbox rows this turn added, tried after its commit
 
@@ -171,14 +171,15 @@ class Store:
         self.on_enqueued: Callable[[list[int]], None] | None = None
         self.outbox = OutboxStore(self)
         self._sql = statements.BY_BACKEND[backend]
+        self._fast = statements.precompile(self._sql, self.engine.dialect)  # the turn's, on the driver's cursor
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         self.outage = outage.Outage()  # this process's memory that PostgreSQL does not answer
-        self.ping_pooled = True  # _checkout's ping of a pooled connection (bench/whatif.py's no-pre-ping)
         if backend == "sqlite":
             _configure_sqlite(self.engine)
         else:
             _connect_within_deadline(self.engine)
+            _configure_postgresql(self.engine)
 
     @property
     def url(self) -> str:
@@ -220,12 +221,12 @@ class Store:
         _check_length("channel", channel, 10)
         if caller is not None:
             _check_length("caller", caller, 32)
-        sql = self._sql
+        sql = self._fast
         at = _aware(now)  # the turn's one moment
         with self._transaction() as conn:
             # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
             # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
-            row = conn.execute(sql.lock_session, {"id": session_id, "channel": channel, "caller": caller,
+            row = sql.lock_session.execute(conn, {"id": session_id, "channel": channel, "caller": caller,
                                                   "now": at}).first()
             is_new = row is None or row.data is None
             record = _record(session_id, row, channel, caller)
@@ -256,7 +257,7 @@ class Store:
         _check_length("session id", session_id, 100)
         if caller is not None:
             _check_length("caller", caller, 32)
-        row = turn.conn.execute(turn.sql.lock_session, {"id": session_id, "channel": channel, "caller": caller,
+        row = turn.sql.lock_session.execute(turn.conn, {"id": session_id, "channel": channel, "caller": caller,
                                                         "now": turn.at}).first()
         record = _record(session_id, row, channel, caller)
         record._turn = turn
@@ -270,14 +271,14 @@ class Store:
                          via: SessionRecord | None = None) -> tuple[str, dict[str, Any]] | None:
         """A caller's latest session of a channel updated since a moment (not `exclude`): its id and data."""
         with self._reading(via) as conn:
-            row = conn.execute(self._sql.latest_by_caller, {"caller_key": caller_key, "channel": channel,
+            row = self._fast.latest_by_caller.execute(conn, {"caller_key": caller_key, "channel": channel,
                                                              "since": _aware(since), "exclude": exclude}).first()
         return None if row is None or row.data is None else (str(row.id), dict(row.data))
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
         with self._transaction(read_only=True) as conn:
-            row = conn.execute(self._sql.select_session, {"id": session_id}).first()
+            row = self._fast.select_session.execute(conn, {"id": session_id}).first()
         return None if row is None else _record(session_id, row, row.channel, None)
 
     def sessions_by_ref(self, ref: str) -> list[SessionRecord]:
@@ -314,12 +315,12 @@ class Store:
 
     def _save(self, conn: Connection, record: SessionRecord, at: datetime, is_new: bool, row_exists: bool) -> None:
         """Write the session row (or delete it) and append its queued events."""
-        sql = self._sql
+        sql = self._fast
         seq = record.seq + 1
         if record.delete or (is_new and record.data is None):
             # A first turn that stored nothing leaves no row (nor the placeholder).
             if row_exists:
-                conn.execute(sql.delete_session, {"id": record.id})
+                sql.delete_session.execute(conn, {"id": record.id})
         else:
             # Written every turn, so that setting caller to None forgets a finished call's number.
             if record.caller is not None:
@@ -329,12 +330,12 @@ class Store:
             values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
                       "ref": record.ref, "caller_key": record.caller_key}
             if row_exists:
-                conn.execute(sql.update_session, {"key": record.id, **values})
+                sql.update_session.execute(conn, {"key": record.id, **values})
             else:
-                conn.execute(sql.insert_session, {"id": record.id, **values})
+                sql.insert_session.execute(conn, {"id": record.id, **values})
         if record.events:
             # One executemany for the turn's events.
-            conn.execute(sql.insert_event, [
+            sql.insert_event.execute_many(conn, [
                 {"session_id": record.id, "seq": seq, "at": at, "kind": kind, "channel": record.channel,
                  "system": system, "data": data, "caller_key": record.caller_key}
                 for kind, data, system in record.events])
@@ -355,7 +356,7 @@ class Store:
         _check_length("outbox key", message.key, 200)
         _check_length("outbox kind", message.kind, 20)
         _check_length("outbox target", message.target, 200)
-        row_id = turn.conn.execute(turn.sql.enqueue, {
+        row_id = turn.sql.enqueue.execute(turn.conn, {
             "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
             "body": message.body(), "session_id": record.id, "at": turn.at}).scalar()
         if row_id is None:
@@ -383,9 +384,9 @@ class Store:
         refresh_before = moment - REPORT_REFRESH
         # Hidden numbers have no key: they extend the run but count as no one.
         if record.caller_key is not None:
-            turn.conn.execute(turn.sql.upsert_reporter, {"system": system, "caller_key": record.caller_key,
+            turn.sql.upsert_reporter.execute(turn.conn, {"system": system, "caller_key": record.caller_key,
                                                          "at": moment, "refresh_before": refresh_before})
-        turn.conn.execute(turn.sql.upsert_run, {"system": system, "at": moment, "run_from": moment - window,
+        turn.sql.upsert_run.execute(turn.conn, {"system": system, "at": moment, "run_from": moment - window,
                                                 "refresh_before": refresh_before})
 
     def reporter_count(self, system: str, since: datetime, until: datetime, also: str | None = None,
@@ -395,7 +396,7 @@ class Store:
         Reads one index range of one row per reporter: its cost does not grow with the number of calls.
         """
         with self._reading(via) as conn:
-            total, mine = conn.execute(self._sql.count_reporters, {
+            total, mine = self._fast.count_reporters.execute(conn, {
                 "system": system, "since": _aware(since), "until": _aware(until), "me": also}).one()
         return int(total) + (1 if also is not None and not mine else 0)
 
@@ -403,14 +404,14 @@ class Store:
                         via: SessionRecord | None = None) -> int:
         """Distinct reporters about a system in [since, until] other than `me` (a caller key; None: hidden)."""
         with self._reading(via) as conn:
-            total, mine = conn.execute(self._sql.count_reporters, {
+            total, mine = self._fast.count_reporters.execute(conn, {
                 "system": system, "since": _aware(since), "until": _aware(until), "me": me}).one()
         return int(total) - int(mine)
 
     def incident_run(self, system: str, via: SessionRecord | None = None) -> tuple[datetime, datetime] | None:
         """The first and last report of a system's latest run of reports, if there was one."""
         with self._reading(via) as conn:
-            row = conn.execute(self._sql.select_run, {"system": system}).first()
+            row = self._fast.select_run.execute(conn, {"system": system}).first()
         return None if row is None else (row.first_at, row.last_at)
 
     def wrong_pin(self, record: SessionRecord, at: datetime) -> None:
@@ -448,7 +449,7 @@ class Store:
         """Announcements in force now, by system (expired ones are ignored, not deleted)."""
         moment = _aware(now)
         with self._reading(via) as conn:
-            rows = conn.execute(self._sql.select_announcements).all()
+            rows = self._fast.select_announcements.execute(conn).all()
         return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
                 for system, text, until, created_at, created_by in rows if until is None or until > moment}
 
@@ -626,8 +627,16 @@ class Store:
                 connected = True
                 if read_only:
                     conn.execution_options(ivr_read_only=True)
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                except self._driver_error:
+                    # A precompiled statement failed on the driver's cursor, where SQLAlchemy's own
+                    # check for a lost connection never saw it: on PostgreSQL (a deadline reached,
+                    # a server gone) the connection is not put back into the pool.
+                    if postgres:
+                        conn.invalidate()
+                    raise
             if postgres:
                 self.outage.answered()
         except outage.DatabaseDown as exc:
@@ -647,9 +656,14 @@ class Store:
     def _checkout(self, stack: ExitStack) -> tuple[Connection, outage.Watch | None]:
         """A connection for one transaction, watched until the request's deadline (PostgreSQL).
 
-        A pooled connection is pinged first: one that died in the pool (a server restart) discards
-        the pool, and a new connection is made once, within the same deadline. So a turn whose
-        connection dropped is made again before any of its work is done (nothing happens twice).
+        PostgreSQL: the transaction's own BEGIN is its first round trip, and it is what finds a
+        connection that died in the pool (a server restart): the pool is then discarded and a new
+        connection made once, within the same deadline. So a turn whose connection dropped is made
+        again before any of its work is done (nothing happens twice). Why no ping: measured, the
+        ping was one of six round trips a turn (bench/README.md, December 2026), and psycopg sent
+        its own BEGIN as a separate round trip anyway; the connections run in psycopg's autocommit
+        mode (_configure_postgresql) so that this BEGIN is ours, and psycopg's commit() and
+        rollback() still end the transaction it opened.
         """
         for attempt in (1, 2):
             with ExitStack() as this_try:
@@ -660,20 +674,23 @@ class Store:
                 dbapi = conn.connection.dbapi_connection
                 assert dbapi is not None
                 watch = this_try.enter_context(outage.watched(dbapi.fileno))
-                if self.ping_pooled and conn.info.get("ivr_used"):
-                    try:
-                        self.engine.dialect.do_ping(dbapi)
-                    except self._driver_error:
-                        if attempt == 2 or (watch is not None and watch.fired):
-                            raise
-                        log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
-                        conn.invalidate()
-                        self.engine.dispose()
-                        continue
-                conn.info["ivr_used"] = True
+                try:
+                    dbapi.execute("BEGIN")
+                except self._driver_error as exc:
+                    if attempt == 2 or (watch is not None and watch.fired) or not self._disconnected(exc, dbapi):
+                        conn.invalidate()  # never back into the pool in an unknown state
+                        raise
+                    log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
+                    conn.invalidate()
+                    self.engine.dispose()
+                    continue
                 stack.push(this_try.pop_all())
                 return conn, watch
         raise AssertionError("unreachable")
+
+    def _disconnected(self, exc: Exception, dbapi: Any) -> bool:
+        """Whether a driver error means the connection is gone (not a refused statement)."""
+        return bool(getattr(dbapi, "closed", False)) or self.engine.dialect.is_disconnect(exc, dbapi, None)  # type: ignore[arg-type]
 
     def _database_error(self, exc: Exception, connected: bool, watch: outage.Watch | None) -> StoreError:
         """The StoreError for a driver's failure; a timeout or a failed connect marks the database down."""
@@ -712,6 +729,18 @@ def _connect_within_deadline(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def connect(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> Any:
         return outage.connect_within(lambda: dialect.connect(*cargs, **cparams), lambda late: late.close())
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """psycopg in autocommit mode: every transaction's BEGIN is sent by Store._checkout, as its first round trip.
+
+    psycopg's commit() and rollback() look at the server's transaction status, not at this mode, so
+    SQLAlchemy's commit, rollback and the pool's reset on check-in still end that transaction.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.autocommit = True
 
 
 def _configure_sqlite(engine: Engine) -> None:

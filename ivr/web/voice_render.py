@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +23,33 @@ from flows.routing import Decision
 from flows.speech import hints, said_as
 from flows.why import reason
 from ivr.web.ssml import ssml
+from ivr.web.twiml import Prompt, PromptTemplate
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
+# Distinct prompts kept per config snapshot; a few dozen in use (menus, steps, their prefaces).
+MAX_PROMPTS = 512
+# Config snapshots whose prompts are kept: the line in use, and one just replaced by a reload.
+MAX_SNAPSHOTS = 2
+
+PromptKey = tuple[str, tuple[str | tuple[str, str], ...]]
+# Each config snapshot's prompts, by the identity of what a prompt depends on (settings, messages,
+# library: a reload makes new ones, so its prompts are built anew). Oldest first.
+_snapshots: OrderedDict[tuple[int, int, int], tuple[tuple[object, ...], dict[PromptKey, PromptTemplate]]] = \
+    OrderedDict()
+
+
+def _prompts(line: Line) -> dict[PromptKey, PromptTemplate]:
+    """The prompts built for this line's texts, voices and settings (not its roster: swaps keep them)."""
+    parts = (line.settings, line.messages, line.library)
+    key = (id(line.settings), id(line.messages), id(line.library))
+    found = _snapshots.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], parts, strict=True)):
+        return found[1]
+    prompts: dict[PromptKey, PromptTemplate] = {}
+    _snapshots[key] = (parts, prompts)
+    while len(_snapshots) > MAX_SNAPSHOTS:
+        _snapshots.popitem(last=False)
+    return prompts
 
 
 def url(path: str, **query: object) -> str:
@@ -75,7 +101,22 @@ class VoiceRenderer:
         )
 
     def keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
-        """A one-key <Gather> at /voice/input saying the texts ((text, language) for another language's voice)."""
+        """A one-key <Gather> at /voice/input saying the texts ((text, language) for another language's voice).
+
+        Built once per config snapshot and these texts (_prompts), then shared: see ivr/web/twiml.Prompt.
+        """
+        said = tuple(texts)
+        prompts = _prompts(self.line)
+        key = (self.lang, said)
+        template = prompts.get(key)
+        if template is None:
+            if len(prompts) >= MAX_PROMPTS:
+                prompts.clear()  # texts with changing parts (an announcement, a time): start again
+            template = prompts[key] = PromptTemplate.of(lambda: self.build_keypad_prompt(said))
+        return Prompt(template)
+
+    def build_keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
+        """keypad_prompt, built by the twilio builders."""
         response = VoiceResponse()
         gather = self.gather(response, "/voice/input")
         for text in texts:
