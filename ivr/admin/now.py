@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import render_template, request
 
+from flows.engine import StateError
 from flows.incidents import STATE_WORDS, actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
+from ivr.conversation.session import VOICE, Session
 from ivr.operations.repair_alert import stamp_path
 from ivr.store import Store, StoreError
 from ivr.store.console import ConsoleStore
@@ -46,21 +48,24 @@ class IncidentNow:
 
 def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
     """(system, step) of a stored call, in words; None for a call that ended."""
-    if data.get("ended"):
+    try:
+        session = Session.from_data(VOICE, data)  # the one codec of a session's data
+    except (StateError, TypeError, ValueError):
+        return ("(okänt)", "okänt steg")
+    if session.ended:
         return None
-    state = data.get("state") or {}
-    checklist_id = state.get("checklist")
-    if not checklist_id:
+    state = session.state
+    if not state.checklist:
         return ("(inget valt ännu)", "menyn")
     try:
-        checklist = line.library.by_id(str(checklist_id))
+        checklist = line.library.by_id(state.checklist)
     except KeyError:
-        return (str(checklist_id), "okänt steg")
-    if state.get("decision"):
-        return (checklist.name["sv"], "utfall: " + str(state["decision"].get("outcome", "")))
-    if state.get("notice"):
+        return (state.checklist, "okänt steg")
+    if state.decision is not None:
+        return (checklist.name["sv"], "utfall: " + state.decision.outcome.value)
+    if state.notice:
         return (checklist.name["sv"], "hör driftinfo")
-    step = int(state.get("step", 0))
+    step = state.step
     return (checklist.name["sv"], f"steg {min(step + 1, len(checklist.steps))} av {len(checklist.steps)}")
 
 
