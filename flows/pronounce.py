@@ -1,6 +1,6 @@
 """How the voice should say a text: the pieces a renderer turns into SSML (<sub>, <lang>, <prosody>, <break>).
 
-Pure: the voice channel (ivr/web/voice_render.py) builds the SSML from these
+Pure: the voice channel (ivr/channels/voice/render.py) builds the SSML from these
 pieces with the twilio builders. Three rules, in this order of precedence:
 
 - Phone numbers as `spoken_number` writes them ("0 1 4 1, 2 2, 5 0, 4 7") are

@@ -15,10 +15,13 @@ def create_app(test_config: dict[str, Any] | None = None, **overrides: Any) -> F
     """
     # Imported here, so that `ivr check` and the other commands need not load the web stack.
     from ivr import admin, outbox, parts
+    from ivr.channels.sms import routes as sms
+    from ivr.channels.voice import fallback, it_on_call, test_call
+    from ivr.channels.voice import routes as voice
     from ivr.config import checked_line, load_settings, make_notifier
     from ivr.operations import db_budget, metrics, reload
     from ivr.store import Store
-    from ivr.web import fallback, it_on_call, signature, sms, test_call, voice
+    from ivr.web import signature
     from ivr.web.oncall_cache import OncallCache
 
     app = Flask(__name__, instance_relative_config=True)

@@ -22,9 +22,9 @@ from flask import Flask
 
 from flows.phone import spoken_number
 from ivr import create_app
+from ivr.channels.voice.carried_state import PARAM
 from ivr.notify import LogNotifier
 from ivr.simulator.voice import Phone
-from ivr.web.carried_state import PARAM
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config
 from tests.conftest_db import PG_SKIP_REASON, pg_url
 from tests.twiml_helpers import spoken, verbs
@@ -310,14 +310,14 @@ def fault_app(database_url: str, clock: FrozenClock, tmp_path: Path) -> Flask:
 def test_the_last_resort_answer_names_it_supports_number_from_line_yaml(
     database_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ivr.web.fallback
+    import ivr.channels.voice.fallback
 
     app = fault_app(database_url, clock, tmp_path)
     line = app.extensions["ivr.line"]
     elsewhere = "+46317001234"  # not the shipped 0141-22 50 47: the answer must read line.yaml's
     app.extensions["ivr.line"] = dataclasses.replace(line, settings=dataclasses.replace(
         line.settings, it_support=dataclasses.replace(line.settings.it_support, number=elsewhere)))
-    monkeypatch.setattr(ivr.web.fallback, "fault_twiml", explode)  # the fault answer fails too
+    monkeypatch.setattr(ivr.channels.voice.fallback, "fault_twiml", explode)  # the fault answer fails too
     twilio = Twilio(app.test_client())
     twilio.call("/voice")
     body = twilio.call("/voice/input", Digits="1").data

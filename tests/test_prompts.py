@@ -1,4 +1,4 @@
-"""Prompts built once per config snapshot (ivr/web/twiml.Prompt): the same XML as building them every turn."""
+"""Prompts built once per config snapshot (ivr/channels/voice/twiml.Prompt): the same XML as building them every turn."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows.validate import validate
-from ivr.web.carried_state import carry
-from ivr.web.twiml import Prompt, PromptTemplate
-from ivr.web.voice_render import VoiceRenderer
+from ivr.channels.voice.carried_state import carry
+from ivr.channels.voice.render import VoiceRenderer
+from ivr.channels.voice.twiml import Prompt, PromptTemplate
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ["plain-token_1", 'a&b<c>"d\'e']

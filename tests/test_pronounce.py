@@ -1,4 +1,4 @@
-"""How the voice says hard words (flows/pronounce.py), and the SSML it sends (ivr/web/ssml.py), asserted as XML."""
+"""How the voice says hard words (flows/pronounce.py), and the SSML it sends (ivr/channels/voice/ssml.py), as XML."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What a turn run again after a store error may repeat: never an outbound message.
 
-run_turn (ivr/web/voice_call.py) runs a turn whose database failed *before* its
+run_turn (ivr/channels/voice/call.py) runs a turn whose database failed *before* its
 answer was built a second time without the database: the messages the failed
 turn queued were never committed and are dropped with it, and the second run
 decides again what it can send (key 8 without the database says it could not

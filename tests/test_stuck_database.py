@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url as make_url_object
 
 from ivr import create_app
-from ivr.web.carried_state import PARAM
+from ivr.channels.voice.carried_state import PARAM
 from tests.conftest import CALLER, LINE_NUMBER, PUBLIC_URL, FrozenClock, Twilio, app_config, local
 from tests.conftest_db import PG_SKIP_REASON, fresh_url, pg_url
 from tests.test_failures import START_DEADLINE_S, Server, free_port

@@ -21,7 +21,7 @@ from flows.line import load_line
 from flows.model import UNKNOWN, Action, Answer, Outcome, is_unknown
 from flows.replies import Intent, parse, yes_no
 from flows.routing import Context, Decision, all_steps_answered, facts_from, route
-from ivr.web import carried_state
+from ivr.channels.voice import carried_state
 
 LINE = load_line()
 LIBRARY = LINE.library

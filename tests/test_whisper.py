@@ -12,8 +12,8 @@ from flows.line import load_line
 from flows.model import FACTS, LANGUAGES, UNKNOWN, Checklist, Outcome
 from flows.routing import Decision
 from flows.sms_render import fact_combinations
+from ivr.channels.voice.render import VoiceRenderer
 from ivr.simulator.voice import spoken_text
-from ivr.web.voice_render import VoiceRenderer
 
 LINE = load_line()
 MAX_WORDS = 25  # before "Tryck 1" (issue 21): about ten seconds of speech

@@ -82,7 +82,7 @@ def calls_now(line: Line, console: ConsoleStore, now: datetime) -> list[CallNow]
 def incidents_now(line: Line, store: Store, now: datetime) -> list[IncidentNow]:
     """The live incidents (not resolved, news within incidents.known_hours), the oldest first.
 
-    Reports reaching the threshold open an incident (ivr/web/incidents.py), so these are the systems
+    Reports reaching the threshold open an incident (ivr/conversation/incidents.py), so these are the systems
     several callers reported too; a report below the threshold is not an incident yet.
     """
     live = IncidentStore(store).live_ones(now, timedelta(hours=line.settings.incident_known_hours))

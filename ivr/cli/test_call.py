@@ -1,7 +1,7 @@
 """`ivr test-call NAME|NUMBER`: a real, screened call to someone on the on-call roster, before going live.
 
 It goes out through Twilio's REST API from the line's own number; its TwiML comes from the running
-server (`/voice/test-call`, ivr/web/test_call.py), which says it is a test and asks for 1. The server
+server (`/voice/test-call`, ivr/channels/voice/test_call.py), which says it is a test and asks for 1. The server
 stores the press; this command waits for it in the same database, and for the call's end at Twilio.
 """
 
@@ -123,7 +123,7 @@ def wait_for_key(client: Client, store: Store, sid: str, timeout: int) -> tuple[
 
 def accepted(store: Store, sid: str) -> bool:
     """Has the server stored the press of 1 for this call?"""
-    from ivr.web.test_call import session_id  # here: the other commands need not load the web stack
+    from ivr.channels.voice.test_call import session_id  # here: the other commands need not load the web stack
 
     try:
         return any(event["kind"] == EventKind.TEST_CALL_ACCEPTED for event in store.events(session_id(sid)))

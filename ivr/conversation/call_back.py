@@ -7,13 +7,13 @@ from flows.model import Outcome
 from flows.routing import Decision
 from flows.sms_render import SmsRenderer
 from ivr import outbox
+from ivr.channels.voice.render import url as action_url
 from ivr.conversation.reply import Finished, Part, Say, Text
 from ivr.conversation.session import Session
 from ivr.outbox import Outgoing
 from ivr.store import SessionRecord
 from ivr.web.signature import public_base
 from ivr.web.turn_context import turn_context
-from ivr.web.voice_render import url as action_url
 
 
 def call_back(record: SessionRecord, session: Session, decision: Decision) -> list[Part]:

@@ -21,7 +21,10 @@ from flows.routing import Decision
 from ivr.conversation import steps
 from ivr.conversation.call_back import call_back
 from ivr.conversation.hand_over import hand_over
+from ivr.conversation.incidents import known_incident, told_texts
 from ivr.conversation.intent import Act, Intent
+from ivr.conversation.line_notice import line_wide_notice
+from ivr.conversation.receipt import send_receipt
 from ivr.conversation.reply import (
     BadAnswer,
     BadSystem,
@@ -42,13 +45,10 @@ from ivr.conversation.reply import (
     Wait,
     WhichSystem,
 )
+from ivr.conversation.resume import resumable
 from ivr.conversation.session import SMS, VOICE, DialState, PinState, Session
 from ivr.conversation.steps import online
 from ivr.store import SessionRecord
-from ivr.web.incidents import known_incident, told_texts
-from ivr.web.line_notice import line_wide_notice
-from ivr.web.receipt import send_receipt
-from ivr.web.resume import resumable
 from ivr.web.turn_context import turn_context
 
 # Texts that answer no question after an outcome: "Tack!", "ok", "ja", "nej", "vet inte".

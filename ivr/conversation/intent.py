@@ -1,7 +1,7 @@
 """What a caller's key, speech or text means, before the conversation decides what to do with it.
 
-Each channel reads its request into one `Intent` (ivr/web/voice_input.py for a
-call's keys and speech, ivr/web/sms.py for a text); dispatch.handle() decides.
+Each channel reads its request into one `Intent` (ivr/channels/voice/input.py for a
+call's keys and speech, ivr/channels/sms/routes.py for a text); dispatch.handle() decides.
 An intent may say two things at once, and the conversation picks the one that
 fits what it waits on: "1" is yes to a step and Viva at the menu.
 """

@@ -1,8 +1,8 @@
 """What the conversation answers, before a channel renders it as TwiML or as texts.
 
 `dispatch.handle()` returns a list of parts; a call renders its one part as
-TwiML (ivr/web/voice_reply.py), a text conversation every part as SMS texts
-(ivr/web/sms_reply.py). A sentence is either already worded (a str: IT's
+TwiML (ivr/channels/voice/reply.py), a text conversation every part as SMS texts
+(ivr/channels/sms/reply.py). A sentence is either already worded (a str: IT's
 announcement, what Chef i beredskap knows) or a `Text` the channel words from
 its own message table.
 """

@@ -18,10 +18,10 @@ from flows.engine import Turn
 from flows.events import EventKind
 from flows.model import Answer, Checklist
 from flows.routing import Context, Decision
+from ivr.conversation.incidents import Intake, checklist_finished, settle, system_chosen
 from ivr.conversation.session import PinState
 from ivr.store import SessionRecord
 from ivr.tickets import filing as tickets
-from ivr.web.incidents import Intake, checklist_finished, settle, system_chosen
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def offers_pin(turn: Turn, context: Context) -> bool:
 
 def finish(record: SessionRecord, decision: Decision, line_number: str, answers: dict[str, Answer]) -> Decision:
     """Record the conversation's outcome, the one the channel then gives: the engine's, unless Chef i
-    beredskap already knows of this system's incident (ivr/web/incidents.py). A finished, unresolved
+    beredskap already knows of this system's incident (ivr/conversation/incidents.py). A finished, unresolved
     checklist is a report; one for IT support is filed as a ticket with its answers (ivr/tickets). Without the
     database the engine's decision stands as it is."""
     if online(record):

@@ -1,6 +1,6 @@
 """A manager SMS that is not delivered goes to the next person in the on-call chain, as an unanswered dial does.
 
-The SMS after an unanswered on-call dial (ivr/web/voice_turns.py) keeps the call's
+The SMS after an unanswered on-call dial (ivr/channels/voice/turns.py) keeps the call's
 chain (roster person ids, fixed when the dial began) and its target's place in it.
 When Twilio reports it undelivered or failed, the sender gives it up, or it is not
 delivered within voice_line.manager_sms_delivery_minutes (a delivery receipt may

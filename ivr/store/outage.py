@@ -7,7 +7,7 @@ tcp_user_timeout see nothing wrong while the server's kernel still acknowledges.
 for the connect timeout, twice (the on-call swap cache, then the turn), while the caller heard silence.
 
 So, on PostgreSQL:
-- the web sets a deadline for each request (ivr/web/db_budget.py); outside a request (the commands,
+- the web sets a deadline for each request (ivr/operations/db_budget.py); outside a request (the commands,
   migrations) there is none and libpq's connect_timeout applies;
 - a new connection is opened in a helper thread that the request stops waiting for at the deadline (the
   thread ends at libpq's connect_timeout and closes what it got too late);

@@ -1,1 +1,1 @@
-"""The webhooks: voice and SMS channels, the fallback, and the signature check."""
+"""What every webhook shares: the signature check, the turn's context, the on-call roster cache."""

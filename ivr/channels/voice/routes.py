@@ -1,4 +1,4 @@
-"""Voice routes: each Twilio voice webhook, run as one turn of the call (ivr/web/voice_turns.py)."""
+"""Voice routes: each Twilio voice webhook, run as one turn of the call (ivr/channels/voice/turns.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from flows.engine import StateError
 from flows.events import EventKind
+from ivr.channels.voice import turns as voice_turns
+from ivr.channels.voice.call import carried_call, newer, run_turn
+from ivr.channels.voice.carried_state import PARAM
+from ivr.channels.voice.render import VoiceRenderer
+from ivr.channels.voice.twiml import call_sid, hang_up, query_int, twiml
+from ivr.conversation.incidents import manager_accepted
+from ivr.conversation.receipt import send_receipt
 from ivr.conversation.session import VOICE, Session
 from ivr.store import StoreError
-from ivr.web import voice_turns
-from ivr.web.carried_state import PARAM
-from ivr.web.incidents import manager_accepted
-from ivr.web.receipt import send_receipt
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, hang_up, query_int, twiml
-from ivr.web.voice_call import carried_call, newer, run_turn
-from ivr.web.voice_render import VoiceRenderer
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)

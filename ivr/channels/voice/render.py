@@ -22,8 +22,8 @@ from flows.pronounce import pieces
 from flows.routing import Decision
 from flows.speech import hints, said_as
 from flows.why import reason
-from ivr.web.ssml import ssml
-from ivr.web.twiml import Prompt, PromptTemplate
+from ivr.channels.voice.ssml import ssml
+from ivr.channels.voice.twiml import Prompt, PromptTemplate
 
 WHISPER_TIMEOUT = 8  # seconds the on-call manager has to press 1
 # Distinct prompts kept per config snapshot; a few dozen in use (menus, steps, their prefaces).
@@ -103,7 +103,7 @@ class VoiceRenderer:
     def keypad_prompt(self, texts: Iterable[str | tuple[str, str]]) -> VoiceResponse:
         """A one-key <Gather> at /voice/input saying the texts ((text, language) for another language's voice).
 
-        Built once per config snapshot and these texts (_prompts), then shared: see ivr/web/twiml.Prompt.
+        Built once per config snapshot and these texts (_prompts), then shared: see ivr/channels/voice/twiml.Prompt.
         """
         said = tuple(texts)
         prompts = _prompts(self.line)

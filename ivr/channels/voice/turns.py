@@ -1,8 +1,8 @@
 """A call's webhooks as turns: keys read into intents for the conversation (ivr/conversation), the dials.
 
 Each function takes the turn's record and call and returns the TwiML; the
-routes (ivr/web/voice.py) and Twilio's fallback (ivr/web/fallback.py) run them
-through ivr/web/voice_call.run_turn.
+routes (ivr/channels/voice/routes.py) and Twilio's fallback (ivr/channels/voice/fallback.py) run them
+through ivr/channels/voice/call.run_turn.
 """
 
 from __future__ import annotations
@@ -21,20 +21,21 @@ from flows.facts import manager_sms
 from flows.model import Outcome
 from flows.phone import phone_number
 from ivr import outbox
+from ivr.channels.voice import input as voice_input
+from ivr.channels.voice import reply as voice_reply
+from ivr.channels.voice.call import Handler, run_turn
+from ivr.channels.voice.carried_state import PARAM
+from ivr.channels.voice.render import VoiceRenderer
+from ivr.channels.voice.twiml import call_sid, dial_bridged, hang_up
 from ivr.conversation import dispatch
+from ivr.conversation.receipt import send_receipt
 from ivr.conversation.session import DialState, Session
 from ivr.outbox import Outgoing
 from ivr.outbox.escalation import manager_chain
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.tickets import filing as tickets
-from ivr.web import voice_input, voice_reply
-from ivr.web.carried_state import PARAM
-from ivr.web.receipt import send_receipt
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, dial_bridged, hang_up
-from ivr.web.voice_call import Handler, run_turn
-from ivr.web.voice_render import VoiceRenderer
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def on_call_result(record: SessionRecord, call: Session, status: str) -> VoiceRe
                                              "accepted": accepted}, call.state.checklist)
     if accepted:
         if call.state.decision is not None and not call.callback:
-            # Sent when she pressed 1 (ivr/web/voice.py); this finds that row and adds nothing. Without the
+            # Sent when she pressed 1 (ivr/channels/voice/routes.py); this finds that row and adds nothing. Without the
             # database then, this is the receipt's one direct send.
             send_receipt(record, call.state.decision, call.state.lang, call.line_number,
                          code_passed=call.pin.passed, result="connected")

@@ -13,10 +13,10 @@ from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows.events import EventKind
+from ivr.channels.voice.render import VoiceRenderer
+from ivr.channels.voice.twiml import call_sid, twiml
 from ivr.store import StoreError
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, twiml
-from ivr.web.voice_render import VoiceRenderer
 
 bp = Blueprint("test_call", __name__, url_prefix="/voice/test-call")
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from typing import assert_never
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows import engine
+from ivr.channels.voice.render import VoiceRenderer
 from ivr.conversation.dispatch import WAIT_ROUND_SECONDS
 from ivr.conversation.reply import (
     BadAnswer,
@@ -29,7 +30,6 @@ from ivr.conversation.reply import (
     WhichSystem,
 )
 from ivr.web.turn_context import turn_context
-from ivr.web.voice_render import VoiceRenderer
 
 
 def render(parts: list[Part], lang: str) -> VoiceResponse:

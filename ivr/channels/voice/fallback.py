@@ -20,11 +20,11 @@ from werkzeug.exceptions import HTTPException
 
 from flows.phone import national, phone_number, spoken_number
 from ivr import parts
+from ivr.channels.voice.render import VoiceRenderer
+from ivr.channels.voice.turns import DIAL_CONNECTED, YES, continue_after_failure
+from ivr.channels.voice.twiml import dial_bridged, hang_up, query_int, twiml
 from ivr.operations import metrics, repair_alert
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import dial_bridged, hang_up, query_int, twiml
-from ivr.web.voice_render import VoiceRenderer
-from ivr.web.voice_turns import DIAL_CONNECTED, YES, continue_after_failure
 
 bp = Blueprint("fallback", __name__)
 

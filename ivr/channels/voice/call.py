@@ -1,7 +1,7 @@
 """A call's turn: load its session (stored or carried), let a handler answer, save it.
 
 Each turn reads the call from the database and from the state its action URL
-carries (ivr/web/carried_state.py), whichever is newer. When the database
+carries (ivr/channels/voice/carried_state.py), whichever is newer. When the database
 fails, the turn runs on the carried state alone: the checklist still reaches
 the outcome its rules give, with screening; only the audit events, incident
 counts and announcements are missing, and that is logged and reported to the
@@ -23,14 +23,14 @@ from flows.engine import StateError
 from flows.events import EventKind
 from flows.phone import phone_number
 from ivr import outbox
+from ivr.channels.voice.carried_state import PARAM, TokenError, carry, decode, encode
+from ivr.channels.voice.twiml import call_sid, twiml
 from ivr.conversation.session import VOICE, Session
 from ivr.conversation.steps import DetachedRecord
 from ivr.operations import repair_alert
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
-from ivr.web.carried_state import PARAM, TokenError, carry, decode, encode
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import call_sid, twiml
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The call that connects Chef i beredskap to IT-beredskapen, after she replied IT (ivr/web/manager_sms.py).
+"""The call that connects Chef i beredskap to IT-beredskapen, after she replied IT (ivr/channels/sms/manager_sms.py).
 
 The line calls her (through the outbox); her call runs this TwiML: a sentence of what it is, press 1.
 Then IT-beredskapen is dialled with screening: their whisper gives the incident in one breath (system,
@@ -20,11 +20,11 @@ from flows.facts import statements
 from flows.incidents import Incident, IncidentState
 from flows.model import Outcome
 from flows.routing import Decision
+from ivr.channels.voice.render import VoiceRenderer, url
+from ivr.channels.voice.twiml import query_int, twiml
 from ivr.store import StoreError
 from ivr.store.incidents import IncidentStore
 from ivr.web.turn_context import turn_context
-from ivr.web.twiml import query_int, twiml
-from ivr.web.voice_render import VoiceRenderer, url
 
 bp = Blueprint("it_on_call", __name__, url_prefix="/voice/it")
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 Only a person on the roster may use them (config/roster.yaml, swaps included). They act on a live
 incident (flows/incidents.py): the one named ("KLAR VIVA"), or the only one. KLAR texts every caller
 who asked for it; IT has the line call her and, when she presses 1, connect her to IT-beredskapen
-(ivr/web/it_on_call.py). The seed leaves that decision to her and allows it only on an established
+(ivr/channels/voice/it_on_call.py). The seed leaves that decision to her and allows it only on an established
 critical outage hitting several users or workplaces: with one caller and one workplace known she is
 asked to send IT again before the line calls.
 """

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import request
 
 from flows.engine import Expect, Turn
+from ivr.channels.voice import speech as voice_speech
 from ivr.conversation.intent import Act, Intent
 from ivr.conversation.session import Session
-from ivr.web import voice_speech
 from ivr.web.turn_context import turn_context
 
 KEYS = {"1": Act.YES, "2": Act.NO, "3": Act.DONT_KNOW, "*": Act.REPEAT, "0": Act.MENU, "#": Act.LANGUAGE,

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.web.carried_state import carry
+from ivr.channels.voice.carried_state import carry
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -81,7 +81,7 @@ class Prompt(VoiceResponse):  # type: ignore[misc]  # twilio has no types
         self.token: str | None = None
 
     def carry_token(self, token: str) -> None:
-        """The call's state token for every URL back to the line (ivr/web/carried_state.carry)."""
+        """The call's state token for every URL back to the line (ivr/channels/voice/carried_state.carry)."""
         self.token = token
 
     def nest(self, verb: Any) -> Any:

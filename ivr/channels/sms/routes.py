@@ -15,14 +15,15 @@ from flows.replies import Intent as Said
 from flows.replies import normalise, parse
 from flows.sms_render import SmsRenderer
 from flows.system_names import MAX_CANDIDATES, match_system
+from ivr.channels.sms import manager_sms
+from ivr.channels.sms import reply as sms_reply
+from ivr.channels.sms.admin_sms import admin_command, is_admin_command
 from ivr.conversation import dispatch
 from ivr.conversation.intent import Act, Intent
+from ivr.conversation.line_notice import line_wide_notice
 from ivr.conversation.session import SMS, Session
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
-from ivr.web import manager_sms, sms_reply
-from ivr.web.admin_sms import admin_command, is_admin_command
-from ivr.web.line_notice import line_wide_notice
 from ivr.web.turn_context import turn_context
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
