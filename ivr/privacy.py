@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from flows.refcode import spell
 from ivr import parts
 
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, plenty to tell a municipality's staff apart
@@ -21,6 +22,13 @@ def caller_key(number: str | None) -> str | None:
     if not number:
         return None
     return pseudonym(number, parts.settings().pseudonym_key)
+
+
+def reference_code(session_id: str) -> str:
+    """A session's code on its receipt and ticket: keyed by the pseudonym key, so it cannot be guessed from
+    the call's id."""
+    key = parts.settings().pseudonym_key.encode()
+    return spell(hmac.new(key, b"receipt code " + session_id.encode(), hashlib.sha256).digest())
 
 
 def sms_session_id(number: str) -> str:

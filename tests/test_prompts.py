@@ -1,4 +1,4 @@
-"""Prompts built once per config snapshot (ivr/channels/voice/twiml.Prompt): the same XML as building them every turn."""
+"""Prompts built once per config snapshot (ivr/channels/voice/twiml.Prompt): the same XML as built each turn."""
 
 from __future__ import annotations
 

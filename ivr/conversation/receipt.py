@@ -9,32 +9,22 @@ server's log line below.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import datetime
 
-from flask import current_app
-
 from flows.events import EventKind
 from flows.receipt import DIALLED, receipt_text
-from flows.refcode import spell
 from flows.routing import Decision
 from ivr import outbox
 from ivr.conversation.steps import online
 from ivr.notify import NotifyError
 from ivr.operations.logs import mask_numbers
 from ivr.outbox import Outgoing
+from ivr.privacy import reference_code
 from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
-
-
-def reference_code(session_id: str) -> str:
-    """The session's code: keyed by the server's pseudonym key, so codes cannot be guessed from call ids."""
-    key = str(current_app.config["PSEUDONYM_KEY"]).encode()
-    return spell(hmac.new(key, b"receipt code " + session_id.encode(), hashlib.sha256).digest())
 
 
 def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: str, code_passed: bool,

@@ -27,6 +27,7 @@ from flows.routing import Decision
 from flows.ticket import ticket_content
 from ivr.conversation.incidents import incidents, known_for
 from ivr.conversation.session import Session
+from ivr.privacy import reference_code
 from ivr.store import SessionRecord
 from ivr.store.incidents import caller_key_of
 from ivr.store.outbox import Outgoing
@@ -64,7 +65,6 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
     settings = context.line.settings.tickets
     if not settings.enabled or not record.in_turn:  # no database: no ticket (the receipt says so)
         return decision
-    from ivr.conversation.receipt import reference_code  # the receipt's code, the same whether or not it is sent
 
     record.ref = record.ref or reference_code(record.id)
     live = incidents().live(decision.checklist_id, context.now, known_for(), via=record)

@@ -70,7 +70,7 @@ def decode(token: str, call_sid: str, key: bytes) -> dict[str, Any]:
 def carry(node: TwiML, token: str) -> None:
     """Add the token to every URL in a response that points back at the line (relative URLs)."""
     carry_token = getattr(node, "carry_token", None)
-    if carry_token is not None:  # a prompt built once (ivr/channels/voice/twiml.Prompt): the token goes into its placeholder
+    if carry_token is not None:  # a prompt built once (twiml.Prompt): the token goes into its placeholder
         carry_token(token)
         return
     attribute = URL_ATTRIBUTES.get(node.name)
