@@ -47,7 +47,7 @@ from ivr.conversation.reply import (
 )
 from ivr.conversation.resume import resumable
 from ivr.conversation.session import SMS, VOICE, DialState, PinState, Session
-from ivr.conversation.steps import online
+from ivr.conversation.steps import durable
 from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context
 
@@ -103,7 +103,7 @@ def welcome(record: SessionRecord, session: Session) -> Part:
         return present(record, session, current(session))
     dropped = resumable(record)
     notice: tuple[Sentence, ...] = (
-        tuple(line_wide_notice(record, VOICE, session.state.lang)) if online(record) else ())
+        tuple(line_wide_notice(record, VOICE, session.state.lang)))
     if dropped is None:
         return Menu(notice, welcome=True)
     session_id, state = dropped
@@ -249,7 +249,7 @@ def present(record: SessionRecord, session: Session, turn: Turn, preface: tuple[
     if turn.expect is Expect.GO_ON:
         text = announcement(record, session.state.checklist)
         known = (known_incident(record, session.state.checklist)
-                 if text is None and online(record) and session.state.checklist else None)
+                 if text is None and session.state.checklist else None)
         told = tuple(told_texts(known, session.state.lang)) if known else ()
         return Notice(turn, preface, told=told, announcement=text, again=True)
     return Ended()
@@ -257,7 +257,7 @@ def present(record: SessionRecord, session: Session, turn: Turn, preface: tuple[
 
 def announcement(record: SessionRecord, system: str | None) -> str | None:
     """IT's announcement in force for a system, read in the turn's own transaction (none without it)."""
-    if not online(record) or system is None:
+    if system is None:
         return None
     context = turn_context()
     found = context.store.announcements(context.now, via=record).get(system)
@@ -266,7 +266,7 @@ def announcement(record: SessionRecord, system: str | None) -> str | None:
 
 def can_text(record: SessionRecord) -> bool:
     """True when key 8 can hand a call over to SMS: a number that takes SMS, and the database to keep it in."""
-    return record.channel == VOICE and bool(record.caller) and takes_sms(str(record.caller)) and online(record)
+    return record.channel == VOICE and bool(record.caller) and takes_sms(str(record.caller)) and durable()
 
 
 def step_id(turn: Turn) -> str | None:
@@ -319,7 +319,7 @@ def still_waiting(record: SessionRecord, session: Session, turn: Turn) -> Part:
 
 def by_sms(record: SessionRecord, session: Session, turn: Turn) -> Part:
     """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there."""
-    reason = ("hidden_number" if not record.caller else "no_database" if not online(record)
+    reason = ("hidden_number" if not record.caller else "no_database" if not durable()
               else None if takes_sms(record.caller) else "no_sms_number")
     if reason is not None:
         record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},

@@ -27,6 +27,7 @@ from flows.routing import Decision
 from ivr import outbox
 from ivr.store import SessionRecord
 from ivr.store.incidents import IncidentStore
+from ivr.store.null import NullIncidents
 from ivr.store.outbox import Outgoing
 from ivr.web.turn_context import turn_context
 
@@ -54,7 +55,8 @@ class Intake:
 
 def incidents() -> IncidentStore:
     """The incidents in this turn's store."""
-    return IncidentStore(turn_context().store)
+    store = turn_context().store
+    return IncidentStore(store) if store.durable else NullIncidents()
 
 
 def known_for() -> timedelta:

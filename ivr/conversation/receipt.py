@@ -16,7 +16,7 @@ from flows.events import EventKind
 from flows.receipt import DIALLED, receipt_text
 from flows.routing import Decision
 from ivr import outbox
-from ivr.conversation.steps import online
+from ivr.conversation.steps import durable
 from ivr.notify import NotifyError
 from ivr.operations.logs import mask_numbers
 from ivr.outbox import Outgoing
@@ -41,7 +41,7 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
         return  # its receipt says how the dial went, so it waits for the dial's result
     if not context.line.settings.wants_receipt(record.caller, decision.outcome.value, code_passed):
         return
-    saved = online(record)
+    saved = durable()
     sender = sender or context.line.settings.line_number or ""
     try:
         if not sender:

@@ -34,13 +34,9 @@ PIN_GUESS_LIMIT = 5
 PIN_GUESS_WINDOW = timedelta(hours=1)
 
 
-class DetachedRecord(SessionRecord):
-    """A turn without its database: events are logged, not stored, and nothing is read."""
-
-
-def online(record: SessionRecord) -> bool:
-    """True when the turn has its database (announcements, incident counts, audit events)."""
-    return not isinstance(record, DetachedRecord)
+def durable() -> bool:
+    """True when what this turn writes is kept: the database answered (ivr/store/null.py, when not)."""
+    return turn_context().store.durable
 
 
 class PinResult(Enum):
@@ -66,11 +62,9 @@ def routing(record: SessionRecord, pin: PinState) -> Context:
 
 def choose(record: SessionRecord, state: engine.State, checklist: Checklist) -> tuple[Turn, Intake]:
     """Start a system's checklist, with its announcement and other callers' reports (only with the database)."""
-    if online(record):
-        intake = system_chosen(record, checklist.id)
-    else:
+    if not durable():
         log.warning("no database: announcements and incident counts skipped for %s", checklist.id)
-        intake = Intake()
+    intake = system_chosen(record, checklist.id)  # the null store has none to tell
     turn = engine.choose(turn_context().line.library, state, checklist.id, notice=intake.notice,
                          incident=intake.incident or intake.known is not None)
     record_turn(record, turn)
@@ -97,8 +91,6 @@ def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: Answe
 
 def locked_out(record: SessionRecord) -> bool:
     """Has this number had PIN_GUESS_LIMIT wrong codes within the window (by any call or text)?"""
-    if not online(record):
-        return False
     context = turn_context()
     return context.store.wrong_pins(record, context.now - PIN_GUESS_WINDOW) >= PIN_GUESS_LIMIT
 
@@ -113,7 +105,7 @@ def pin_entered(record: SessionRecord, standing: Turn, pin: PinState, entered: s
     if result is PinResult.ACCEPTED:
         record.add_event(EventKind.PIN_ACCEPTED, {}, standing.state.checklist)
         return engine.reroute(turn_context().line.library, standing.state, routing(record, pin))
-    if not skipped and online(record):
+    if not skipped:
         turn_context().store.wrong_pin(record, turn_context().now)
         if locked_out(record):
             pin.asking, pin.tries, pin.locked = False, 0, True
@@ -160,9 +152,7 @@ def finish(record: SessionRecord, decision: Decision, line_number: str, answers:
     beredskap already knows of this system's incident (ivr/conversation/incidents.py). A finished, unresolved
     checklist is a report; one for IT support is filed as a ticket with its answers (ivr/tickets). Without the
     database the engine's decision stands as it is."""
-    if online(record):
-        decision = tickets.finished(record, settle(record, decision, line_number), answers)
+    decision = tickets.finished(record, settle(record, decision, line_number), answers)
     record.add_event(EventKind.OUTCOME, decision.to_dict(), decision.checklist_id)
-    if online(record):
-        checklist_finished(record, decision, line_number)
+    checklist_finished(record, decision, line_number)
     return decision

@@ -20,7 +20,7 @@ alerts, call-backs and tickets)::
   backoff, also after a restart. `ivr outbox send` does the same by hand.
 - The audit events named in `audit` are written when the message is accepted ("sent") or
   given up ("failed"), not when it is decided.
-- Without the database (a DetachedRecord), the fault policy holds: the message is sent
+- Without the database (a turn on the null store, ivr/store/null.py), the fault policy holds: the message is sent
   directly, once, and its failure only logged.
 """
 
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 def send(record: SessionRecord, message: Outgoing) -> None:
     """Queue a message in the turn's transaction (sent after its commit); without a database, send it now."""
-    if record.in_turn:  # a DetachedRecord (no database) never is
+    if record.in_turn:  # a turn without its database never is
         turn_context().store.enqueue(record, message)
         return
     send_unstored([message])

@@ -128,6 +128,8 @@ class _Turn:
 class Store:
     """Sessions, events and processed webhooks in SQLite or PostgreSQL."""
 
+    durable = True  # what a turn writes is kept (ivr/store/null.py's store, without the database, is not)
+
     def __init__(self, url: str, *, echo: bool = False) -> None:
         """Create the engine (no connection is made until first use)."""
         try:

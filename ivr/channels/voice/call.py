@@ -14,8 +14,9 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows import engine
@@ -26,10 +27,10 @@ from ivr import outbox
 from ivr.channels.voice.carried_state import PARAM, TokenError, carry, decode, encode
 from ivr.channels.voice.twiml import call_sid, twiml
 from ivr.conversation.session import VOICE, Session
-from ivr.conversation.steps import DetachedRecord
 from ivr.operations import repair_alert
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord, StoreError
+from ivr.store.null import NullStore
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,10 @@ def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -
                 if stored is not None and stored.queued:
                     outbox.send_unstored(stored.queued)
                 return twiml(response)
-    record = DetachedRecord(id=f"voice:{sid}", channel="voice", caller=None, data=None, seq=0,
-                            created_at=None, updated_at=None)
+    # The same turn against the null store: it reads nothing and keeps nothing (ivr/store/null.py).
+    g.ivr_turn = replace(turn_context(memory_only=True), store=NullStore())
+    record = SessionRecord(id=f"voice:{sid}", channel="voice", caller=None, data=None, seq=0,
+                           created_at=None, updated_at=None)
     call = open_call(record, carried)
     response = handle(record, call)
     close_turn(record, call, response, sid)
