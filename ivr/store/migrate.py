@@ -40,6 +40,8 @@ class QuietContext(logging.Filter):
 
 def quiet_alembic() -> None:
     """Attach the filter (once; only when Alembic is used)."""
+    # Alembic's import announces its plugins at INFO ("setup plugin ..."): noise in a server's log.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logger = logging.getLogger("alembic.runtime.migration")
     if not any(isinstance(existing, QuietContext) for existing in logger.filters):
         logger.addFilter(QuietContext())
