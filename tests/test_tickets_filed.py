@@ -265,3 +265,16 @@ def test_a_call_put_through_to_it_support_is_not_offered_key_9(app: Flask, itsm:
     assert "Jag har skapat ett ärende åt dig." in heard and "Tryck 9" not in heard
     assert result.dialed == ["+46141225047"]
     assert [request.json()["event"] for request in itsm.seen] == ["ticket.created"]  # no wait: tried at once
+
+
+def test_the_consoles_now_page_shows_tickets_not_filed_yet(app: Flask, itsm: FakeITSM) -> None:
+    from tests.test_admin import Console
+
+    console = Console(app)
+    console.sign_in()
+    assert "Ärenden som inte har kommit in i IT-portalen än: inga" in console.get("/admin/").get_data(as_text=True)
+    itsm.default = (503, None)
+    Phone(app, caller=CALLER).call(ALFA_ONE_USER)
+    past_grace(app)  # tried once, refused with 503: waiting for a retry
+    page = console.get("/admin/").get_data(as_text=True)
+    assert 'IT-portalen än: <strong class="error">1</strong> – se <code>ivr outbox list</code>' in page
