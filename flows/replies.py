@@ -28,6 +28,7 @@ class Intent(StrEnum):
     DONT_KNOW = "dont_know"  # "vet inte": read here, answered by the engine once it supports it
     ACK = "ack"  # "ok", "klar", "👍": the carer did something, but did not answer the question
     THANKS = "thanks"
+    NO_TICKET = "no_ticket"  # INGET ÄRENDE: the caller declines the ticket the line filed for her
     TEXT = "text"  # anything else (maybe a system's name: see match_system)
 
 
@@ -95,6 +96,10 @@ FILLERS_AS_TYPED = (
 DONT_KNOW_AS_TYPED = ("3", "vet inte", "vetinte", "vet ej", "vetej", "vete", "ingen aning", "ingenaning", "no idea",
                       "not sure", "notsure", "don't know", "dontknow", "idontknow", "osäker", "unsure")
 
+# Declining the ticket the line filed: a phrase, read before its words ("inget" alone is not "nej").
+NO_TICKET_AS_TYPED = ("inget ärende", "ingetärende", "inga ärenden", "ej ärende",
+                      "no ticket", "noticket")
+
 
 KEYWORDS = {squeeze(normalise(word) or word): intent for word, intent in KEYWORDS_AS_TYPED.items()}
 LANGUAGE_WORDS = {squeeze(normalise(word)): lang for word, lang in LANGUAGES_AS_TYPED.items()}
@@ -105,6 +110,7 @@ ECHO_VERBS = vocabulary(ECHO_AS_TYPED)
 ACK_WORDS = vocabulary(ACK_AS_TYPED)
 THANKS_WORDS = vocabulary(THANKS_AS_TYPED)
 FILLERS = vocabulary(FILLERS_AS_TYPED)
+NO_TICKET_PHRASES = tuple(tuple(squeeze(word) for word in words(phrase)) for phrase in NO_TICKET_AS_TYPED)
 DONT_KNOW_PHRASES = tuple(tuple(squeeze(word) for word in words(phrase)) for phrase in DONT_KNOW_AS_TYPED)
 
 
@@ -124,6 +130,8 @@ def parse(text: str) -> Reply:
             return Reply(KEYWORDS[word])
         if word in LANGUAGE_WORDS:
             return Reply(Intent.LANGUAGE, LANGUAGE_WORDS[word])
+        if any(tuple(tokens[index:index + len(phrase)]) == phrase for phrase in NO_TICKET_PHRASES):
+            return Reply(Intent.NO_TICKET)
         if any(tuple(tokens[index:index + len(phrase)]) == phrase for phrase in DONT_KNOW_PHRASES):
             return Reply(Intent.DONT_KNOW)
         if word in NO_WORDS or word in NEGATIONS:

@@ -57,21 +57,23 @@ class SmsRenderer:
         number = self.line.settings.it_support.number
         return national(number) if number else ""
 
-    def outcome(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
+    def outcome(self, decision: Decision, moment: datetime, on_call_by: str, declinable: bool = False) -> list[str]:
         """The closing message(s) for a decision; each is one SMS. No dead ends: an office-hours ending with
-        no number to call gets IT support's (flows/endings.py)."""
-        pieces = self.pieces(decision, moment, on_call_by)
+        no number to call gets IT support's (flows/endings.py). declinable: the line filed a ticket she may
+        decline (INGET ÄRENDE), said right after "Jag har skapat ett ärende åt dig."."""
+        pieces = self.pieces(decision, moment, on_call_by, declinable)
         if offers_it_support(self.line, decision, moment):
             offer = "it_support_offer_contact" if decision.outcome is Outcome.LOCAL_CONTACT else "it_support_offer"
             pieces.append(self.text(offer, it_support=self.it_support_number()))
         return pack(pieces)
 
-    def pieces(self, decision: Decision, moment: datetime, on_call_by: str) -> list[str]:
+    def pieces(self, decision: Decision, moment: datetime, on_call_by: str, declinable: bool = False) -> list[str]:
         """The texts of an outcome before packing: why, the system's words, what to do; each fits one SMS."""
         settings = self.line.settings
         filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
+        decline = self.text("ticket_decline_offer") if decision.ticket and declinable else None
         extra = [text for text in (reason(self.line.messages, decision, "sms", self.lang),
-                                   decision.say[self.lang] if decision.say else None, filed) if text]
+                                   decision.say[self.lang] if decision.say else None, filed, decline) if text]
         ticket = "_ticket" if decision.ticket else ""  # no "create a ticket" when the line has created it
         portal = settings.it_portal_url
         # Exhaustive: a new outcome must get its own text (mypy flags the missing case), not another's.

@@ -16,7 +16,7 @@ from typing import Any
 from flows.yamlfile import Problems, join
 
 BACKENDS = ("none", "email", "easit", "topdesk", "webhook")
-TOP_KEYS = ("backend", "caller_number", "alert_after_minutes", *BACKENDS[1:])
+TOP_KEYS = ("backend", "caller_number", "alert_after_minutes", "decline_seconds", *BACKENDS[1:])
 # Per backend: (required keys, optional keys with their defaults). *_env keys name environment variables.
 SPEC: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "email": (("host", "from", "to"), {"port": 587, "user_env": "IVR_SMTP_USER",
@@ -43,6 +43,9 @@ class TicketSettings:
     backend: str = "none"
     caller_number: bool = True  # the ticket holds the caller's number: IT support calls back
     alert_after_minutes: int = 120  # a ticket not filed this long: the admins get one SMS
+    # The caller may decline her ticket (key 9, INGET ÄRENDE) this long after her outcome: the ticket (and
+    # the receipt that mentions it) wait this long in the outbox before they are first tried.
+    decline_seconds: int = 60
     options: Mapping[str, Any] = field(default_factory=dict)  # the chosen backend's own keys, defaults filled
 
     @property
@@ -74,6 +77,10 @@ def parse_tickets(value: Any, problems: Problems) -> TicketSettings:
     if isinstance(alert, bool) or not isinstance(alert, int) or alert < 1:
         problems.add("tickets.alert_after_minutes", "must be a whole number of at least 1")
         alert = 120
+    decline = data.get("decline_seconds", 60)
+    if isinstance(decline, bool) or not isinstance(decline, int) or not 0 <= decline <= 600:
+        problems.add("tickets.decline_seconds", "must be a whole number of seconds from 0 to 600")
+        decline = 60
     options: dict[str, Any] = {}
     if backend != "none":
         path = join("tickets", backend)
@@ -86,7 +93,7 @@ def parse_tickets(value: Any, problems: Problems) -> TicketSettings:
         problems.keys(section, path, required, optional)
         options = {**optional, **section}
         _check_options(backend, options, path, problems)
-    return TicketSettings(backend, caller_number, alert, options)
+    return TicketSettings(backend, caller_number, alert, decline, options)
 
 
 def _check_options(backend: str, options: dict[str, Any], path: str, problems: Problems) -> None:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,8 @@ from flask import Flask
 
 from flows.directory import Directory
 from flows.incidents import IncidentState
+from flows.ticket import Ticket
+from flows.ticket_settings import SPEC, TicketSettings
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.simulator.common import PUBLIC_URL
@@ -24,6 +26,36 @@ from ivr.store.incidents import IncidentStore
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOKEN = "golden-token-not-a-secret"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+class RecordingBackend:
+    """A ticket backend that keeps what it was given: the golden shows what IT support would read."""
+
+    name = "golden"
+
+    def __init__(self) -> None:
+        self.filed: list[dict[str, str]] = []
+
+    def create(self, ticket: Ticket, key: str) -> str:
+        self.filed.append({"created": ticket.brief, "text": ticket.text})
+        return f"G-{len(self.filed)}"
+
+    def add(self, remote_id: str, ticket: Ticket, key: str) -> None:
+        self.filed.append({"added_to": remote_id, "text": ticket.text})
+
+
+def after_decline_time(app: Flask) -> dict[str, Any] | None:
+    """With `tickets:`, the outbox run once the caller can no longer decline: the tickets filed, and the SMS
+    sent then (a receipt that mentions a ticket waits as long); None for a case without tickets."""
+    backend = app.extensions.get("ivr.ticket_backend")
+    if not isinstance(backend, RecordingBackend):
+        return None
+    notifier = app.extensions["ivr.notifier"]
+    seen = len(notifier.sent)
+    grace = timedelta(seconds=app.extensions["ivr.line"].settings.tickets.decline_seconds + 1)
+    app.extensions["ivr.outbox"].send_due(app.extensions["ivr.clock"]() + grace)
+    return {"tickets": backend.filed,
+            "sms": [str(sent["body"]) for sent in notifier.sent[seen:] if sent["kind"] == "sms"]}
 
 
 @contextmanager
@@ -60,6 +92,15 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
                 record.caller_key = f"golden:{index}"
                 place = settings.staff_directory.workplace_of(str(number)) if settings.staff_directory else None
                 incidents.join(record, opened, at, dict(facts or {}), place, "sv")
+    # `tickets: true` (or `{caller_number: false}`): a ticket backend on (off in the shipped line.yaml), as an
+    # IT unit would set one up; the tickets go to a RecordingBackend, and `expected.after_decline_time` holds them.
+    if case.get("tickets"):
+        line = app.extensions["ivr.line"]
+        chosen = case["tickets"] if isinstance(case["tickets"], dict) else {}
+        tickets = TicketSettings("webhook", caller_number=bool(chosen.get("caller_number", True)),
+                                 options={**SPEC["webhook"][1], "url": "https://itsm.invalid/golden"})
+        app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, tickets=tickets))
+        app.extensions["ivr.ticket_backend"] = RecordingBackend()
     if case.get("speech"):
         line = app.extensions["ivr.line"]
         app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))

@@ -41,12 +41,12 @@ from ivr.privacy import sms_session_id
 from ivr.simulator.common import Entry, ScriptedKeys
 from ivr.simulator.simulate import simulate
 from ivr.simulator.sms import ScriptedSends, SmsPhone, SmsResult, parse_send
-from tests.golden_support import STOCKHOLM, UPDATE, golden_app, write_case
+from tests.golden_support import STOCKHOLM, UPDATE, after_decline_time, golden_app, write_case
 
 GOLDEN = Path(__file__).parent / "golden" / "sms"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 INPUTS = ("description", "at", "from", "sends", "dial_status", "manager_keys", "known_bug", "announcements",
-          "known_incidents")
+          "known_incidents", "tickets")
 LINE = load_line()
 # Chef i beredskap's numbers (everyone in the roster, and the two the line started with), E.164
 # and the national way (070-174 06 10): never in an SMS in callback mode.
@@ -64,16 +64,18 @@ def load(path: Path) -> dict[str, Any]:
     return case
 
 
-def replay(case: dict[str, Any], database_url: str) -> SmsResult:
-    """Run one case's conversation against a fresh app on the given database."""
+def replay(case: dict[str, Any], database_url: str) -> tuple[SmsResult, dict[str, Any] | None]:
+    """Run one case's conversation against a fresh app on the given database (and, with `tickets:`, the
+    outbox once the caller can no longer decline: tests/golden_support.after_decline_time)."""
     with golden_app(case, database_url) as app:
         phone = SmsPhone(app, sender=str(case["from"]))
         manager = case.get("manager_keys")
-        return phone.converse(
+        result = phone.converse(
             ScriptedSends(str(send) for send in case["sends"]),
             manager_keys=None if manager is None else ScriptedKeys(str(manager)),
             dial_status=[str(status) for status in case.get("dial_status") or []],
         )
+        return result, after_decline_time(app)
 
 
 def line(entry: Entry) -> dict[str, str]:
@@ -87,9 +89,9 @@ def line(entry: Entry) -> dict[str, str]:
     return {who: entry["text"]}
 
 
-def observed(result: SmsResult) -> dict[str, Any]:
+def observed(result: SmsResult, later: dict[str, Any] | None = None) -> dict[str, Any]:
     """The `expected` section this conversation would have."""
-    return {
+    found = {
         "outcome": result.outcome["outcome"] if result.outcome else None,
         "checklist": result.outcome["checklist"] if result.outcome else None,
         "calls_placed": len(result.calls_placed),
@@ -97,6 +99,9 @@ def observed(result: SmsResult) -> dict[str, Any]:
         "sms_count": len(result.sms),
         "transcript": [line(entry) for entry in result.transcript],
     }
+    if later is not None:
+        found["after_decline_time"] = later
+    return found
 
 
 def texted_on_call_number(texts: list[str]) -> list[str]:
@@ -116,7 +121,7 @@ def test_sms_golden(path: Path, database_url: str, request: pytest.FixtureReques
     assert set(case) <= {*INPUTS, "expected"}, f"{path.name}: unknown keys"
     if case.get("known_bug"):
         request.applymarker(pytest.mark.xfail(reason=str(case["known_bug"]), strict=True))
-    result = replay(case, database_url)
+    result, later = replay(case, database_url)
     assert result.errors == []
     # Inputs the conversation never used mean the case does not test what it says.
     assert result.unused_sends == []
@@ -125,10 +130,10 @@ def test_sms_golden(path: Path, database_url: str, request: pytest.FixtureReques
     # Callback mode: the carer is called back and bridged, never texted the manager's number.
     assert texted_on_call_number([text for replies in result.replies for text in replies]) == []
     if UPDATE and not case.get("known_bug"):
-        write_case(path, case, INPUTS, observed(result))
+        write_case(path, case, INPUTS, observed(result, later))
         return
     assert "expected" in case, f"{path.name}: no expected section (run with UPDATE_GOLDEN=1)"
-    assert observed(result) == case["expected"]
+    assert observed(result, later) == case["expected"]
 
 
 # --- what the goldens must cover -----------------------------------------------------------

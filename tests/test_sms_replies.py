@@ -40,6 +40,9 @@ CHECKLISTS = LINE.library.checklists
         ("vet inte", Intent.DONT_KNOW), ("jag vet inte", Intent.DONT_KNOW), ("vet ej", Intent.DONT_KNOW),
         ("ingen aning", Intent.DONT_KNOW), ("no idea", Intent.DONT_KNOW), ("3", Intent.DONT_KNOW),
         ("VETEJ", Intent.DONT_KNOW), ("I don't know", Intent.DONT_KNOW),
+        # Declining the ticket the line filed: the phrase, not "inget" alone.
+        ("INGET ÄRENDE", Intent.NO_TICKET), ("inget arende tack", Intent.NO_TICKET), ("no ticket", Intent.NO_TICKET),
+        ("Nej, inget ärende", Intent.NO), ("inget", Intent.TEXT),
         # Keywords: as the first meaningful word; STOPP only on its own.
         ("RING", Intent.CALL), ("ring mig", Intent.CALL), ("ringa mig", Intent.CALL), ("meny", Intent.MENU),
         ("menyn", Intent.MENU), ("HJÄLP", Intent.HELP),

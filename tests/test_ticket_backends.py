@@ -227,6 +227,24 @@ def test_check_names_file_and_field(tmp_path: object) -> None:
 def test_shipped_config_files_no_tickets() -> None:
     assert LINE.settings.tickets.backend == "none" and not LINE.settings.tickets.enabled
     assert LINE.settings.tickets.alert_after_minutes == 120
+    assert LINE.settings.tickets.decline_seconds == 60
+
+
+def test_decline_seconds_is_checked(tmp_path: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
+    from flows.validate import validate
+
+    config = Path(str(tmp_path)) / "config"
+    shutil.copytree(DEFAULT_CONFIG, config)
+    line_yaml = config / "line.yaml"
+    line_yaml.write_text(line_yaml.read_text("utf-8").replace("decline_seconds: 60", "decline_seconds: -1"), "utf-8")
+    line, problems = validate(DEFAULT_CHECKLISTS, config)
+    assert line is None
+    assert any(problem.endswith("line.yaml: tickets.decline_seconds: must be a whole number of seconds from 0 to 600")
+               for problem in problems), problems
 
 
 def test_check_production_refuses_a_backend_without_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:

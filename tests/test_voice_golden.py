@@ -40,14 +40,14 @@ from ivr.simulator.common import Entry, ScriptedKeys
 from ivr.simulator.simulate import simulate
 from ivr.simulator.sms import ScriptedSends, ShiftedClock, SmsPhone, SmsResult
 from ivr.simulator.voice import Phone, Result
-from tests.golden_support import UPDATE, golden_app, write_case
+from tests.golden_support import UPDATE, after_decline_time, golden_app, write_case
 from tests.ssml_check import ssml_problems
 from tests.test_sms_golden import observed as observed_sms
 
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 INPUTS = ("description", "at", "from", "speech", "keys", "dial_status", "manager_keys", "then_sms", "then_call",
-          "known_bug", "announcements", "known_incidents", "directory", "manager_sms")
+          "known_bug", "announcements", "known_incidents", "directory", "manager_sms", "tickets")
 # Fixed CallSids (each case runs on a fresh database): the receipt's code derives from the call, so the
 # SMS a golden shows is the same on every run. The second is for a case's call again (then_call).
 CALL_SID = "CA" + "90" * 16
@@ -70,7 +70,8 @@ def call_again(app: Flask, case: dict[str, Any], first: Result, refused: list[st
     return phone.call(ScriptedKeys(str(case["then_call"]["keys"])), call_sid=CALL_SID_AGAIN)
 
 
-def replay(case: dict[str, Any], database_url: str) -> tuple[Result, SmsResult | None, Result | None]:
+def replay(case: dict[str, Any], database_url: str
+           ) -> tuple[Result, SmsResult | None, Result | None, dict[str, Any] | None]:
     """Run one case's call (and the texts or the call after it) against a fresh app on the given database.
 
     SSML that Polly would refuse is an error of the call it was said in.
@@ -96,8 +97,9 @@ def replay(case: dict[str, Any], database_url: str) -> tuple[Result, SmsResult |
             texts = SmsPhone(app, sender=str(boss["from"])).converse(
                 ScriptedSends(str(send) for send in boss["sends"]), answer_keys=str(boss.get("answer_keys", "")),
                 manager_keys=ScriptedKeys(str(boss.get("it_keys", ""))))
+        later = after_decline_time(app)
     result.errors.extend(refused)
-    return result, texts, again
+    return result, texts, again, later
 
 
 def line(entry: Entry) -> dict[str, str]:
@@ -106,7 +108,8 @@ def line(entry: Entry) -> dict[str, str]:
     return {who: entry["text"]}
 
 
-def observed(result: Result, texts: SmsResult | None = None, again: Result | None = None) -> dict[str, Any]:
+def observed(result: Result, texts: SmsResult | None = None, again: Result | None = None,
+             later: dict[str, Any] | None = None) -> dict[str, Any]:
     """The `expected` section this call would have."""
     found: dict[str, Any] = {
         "outcome": result.outcome["outcome"] if result.outcome else None,
@@ -118,6 +121,8 @@ def observed(result: Result, texts: SmsResult | None = None, again: Result | Non
         found["then_sms"] = observed_sms(texts)
     if again is not None:
         found["then_call"] = observed(again)
+    if later is not None:
+        found["after_decline_time"] = later
     return found
 
 
@@ -127,7 +132,7 @@ def test_voice_golden(path: Path, database_url: str, request: pytest.FixtureRequ
     assert {"description", "at", "from", "keys"} <= set(case), f"{path.name}: inputs missing"
     if case.get("known_bug"):
         request.applymarker(pytest.mark.xfail(reason=str(case["known_bug"]), strict=True))
-    result, texts, again = replay(case, database_url)
+    result, texts, again, later = replay(case, database_url)
     assert result.errors == []
     if texts is not None:
         assert texts.errors == [] and texts.unused_sends == []
@@ -138,10 +143,10 @@ def test_voice_golden(path: Path, database_url: str, request: pytest.FixtureRequ
     assert result.unused_manager_keys == [], "manager keys left over"
     assert result.unused_dial_status == [], "dial statuses left over"
     if UPDATE and not case.get("known_bug"):
-        write_case(path, case, INPUTS, observed(result, texts, again))
+        write_case(path, case, INPUTS, observed(result, texts, again, later))
         return
     assert "expected" in case, f"{path.name}: no expected section (run with UPDATE_GOLDEN=1)"
-    assert observed(result, texts, again) == case["expected"]
+    assert observed(result, texts, again, later) == case["expected"]
 
 
 def test_golden_cases_exist() -> None:

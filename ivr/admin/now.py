@@ -151,6 +151,9 @@ def now() -> str:
         local=line.calendar.local,
         when=lambda moment: when(line, moment, local),
         known_hours=line.settings.incident_known_hours,
+        # Tickets the ITSM has not taken yet (a declinable one waits its minute first); none without a backend.
+        tickets_pending=None if problem or not line.settings.tickets.enabled
+        else store.outbox.pending_counts().get("ticket", 0),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows import engine
-from flows.endings import offers_it_support
+from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Expect, Turn
 from flows.events import EventKind
 from flows.model import UNKNOWN, Answer, Outcome
@@ -24,7 +24,7 @@ from ivr.conversation.hand_over import hand_over
 from ivr.conversation.incidents import known_incident, told_texts
 from ivr.conversation.intent import Act, Intent
 from ivr.conversation.line_notice import line_wide_notice
-from ivr.conversation.receipt import send_receipt
+from ivr.conversation.receipt import send_receipt, without_ticket
 from ivr.conversation.reply import (
     BadAnswer,
     BadSystem,
@@ -49,6 +49,7 @@ from ivr.conversation.resume import resumable
 from ivr.conversation.session import SMS, VOICE, DialState, PinState, Session
 from ivr.conversation.steps import durable
 from ivr.store import SessionRecord
+from ivr.tickets import filing as tickets
 from ivr.web.turn_context import turn_context
 
 # Texts that answer no question after an outcome: "Tack!", "ok", "ja", "nej", "vet inte".
@@ -154,7 +155,7 @@ def text_command(record: SessionRecord, session: Session, intent: Intent) -> lis
         record.add_event(EventKind.LANGUAGE, {"lang": session.state.lang})
         turn = current(session)
         if turn.decision is not None:  # nothing is waiting: the outcome again in the new language
-            return [Finished(turn.decision)]
+            return [Finished(turn.decision, declinable=tickets.declinable(session.channel, turn.decision))]
         return [present(record, session, turn)]
     return None
 
@@ -356,7 +357,8 @@ def finish(record: SessionRecord, session: Session, decision: Decision) -> Part:
         if decision.outcome is Outcome.ON_CALL_MANAGER:
             numbers = start_on_call(session)
     locked: tuple[Sentence, ...] = (Text("pin_locked"),) if session.pin.locked else ()  # why no code is asked
-    return Finished(decision, locked, numbers[0] if numbers else "", record.id.removeprefix("voice:"))
+    return Finished(decision, locked, numbers[0] if numbers else "", record.id.removeprefix("voice:"),
+                    declinable=tickets.declinable(session.channel, decision))
 
 
 def start_on_call(session: Session) -> list[str]:
@@ -378,6 +380,8 @@ def after_outcome(record: SessionRecord, session: Session, turn: Turn, intent: I
     """
     context = turn_context()
     decision = turn.decision
+    if intent.act is Act.NO_TICKET and decision is not None and tickets.declinable(session.channel, decision):
+        return decline_ticket(record, session, decision)
     if decision is not None and (intent.act is Act.CALL or (intent.act is Act.YES and not intent.number
                                                             and ring_open(session, decision))):
         return call_back(record, session, decision)
@@ -385,13 +389,35 @@ def after_outcome(record: SessionRecord, session: Session, turn: Turn, intent: I
         if intent.act is Act.YES and decision is not None and offers_it_support(context.line, decision, context.now):
             record.add_event(EventKind.IT_SUPPORT_OFFER_TAKEN, {}, session.state.checklist)
             return [Transfer()]
+        if decision is not None and tickets.declinable(VOICE, decision) and decision.outcome not in OFFERED_IT_SUPPORT:
+            return [Goodbye(())]  # the outcome (wait for IT support) has said goodbye; the offer of key 9 ended
         return [Goodbye(("goodbye",))]
+    if intent.act is Act.NO_TICKET and decision is not None:
+        return [Say((Text("ticket_none"),))]  # nothing to decline (none filed, declined already, or not hers to)
     if intent.act in CLOSING and not intent.number:
         # A thank-you needs no answer (and costs an SMS); only an open RING offer is worth a reminder.
         if ring_open(session, decision) and intent.act is not Act.NO:
             return [Say((Text("ring_reminder"),))]
         return []
     return choose(record, session, intent, first=True, after_outcome=True)
+
+
+def decline_ticket(record: SessionRecord, session: Session, decision: Decision) -> list[Part]:
+    """Key 9 or INGET ÄRENDE after an outcome that filed a ticket: cancel it if it has not left yet.
+
+    Declined in time, the outcome no longer carries the ticket (a receipt not sent yet loses its
+    sentence about it); too late, she is told whom to call to have it closed.
+    """
+    if not tickets.decline(record, decision):
+        if session.channel == VOICE:
+            return [Goodbye(("ticket_decline_late",), it_support=True)]
+        return [Say((Text("ticket_decline_late", it_support=True),))]
+    undone = replace(decision, ticket=False)
+    session.state = replace(session.state, decision=undone)
+    if session.channel == VOICE:
+        without_ticket(record, undone, session.state.lang)
+        return [Goodbye(("ticket_declined",))]
+    return [Say((Text("ticket_declined"),))]
 
 
 def ring_open(session: Session, decision: Decision | None) -> bool:

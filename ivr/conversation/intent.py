@@ -30,6 +30,7 @@ class Act(StrEnum):
     THANKS = "thanks"
     MORE_TIME = "more_time"  # key 5: wait while I do the step
     BY_SMS = "by_sms"  # key 8: go on by SMS
+    NO_TICKET = "no_ticket"  # key 9 after an outcome, INGET ÄRENDE: do not file my ticket
     CODE = "code"  # keys in answer to the staff-code question
     SILENCE = "silence"  # nothing keyed or said
     UNCLEAR = "unclear"  # speech heard but not understood well enough

@@ -22,6 +22,7 @@ from ivr.operations.logs import mask_numbers
 from ivr.outbox import Outgoing
 from ivr.privacy import reference_code
 from ivr.store import SessionRecord
+from ivr.tickets import filing as tickets
 from ivr.web.turn_context import turn_context
 
 log = logging.getLogger(__name__)
@@ -63,4 +64,18 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
     outbox.send(record, Outgoing(
         kind="receipt", key=f"{record.id}:receipt", target=str(record.caller), text=body, sender=sender,
         audit={"sent": EventKind.RECEIPT_SENT.value, "failed": EventKind.RECEIPT_FAILED.value,
-               "system": decision.checklist_id, "data": {"code": record.ref, "saved": saved}}))
+               "system": decision.checklist_id, "data": {"code": record.ref, "saved": saved}},
+        # A receipt saying "Ett ärende är skapat" waits as long as the ticket may still be declined.
+        delay=tickets.grace(record.channel, decision)))
+
+
+def without_ticket(record: SessionRecord, decision: Decision, lang: str) -> bool:
+    """The caller declined her ticket: the receipt, if it has not gone yet, without the ticket; True if rewritten."""
+    context = turn_context()
+    if not record.in_turn or record.ref is None:
+        return False
+    try:
+        body = receipt_text(context.line, decision, lang, record.ref, context.now, saved=True)
+    except NotifyError:
+        return False
+    return context.store.outbox.revise(record, f"{record.id}:receipt", body)

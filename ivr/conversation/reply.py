@@ -113,6 +113,7 @@ class Finished:
     preface: tuple[Sentence, ...] = ()
     on_call: str = ""
     call: str = ""
+    declinable: bool = False  # the line filed a ticket she may decline: key 9, INGET ÄRENDE
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ MESSAGE_KINDS = {"manager_sms": "SMS to Chef i beredskap", "receipt": "receipt t
 MESSAGE_STATES = {"pending": "waiting for a retry", "sending": "being sent", "queued": "accepted by Twilio",
                   "sent": "sent by Twilio", "delivered": "delivered", "undelivered": "not delivered",
                   "failed": "failed at Twilio", "dead": "given up (never accepted)",
-                  "logged": "only logged (no Twilio account)"}
+                  "logged": "only logged (no Twilio account)", "cancelled": "cancelled (the caller declined it)"}
 
 
 def describe(line: Line, store: Store, record: SessionRecord, code: str) -> Iterator[str]:

@@ -7,11 +7,16 @@ to state, each move in its own short transaction:
                                          -> pending               a retry later (backoff)
                                          -> dead                  refused, or too many attempts
                                          -> logged                no Twilio account: logged only
+    pending -> cancelled                                          the caller declined it (cancel(), in her turn)
     queued | sent -> delivered | undelivered | failed              Twilio's status callbacks
 
 A claimed row whose lease runs out (its process was killed mid-send) is claimed
 again: delivery is at least once. Statuses only move forward, so a callback that
 arrives twice or late changes nothing.
+
+A row may wait before its first try (Outgoing.delay): a ticket, and the receipt that mentions
+it, wait tickets.decline_seconds, so a caller who declines the ticket in that time cancels the
+row (and rewrites the receipt's text) before anything leaves: claim() skips a row until then.
 
 A row whose body holds "next" (the manager SMS: the chain and its place in it) is
 followed by another row when it ends undelivered, failed or dead, or is not delivered
@@ -30,7 +35,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from ivr.store.schema import events_table, outbox_table, sessions_table
 
 if TYPE_CHECKING:
-    from ivr.store.store import Store
+    from ivr.store.store import SessionRecord, Store
 
 # Long enough for one REST call with its timeout (ivr/notify.py); a killed sender's row is
 # sent again this long after it was claimed.
@@ -38,7 +43,7 @@ LEASE = timedelta(seconds=60)
 CLAIM_BATCH = 20
 # Each state's place on the one way a message goes; a callback never moves a row back.
 RANK = {"pending": 0, "sending": 1, "queued": 2, "sent": 3,
-        "delivered": 4, "undelivered": 4, "failed": 4, "dead": 4, "logged": 4}
+        "delivered": 4, "undelivered": 4, "failed": 4, "dead": 4, "logged": 4, "cancelled": 4}
 FINAL = frozenset(state for state, rank in RANK.items() if rank == 4)
 ACCEPTED = frozenset({"queued", "sent"})
 # A message in these states is not delivered (yet); past its deadline it is followed up.
@@ -76,6 +81,8 @@ class Outgoing:
     follow: dict[str, Any] | None = None
     # A ticket's structured fields (channel "ticket", ivr/tickets/delivery.py): blanked with the text once filed.
     ticket: dict[str, Any] | None = None
+    # How long after the turn the row is first tried (claim() skips it until then): time to decline a ticket.
+    delay: timedelta = timedelta(0)
 
     def body(self) -> dict[str, Any]:
         """The stored body."""
@@ -255,7 +262,8 @@ class OutboxStore:
             message = follow.message
             new_id = conn.execute(self.store.statements.enqueue, {
                 "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
-                "body": message.body(), "session_id": row.session_id, "at": now}).scalar()
+                "body": message.body(), "session_id": row.session_id, "at": now,
+                "next_at": now + message.delay}).scalar()
         if new_id is not None or follow.message is None:  # a replay that found its row writes no event again
             _event(conn, row.session_id, follow.event, follow.system, follow.data, now, row.channel)
         return [(follow, None if new_id is None else int(new_id))]
@@ -275,8 +283,36 @@ class OutboxStore:
         with self.store.transaction() as conn:
             row_id = conn.execute(self.store.statements.enqueue, {
                 "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
-                "body": message.body(), "session_id": session_id, "at": now}).scalar()
+                "body": message.body(), "session_id": session_id, "at": now,
+                "next_at": now + message.delay}).scalar()
         return None if row_id is None else int(row_id)
+
+    def cancel(self, record: SessionRecord, key: str) -> bool:
+        """In the caller's turn: give up a row of hers not tried yet (state "cancelled", blanked); False when
+        there is none (no such row, another conversation's, or already claimed or sent: too late)."""
+        turn = record._turn
+        if turn is None:
+            raise RuntimeError("cancel() only works inside Store.session()")
+        table = outbox_table
+        done = turn.conn.execute(update(table).where(
+            table.c.key == key, table.c.session_id == record.id, table.c.state == "pending").values(
+            state="cancelled", target=None, body=None, lease_until=None, updated_at=turn.at).returning(table.c.id))
+        return done.first() is not None
+
+    def revise(self, record: SessionRecord, key: str, text: str) -> bool:
+        """In the caller's turn: a new text for a row of hers not tried yet; False when it has gone (or is none)."""
+        turn = record._turn
+        if turn is None:
+            raise RuntimeError("revise() only works inside Store.session()")
+        table = outbox_table
+        found = turn.conn.execute(select(table.c.id, table.c.body).where(
+            table.c.key == key, table.c.session_id == record.id, table.c.state == "pending")
+            .with_for_update()).first()
+        if found is None:
+            return False
+        turn.conn.execute(update(table).where(table.c.id == found.id, table.c.state == "pending").values(
+            body={**(found.body or {}), "text": text}, updated_at=turn.at))
+        return True
 
     def waiting(self, channel: str, older_than: datetime) -> list[dict[str, Any]]:
         """Rows of a channel not sent yet and decided before a moment, oldest first."""

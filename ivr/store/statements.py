@@ -104,7 +104,7 @@ def _build(dml: ModuleType) -> Statements:
         .values(key=bindparam("key"), kind=bindparam("kind"), channel=bindparam("channel"),
                 target=bindparam("target"), body=bindparam("body"), session_id=bindparam("session_id"),
                 created_at=bindparam("at"), updated_at=bindparam("at"), state="pending", attempts=0,
-                next_attempt_at=bindparam("at"))
+                next_attempt_at=bindparam("next_at"))
         .on_conflict_do_nothing(index_elements=[outbox_table.c.key])
         .returning(outbox_table.c.id),
         # The later time wins, whichever of two concurrent turns commits last. A row already

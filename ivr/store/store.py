@@ -360,7 +360,8 @@ class Store:
         _check_length("outbox target", message.target, 200)
         row_id = turn.sql.enqueue.execute(turn.conn, {
             "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
-            "body": message.body(), "session_id": record.id, "at": turn.at}).scalar()
+            "body": message.body(), "session_id": record.id, "at": turn.at,
+            "next_at": turn.at + message.delay}).scalar()
         if row_id is None:
             return None  # already there: a replay
         record.queued.append(message)

@@ -13,11 +13,16 @@ system's incident record exists (ivr/store/incidents.py), the first caller's tic
 the incident and each later caller is a note on it (ivr/tickets/delivery.py), with how many
 callers and workplaces so far. Keys name the call (or the incident), never the moment, so a
 replayed webhook files nothing new. Without the database nothing is filed, and nothing is said.
+
+A caller may decline her ticket (declinable(), decline()): key 9 on a call, INGET ÄRENDE by SMS.
+So that declining stops it before it leaves, a declinable ticket waits tickets.decline_seconds in
+the outbox before its first try (and so does the receipt that mentions it, ivr/conversation/receipt.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -36,6 +41,26 @@ from ivr.web.turn_context import turn_context
 
 # Outcomes that send the caller to IT support at their end (on_call_manager only when nobody answered).
 AT_FINISH = frozenset({Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.WAIT_FOR_OFFICE_HOURS})
+
+
+def declinable(channel: str, decision: Decision) -> bool:
+    """May the caller decline the ticket filed for this outcome (key 9, INGET ÄRENDE)?
+
+    Not on a call sent to IT support at once (office hours, Outcome.IT_SUPPORT): the call is being
+    transferred as she hears it, and the person who answers opens the ticket with her on the line; if
+    nobody answers, IT support calls back from it. Not after the last unanswered on-call number
+    (manager_unreached): the call ends there, and the ticket is what IT support takes over with.
+    """
+    if not decision.ticket or decision.outcome not in AT_FINISH:
+        return False
+    return not (channel == "voice" and decision.outcome is Outcome.IT_SUPPORT)
+
+
+def grace(channel: str, decision: Decision) -> timedelta:
+    """How long a row that names this decision's ticket waits before its first try (time to decline it)."""
+    if not declinable(channel, decision):
+        return timedelta(0)
+    return timedelta(seconds=turn_context().line.settings.tickets.decline_seconds)
 
 
 def finished(record: SessionRecord, decision: Decision, answers: dict[str, Answer]) -> Decision:
@@ -62,6 +87,7 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
                 channel: str) -> Decision:
     """Enqueue the ticket (or the note on the incident's ticket) in the turn; the decision says it was filed."""
     context = turn_context()
+    delay = grace(record.channel, replace(decision, ticket=True))
     settings = context.line.settings.tickets
     if not settings.enabled or not record.in_turn:  # no database: no ticket (the receipt says so)
         return decision
@@ -79,7 +105,8 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
                         ticket={**ticket.fields(), **({"parent": parent} if parent else {})},
                         audit={"sent": EventKind.TICKET_FILED.value, "failed": EventKind.TICKET_FAILED.value,
                                "system": decision.checklist_id,
-                               "data": {"code": record.ref, "incident": live.id if live else None}})
+                               "data": {"code": record.ref, "incident": live.id if live else None}},
+                        delay=delay)
 
     if live is None:
         store.enqueue(record, row("ticket", f"{record.id}:ticket"))
@@ -88,6 +115,25 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
         if store.enqueue(record, row("ticket", parent)) is None and owner(record, parent) != record.id:
             store.enqueue(record, row("ticket_note", f"{record.id}:ticket", parent))
     return replace(decision, ticket=True)
+
+
+def decline(record: SessionRecord, decision: Decision) -> bool:
+    """The caller declines her ticket: cancel its rows not tried yet, and say so in the log; True when
+    nothing had left (False: too late, the ITSM has it or is being sent it now).
+
+    Her rows are keyed by her conversation, or by the incident when she was its first caller: declining
+    that one too means a later caller's note on it files a ticket of its own (ivr/tickets/delivery.py).
+    """
+    if not record.in_turn:
+        return False
+    turn = record._turn
+    assert turn is not None
+    keys = turn.conn.execute(select(outbox_table.c.key).where(
+        outbox_table.c.session_id == record.id, outbox_table.c.channel == "ticket")).scalars().all()
+    cancelled = [key for key in keys if turn_context().store.outbox.cancel(record, key)]
+    record.add_event(EventKind.TICKET_DECLINED, {"code": record.ref, "in_time": bool(cancelled)},
+                     decision.checklist_id)
+    return bool(cancelled)
 
 
 def counted(record: SessionRecord, incident: int) -> bool:

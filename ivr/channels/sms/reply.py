@@ -82,9 +82,10 @@ def render_part(part: Part, sms: SmsRenderer) -> list[str]:
             return [sms.text("pin_prompt")]
         case PinRetry():
             return [sms.pin_retry()]
-        case Finished(decision, preface):
+        case Finished(decision, preface, declinable=declinable):
             context = turn_context()
-            return words(sms, preface) + sms.outcome(decision, context.now, context.line.settings.sms_on_call_by)
+            return words(sms, preface) + sms.outcome(decision, context.now, context.line.settings.sms_on_call_by,
+                                                     declinable)
         case Say(sentences):
             return words(sms, sentences)
         case Ended():

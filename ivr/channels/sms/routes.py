@@ -31,7 +31,7 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 # What each kind of text means to the conversation.
 ACTS = {Said.MENU: Act.MENU, Said.HELP: Act.HELP, Said.STOP: Act.STOP, Said.CALL: Act.CALL,
         Said.LANGUAGE: Act.LANGUAGE, Said.YES: Act.YES, Said.NO: Act.NO, Said.DONT_KNOW: Act.DONT_KNOW,
-        Said.ACK: Act.ACK, Said.THANKS: Act.THANKS, Said.TEXT: Act.OTHER}
+        Said.ACK: Act.ACK, Said.THANKS: Act.THANKS, Said.NO_TICKET: Act.NO_TICKET, Said.TEXT: Act.OTHER}
 
 
 def read(body: str) -> Intent:

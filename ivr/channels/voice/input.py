@@ -1,8 +1,8 @@
 """A call's key or speech, read into the conversation's intent (ivr/conversation/intent.py).
 
 Key 1 is yes, 2 no, 3 "vet inte", * again, 0 the menu, # the other language,
-5 more time, 8 on by SMS; a digit also names that system at the menu. While the
-staff code is asked, the keys are the code.
+5 more time, 8 on by SMS, 9 no ticket (after an outcome that filed one); a digit
+also names that system at the menu. While the staff code is asked, the keys are the code.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from ivr.web.turn_context import turn_context
 
 KEYS = {"1": Act.YES, "2": Act.NO, "3": Act.DONT_KNOW, "*": Act.REPEAT, "0": Act.MENU, "#": Act.LANGUAGE,
         "5": Act.MORE_TIME,  # the key with the raised dot: found without looking
-        "8": Act.BY_SMS}
+        "8": Act.BY_SMS,
+        "9": Act.NO_TICKET}  # the line's last key, away from 1 (yes, and "connect me" after an outcome)
 
 
 def read(session: Session, turn: Turn) -> Intent:

@@ -217,15 +217,24 @@ class VoiceRenderer:
         return spoken_number(number) if number else ""
 
     def outcome(self, decision: Decision, call_sid: str, moment: datetime, on_call: str = "",
-                preface: Iterable[str] = ()) -> VoiceResponse:
-        """What the caller hears at the end, and whom the line dials (on_call: the first on-call number)."""
+                preface: Iterable[str] = (), declinable: bool = False) -> VoiceResponse:
+        """What the caller hears at the end, and whom the line dials (on_call: the first on-call number).
+
+        declinable: the line filed a ticket she may decline; everything from "Jag har skapat ett ärende"
+        on is said inside one <Gather>, so key 9 works while she listens (silence reaches /voice/input).
+        """
         settings = self.line.settings
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
         filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
-        for text in (*preface, why, decision.say[self.lang] if decision.say else None, filed):
+        for text in (*preface, why, decision.say[self.lang] if decision.say else None):
             if text:
                 self.say(response, text)
+        speak: VoiceResponse | Gather = self.gather(response, "/voice/input") if declinable else response
+        if filed:
+            self.say(speak, filed)
+        if declinable:
+            self.say(speak, self.text("ticket_decline_offer"))
         match decision.outcome:
             case Outcome.RESOLVED:
                 self.say(response, self.text("resolved"))
@@ -238,7 +247,7 @@ class VoiceRenderer:
                 self.dial(response, str(settings.it_support.number), "/voice/dial/it_support")
                 return response
             case Outcome.IT_PORTAL:
-                self.say(response, self.text("it_portal_ticket" if decision.ticket else "it_portal"))
+                self.say(speak, self.text("it_portal_ticket" if decision.ticket else "it_portal"))
             case Outcome.LOCAL_CONTACT:
                 contact = settings.contacts[str(decision.contact)]
                 if contact.number:
@@ -256,15 +265,16 @@ class VoiceRenderer:
             case Outcome.WAIT_FOR_OFFICE_HOURS:
                 opening = self.line.calendar.describe_next_opening(moment, self.lang)
                 wait = "wait_for_office_hours_ticket" if decision.ticket else "wait_for_office_hours"
-                self.say(response, self.text(wait, opening=opening,
-                                             it_support=self.it_support_number()))
+                self.say(speak, self.text(wait, opening=opening, it_support=self.it_support_number()))
             case unknown:
                 assert_never(unknown)  # a new outcome fails type checking until it is rendered here
         if offers_it_support(self.line, decision, moment):
             offer = "it_support_offer_contact" if decision.outcome is Outcome.LOCAL_CONTACT else "it_support_offer"
-            gather = self.gather(response, "/voice/input")
+            gather = speak if isinstance(speak, Gather) else self.gather(response, "/voice/input")
             self.say(gather, self.text(offer))
             return response  # a key, or silence, reaches /voice/input: 1 connects, anything else says goodbye
+        if declinable:
+            return response  # key 9, or silence, reaches /voice/input
         if decision.outcome in OFFERED_IT_SUPPORT:
             self.say(response, self.text("goodbye"))
         response.hangup()
