@@ -133,6 +133,7 @@ class Goodbye:
 
     names: tuple[str, ...]
     it_support: bool = False
+    values: dict[str, Any] = field(default_factory=dict)  # e.g. the resume window's minutes
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,14 @@ from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context
 
 
+def can_resume(record: SessionRecord) -> bool:
+    """True when this call could be offered again if it ends now: a number to know it by, and the database."""
+    return online(record) and record.caller_key is not None
+
+
 def resumable(record: SessionRecord) -> tuple[str, State] | None:
     """The session id and state of this phone's dropped call, if one can be continued now."""
-    if not online(record) or record.caller_key is None:
+    if not can_resume(record):
         return None  # a hidden number, or no database to look in
     context = turn_context()
     since = context.now - timedelta(minutes=context.line.settings.resume_minutes)

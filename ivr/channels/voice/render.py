@@ -145,11 +145,15 @@ class VoiceRenderer:
         return self.keypad_prompt(texts)
 
     def resume_offer(self, turn: Turn, welcome: bool = False, preface: Iterable[str] = ()) -> VoiceResponse:
-        """Before the menu: the dropped call's step, go on there (1) or start over (2)."""
-        assert turn.checklist is not None
+        """Instead of the menu: a greeting of its own, the dropped call's step in a few words (the first
+        sentence of its instruction), then go on there (1) or start over (0). No menu sentence comes first,
+        so nothing primes a menu key."""
+        assert turn.checklist is not None and turn.step is not None
         step, total = turn.position
-        texts = [self.text("welcome")] if welcome else []
-        texts += [*preface, self.text("resume_offer", step=step, total=total, system=turn.checklist.name[self.lang]),
+        texts = [self.text("resume_welcome")] if welcome else []
+        what = turn.step.say[self.lang].split(". ")[0].rstrip(".")
+        texts += [*preface, self.text("resume_offer", step=step, total=total, system=turn.checklist.name[self.lang],
+                                      text=what),
                   self.text("resume_keys")]
         return self.keypad_prompt(texts)
 

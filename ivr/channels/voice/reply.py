@@ -86,10 +86,10 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
             return voice.it_support_transfer()
         case Wait(texts):
             return voice.wait(words(voice, texts), WAIT_ROUND_SECONDS)
-        case Goodbye(names, it_support):
+        case Goodbye(names, it_support, values):
             if it_support:
-                return voice.goodbye(*names, it_support=voice.it_support_number())
-            return voice.goodbye(*names)
+                return voice.goodbye(*names, it_support=voice.it_support_number(), **values)
+            return voice.goodbye(*names, **values)
         case Ended():
             return voice.goodbye("goodbye")
         case Say(sentences):
