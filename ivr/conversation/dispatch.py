@@ -16,7 +16,7 @@ from flows.endings import offers_it_support
 from flows.engine import Expect, Turn
 from flows.events import EventKind
 from flows.key_hints import takes_more_time
-from flows.model import UNKNOWN, Answer, Outcome
+from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import takes_sms
 from flows.routing import Decision
 from ivr.conversation import steps
@@ -200,11 +200,24 @@ def choose(record: SessionRecord, session: Session, intent: Intent, first: bool,
     session.state = turn.state
     told = Text("incident", {"count": found.reports, "system": checklist.name[session.state.lang]})
     preface: tuple[Sentence, ...] = (told,) if found.incident and found.known is None else ()
+    preface += staff_first(record, session, checklist)
     if turn.expect is Expect.GO_ON:
         if found.known is not None:
             return [Notice(turn, preface, told=tuple(told_texts(found.known, session.state.lang)))]
         return [Notice(turn, preface, announcement=str(found.announcement))]
     return [Question(turn, preface, first=True, can_text=can_text(record))]
+
+
+def staff_first(record: SessionRecord, session: Session, checklist: Checklist) -> tuple[Sentence, ...]:
+    """After hours, to a caller whose number cannot reach Chef i beredskap: say so before the first step,
+    not after all of them (her work phone may be the broken thing). With a staff code set, she hears that
+    she can key it in at the end."""
+    context = turn_context()
+    if context.office_hours or steps.routing(record, session.pin).may_escalate:
+        return ()
+    if not any(rule.outcome is Outcome.ON_CALL_MANAGER for rule in checklist.rules):
+        return ()
+    return (Text("staff_first_pin" if steps.staff_pin() else "staff_first"),)
 
 
 # --- a step --------------------------------------------------------------------------------------------
@@ -371,12 +384,15 @@ def finish(record: SessionRecord, session: Session, decision: Decision) -> Part:
     decision = steps.finish(record, decision, session.line_number, session.state.answers)
     session.state = replace(session.state, decision=decision)  # the one given (a known incident)
     numbers: list[str] = []
+    sms_follows = False
     if session.channel == VOICE:  # a text conversation is its own record: no receipt
-        send_receipt(record, decision, session.state.lang, session.line_number, code_passed=session.pin.passed)
+        sms_follows = send_receipt(record, decision, session.state.lang, session.line_number,
+                                   code_passed=session.pin.passed)
         if decision.outcome is Outcome.ON_CALL_MANAGER:
             numbers = start_on_call(session)
     locked: tuple[Sentence, ...] = (Text("pin_locked"),) if session.pin.locked else ()  # why no code is asked
-    return Finished(decision, locked, numbers[0] if numbers else "", record.id.removeprefix("voice:"))
+    return Finished(decision, locked, numbers[0] if numbers else "", record.id.removeprefix("voice:"),
+                    sms_follows=sms_follows)
 
 
 def start_on_call(session: Session) -> list[str]:

@@ -113,6 +113,7 @@ class Finished:
     preface: tuple[Sentence, ...] = ()
     on_call: str = ""
     call: str = ""
+    sms_follows: bool = False  # a call's receipt SMS is on its way: the ending says so instead of the number
 
 
 @dataclass(frozen=True)

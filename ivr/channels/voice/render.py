@@ -222,13 +222,18 @@ class VoiceRenderer:
         return spoken_number(number) if number else ""
 
     def outcome(self, decision: Decision, call_sid: str, moment: datetime, on_call: str = "",
-                preface: Iterable[str] = ()) -> VoiceResponse:
-        """What the caller hears at the end, and whom the line dials (on_call: the first on-call number)."""
+                preface: Iterable[str] = (), sms_follows: bool = False) -> VoiceResponse:
+        """What the caller hears at the end, and whom the line dials (on_call: the first on-call number).
+
+        sms_follows: the receipt SMS is on its way, so an after-hours ending names no number (it is in the SMS).
+        """
         settings = self.line.settings
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
         filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
-        for text in (*preface, why, decision.say[self.lang] if decision.say else None, filed):
+        # An after-hours ending that does not reach the manager leads with that decision, then one reason.
+        lead = self.text("not_calling_on_call") if decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS else None
+        for text in (*preface, lead, why, decision.say[self.lang] if decision.say else None, filed):
             if text:
                 self.say(response, text)
         match decision.outcome:
@@ -260,7 +265,8 @@ class VoiceRenderer:
                 return response
             case Outcome.WAIT_FOR_OFFICE_HOURS:
                 opening = self.line.calendar.describe_next_opening(moment, self.lang)
-                wait = "wait_for_office_hours_ticket" if decision.ticket else "wait_for_office_hours"
+                wait = ("wait_for_office_hours_ticket" if decision.ticket
+                        else "wait_for_office_hours_sms" if sms_follows else "wait_for_office_hours")
                 self.say(response, self.text(wait, opening=opening,
                                              it_support=self.it_support_number()))
             case unknown:

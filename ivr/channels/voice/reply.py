@@ -79,9 +79,10 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
             return voice.pin_prompt(words(voice, preface))
         case PinRetry():
             return voice.pin_prompt([voice.text("pin_wrong")])
-        case Finished(decision, preface, on_call, call):
+        case Finished(decision, preface, on_call, call, sms_follows):
             context = turn_context()
-            return voice.outcome(decision, call, context.now, on_call, preface=words(voice, preface))
+            return voice.outcome(decision, call, context.now, on_call, preface=words(voice, preface),
+                                 sms_follows=sms_follows)
         case Transfer():
             return voice.it_support_transfer()
         case Wait(texts):
