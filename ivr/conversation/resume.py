@@ -25,7 +25,7 @@ def can_resume(record: SessionRecord) -> bool:
 
 def resumable(record: SessionRecord) -> tuple[str, State] | None:
     """The session id and state of this phone's dropped call, if one can be continued now."""
-    if not can_resume(record):
+    if not can_resume(record) or record.caller_key is None:  # (the second test again, for the type checker)
         return None  # a hidden number, or no database to look in
     context = turn_context()
     since = context.now - timedelta(minutes=context.line.settings.resume_minutes)
