@@ -161,30 +161,38 @@ def main() -> None:
     version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, check=True).stdout
     print(f"espeak-ng: {version.strip()}")
     with tempfile.TemporaryDirectory(prefix="ivr-speech-") as tmp:
-        app = create_app({"TWILIO_AUTH_TOKEN": "bench-token", "PUBLIC_URL": PUBLIC_URL,
-                          "DATABASE_URL": f"sqlite:///{Path(tmp) / 'speech.sqlite3'}",
-                          "CLOCK": lambda: AFTER_HOURS, "NOTIFIER": LogNotifier()})
         speaker = Speaker(Path(tmp))
-        line = app.extensions["ivr.line"]
-        if args.speech:
-            line = replace(line, settings=replace(line.settings, speech_enabled=True))
-            app.extensions["ivr.line"] = line
+        runs = iter(range(1_000_000))
+
+        def fresh_app() -> Any:
+            # A database of its own for every path: an earlier path's on-call call would otherwise make
+            # the next one a known incident ("Chef i beredskap vet redan"), which dials nobody.
+            app = create_app({"TWILIO_AUTH_TOKEN": "bench-token", "PUBLIC_URL": PUBLIC_URL,
+                              "DATABASE_URL": f"sqlite:///{Path(tmp) / f'speech{next(runs)}.sqlite3'}",
+                              "CLOCK": lambda: AFTER_HOURS, "NOTIFIER": LogNotifier()})
+            if args.speech:
+                line = app.extensions["ivr.line"]
+                app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))
+            return app
+
+        line = fresh_app().extensions["ivr.line"]
         rows = []
-        try:
-            for checklist in line.library.checklists:
-                longest: tuple[Heard, list[str]] | None = None
-                count = 0
-                for answers in on_call_paths(line, checklist.id):
-                    count += 1
-                    keys = [str(checklist.key), *answers]
+        for checklist in line.library.checklists:
+            longest: tuple[Heard, list[str]] | None = None
+            count = 0
+            for answers in on_call_paths(line, checklist.id):
+                count += 1
+                keys = [str(checklist.key), *answers]
+                app = fresh_app()
+                try:
                     heard = measure(app, speaker, keys)
-                    if longest is None or heard.seconds > longest[0].seconds:
-                        longest = (heard, keys)
-                if longest is None:
-                    raise SystemExit(f"{checklist.id}: no path reaches Chef i beredskap")
-                rows.append((checklist.name["sv"], count, *longest))
-        finally:
-            app.extensions["ivr.store"].dispose()
+                finally:
+                    app.extensions["ivr.store"].dispose()
+                if longest is None or heard.seconds > longest[0].seconds:
+                    longest = (heard, keys)
+            if longest is None:
+                raise SystemExit(f"{checklist.id}: no path reaches Chef i beredskap")
+            rows.append((checklist.name["sv"], count, *longest))
 
     menu = rows[0][2].menu_seconds
     print(f"\nmenu (everything before the first key): {menu:.1f} s "

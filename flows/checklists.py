@@ -172,7 +172,23 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
                 on_unknown=on_unknown, goto_unknown=goto_unknown,
             )
         )
+        raw_needs = data.get("needs", [])
+        if isinstance(raw_needs, list) and all(name in NEEDS for name in raw_needs):  # else its own error stands
+            _phone_marked(steps[-1], path, problems)
     return tuple(steps)
+
+
+# Instructions that can only be done on the phone the carer may be calling from: such a step must be marked
+# `needs: [phone]`, or the line would offer key 5 and ask its question before she can answer it.
+PHONE_WORDS = re.compile(r"starta om telefonen|appar(na)? som är öppna|(logga|loggar) (in|ut).*(app|e-care)",
+                         re.IGNORECASE)
+
+
+def _phone_marked(step: Step, path: str, problems: Problems) -> None:
+    """Refuse a step whose Swedish instruction is done on the caller's phone without the phone marking."""
+    said = step.say.get("sv", "")
+    if "phone" not in step.needs and PHONE_WORDS.search(said):
+        problems.add(join(path, "needs"), f"'{said}' is done on the caller's phone: mark it needs: [phone]")
 
 
 def _needs(value: Any, path: str, problems: Problems) -> frozenset[str]:

@@ -9,7 +9,11 @@ further key is added here and nowhere else.
   where the step takes "vet inte", since that key works only there): three
   hints on every step would add about a minute to Alfa e-Care's path.
 - A step that needs the phone the carer is calling from (restart it, close its
-  apps) cannot be done during the call: it offers SMS first, before 1 and 2.
+  apps, log in again in its app, open a status page on it) cannot be done during
+  the call: before its question (which asks whether she has done it) the line
+  says so and offers 8 (the step by SMS) or calling again, which goes on at this
+  step (`phone_note`). Key 5 is never offered there: waiting on the line cannot
+  help a step that ends the call.
 - A step that takes long or needs another person names key 5 again.
 - A caller the line cannot text (hidden number, no database) is never offered 8.
 """
@@ -22,7 +26,8 @@ YES_NO = "yes_no"
 YES_NO_UNKNOWN = "yes_no_unknown"  # "... 3 om du inte vet": only on steps that take "vet inte"
 MORE_TIME = "hint_more_time"
 MORE_TIME_OR_SMS = "hint_more_time_or_sms"  # 5 and 8 in one sentence, at the first step
-PHONE_SMS_FIRST = "hint_phone_sms"
+PHONE_SMS_FIRST = "hint_phone_sms"  # said before a phone step's question: 8, or call again
+PHONE_CALL_AGAIN = "hint_phone"  # the same for a caller the line cannot text: call again
 # After the first step the keys are said the way the menu says systems ("Viva 1"): "Ja 1, nej 2."
 # The caller has heard the whole sentence once; each later step still names its keys, in a second
 # instead of two and a half (espeak-ng), which is what keeps an eight-step checklist near 75 s.
@@ -31,17 +36,26 @@ YES_NO_UNKNOWN_SHORT = "yes_no_unknown_short"
 MORE_TIME_SHORT = "hint_more_time_short"
 
 
+def phone_note(step: Step, can_text: bool) -> str | None:
+    """The voice message said between a phone step's instruction and its question; None on other steps."""
+    if "phone" not in step.needs:
+        return None
+    return PHONE_SMS_FIRST if can_text else PHONE_CALL_AGAIN
+
+
+def takes_more_time(step: Step) -> bool:
+    """Key 5 works here: not on a step done on the phone the call is on."""
+    return "phone" not in step.needs
+
+
 def step_hints(step: Step, all_keys: bool, can_text: bool) -> list[str]:
     """The voice messages, in order, that follow a step's question."""
-    hints: list[str] = []
-    phone_first = can_text and "phone" in step.needs
-    if phone_first:
-        hints.append(PHONE_SMS_FIRST)
+    hints: list[str] = [YES_NO_UNKNOWN if step.allows_unknown else YES_NO] if all_keys else [
+        YES_NO_UNKNOWN_SHORT if step.allows_unknown else YES_NO_SHORT]
+    if not takes_more_time(step):
+        return hints  # its note already named 8
     if all_keys:
-        hints.append(YES_NO_UNKNOWN if step.allows_unknown else YES_NO)
-        hints.append(MORE_TIME_OR_SMS if can_text and not phone_first else MORE_TIME)
-        return hints
-    hints.append(YES_NO_UNKNOWN_SHORT if step.allows_unknown else YES_NO_SHORT)
-    if step.needs & {"long", "other_person"}:
+        hints.append(MORE_TIME_OR_SMS if can_text else MORE_TIME)
+    elif step.needs & {"long", "other_person"}:
         hints.append(MORE_TIME_SHORT)
     return hints

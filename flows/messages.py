@@ -14,6 +14,7 @@ from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
 PLACEHOLDERS = frozenset({
     "it_support", "portal", "contact", "contact_number", "supplier", "status", "opening",
     "system", "step", "total", "key", "items", "text", "caller", "facts", "number", "count", "time", "code",
+    "minutes",
 })
 SECTIONS = ("voice", "whisper", "sms", "receipt")
 

@@ -113,7 +113,7 @@ def test_key_8_texts_the_step_and_the_sms_conversation_keeps_step_and_answers(ap
     assert "Jag har skickat steget till dig som sms." in spoken(body)
     sent = app.extensions["ivr.notifier"].sent
     assert [(sms["to"], sms["from"]) for sms in sent] == [(CALLER, LINE_NUMBER)]  # from the line's number
-    assert sent[0]["body"].startswith("Viva omsorg 3/4: Testa att starta om telefonen.")
+    assert sent[0]["body"].startswith("Viva omsorg 3/4: Starta om telefonen.")
     data = texting_of(app)
     assert data is not None and data["line_number"] == LINE_NUMBER
     assert data["state"]["checklist"] == "viva_omsorg" and data["state"]["step"] == 2
@@ -217,11 +217,24 @@ def test_the_dropped_call_is_found_by_pseudonym_after_its_number_is_blanked(app:
     record = app.extensions["ivr.store"].get(f"voice:{FIRST}")
     assert record is not None and record.caller is None  # the ended call's number is gone
     text = spoken(twilio.call("/voice", sid=SECOND).data)
-    assert "Du var på steg 3 av 4 för Viva omsorg. Tryck 1 för att fortsätta där. Tryck 2 för att börja om." in text
+    assert text.startswith("Hej igen. Du var på steg 3 av 4 för Viva omsorg: Starta om telefonen.")
+    assert "Tryck 1 för att fortsätta där. Tryck 0 för att börja om." in text
+    assert "Tryck siffran" not in text  # no menu sentence primes a menu key
     body = twilio.call("/voice/input", sid=SECOND, Digits="1").data
-    assert "Steg 3 av 4. Testa att starta om telefonen." in spoken(body)
+    assert "Steg 3 av 4. Starta om telefonen." in spoken(body)
     [resumed] = session_events(app, "resumed")
     assert resumed["session_id"] == f"voice:{SECOND}" and resumed["data"] == {"step": "restart_phone"}
+
+
+def test_the_offered_systems_menu_key_goes_on_and_another_key_keeps_the_offer(app: Flask, twilio: Twilio) -> None:
+    drop_viva_omsorg_at_step_3(twilio)
+    twilio.call("/voice", sid=SECOND)
+    again = spoken(twilio.call("/voice/input", sid=SECOND, Digits="3").data)  # Time Care's key: no choice
+    assert "Du var på steg 3 av 4 för Viva omsorg" in again and "Steg 3 av 4." not in again
+    body = spoken(twilio.call("/voice/input", sid=SECOND, Digits="2").data)  # Viva omsorg's own key: go on
+    assert "Steg 3 av 4. Starta om telefonen." in body
+    assert [event["data"] for event in session_events(app, "resumed")] == [{"step": "restart_phone"}]
+    assert session_events(app, "resume_declined") == []
 
 
 def test_another_phone_or_a_hidden_number_is_not_offered_the_call(app: Flask, twilio: Twilio) -> None:

@@ -93,7 +93,8 @@ def steps_saying(words: str) -> list[tuple[str, Step]]:
     ("Stäm av med dina kollegor", "other_person"),  # a colleague: every such step
     ("starta om datorn", "long"),  # a computer restart takes longer than the gather timeout
     ("starta om telefonen", "phone"),  # the phone the carer is calling from
-    ("Stäng alla sidor och appar", "phone"),  # includes the call itself
+    ("Stäng alla appar och sidor", "phone"),  # includes the call itself
+    ("logga in igen", "phone"),  # in the app on the phone she may be calling from
     ("på en annan telefon", "other_person"),
 ])
 def test_steps_say_what_they_need(words: str, need: str) -> None:
@@ -107,7 +108,8 @@ def test_only_steps_on_the_callers_own_phone_need_the_phone() -> None:
     phone_steps = {(c.id, s.id) for c in load_library(DEFAULT_CHECKLISTS).checklists for s in c.steps
                    if "phone" in s.needs}
     assert phone_steps == {("viva_omsorg", "restart_phone"), ("alfa_ecare", "close_apps"),
-                           ("alfa_ecare", "restart_phone")}
+                           ("alfa_ecare", "restart_phone"), ("alfa_ecare", "alfa_status"), ("alfa_ecare", "login"),
+                           ("trygghetslarm", "login")}
 
 
 def test_check_names_file_and_field_of_an_unknown_need(tmp_path: Path) -> None:

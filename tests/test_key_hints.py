@@ -6,11 +6,13 @@ from flows.key_hints import (
     MORE_TIME,
     MORE_TIME_OR_SMS,
     MORE_TIME_SHORT,
+    PHONE_CALL_AGAIN,
     PHONE_SMS_FIRST,
     YES_NO,
     YES_NO_SHORT,
     YES_NO_UNKNOWN,
     YES_NO_UNKNOWN_SHORT,
+    phone_note,
     step_hints,
 )
 from flows.line import load_line
@@ -47,16 +49,18 @@ def test_key_3_is_named_only_where_the_step_takes_vet_inte() -> None:
     assert step_hints(step("viva_omsorg", "phone_network"), all_keys=False, can_text=True) == [YES_NO_SHORT]
 
 
-def test_phone_step_offers_sms_before_yes_and_no() -> None:
-    assert step_hints(step("viva_omsorg", "restart_phone"), all_keys=False, can_text=True) == [
-        PHONE_SMS_FIRST, YES_NO_SHORT]
-    # At the first step too, key 8 is said once, first.
-    assert step_hints(step("alfa_ecare", "close_apps"), all_keys=True, can_text=True) == [
-        PHONE_SMS_FIRST, YES_NO, MORE_TIME]
+def test_phone_step_says_8_or_call_again_before_its_question_and_never_offers_5() -> None:
+    restart = step("viva_omsorg", "restart_phone")
+    assert phone_note(restart, can_text=True) == PHONE_SMS_FIRST
+    assert phone_note(restart, can_text=False) == PHONE_CALL_AGAIN
+    assert step_hints(restart, all_keys=False, can_text=True) == [YES_NO_SHORT]
+    # At the first step too: 1 and 2 in full, and no 5 (waiting on the line cannot help).
+    assert step_hints(step("alfa_ecare", "close_apps"), all_keys=True, can_text=True) == [YES_NO]
+    assert phone_note(step("viva", "home_drive"), can_text=True) is None
 
 
 def test_a_caller_who_cannot_be_texted_is_never_offered_sms() -> None:
-    assert step_hints(step("viva_omsorg", "restart_phone"), all_keys=True, can_text=False) == [YES_NO, MORE_TIME]
+    assert step_hints(step("viva_omsorg", "restart_phone"), all_keys=True, can_text=False) == [YES_NO]
     assert step_hints(step("viva", "home_drive"), all_keys=True, can_text=False) == [YES_NO, MORE_TIME]
 
 

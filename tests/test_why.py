@@ -31,7 +31,7 @@ def test_one_user_after_hours_hears_only_you_have_the_problem() -> None:
     answers = {"multiple_users": False, "phone_network": True, "restart_phone": False, "other_phone": False}
     decision = route(checklist("viva_omsorg"), answers, AFTER_HOURS)
     assert decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS and decision.blocked is None
-    assert reason(LINE.messages, decision, "voice", "sv") == "Bara du har problemet, så chef i beredskap rings inte nu."
+    assert reason(LINE.messages, decision, "voice", "sv") == "Bara du har felet, och det hjälper IT-supporten dig med."
 
 
 def test_a_caller_off_the_staff_list_hears_that_not_the_rules_reason() -> None:
@@ -82,7 +82,7 @@ def test_the_sms_packs_the_reason_with_what_to_do_when_both_fit() -> None:
     texts = SmsRenderer(LINE, "sv").outcome(decision, datetime(2026, 11, 25, 22, tzinfo=ZoneInfo("Europe/Stockholm")),
                                             "callback")
     assert texts == [
-        "Bara du har problemet, så chef i beredskap rings inte nu. Följ din enhets reservrutin så länge.",
+        "Bara du har felet, och det hjälper IT-supporten dig med. Följ din enhets reservrutin så länge.",
         "Ring IT-supporten i morgon klockan 08.00: 0141-22 50 47 eller skapa ett ärende: https://itportal.example.se",
     ]
 

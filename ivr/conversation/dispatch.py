@@ -15,7 +15,8 @@ from flows import engine
 from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Expect, Turn
 from flows.events import EventKind
-from flows.model import UNKNOWN, Answer, Outcome
+from flows.key_hints import takes_more_time
+from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import takes_sms
 from flows.routing import Decision
 from ivr.conversation import steps
@@ -45,7 +46,7 @@ from ivr.conversation.reply import (
     Wait,
     WhichSystem,
 )
-from ivr.conversation.resume import resumable
+from ivr.conversation.resume import can_resume, resumable
 from ivr.conversation.session import SMS, VOICE, DialState, PinState, Session
 from ivr.conversation.steps import durable
 from ivr.store import SessionRecord
@@ -80,6 +81,9 @@ def handle(record: SessionRecord, session: Session, intent: Intent, fresh: bool 
     if intent.act is Act.SILENCE:
         if session.waiting and turn.expect is Expect.YES_NO:
             return [still_waiting(record, session, turn)]
+        if waits_on_silence(session, turn):
+            session.misses = 1  # the wait counts as the first silence: after it, two more end the call
+            return [more_time(record, session, turn, after_silence=True)]
         return [no_input(record, session, turn)]
     session.misses = 0
     session.waiting = 0  # any key ends a wait (key 5 starts a new one)
@@ -116,17 +120,19 @@ def welcome(record: SessionRecord, session: Session) -> Part:
 
 
 def resume_answered(record: SessionRecord, session: Session, intent: Intent) -> Part:
-    """At the offer: yes goes on at the dropped call's step with its answers, no (or the menu) starts over."""
+    """At the offer: 1 (or the offered system's own menu key) goes on at the dropped call's step with its
+    answers; 0 starts over. Any other key asks again: a caller who presses her system's menu key by habit
+    (2 for Viva omsorg) must never lose her place, so 2 no longer means "start over"."""
     assert session.offer is not None
     offered = session.offer
-    if intent.act is Act.YES:
+    if intent.act is Act.YES or (intent.system is not None and intent.system.id == offered.checklist):
         session.offer = None
         session.state = offered
         turn = engine.current(turn_context().line.library, offered)
         record.add_event(EventKind.RESUMED, {"step": step_id(turn)}, offered.checklist)
         # A new call: the system's name and every key once more.
         return Question(turn, first=True, can_text=can_text(record))
-    if intent.act in (Act.NO, Act.MENU):
+    if intent.act is Act.MENU:
         session.offer = None
         record.add_event(EventKind.RESUME_DECLINED, {"checklist": offered.checklist})
         return Menu()
@@ -195,11 +201,24 @@ def choose(record: SessionRecord, session: Session, intent: Intent, first: bool,
     session.state = turn.state
     told = Text("incident", {"count": found.reports, "system": checklist.name[session.state.lang]})
     preface: tuple[Sentence, ...] = (told,) if found.incident and found.known is None else ()
+    preface += staff_first(record, session, checklist)
     if turn.expect is Expect.GO_ON:
         if found.known is not None:
             return [Notice(turn, preface, told=tuple(told_texts(found.known, session.state.lang)))]
         return [Notice(turn, preface, announcement=str(found.announcement))]
     return [Question(turn, preface, first=True, can_text=can_text(record))]
+
+
+def staff_first(record: SessionRecord, session: Session, checklist: Checklist) -> tuple[Sentence, ...]:
+    """After hours, to a caller whose number cannot reach Chef i beredskap: say so before the first step,
+    not after all of them (her work phone may be the broken thing). With a staff code set, she hears that
+    she can key it in at the end."""
+    context = turn_context()
+    if context.office_hours or steps.routing(record, session.pin).may_escalate:
+        return ()
+    if not any(rule.outcome is Outcome.ON_CALL_MANAGER for rule in checklist.rules):
+        return ()
+    return (Text("staff_first_pin" if steps.staff_pin() else "staff_first"),)
 
 
 # --- a step --------------------------------------------------------------------------------------------
@@ -209,8 +228,8 @@ def step_answered(record: SessionRecord, session: Session, turn: Turn, intent: I
     """A key or text in answer to a step (or to "go through it anyway?")."""
     if intent.act is Act.REPEAT:
         return [present(record, session, turn, all_keys=True)]  # asked again: every key
-    if intent.act is Act.MORE_TIME and turn.expect is Expect.YES_NO:
-        return [more_time(record, session, turn)]
+    if intent.act is Act.MORE_TIME and turn.expect is Expect.YES_NO and turn.step and takes_more_time(turn.step):
+        return [more_time(record, session, turn)]  # on a phone step 5 is no answer: the step is asked again
     if intent.act is Act.BY_SMS and turn.expect is Expect.YES_NO:
         return [by_sms(record, session, turn)]
     if intent.act is Act.MENU:
@@ -279,13 +298,26 @@ def step_id(turn: Turn) -> str | None:
 
 
 def no_input(record: SessionRecord, session: Session, turn: Turn) -> Part:
-    """Silence: ask again, up to max_repeats, then tell whom to contact and end the call."""
+    """Silence: ask again, up to max_repeats, then end the call saying what to do next.
+
+    At a step the goodbye blames nobody and says that calling again within the resume window goes on at
+    this step (ivr/conversation/resume.py); in office hours it names IT support too.
+    """
     session.misses += 1
     context = turn_context()
     if session.misses >= context.line.settings.max_repeats:
         record.add_event(EventKind.ABANDONED, {"reason": "no_input", "step": step_id(turn)}, session.state.checklist)
+        if turn.expect is Expect.YES_NO and can_resume(record):
+            names = ("give_up_step", "give_up_step_office" if context.office_hours else "goodbye")
+            return Goodbye(names, it_support=True, values={"minutes": context.line.settings.resume_minutes})
         return Goodbye(("no_input", "give_up_office" if context.office_hours else "give_up_after"), it_support=True)
     return present(record, session, turn, (Text("no_input"),))
+
+
+def waits_on_silence(session: Session, turn: Turn) -> bool:
+    """A call's first silence on a step marked `long` (a computer restarting): wait as key 5 does."""
+    return (session.channel == VOICE and turn.expect is Expect.YES_NO and turn.step is not None
+            and "long" in turn.step.needs and takes_more_time(turn.step) and session.misses == 0)
 
 
 def wait_rounds() -> int:
@@ -293,11 +325,12 @@ def wait_rounds() -> int:
     return max(1, turn_context().line.settings.more_time_minutes * 60 // WAIT_ROUND_SECONDS)
 
 
-def more_time(record: SessionRecord, session: Session, turn: Turn) -> Part:
-    """Key 5: wait quietly on this step; it stays unanswered, and the wait's silence is not a missed prompt."""
+def more_time(record: SessionRecord, session: Session, turn: Turn, after_silence: bool = False) -> Part:
+    """Key 5 (or silence on a long step): wait quietly on this step; it stays unanswered, and the wait's
+    silence is not a missed prompt."""
     record.add_event(EventKind.MORE_TIME, {"step": step_id(turn)}, session.state.checklist)
     session.waiting = 1
-    return Wait((Text(wait_text("more_time", turn)),))
+    return Wait((Text(wait_text("more_time_silence" if after_silence else "more_time", turn)),))
 
 
 def wait_text(name: str, turn: Turn) -> str:
@@ -352,13 +385,15 @@ def finish(record: SessionRecord, session: Session, decision: Decision) -> Part:
     decision = steps.finish(record, decision, session.line_number, session.state.answers)
     session.state = replace(session.state, decision=decision)  # the one given (a known incident)
     numbers: list[str] = []
+    sms_follows = False
     if session.channel == VOICE:  # a text conversation is its own record: no receipt
-        send_receipt(record, decision, session.state.lang, session.line_number, code_passed=session.pin.passed)
+        sms_follows = send_receipt(record, decision, session.state.lang, session.line_number,
+                                   code_passed=session.pin.passed)
         if decision.outcome is Outcome.ON_CALL_MANAGER:
             numbers = start_on_call(session)
     locked: tuple[Sentence, ...] = (Text("pin_locked"),) if session.pin.locked else ()  # why no code is asked
     return Finished(decision, locked, numbers[0] if numbers else "", record.id.removeprefix("voice:"),
-                    declinable=tickets.declinable(session.channel, decision))
+                    declinable=tickets.declinable(session.channel, decision), sms_follows=sms_follows)
 
 
 def start_on_call(session: Session) -> list[str]:

@@ -29,19 +29,20 @@ log = logging.getLogger(__name__)
 
 
 def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: str, code_passed: bool,
-                 result: str | None = None, at: datetime | None = None) -> None:
+                 result: str | None = None, at: datetime | None = None) -> bool:
     """Give the call its code and, when the settings say so, text the caller the receipt.
 
     result: for an outcome that dials (flows.receipt.DIALLED), how the dial went ("connected" at `at`, or
     "unanswered"); such an outcome is receipted only then. One receipt per call whatever is replayed.
     A failure is logged and audited; it never raises, so the caller hears the same either way.
+    True when the receipt was queued (the call may then say that the number comes by SMS).
     """
     context = turn_context()
     record.ref = reference_code(record.id)
     if decision.outcome in DIALLED and result is None:
-        return  # its receipt says how the dial went, so it waits for the dial's result
+        return False  # its receipt says how the dial went, so it waits for the dial's result
     if not context.line.settings.wants_receipt(record.caller, decision.outcome.value, code_passed):
-        return
+        return False
     saved = durable()
     sender = sender or context.line.settings.line_number or ""
     try:
@@ -52,11 +53,11 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
         log.warning("receipt %s for %s not sent: %s", record.ref, record.id, exc)
         record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": mask_numbers(str(exc))[:200]},
                          decision.checklist_id)
-        return
+        return False
     except Exception:  # a receipt must never turn a finished call into the fault answer
         log.exception("receipt %s for %s failed", record.ref, record.id)
         record.add_event(EventKind.RECEIPT_FAILED, {"code": record.ref, "error": "unexpected"}, decision.checklist_id)
-        return
+        return False
     if not saved:
         log.warning("receipt %s sent for %s, whose answers are not stored (no database)", record.ref, record.id)
     # One receipt per call: a replayed last turn finds this row. Its events are written when Twilio
@@ -67,6 +68,7 @@ def send_receipt(record: SessionRecord, decision: Decision, lang: str, sender: s
                "system": decision.checklist_id, "data": {"code": record.ref, "saved": saved}},
         # A receipt saying "Ett ärende är skapat" waits as long as the ticket may still be declined.
         delay=tickets.grace(record.channel, decision)))
+    return True
 
 
 def without_ticket(record: SessionRecord, decision: Decision, lang: str) -> bool:

@@ -114,6 +114,7 @@ class Finished:
     on_call: str = ""
     call: str = ""
     declinable: bool = False  # the line filed a ticket she may decline: key 9, INGET ÄRENDE
+    sms_follows: bool = False  # a call's receipt SMS is on its way: the ending says so instead of the number
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Goodbye:
 
     names: tuple[str, ...]
     it_support: bool = False
+    values: dict[str, Any] = field(default_factory=dict)  # e.g. the resume window's minutes
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context
 
 
+def can_resume(record: SessionRecord) -> bool:
+    """True when this call could be offered again if it ends now: a number to know it by, and the database."""
+    return turn_context().store.durable and record.caller_key is not None
+
+
 def resumable(record: SessionRecord) -> tuple[str, State] | None:
     """The session id and state of this phone's dropped call, if one can be continued now."""
     if record.caller_key is None:

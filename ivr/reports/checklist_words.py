@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, StrictUndefined
 
 from flows.engine import Expect, State, Turn
-from flows.key_hints import step_hints
+from flows.key_hints import phone_note, step_hints
 from flows.line import Line
 from flows.model import Checklist
 from flows.sms_render import SmsRenderer
@@ -68,7 +68,8 @@ def system_words(line: Line, checklist: Checklist, lang: str) -> ChecklistWords:
         # A caller whose number the line can text (the usual case): key 8 is offered.
         voice = [voice_text(line, "chosen", lang, system=checklist.name[lang])] if first else []
         voice += [voice_text(line, "step_counter", lang, step=index + 1, total=len(checklist.steps)),
-                  step.say[lang], step.ask[lang],
+                  step.say[lang], *([voice_text(line, note, lang)] if (note := phone_note(step, True)) else []),
+                  step.ask[lang],
                   *(voice_text(line, hint, lang) for hint in step_hints(step, first, can_text=True))]
         steps.append(StepWords(index + 1, step.id, tuple(voice), sms.step(turn),
                                tuple(step_notes(step, positions, lang))))

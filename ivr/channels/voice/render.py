@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Turn
 from flows.facts import statements
-from flows.key_hints import step_hints
+from flows.key_hints import phone_note, step_hints
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
@@ -145,11 +145,15 @@ class VoiceRenderer:
         return self.keypad_prompt(texts)
 
     def resume_offer(self, turn: Turn, welcome: bool = False, preface: Iterable[str] = ()) -> VoiceResponse:
-        """Before the menu: the dropped call's step, go on there (1) or start over (2)."""
-        assert turn.checklist is not None
+        """Instead of the menu: a greeting of its own, the dropped call's step in a few words (the first
+        sentence of its instruction), then go on there (1) or start over (0). No menu sentence comes first,
+        so nothing primes a menu key."""
+        assert turn.checklist is not None and turn.step is not None
         step, total = turn.position
-        texts = [self.text("welcome")] if welcome else []
-        texts += [*preface, self.text("resume_offer", step=step, total=total, system=turn.checklist.name[self.lang]),
+        texts = [self.text("resume_welcome")] if welcome else []
+        what = turn.step.say[self.lang].split(". ")[0].rstrip(".")
+        texts += [*preface, self.text("resume_offer", step=step, total=total, system=turn.checklist.name[self.lang],
+                                      text=what),
                   self.text("resume_keys")]
         return self.keypad_prompt(texts)
 
@@ -166,8 +170,9 @@ class VoiceRenderer:
             texts.append(self.text("chosen", system=turn.checklist.name[self.lang]))
         step, total = turn.position
         hints = step_hints(turn.step, first if all_keys is None else all_keys, can_text)
+        note = phone_note(turn.step, can_text)  # a phone step: what to do before its question can be answered
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
-                  turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
+                  *([self.text(note)] if note else []), turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
 
     def wait(self, texts: Iterable[str], seconds: int) -> VoiceResponse:
@@ -217,17 +222,20 @@ class VoiceRenderer:
         return spoken_number(number) if number else ""
 
     def outcome(self, decision: Decision, call_sid: str, moment: datetime, on_call: str = "",
-                preface: Iterable[str] = (), declinable: bool = False) -> VoiceResponse:
+                preface: Iterable[str] = (), declinable: bool = False, sms_follows: bool = False) -> VoiceResponse:
         """What the caller hears at the end, and whom the line dials (on_call: the first on-call number).
 
         declinable: the line filed a ticket she may decline; everything from "Jag har skapat ett ärende"
         on is said inside one <Gather>, so key 9 works while she listens (silence reaches /voice/input).
+        sms_follows: the receipt SMS is on its way, so an after-hours ending names no number (it is in the SMS).
         """
         settings = self.line.settings
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
         filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
-        for text in (*preface, why, decision.say[self.lang] if decision.say else None):
+        # An after-hours ending that does not reach the manager leads with that decision, then one reason.
+        lead = self.text("not_calling_on_call") if decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS else None
+        for text in (*preface, lead, why, decision.say[self.lang] if decision.say else None):
             if text:
                 self.say(response, text)
         speak: VoiceResponse | Gather = self.gather(response, "/voice/input") if declinable else response
@@ -264,7 +272,8 @@ class VoiceRenderer:
                 return response
             case Outcome.WAIT_FOR_OFFICE_HOURS:
                 opening = self.line.calendar.describe_next_opening(moment, self.lang)
-                wait = "wait_for_office_hours_ticket" if decision.ticket else "wait_for_office_hours"
+                wait = ("wait_for_office_hours_ticket" if decision.ticket
+                        else "wait_for_office_hours_sms" if sms_follows else "wait_for_office_hours")
                 self.say(speak, self.text(wait, opening=opening, it_support=self.it_support_number()))
             case unknown:
                 assert_never(unknown)  # a new outcome fails type checking until it is rendered here

@@ -79,18 +79,18 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
             return voice.pin_prompt(words(voice, preface))
         case PinRetry():
             return voice.pin_prompt([voice.text("pin_wrong")])
-        case Finished(decision, preface, on_call, call, declinable):
+        case Finished(decision, preface, on_call, call, declinable, sms_follows):
             context = turn_context()
             return voice.outcome(decision, call, context.now, on_call, preface=words(voice, preface),
-                                 declinable=declinable)
+                                 declinable=declinable, sms_follows=sms_follows)
         case Transfer():
             return voice.it_support_transfer()
         case Wait(texts):
             return voice.wait(words(voice, texts), WAIT_ROUND_SECONDS)
-        case Goodbye(names, it_support):
+        case Goodbye(names, it_support, values):
             if it_support:
-                return voice.goodbye(*names, it_support=voice.it_support_number())
-            return voice.goodbye(*names)
+                return voice.goodbye(*names, it_support=voice.it_support_number(), **values)
+            return voice.goodbye(*names, **values)
         case Ended():
             return voice.goodbye("goodbye")
         case Say(sentences):
