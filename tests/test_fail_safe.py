@@ -122,7 +122,7 @@ def test_database_down_vet_inte_rides_in_the_carried_state(offline_app: Flask, c
     result = Phone(offline_app).call("2 3 1 2 2")
     heard = " ".join(entry["text"] for entry in result.transcript)
     assert result.dialed == []
-    assert "Chef i beredskap kopplas bara när fler har samma problem" in heard
+    assert "Jag ringer inte chef i beredskap nu. Fråga en kollega om hen har samma fel." in heard
 
 
 def test_database_down_nobody_accepts_then_the_next_number_is_tried_and_the_manager_texted(

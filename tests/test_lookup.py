@@ -50,10 +50,10 @@ def test_lookup_shows_each_step_with_its_answer_the_outcome_and_times_after_the_
     assert lines[5:9] == [
         "  2026-11-25 22:00:00  1. Har fler användare samma problem? -> nej",
         "  2026-11-25 22:00:00  2. Har telefonen uppkoppling? -> ja",
-        "  2026-11-25 22:00:00  3. Fungerar appen nu? -> nej",
+        "  2026-11-25 22:00:00  3. Fungerar appen efter omstarten? -> nej",
         "  2026-11-25 22:00:00  4. Fungerar appen där? -> nej",
     ]
-    assert "Outcome: wait_for_office_hours: Bara du har problemet, så chef i beredskap rings inte nu." in output
+    assert "Outcome: wait_for_office_hours: Bara du har felet, och det hjälper IT-supporten dig med." in output
     assert "receipt texted" in output
     assert CALLER not in output and CALLER[-7:] not in output
 

@@ -67,7 +67,7 @@ CASES: list[tuple[str, str, dict[str, Answer], Want, Want]] = [
     ("viva", "users_unknown", {"multiple_users": U, "network_ok": True}, VIVA_SUPPORT, ON_CALL),
     # Viva omsorg point 5: only "om flera användare har problem": unknown is not established.
     ("viva_omsorg", "users_unknown", {"multiple_users": U, "network_ok": True},
-     IT, Want(Outcome.WAIT_FOR_OFFICE_HOURS, say_sv=(CALL_AGAIN, "fler har samma problem"))),
+     IT, Want(Outcome.WAIT_FOR_OFFICE_HOURS, say_sv=(CALL_AGAIN, "samma fel"))),
     ("viva_omsorg", "users_unknown_no_network", {"multiple_users": U, "network_ok": False},
      IT, Want(Outcome.WAIT_FOR_OFFICE_HOURS, say_sv=(CALL_AGAIN,))),
     # Time Care: routes on network and login only.
