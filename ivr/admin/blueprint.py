@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ivr.admin.auth import current_admin, guard
+from ivr.admin.auth import NotAllowed, current_admin, guard
 from ivr.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 def http_error(error: HTTPException) -> tuple[str, int]:
     """403, 404, 405 ... as the console's own page."""
     status = error.code or 500
+    if isinstance(error, NotAllowed):
+        return error_page(403, "Du har inte behörighet",
+                          "Din roll i konsolen får se sidan men inte ändra något här. "
+                          "Fråga IT-enheten om du behöver mer.")
     if status == 403:
         return error_page(403, "Logga in först", "Du behöver logga in för att använda konsolen. (Sign in first.)")
     return error_page(status, error.name, "Sidan finns inte eller kan inte visas så. (This page cannot be shown.)")
