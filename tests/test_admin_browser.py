@@ -79,6 +79,11 @@ def evening(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
     """Headless Chromium through Debian's chromedriver (no download of any driver)."""
+    yield from chromium()
+
+
+def chromium() -> Iterator[WebDriver]:
+    """The browser fixture's driver, for other test modules' fixtures (tests/test_admin_oidc.py)."""
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
