@@ -104,15 +104,16 @@ class ServerSessions(SessionInterface):
             expires = session.person.expires_at if session.person else now + ANONYMOUS
         console.save_session(token_id(token), dict(session), now, expires, person=person,
                              replaces=token_id(replaces) if replaces else None)
-        response.set_cookie(name, token, expires=expires_for_cookie(expires, person or session.person),
+        response.set_cookie(name, token, max_age=max_age(expires, now, person or session.person),
                             httponly=True, domain=domain, path=path, secure=self.get_cookie_secure(app),
                             samesite=self.get_cookie_samesite(app))
         response.vary.add("Cookie")
 
 
-def expires_for_cookie(expires: datetime, person: object) -> datetime | None:
-    """A signed-in session's cookie lasts as long as its row; an anonymous one until the browser closes."""
-    return expires if person else None
+def max_age(expires: datetime, now: datetime, person: object) -> int | None:
+    """A signed-in session's cookie lasts as long as its row (in seconds: the line's clock may be a test's);
+    an anonymous one until the browser closes."""
+    return max(0, int((expires - now).total_seconds())) if person else None
 
 
 def init_app(app: Flask) -> None:
