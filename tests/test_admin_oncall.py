@@ -82,7 +82,7 @@ def test_a_swap_made_in_the_console_rings_the_new_person_from_the_next_call(
     assert [(e["kind"], e["data"]["by"]) for e in events] == [(kind, "+46...698") for kind in (
         "admin_signed_in", "admin_signed_in", "oncall_override_set", "oncall_override_cleared")]
     assert len({e["session_id"] for e in events}) == 1 and events[0]["session_id"].startswith("admin:")
-    assert events[1]["data"]["id"] == 1 and events[1]["data"]["person"] == "bengt"
+    assert events[2]["data"]["id"] == 1 and events[2]["data"]["person"] == "bengt"
     assert "+46701740698" not in str(events)
 
 
