@@ -63,9 +63,11 @@ def from_environment(app: Flask) -> None:
 # Settings that are text (None: not set). Flask reads an IVR_* variable as JSON when it
 # parses as JSON, so IVR_TWILIO_AUTH_TOKEN=1 arrives as the number 1, `true` as a boolean.
 TEXT_SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_URL", "DATABASE_URL", "PSEUDONYM_KEY",
-                 "LOG_FORMAT", "CHECKLISTS_DIR", "CONFIG_DIR", "STATE_DIR", "RELOAD_STAMP", "METRICS_TOKEN")
+                 "LOG_FORMAT", "CHECKLISTS_DIR", "CONFIG_DIR", "STATE_DIR", "RELOAD_STAMP", "METRICS_TOKEN",
+                 "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_CLAIM", "OIDC_NAME_CLAIM",
+                 "OIDC_ROLE_ADMIN", "OIDC_ROLE_MANAGER", "OIDC_ROLE_READ_ONLY")
 BOOLEAN_SETTINGS = ("DB_AUTO_UPGRADE", "DEV_MODE", "OUTBOX_WORKER")
-SECRETS = ("TWILIO_AUTH_TOKEN", "PSEUDONYM_KEY", "METRICS_TOKEN")
+SECRETS = ("TWILIO_AUTH_TOKEN", "PSEUDONYM_KEY", "METRICS_TOKEN", "OIDC_CLIENT_SECRET")
 JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
 
 

@@ -52,6 +52,27 @@ class Settings:
     outbox_file: str | None  # development and tests: the logged "sent" SMS go to this file
     clock: Callable[[], datetime] | None  # a test's or the simulator's clock; None: the wall clock
     notifier: Notifier | None  # a test's or the simulator's notifier; None: Twilio's, or the log
+    # The console's sign-in with the municipality's accounts (OpenID Connect, ivr/admin/oidc.py); None: off.
+    oidc: OidcSettings | None = None
+    # The SMS code as a break-glass sign-in (IVR_ADMIN_SMS_SIGNIN); unset: on only while OIDC is not configured.
+    admin_sms_signin: bool = True
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """IVR_OIDC_*: the provider (its issuer URL, discovery read from it), the client, and where roles are read.
+
+    roles maps each console role to the claim value that grants it (Entra's app roles arrive in the
+    `roles` claim; a group claim carries group ids, which work as values too).
+    """
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    role_claim: str = "roles"
+    name_claim: str = "name"
+    roles: tuple[tuple[str, str], ...] = (("admin", "Konsol.Admin"), ("manager", "Konsol.Chef"),
+                                          ("read_only", "Konsol.Lasare"))
 
 
 def session_secret(pseudonym_key: str) -> str:
@@ -94,9 +115,37 @@ def optional_text(value: object) -> str | None:
     return str(value) if value else None
 
 
+def oidc_settings(config: Mapping[str, Any]) -> OidcSettings | None:
+    """IVR_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET together, or none of them (ConfigError for a half)."""
+    names = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
+    given = [optional_text(config.get(name)) for name in names]
+    if not any(given):
+        return None
+    if not all(given):
+        missing = ", ".join(f"IVR_{name}" for name, value in zip(names, given, strict=True) if not value)
+        raise ConfigError(f"OpenID Connect is half configured: set {missing} too (or none of the IVR_OIDC_* settings)")
+    issuer, client_id, secret = (str(value) for value in given)
+    defaults = OidcSettings(issuer, client_id, secret)
+    roles = tuple((role, optional_text(config.get(f"OIDC_ROLE_{role.upper()}")) or value)
+                  for role, value in defaults.roles)
+    return OidcSettings(issuer.rstrip("/"), client_id, secret,
+                        role_claim=optional_text(config.get("OIDC_ROLE_CLAIM")) or defaults.role_claim,
+                        name_claim=optional_text(config.get("OIDC_NAME_CLAIM")) or defaults.name_claim, roles=roles)
+
+
+def sms_signin(value: object, oidc: OidcSettings | None) -> bool:
+    """IVR_ADMIN_SMS_SIGNIN; unset: on without OIDC, off once OIDC is configured (break-glass, turned on by hand)."""
+    if value is None:
+        return oidc is None
+    if not isinstance(value, bool):
+        raise ConfigError("ADMIN_SMS_SIGNIN must be true or false (IVR_ADMIN_SMS_SIGNIN=true)")
+    return value
+
+
 def from_config(config: Mapping[str, Any]) -> Settings:
     """The settings of a checked app.config (ivr/config.py's load_settings)."""
     pseudonym_key = str(config["PSEUDONYM_KEY"])
+    oidc = oidc_settings(config)
     return Settings(
         twilio_auth_token=str(config["TWILIO_AUTH_TOKEN"]),
         twilio_account_sid=optional_text(config["TWILIO_ACCOUNT_SID"]),
@@ -120,4 +169,6 @@ def from_config(config: Mapping[str, Any]) -> Settings:
         outbox_file=optional_text(config.get("OUTBOX_FILE")),
         clock=config.get("CLOCK"),
         notifier=config.get("NOTIFIER"),
+        oidc=oidc,
+        admin_sms_signin=sms_signin(config.get("ADMIN_SMS_SIGNIN"), oidc),
     )

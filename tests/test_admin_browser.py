@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from twilio.request_validator import RequestValidator
 
+from tests.axe import assert_accessible
 from tests.conftest import CALLER, LINE_NUMBER
 from tests.test_failures import TOKEN, Server, free_port
 from tests.test_reload import ANNA, BENGT, TONIGHT
@@ -79,6 +80,11 @@ def evening(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
     """Headless Chromium through Debian's chromedriver (no download of any driver)."""
+    yield from chromium()
+
+
+def chromium() -> Iterator[WebDriver]:
+    """The browser fixture's driver, for other test modules' fixtures (tests/test_admin_oidc.py)."""
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -312,6 +318,7 @@ def test_every_page_fits_a_phone_375_px_wide_without_sideways_scrolling(
             "return [window.innerWidth, document.documentElement.scrollWidth]")
         assert width == 375, path
         assert scroll <= width, f"{path} scrolls sideways: {scroll} px wide"
+        assert_accessible(browser, f"{path} at 375 px")
     browser.get(evening.base + "/admin/oncall")
     browser.find_element(By.TAG_NAME, "body").send_keys("\ue004")  # Tab: the skip link first, its focus visible
     focused = browser.switch_to.active_element

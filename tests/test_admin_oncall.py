@@ -61,6 +61,7 @@ def test_a_swap_made_in_the_console_rings_the_new_person_from_the_next_call(
     console: Flask, admin: Console, clock: FrozenClock
 ) -> None:
     clock.set("2026-11-25T22:00")
+    admin.sign_in()  # twelve hours on: the morning's session has expired (8 h, by the line's clock)
     twilio = Twilio(console.test_client())
     assert after_hours_viva_call(twilio, "CA" + "1" * 32) == ANNA  # the worker has read the (empty) swaps
     page = admin.get("/admin/oncall").get_data(as_text=True)
@@ -79,9 +80,9 @@ def test_a_swap_made_in_the_console_rings_the_new_person_from_the_next_call(
     # One audit trail: each action once, by the signed-in admin (masked number, keyed hash), as the console's others.
     events = [e for e in console.extensions["ivr.store"].events() if e["channel"] == "admin"]
     assert [(e["kind"], e["data"]["by"]) for e in events] == [(kind, "+46...698") for kind in (
-        "admin_signed_in", "oncall_override_set", "oncall_override_cleared")]
+        "admin_signed_in", "admin_signed_in", "oncall_override_set", "oncall_override_cleared")]
     assert len({e["session_id"] for e in events}) == 1 and events[0]["session_id"].startswith("admin:")
-    assert events[1]["data"]["id"] == 1 and events[1]["data"]["person"] == "bengt"
+    assert events[2]["data"]["id"] == 1 and events[2]["data"]["person"] == "bengt"
     assert "+46701740698" not in str(events)
 
 
@@ -116,6 +117,7 @@ def test_the_report_page_draws_the_figures_of_ivr_report_json(
     console: Flask, admin: Console, clock: FrozenClock, database_url: str, tmp_path: Path
 ) -> None:
     known_week(console, Twilio(console.test_client()), clock)
+    admin.sign_in()  # the week has passed on the line's clock: a new session
     expected = {row["system"] or "": row for row in cli_json(database_url, SINCE, UNTIL)["systems"]}
     response = admin.get(f"/admin/report?since={SINCE}&until={UNTIL}")
     assert response.status_code == 200

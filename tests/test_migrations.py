@@ -188,7 +188,7 @@ def test_upgrade_from_0002_keeps_session_and_event_data(url: str) -> None:
         engine.dispose()
     store = Store(url)
     try:
-        assert store.upgrade() == head() == "0010"
+        assert store.upgrade() == head() == "0011"
         assert schema_differences(store) == []
         record = store.get("sms:+46701234567")
         assert record is not None

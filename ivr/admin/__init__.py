@@ -1,4 +1,4 @@
-"""The /admin console for the people who run the line: same app, same store, signed in by an SMS code.
+"""The /admin console for the people who run the line: same app, same store, signed in with OIDC or an SMS code.
 
 Pages are a Flask blueprint with Jinja templates and one stylesheet (no front-end build).
 Every page but the sign-in needs a signed-in admin (ivr/admin/auth.py guards the whole
@@ -14,6 +14,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from ivr import parts
+from ivr.admin import headers, oidc, sessions
 from ivr.admin.blueprint import unknown_console_path
 from ivr.admin.views import bp
 
@@ -37,7 +38,10 @@ def init_app(app: Flask) -> None:
         # The token lives as long as the signed-in session, not an hour: the Now page stays open all day.
         WTF_CSRF_TIME_LIMIT=None,
     )
+    sessions.init_app(app)  # server-side: the cookie holds only an id (ivr/admin/sessions.py)
     csrf.init_app(app)
+    oidc.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(bp)
     # Routing errors happen before any blueprint is chosen: the app's own 404 handler gives the
     # console's page for /admin/... and leaves every other path as it was.

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import abort, redirect, request, session, url_for
+from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
 from flows.events import EventKind
@@ -22,18 +24,44 @@ from ivr.privacy import pseudonym
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
-# The sign-in pages and the stylesheet: everything else needs a signed-in admin.
-PUBLIC_ENDPOINTS = frozenset({"admin.static", "admin.sign_in", "admin.enter_code"})
+# The sign-in pages, OIDC's two and the stylesheet: everything else needs someone signed in.
+PUBLIC_ENDPOINTS = frozenset({"admin.static", "admin.sign_in", "admin.enter_code", "admin.oidc_login",
+                              "admin.oidc_callback", "admin.accessibility"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+class Role(StrEnum):
+    """What a signed-in person may do: everything; incidents only; or look without changing anything."""
+
+    ADMIN = "admin"  # the IT unit
+    MANAGER = "manager"  # Chef i beredskap: incidents, and connecting IT-beredskapen (theirs alone)
+    READ_ONLY = "read_only"  # e.g. unit managers: every page, no form but signing out
+
+
+ROLE_NAMES = {Role.ADMIN: "administratör", Role.MANAGER: "chef i beredskap", Role.READ_ONLY: "läsbehörighet"}
+# The POSTs each role may make (endpoints); an admin may make all but MANAGER_ONLY.
+EVERYONE_POSTS = frozenset({"admin.sign_out"})
+MANAGER_POSTS = EVERYONE_POSTS | {"admin.incident_acknowledge", "admin.incident_resolve"}
+MANAGER_ONLY = frozenset({"admin.incident_connect"})
+
+
 @dataclass(frozen=True)
 class Admin:
-    """A signed-in admin: the number's keyed hash (for the audit log) and the number masked (for people)."""
+    """A signed-in person: a keyed hash (the audit's key), a name for people (or a masked number), role, how."""
 
     key: str
     who: str
+    role: Role = Role.ADMIN
+    method: str = "sms"
+
+    def may_post(self, endpoint: str | None) -> bool:
+        """Whether this role may send this form."""
+        if endpoint in MANAGER_ONLY:
+            return self.role is Role.MANAGER
+        if self.role is Role.ADMIN:
+            return True
+        return endpoint in (MANAGER_POSTS if self.role is Role.MANAGER else EVERYONE_POSTS)
 
 
 def admin_keys() -> frozenset[str]:
@@ -43,23 +71,38 @@ def admin_keys() -> frozenset[str]:
 
 
 def current_admin() -> Admin | None:
-    """The signed-in admin, if the session holds one whose number is still on the admin list."""
-    held = session.get("admin")
-    if not isinstance(held, dict) or not isinstance(held.get("key"), str):
+    """The person signed in with this session (server-side: ivr/admin/sessions.py), if any and still allowed."""
+    person = getattr(session, "person", None)
+    if person is None:
         return None
-    if held["key"] not in admin_keys():
-        return None  # taken off the list since signing in: the session ends now
-    return Admin(held["key"], str(held.get("who", "")))
+    if person.method == "sms" and person.who_key not in admin_keys():
+        return None  # taken off the admin list since signing in: the session ends now
+    try:
+        role = Role(person.role)
+    except ValueError:
+        return None
+    return Admin(person.who_key, person.who, role, person.method)
 
 
 def guard() -> Response | None:
-    """Before every console request: a CSRF token on every POST, then a signed-in admin off the sign-in pages."""
+    """Before every console request: a CSRF token on every POST, someone signed in, and a role that may post."""
     check_csrf()
-    if request.endpoint in PUBLIC_ENDPOINTS or current_admin() is not None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if request.method == "GET":
-        return redirect(url_for("admin.sign_in"))
-    abort(403)
+    admin = current_admin()
+    if admin is None:
+        if request.method == "GET":
+            return redirect(url_for("admin.sign_in"))
+        abort(403)
+    if request.method == "POST" and not admin.may_post(request.endpoint):
+        raise NotAllowed()
+    return None
+
+
+class NotAllowed(Forbidden):
+    """Signed in, but the role may not do this (read-only posting a form)."""
+
+    description = "not allowed for this role"
 
 
 def login_required(view: View) -> View:
@@ -81,4 +124,6 @@ def audit(kind: EventKind, data: dict[str, Any] | None = None, system: str | Non
     if who is None:
         raise RuntimeError("audit() needs a signed-in admin")
     context = turn_context()
-    ConsoleStore(context.store).audit(kind, who.key, who.who, context.now, data, system)
+    # The person's name (or the masked number of a break-glass sign-in) and role in every line.
+    ConsoleStore(context.store).audit(kind, who.key, who.who, context.now,
+                                      {"role": who.role.value, "method": who.method, **(data or {})}, system)

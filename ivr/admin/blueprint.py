@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ivr.admin.auth import current_admin, guard
+from ivr.admin.auth import ROLE_NAMES, NotAllowed, current_admin, guard
 from ivr.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ NAV: list[tuple[str, str]] = [("admin.now", "Nu"), ("admin.announcements", "Drif
 @bp.context_processor
 def signed_in() -> dict[str, object]:
     """Every template knows who is signed in (the nav shows it, and the sign-out button) and the nav's pages."""
-    return {"admin": current_admin(), "nav": NAV}
+    return {"admin": current_admin(), "nav": NAV, "role_names": ROLE_NAMES}
 
 
 def error_page(status: int, title: str, text: str) -> tuple[str, int]:
@@ -46,6 +46,10 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 def http_error(error: HTTPException) -> tuple[str, int]:
     """403, 404, 405 ... as the console's own page."""
     status = error.code or 500
+    if isinstance(error, NotAllowed):
+        return error_page(403, "Du har inte behörighet",
+                          "Din roll i konsolen får se sidan men inte ändra något här. "
+                          "Fråga IT-enheten om du behöver mer.")
     if status == 403:
         return error_page(403, "Logga in först", "Du behöver logga in för att använda konsolen. (Sign in first.)")
     return error_page(status, error.name, "Sidan finns inte eller kan inte visas så. (This page cannot be shown.)")
@@ -55,7 +59,7 @@ def unknown_console_path(error: HTTPException) -> tuple[str, int] | HTTPExceptio
     """An unknown URL under /admin/ (no blueprint matched, so the blueprint's handlers never see it)."""
     if not request.path.startswith(bp.url_prefix or "/admin"):
         return error  # Twilio's paths and others: as before
-    page = render_template("admin/error.html", title=error.name, admin=current_admin(), nav=NAV,
+    page = render_template("admin/error.html", title=error.name, admin=current_admin(), nav=NAV, role_names=ROLE_NAMES,
                            text="Sidan finns inte. Välj en sida i menyn. (This page does not exist.)")
     return page, 404
 

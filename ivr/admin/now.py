@@ -12,6 +12,7 @@ from flows.engine import StateError
 from flows.incidents import STATE_WORDS, actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
+from ivr.admin.words import outcome as outcome_words
 from ivr.conversation.session import VOICE, Session
 from ivr.operations.repair_alert import stamp_path
 from ivr.store import Store, StoreError
@@ -19,7 +20,7 @@ from ivr.store.console import ConsoleStore
 from ivr.store.incidents import IncidentStore
 from ivr.web.turn_context import turn_context
 
-REFRESH_SECONDS = 30  # the page reloads itself (a meta refresh: no script, no build step)
+REFRESH_SECONDS = 30  # static/now.js fetches the page again this often (with a pause button, WCAG 2.2.1)
 IN_PROGRESS = timedelta(minutes=15)  # a call with no turn for this long has ended without telling us
 
 
@@ -62,7 +63,7 @@ def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
     except KeyError:
         return (state.checklist, "okänt steg")
     if state.decision is not None:
-        return (checklist.name["sv"], "utfall: " + state.decision.outcome.value)
+        return (checklist.name["sv"], "utfall: " + outcome_words(state.decision.outcome.value))
     if state.notice:
         return (checklist.name["sv"], "hör driftinfo")
     step = state.step

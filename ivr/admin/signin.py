@@ -1,27 +1,34 @@
-"""Sign in with a one-time code by SMS to a number on the admin list; sign out.
+"""The break-glass sign-in: a one-time code by SMS to a number on the admin list; and signing out.
 
-The answer to a number is the same whether or not it is on the list ("if the number
-may sign in, a code is on its way"), and attempts count the same, so the page never
-tells who the admins are. Codes live CODE_MINUTES, are stored as an HMAC, work once,
-and die after MAX_WRONG wrong tries. Attempts are counted in the database per number
-and per client address, so the limits hold across gunicorn's workers.
+Off by default once OpenID Connect is configured (ivr/admin/oidc.py; IVR_ADMIN_SMS_SIGNIN turns it
+on). So that the page tells nobody who the admins are, every number takes the same path: a code
+is made, its HMAC kept, and a text queued in the outbox (ivr.outbox; sent after the commit, body
+blanked once delivered, the code never logged). A number that is not an admin's gets a text
+saying so, with no code. So that nobody can lock an admin out, the limits count per number *and*
+address (never per number alone), and each code belongs to the browser that asked for it: wrong
+tries from elsewhere cannot void it. The attempts are counted in the database, so the limits hold
+across gunicorn's workers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from datetime import timedelta
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from flows.events import EventKind
 from ivr import parts
-from ivr.admin.auth import Admin, admin_keys, audit
+from ivr.admin.auth import Admin, Role, admin_keys, audit
 from ivr.admin.blueprint import bp
 from ivr.admin.codes import code_hash, new_code, typed_code, typed_number
-from ivr.notify import NotifyError
+from ivr.admin.sessions import ConsoleSession
 from ivr.operations.logs import mask_numbers
+from ivr.outbox import Outgoing
+from ivr.outbox.sender import app_sender
 from ivr.privacy import pseudonym
 from ivr.store.console import CodeCheck, ConsoleStore
 from ivr.web.turn_context import turn_context
@@ -31,11 +38,12 @@ log = logging.getLogger(__name__)
 CODE_MINUTES = 10
 MAX_WRONG = 5  # wrong tries before a code is void
 WINDOW = timedelta(minutes=15)
-# Per window: codes asked for one number / from one address; codes typed for one number / from one address.
-SEND_PER_NUMBER, SEND_PER_ADDRESS = 3, 10
-CHECK_PER_NUMBER, CHECK_PER_ADDRESS = 5, 10
+# Per window: codes asked for one number from one address, and from one address; codes typed likewise.
+SEND_PER_PAIR, SEND_PER_ADDRESS = 3, 10
+CHECK_PER_PAIR, CHECK_PER_ADDRESS = 5, 10
 
-TOO_MANY = "För många försök. Vänta en kvart och försök igen. (Too many attempts: wait 15 minutes.)"
+TOO_MANY = "För många försök från din dator. Vänta en kvart och försök igen."
+SMS_OFF = "Inloggning med sms-kod är avstängd. Logga in med kommunens konto."
 
 
 def number_key(number: str) -> str:
@@ -48,81 +56,107 @@ def address() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
+def pair(key: str, where: str) -> str:
+    """A bucket for one number from one address (hashed: the bucket column is short)."""
+    return hashlib.sha256(f"{key}|{where}".encode()).hexdigest()[:40]
+
+
+def page(number: str = "", error: str | None = None, status: int = 200) -> tuple[str, int]:
+    """The sign-in page: the municipality's accounts first, the SMS code when it is on."""
+    settings = parts.settings()
+    return render_template("admin/sign_in.html", number=number, error=error, oidc=settings.oidc is not None,
+                           sms=settings.admin_sms_signin), status
+
+
 @bp.route("/logga-in", methods=["GET", "POST"])
-def sign_in() -> str | Response | tuple[str, int]:
+def sign_in() -> Response | tuple[str, int]:
     """Step 1: the number to send a code to."""
     if request.method == "GET":
-        return render_template("admin/sign_in.html", number="", error=None)
+        return page()
+    if not parts.settings().admin_sms_signin:
+        return page(error=SMS_OFF, status=403)
     typed = request.form.get("number", "")
     number = typed_number(typed)
     if number is None:
-        return render_template("admin/sign_in.html", number=typed[:40],
-                               error="Skriv ett telefonnummer, till exempel 070-123 45 67. "
-                                     "(Type a phone number.)"), 400
+        return page(typed[:40], "Skriv ett telefonnummer, till exempel 070-123 45 67.", 400)
     context = turn_context()
     console = ConsoleStore(context.store)
     key = number_key(number)
-    if not console.attempt({f"send:number:{key}": SEND_PER_NUMBER, f"send:address:{address()}": SEND_PER_ADDRESS},
-                           context.now, WINDOW):
+    if not console.attempt({f"send:pair:{pair(key, address())}": SEND_PER_PAIR,
+                            f"send:address:{address()}": SEND_PER_ADDRESS}, context.now, WINDOW):
         log.warning("console: code requests over the limit (%s)", mask_numbers(number))
-        return render_template("admin/sign_in.html", number=typed[:40], error=TOO_MANY), 429
-    if key in admin_keys():
-        send_code(console, number, key)
-    session["pending"] = {"key": key, "who": mask_numbers(number)}
+        return page(typed[:40], TOO_MANY, 429)
+    slot = secrets.token_hex(16)
+    send_code(console, number, key, slot)
+    session["pending"] = {"key": key, "who": mask_numbers(number), "slot": slot}
     return redirect(url_for("admin.enter_code"))
 
 
-def send_code(console: ConsoleStore, number: str, key: str) -> None:
-    """Make a code, keep its HMAC, text it from the line's number."""
+def code_slot(key: str, slot: str) -> str:
+    """Where this browser's code for a number is kept: one per number and browser (no one voids another's)."""
+    return hashlib.sha256(f"{key}|{slot}".encode()).hexdigest()
+
+
+def send_code(console: ConsoleStore, number: str, key: str, slot: str) -> None:
+    """Make a code, keep its HMAC, queue the text: the same steps for every number (see the module's text)."""
     context = turn_context()
     code = new_code()
-    console.save_code(key, code_hash(parts.settings().secret_key, key, code),
+    console.save_code(code_slot(key, slot), code_hash(parts.settings().secret_key, key, code),
                       context.now + timedelta(minutes=CODE_MINUTES))
-    settings = context.line.settings
-    body = (f"Din kod till Felsökningslinjens konsol: {code}. Gäller i {CODE_MINUTES} minuter. "
-            "Har du inte bett om den, säg till IT-enheten.")
-    try:
-        context.notifier.send_sms(number, settings.line_number or "", body)
-    except NotifyError as exc:
-        log.error("console: sign-in code SMS failed: %s", exc)
+    if key in admin_keys():
+        body = (f"Din kod till Felsökningslinjens konsol: {code}. Gäller i {CODE_MINUTES} minuter. "
+                "Har du inte bett om den, säg till IT-enheten.")
+    else:
+        body = ("Någon bad om en kod till Felsökningslinjens konsol för ditt nummer. Numret får inte logga in, "
+                "så ingen kod skickades. Du behöver inte göra något.")
+    message = Outgoing(kind="admin_code", key=f"admin_code:{slot}", target=number, text=body,
+                       sender=context.line.settings.line_number or "")
+    row = context.store.outbox.enqueue_alone(message, context.now)
+    if row is not None:
+        app_sender(current_app).send_now([row])  # after the commit, as a turn's messages go
 
 
 @bp.route("/kod", methods=["GET", "POST"])
 def enter_code() -> str | Response | tuple[str, int]:
     """Step 2: the code from the SMS."""
     pending = session.get("pending")
-    if not isinstance(pending, dict) or not isinstance(pending.get("key"), str):
+    if not isinstance(pending, dict) or not isinstance(pending.get("key"), str) \
+            or not isinstance(pending.get("slot"), str):
         return redirect(url_for("admin.sign_in"))
     if request.method == "GET":
         return render_template("admin/enter_code.html", who=pending.get("who"), error=None)
-    key, who = pending["key"], str(pending.get("who", ""))
+    key, who, slot = pending["key"], str(pending.get("who", "")), pending["slot"]
     context = turn_context()
     console = ConsoleStore(context.store)
     code = typed_code(request.form.get("code", ""))
-    if not console.attempt({f"check:number:{key}": CHECK_PER_NUMBER, f"check:address:{address()}": CHECK_PER_ADDRESS},
-                           context.now, WINDOW):
+    if not console.attempt({f"check:pair:{pair(key, address())}": CHECK_PER_PAIR,
+                            f"check:address:{address()}": CHECK_PER_ADDRESS}, context.now, WINDOW):
         return render_template("admin/enter_code.html", who=who, error=TOO_MANY), 429
     if code is not None:
-        result = console.take_code(key, code_hash(parts.settings().secret_key, key, code), context.now,
-                                   MAX_WRONG)
+        result = console.take_code(code_slot(key, slot), code_hash(parts.settings().secret_key, key, code),
+                                   context.now, MAX_WRONG)
     else:
         result = CodeCheck.WRONG
     if result is CodeCheck.ACCEPTED and key in admin_keys():
-        session.clear()  # a fresh session (and CSRF token) for the signed-in admin
-        session["admin"] = {"key": key, "who": who}
-        session.permanent = True
-        audit(EventKind.ADMIN_SIGNED_IN, admin=Admin(key, who))
+        begin(Admin(key, who, Role.ADMIN, "sms"))
         return redirect(url_for("admin.now"))
     if key in admin_keys():
         audit(EventKind.ADMIN_SIGN_IN_REFUSED, {"reason": result.value}, admin=Admin(key, who))
     return render_template("admin/enter_code.html", who=who,
-                           error="Koden stämmer inte eller har gått ut. Försök igen, eller be om en ny kod. "
-                                 "(Wrong or expired code.)"), 400
+                           error="Koden stämmer inte eller har gått ut. Försök igen, eller be om en ny kod."), 400
+
+
+def begin(admin: Admin) -> None:
+    """A new server-side session for someone who just signed in (a new token), and the audit line."""
+    assert isinstance(session, ConsoleSession)
+    session.sign_in(admin.key, admin.who, admin.role.value, admin.method)
+    audit(EventKind.ADMIN_SIGNED_IN, admin=admin)
 
 
 @bp.route("/logga-ut", methods=["POST"])
 def sign_out() -> Response:
-    """End the session."""
+    """End the session: revoked in the database, so a copy of the cookie opens nothing after this."""
     audit(EventKind.ADMIN_SIGNED_OUT)
-    session.clear()
+    assert isinstance(session, ConsoleSession)
+    session.sign_out()
     return redirect(url_for("admin.sign_in"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.admin import announce, checklists, lookup, now, oncall, report, signin
+from ivr.admin import announce, checklists, lookup, now, oidc, oncall, report, signin
 from ivr.admin.blueprint import bp
 
-__all__ = ["announce", "bp", "checklists", "lookup", "now", "oncall", "report", "signin"]
+__all__ = ["announce", "bp", "checklists", "lookup", "now", "oidc", "oncall", "report", "signin"]

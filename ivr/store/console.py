@@ -7,6 +7,7 @@ console shares the webhooks' engine, its SQLite locking and its error handling.
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,6 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from ivr.store.schema import (
     admin_attempts_table,
     admin_codes_table,
+    console_sessions_table,
     events_table,
     sessions_table,
 )
@@ -37,6 +39,29 @@ class CodeCheck(StrEnum):
     ACCEPTED = "accepted"
     WRONG = "wrong"
     NONE = "none"  # no live code for that number: never sent, expired, used, or too many wrong tries
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A live console session's person: the keyed hash, the name or masked number, role and how."""
+
+    session_id: str
+    who_key: str
+    who: str
+    role: str
+    method: str
+    created_at: datetime
+    seen_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A stored session that is neither revoked nor expired: its data, and who if someone signed in."""
+
+    data: dict[str, Any]
+    person: SignedIn | None
+    seen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -125,3 +150,71 @@ class ConsoleStore:
         # func.max keeps the column's type: both come back as aware UTC datetimes.
         found: list[datetime] = [moment for moment in (session_at, event_at) if moment is not None]
         return max(found) if found else None
+
+    # -- server-side sessions (ivr/admin/sessions.py) ------------------------------------------------------
+
+    def session(self, session_id: str, now: datetime) -> LiveSession | None:
+        """The session under an id if it is alive (not revoked, not expired)."""
+        table = console_sessions_table
+        with self.store._transaction(read_only=True) as conn:
+            row = conn.execute(select(table).where(table.c.id == session_id, table.c.revoked_at.is_(None),
+                                                   table.c.expires_at > _aware(now))).first()
+        if row is None:
+            return None
+        return LiveSession(json.loads(row.data), _signed_in(row), row.seen_at)
+
+    def save_session(self, session_id: str, data: dict[str, Any], now: datetime, expires_at: datetime,
+                     person: dict[str, str] | None = None, replaces: str | None = None) -> None:
+        """Write a session's data; `person` signs someone in (with a new id: `replaces` is revoked)."""
+        table = console_sessions_table
+        moment = _aware(now)
+        text = json.dumps(data, separators=(",", ":"))
+        with self.store._transaction() as conn:
+            if replaces is not None and replaces != session_id:
+                conn.execute(update(table).where(table.c.id == replaces, table.c.revoked_at.is_(None))
+                             .values(revoked_at=moment))
+            done = conn.execute(update(table).where(table.c.id == session_id, table.c.revoked_at.is_(None))
+                                .values(data=text, seen_at=moment, expires_at=_aware(expires_at))).rowcount
+            if not done:
+                # Old, never signed-in sessions go as new ones come: the table holds about a window's worth.
+                conn.execute(delete(table).where(table.c.expires_at < moment - timedelta(days=1)))
+                conn.execute(insert(table).values(
+                    id=session_id, data=text, created_at=moment, seen_at=moment, expires_at=_aware(expires_at),
+                    **({key: person.get(key) for key in ("who_key", "who", "role", "method")} if person else {})))
+
+    def touch_session(self, session_id: str, now: datetime) -> None:
+        """Note that a session was used (the list of who is signed in shows it)."""
+        table = console_sessions_table
+        with self.store._transaction() as conn:
+            conn.execute(update(table).where(table.c.id == session_id).values(seen_at=_aware(now)))
+
+    def revoke_session(self, session_id: str, now: datetime) -> bool:
+        """End a session now (sign-out, or an admin ending another's): its cookie opens nothing after this."""
+        table = console_sessions_table
+        with self.store._transaction() as conn:
+            return bool(conn.execute(update(table).where(table.c.id == session_id, table.c.revoked_at.is_(None))
+                                     .values(revoked_at=_aware(now))).rowcount)
+
+    def signed_in(self, now: datetime) -> list[SignedIn]:
+        """Everyone signed in now, newest first ("Inloggade nu")."""
+        table = console_sessions_table
+        with self.store._transaction(read_only=True) as conn:
+            rows = conn.execute(select(table).where(table.c.who_key.is_not(None), table.c.revoked_at.is_(None),
+                                                   table.c.expires_at > _aware(now))
+                                .order_by(table.c.created_at.desc())).all()
+        return [person for person in map(_signed_in, rows) if person is not None]
+
+    def purge_sessions(self, before: datetime) -> int:
+        """Delete sessions that ended (expired or revoked) before a moment."""
+        table = console_sessions_table
+        moment = _aware(before)
+        with self.store._transaction() as conn:
+            return int(conn.execute(delete(table).where(
+                (table.c.expires_at < moment) | (table.c.revoked_at < moment))).rowcount)
+
+
+def _signed_in(row: Any) -> SignedIn | None:
+    if row.who_key is None:
+        return None
+    return SignedIn(str(row.id), str(row.who_key), str(row.who or ""), str(row.role or ""), str(row.method or ""),
+                    row.created_at, row.seen_at, row.expires_at)

@@ -266,3 +266,24 @@ incident_callers_table = Table(
     Column("notify", Boolean, nullable=False, default=False),
     Column("lang", String(2), nullable=False, default="sv"),
 )
+
+# The console's server-side sessions (migration 0011, issue 24): the cookie holds a random token,
+# the row its SHA-256, the session's data (CSRF token, sign-in state) and, once signed in, who
+# (the keyed hash and a name, never a number), the role and how they signed in. A row is revoked
+# at sign-out and dead at expires_at; `ivr purge` and each new session delete old ones.
+console_sessions_table = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("who_key", String(64), nullable=True),
+    Column("who", String(100), nullable=True),
+    Column("role", String(16), nullable=True),
+    Column("method", String(8), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("console_sessions_expires_at", "expires_at"),
+    Index("console_sessions_who_key", "who_key"),
+)

@@ -1,0 +1,29 @@
+"""The console's words for the line's codes: outcomes, channels, message states, in plain Swedish."""
+
+from __future__ import annotations
+
+OUTCOMES = {
+    "resolved": "löst med checklistan",
+    "it_support": "till IT-supporten",
+    "it_portal": "till IT-portalen",
+    "local_contact": "till lokal kontakt",
+    "supplier_outage": "känt fel hos leverantören",
+    "on_call_manager": "kopplad till chef i beredskap",
+    "wait_for_office_hours": "väntar på IT-supporten (kontorstid)",
+    "deflected": "hörde driftinfon och avslutade",
+    "incident_known": "känd incident: sms när det är åtgärdat",
+    "abandoned": "lade på",
+}
+CHANNELS = {"voice": "samtal", "sms": "sms"}
+MESSAGE_STATES = {
+    "pending": "väntar", "sending": "skickas", "queued": "köad hos Twilio", "sent": "skickad",
+    "delivered": "levererad", "undelivered": "inte levererad", "failed": "misslyckades",
+    "dead": "gavs upp", "logged": "bara loggad (inget Twilio-konto)",
+}
+
+
+def outcome(code: str | None) -> str:
+    """An outcome in words ("pågår" for none yet)."""
+    if not code:
+        return "pågår eller avbrutet"
+    return OUTCOMES.get(code, code.replace("_", " "))
