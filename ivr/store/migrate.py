@@ -27,7 +27,9 @@ LEGACY_VERSION = 1
 # and /healthz makes one per probe (current()): two lines per probe under `serve --production`.
 # They never tell an operator anything, so they are dropped where Alembic logs them; the
 # upgrade's own "Running upgrade 0007 -> 0008" lines stay.
-CONTEXT_ANNOUNCEMENTS = frozenset({"Context impl %s.", "Will assume %s DDL."})
+# Alembic 1.17+ also names each plugin it sets up as it is imported; imported lazily (below), after the
+# logs are set up, that would be a dozen new lines at every start that migrates.
+CONTEXT_ANNOUNCEMENTS = frozenset({"Context impl %s.", "Will assume %s DDL.", "setup plugin %s"})
 
 
 class QuietContext(logging.Filter):
@@ -38,13 +40,8 @@ class QuietContext(logging.Filter):
         return record.msg not in CONTEXT_ANNOUNCEMENTS
 
 
-def quiet_alembic() -> None:
-    """Attach the filter (once; only when Alembic is used)."""
-    # Alembic's import announces its plugins at INFO ("setup plugin ..."): noise in a server's log.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    logger = logging.getLogger("alembic.runtime.migration")
-    if not any(isinstance(existing, QuietContext) for existing in logger.filters):
-        logger.addFilter(QuietContext())
+for _name in ("alembic.runtime.migration", "alembic.runtime.plugins"):  # before Alembic is ever imported
+    logging.getLogger(_name).addFilter(QuietContext())
 
 
 class MigrationError(RuntimeError):
@@ -55,7 +52,6 @@ def config(connection: Connection) -> Config:
     """Alembic's configuration, pointing at the migrations shipped inside this package."""
     from alembic.config import Config
 
-    quiet_alembic()
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
