@@ -278,3 +278,15 @@ def test_the_consoles_now_page_shows_tickets_not_filed_yet(app: Flask, itsm: Fak
     past_grace(app)  # tried once, refused with 503: waiting for a retry
     page = console.get("/admin/").get_data(as_text=True)
     assert 'IT-portalen än: <strong class="error">1</strong> – se <code>ivr outbox list</code>' in page
+
+
+def test_two_problems_texted_from_one_number_file_two_tickets(app: Flask, itsm: FakeITSM) -> None:
+    """One SMS session per number holds many problems: each finished one files its own ticket, once."""
+    from ivr.simulator.sms import ScriptedSends, SmsPhone
+
+    texts = SmsPhone(app, sender=CALLER).converse(ScriptedSends([*ALFA_ONE_USER_BY_SMS, *ALFA_ONE_USER_BY_SMS]))
+    assert texts.errors == [] and texts.unused_sends == []
+    past_grace(app)
+    tickets = [row for row in app.extensions["ivr.store"].outbox.rows() if row["channel"] == "ticket"]
+    assert len(tickets) == 2 and len({row["key"] for row in tickets}) == 2
+    assert len(itsm.seen) == 2

@@ -108,13 +108,22 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
                                "data": {"code": record.ref, "incident": live.id if live else None}},
                         delay=delay)
 
+    own = ticket_key(record)
     if live is None:
-        store.enqueue(record, row("ticket", f"{record.id}:ticket"))
+        store.enqueue(record, row("ticket", own))
     else:
         parent = f"ticket:incident:{live.id}"
         if store.enqueue(record, row("ticket", parent)) is None and owner(record, parent) != record.id:
-            store.enqueue(record, row("ticket_note", f"{record.id}:ticket", parent))
+            store.enqueue(record, row("ticket_note", own, parent))
     return replace(decision, ticket=True)
+
+
+def ticket_key(record: SessionRecord) -> str:
+    """The key of the ticket this turn files: one per call, whatever is replayed (the dial result that files
+    it may come again); one per finished problem in a text conversation, which keeps one session per
+    number for many problems (its turns are never run twice: a retried message is answered from its
+    MessageSid before the conversation sees it, so the turn's seq names the problem)."""
+    return f"{record.id}:ticket:{record.seq}" if record.channel == "sms" else f"{record.id}:ticket"
 
 
 def decline(record: SessionRecord, decision: Decision) -> bool:
