@@ -150,5 +150,28 @@ class Say:
     sentences: tuple[Sentence, ...]
 
 
+@dataclass(frozen=True)
+class HangUp:
+    """The call is done (a dial was answered): end it without a word."""
+
+
+@dataclass(frozen=True)
+class DialNext:
+    """Nobody took the call: the next on-call number of the call's chain (call: the call's id)."""
+
+    attempt: int
+    number: str
+    call: str
+
+
+@dataclass(frozen=True)
+class CallBack:
+    """The carer answered the line's call-back (RING): why she is called, then the first on-call number."""
+
+    system: str
+    number: str
+    call: str
+
+
 Part = (Menu | BadSystem | WhichSystem | ResumeOffer | Question | Notice | BadAnswer | PinPrompt | PinRetry
-        | Finished | Transfer | Wait | Goodbye | Ended | Say)
+        | Finished | Transfer | Wait | Goodbye | Ended | Say | HangUp | DialNext | CallBack)

@@ -9,9 +9,12 @@ from flows.sms_render import SmsRenderer
 from ivr.conversation.reply import (
     BadAnswer,
     BadSystem,
+    CallBack,
+    DialNext,
     Ended,
     Finished,
     Goodbye,
+    HangUp,
     Menu,
     Notice,
     Part,
@@ -90,7 +93,7 @@ def render_part(part: Part, sms: SmsRenderer) -> list[str]:
             return words(sms, sentences)
         case Ended():
             return []  # the conversation has its outcome: nothing is waiting
-        case ResumeOffer() | Transfer() | Wait() | Goodbye():
+        case ResumeOffer() | Transfer() | Wait() | Goodbye() | HangUp() | DialNext() | CallBack():
             raise AssertionError(f"a text conversation is never answered with {part!r}")
         case _:
             assert_never(part)

@@ -21,8 +21,9 @@ from werkzeug.exceptions import HTTPException
 from flows.phone import national, phone_number, spoken_number
 from ivr import parts
 from ivr.channels.voice.render import VoiceRenderer
-from ivr.channels.voice.turns import DIAL_CONNECTED, YES, continue_after_failure
+from ivr.channels.voice.turns import YES, continue_after_failure
 from ivr.channels.voice.twiml import dial_bridged, hang_up, query_int, twiml
+from ivr.conversation.on_call import DIAL_CONNECTED
 from ivr.operations import metrics, repair_alert
 from ivr.web.turn_context import turn_context
 

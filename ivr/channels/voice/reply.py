@@ -8,13 +8,17 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from flows import engine
 from ivr.channels.voice.render import VoiceRenderer
+from ivr.channels.voice.twiml import hang_up
 from ivr.conversation.dispatch import WAIT_ROUND_SECONDS
 from ivr.conversation.reply import (
     BadAnswer,
     BadSystem,
+    CallBack,
+    DialNext,
     Ended,
     Finished,
     Goodbye,
+    HangUp,
     Menu,
     Notice,
     Part,
@@ -98,6 +102,19 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
             for sentence in words(voice, sentences):
                 voice.say(response, sentence)
             response.hangup()
+            return response
+        case HangUp():
+            return hang_up()
+        case DialNext(attempt, number, call):
+            response = VoiceResponse()
+            voice.say(response, voice.text("on_call_next"))
+            voice.dial_on_call(response, call, attempt, number)
+            return response
+        case CallBack(system, number, call):
+            response = VoiceResponse()
+            voice.say(response, voice.text("callback_intro", system=system))
+            voice.say(response, voice.text("on_call_manager"))
+            voice.dial_on_call(response, call, 0, number)
             return response
         case _:
             assert_never(part)
