@@ -90,7 +90,7 @@ def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -
                 # promises were not stored, so the fault policy sends them directly. (A failure before
                 # the answer runs the turn again below, which sends them then: never twice.)
                 if stored is not None and stored.queued:
-                    outbox.send_unstored(stored.queued)
+                    outbox.send_unstored(stored.queued, stored.id)
                 return twiml(response)
     record = DetachedRecord(id=f"voice:{sid}", channel="voice", caller=None, data=None, seq=0,
                             created_at=None, updated_at=None)

@@ -1,0 +1,137 @@
+"""Messages the fault policy sent directly (the turn had no database), kept until the outbox table records them.
+
+Why: a message sent without the database has no row, so a replay of the same webhook after
+the database is back (Twilio retrying, a proxy repeating) would find no key and send it
+again. So every direct send that Twilio accepted is remembered under its idempotency key,
+in this process's memory and in one small file in the state folder (ivr/operations/
+state_folder.py) that the server's other processes, and this one after a restart, read
+too. As soon as the store answers again (the next turn of any conversation, or the outbox
+worker's next round), each is written to the outbox table as a row already sent (state
+"direct", or "logged" without a Twilio account), and forgotten here; the replay then finds
+the key and sends nothing new.
+
+The file holds no phone number and no text: the key, the kind, the channel, the session
+id (a call's sid, or a pseudonym), Twilio's sid, the time and the audit event's names.
+It is emptied (not deleted: another process may hold it open) once they are recorded.
+A send that failed or timed out is not remembered: a replay may send it again, which is
+the outbox's at-least-once rule.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from ivr.store import StoreError
+from ivr.store.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "direct-sends.jsonl"
+DIRECT = "direct"  # the row's state: sent without the outbox, no delivery status will come
+LOGGED = "logged"  # no Twilio account: only written to the log, as the sender marks its rows
+
+
+@dataclass(frozen=True)
+class DirectSend:
+    """One message sent directly: enough to record its row, never its number or text."""
+
+    key: str
+    kind: str
+    channel: str
+    session_id: str | None
+    sid: str
+    at: str  # when it was sent (ISO 8601, with its offset)
+    state: str  # DIRECT or LOGGED
+    audit: dict[str, Any] | None = None  # the names of its audit events and their data (no numbers)
+
+    @classmethod
+    def from_json(cls, line: str) -> DirectSend | None:
+        try:
+            data = json.loads(line)
+            return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+        except (ValueError, TypeError):
+            return None  # a line half-written by a process killed mid-write
+
+
+class DirectSends:
+    """This process's memory of direct sends not yet recorded, and the state folder's file of them."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._memory: dict[str, DirectSend] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, sent: DirectSend) -> None:
+        """Keep a direct send until it is recorded; never raises (the message is out already)."""
+        with self._lock:
+            self._memory[sent.key] = sent
+        if self.path is None:
+            return
+        try:
+            with self._file("a") as handle:
+                handle.write(json.dumps(asdict(sent), separators=(",", ":")) + "\n")
+        except OSError as exc:
+            log.error("direct send %s kept in memory only, not in %s: %s", sent.key, self.path, exc)
+
+    def waiting(self) -> bool:
+        """True when some direct send is not recorded yet (cheap: checked before every turn)."""
+        if self._memory:
+            return True
+        try:
+            return self.path is not None and os.stat(self.path).st_size > 0
+        except OSError:
+            return False
+
+    def record(self, outbox: OutboxStore, now: datetime) -> int:
+        """Write the waiting direct sends to the outbox table; how many rows were new. Never raises.
+
+        Without the database they stay, for the next try.
+        """
+        if not self.waiting():
+            return 0
+        try:
+            with self._file("r+") as handle:
+                stored = [found for line in handle if (found := DirectSend.from_json(line)) is not None]
+                with self._lock:
+                    memory = dict(self._memory)
+                pending = {sent.key: sent for sent in (*stored, *memory.values())}
+                added = outbox.record_direct(list(pending.values()), now)
+                handle.seek(0)
+                handle.truncate()
+        except OSError as exc:  # the file cannot be used: the memory alone
+            log.error("direct sends: cannot use %s (%s); recording this process's only", self.path, exc)
+            with self._lock:
+                memory = dict(self._memory)
+            try:
+                added = outbox.record_direct(list(memory.values()), now)
+            except StoreError:
+                return 0
+        except StoreError:
+            return 0  # still no database: kept for the next try
+        with self._lock:
+            for key in memory:
+                self._memory.pop(key, None)
+        if added:
+            log.warning("recorded %d message(s) sent directly while the database was down", added)
+        return added
+
+    @contextmanager
+    def _file(self, mode: str) -> Iterator[IO[str]]:
+        """The file, locked against the server's other processes (created if missing, 0600)."""
+        if self.path is None:
+            raise OSError("no state folder")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | (os.O_APPEND if mode == "a" else 0), 0o600)
+        with os.fdopen(fd, mode, encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield handle
