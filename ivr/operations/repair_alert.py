@@ -26,6 +26,9 @@ from ivr.web.turn_context import turn_context
 
 ALERT_EVERY = timedelta(minutes=15)
 KIND = "repair_alert"  # the outbox rows' kind
+# Faults whose alert is sent directly, never through the database: a turn that just found it failing, and
+# Twilio's fallback URL, which never touches the database (the main webhook may have failed on it).
+DIRECT = frozenset({"database", "fallback"})
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +66,10 @@ def _claim(now: datetime) -> bool:
 def line_failed(reason: str) -> None:
     """Text every admin that the line needs repair (reason: database, fallback or error); never raises.
 
-    At most once per ALERT_EVERY. Through the outbox (a row each, keyed by the alert's moment and the
-    admin's place in the list, retried like every message) unless the database is what failed: then
-    the fault policy's direct send, which is recorded in the outbox when the database is back
+    At most once per ALERT_EVERY. An unexpected error's alert goes through the outbox (a row each,
+    keyed by the alert's moment and the admin's place in the list, retried like every message);
+    a database fault's and the fallback's (or any while this process knows the database down) are
+    the fault policy's direct send, recorded in the outbox when the database is back
     (ivr/outbox/direct.py).
     """
     try:
@@ -80,8 +84,8 @@ def line_failed(reason: str) -> None:
         moment = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
         alerts = [Outgoing(kind=KIND, key=f"{KIND}:{moment}:{index}", target=admin, text=body, sender=sender)
                   for index, admin in enumerate(sorted(line.settings.admins))]
-        if reason == "database":
-            outbox.send_unstored(alerts)  # not the database again: this turn just found it failing
+        if reason in DIRECT or context.store.outage.down:
+            outbox.send_unstored(alerts)  # not the database: it failed, or may be why Twilio used the fallback
         else:
             outbox.send_alone(alerts)
     except Exception:  # noqa: BLE001 - an alert about a failure must not cause another
