@@ -12,7 +12,8 @@ the key and sends nothing new.
 
 The file holds no phone number and no text: the key, the kind, the channel, the session
 id (a call's sid, or a pseudonym), Twilio's sid, the time and the audit event's names.
-It is emptied (not deleted: another process may hold it open) once they are recorded.
+Once they are recorded they are dropped from it (it is not deleted: another process may hold it
+open); the lock is not held while the database is written.
 A send that failed or timed out is not remembered: a replay may send it again, which is
 the outbox's at-least-once rule.
 """
@@ -25,7 +26,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -79,7 +80,8 @@ class DirectSends:
             return
         try:
             with self._file("a") as handle:
-                handle.write(json.dumps(asdict(sent), separators=(",", ":")) + "\n")
+                # A line of its own even after one half-written by a process killed mid-write.
+                handle.write("\n" + json.dumps(asdict(sent), separators=(",", ":")))
         except OSError as exc:
             log.error("direct send %s kept in memory only, not in %s: %s", sent.key, self.path, exc)
 
@@ -95,35 +97,53 @@ class DirectSends:
     def record(self, outbox: OutboxStore, now: datetime) -> int:
         """Write the waiting direct sends to the outbox table; how many rows were new. Never raises.
 
-        Without the database they stay, for the next try.
+        Without the database they stay, for the next try. The file's lock is not held while the
+        database is written (a process sending directly meanwhile must not wait on it).
         """
         if not self.waiting():
             return 0
+        with self._lock:
+            pending = dict(self._memory)
         try:
-            with self._file("r+") as handle:
-                stored = [found for line in handle if (found := DirectSend.from_json(line)) is not None]
-                with self._lock:
-                    memory = dict(self._memory)
-                pending = {sent.key: sent for sent in (*stored, *memory.values())}
-                added = outbox.record_direct(list(pending.values()), now)
-                handle.seek(0)
-                handle.truncate()
-        except OSError as exc:  # the file cannot be used: the memory alone
-            log.error("direct sends: cannot use %s (%s); recording this process's only", self.path, exc)
-            with self._lock:
-                memory = dict(self._memory)
-            try:
-                added = outbox.record_direct(list(memory.values()), now)
-            except StoreError:
-                return 0
+            pending.update((sent.key, sent) for sent in self._read())
+        except OSError as exc:  # the file cannot be used: this process's memory alone
+            log.error("direct sends: cannot read %s (%s); recording this process's only", self.path, exc)
+        if not pending:
+            with suppress(OSError):
+                self._forget(set())  # only lines half-written by a process killed mid-write: drop them
+            return 0
+        try:
+            added = outbox.record_direct(list(pending.values()), now)
         except StoreError:
             return 0  # still no database: kept for the next try
         with self._lock:
-            for key in memory:
+            for key in pending:
                 self._memory.pop(key, None)
+        try:
+            self._forget(set(pending))
+        except OSError as exc:  # recorded all the same: the next try finds them there and adds nothing
+            log.error("direct sends: cannot empty %s: %s", self.path, exc)
         if added:
             log.warning("recorded %d message(s) sent directly while the database was down", added)
         return added
+
+    def _read(self) -> list[DirectSend]:
+        if self.path is None or not self.path.exists():
+            return []
+        with self._file("r") as handle:
+            return [found for line in handle if (found := DirectSend.from_json(line)) is not None]
+
+    def _forget(self, keys: set[str]) -> None:
+        """Drop the recorded ones from the file, keeping any another process added since it was read."""
+        if self.path is None or not self.path.exists():
+            return
+        with self._file("r+") as handle:
+            lines = handle.readlines()
+            kept = [line for line in lines
+                    if (found := DirectSend.from_json(line)) is not None and found.key not in keys]
+            handle.seek(0)
+            handle.truncate()
+            handle.writelines(kept)
 
     @contextmanager
     def _file(self, mode: str) -> Iterator[IO[str]]:
