@@ -22,6 +22,7 @@ from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.simulator.common import PUBLIC_URL
 from ivr.store.incidents import IncidentStore
+from tests.conftest import state_dir
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOKEN = "golden-token-not-a-secret"
@@ -67,7 +68,7 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
     moment = datetime.fromisoformat(str(case["at"])).replace(tzinfo=STOCKHOLM)
     app = create_app({
         "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL, "DATABASE_URL": database_url,
-        "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(),
+        "CLOCK": lambda: moment, "NOTIFIER": LogNotifier(), "STATE_DIR": state_dir(),
     })
     # `announcements: {alla: ..., viva: ...}`: posted before the call, as `ivr announce` would.
     for system, text in (case.get("announcements") or {}).items():
@@ -104,6 +105,12 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
     if case.get("speech"):
         line = app.extensions["ivr.line"]
         app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, speech_enabled=True))
+    # `receipt_outcomes: [resolved, ...]`: line.yaml's receipt.outcomes for this case, as an IT unit may set it
+    # (the shipped list leaves resolved and deflected out).
+    if case.get("receipt_outcomes") is not None:
+        line = app.extensions["ivr.line"]
+        outcomes = frozenset(str(outcome) for outcome in case["receipt_outcomes"])
+        app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, receipt_outcomes=outcomes))
     try:
         yield app
     finally:

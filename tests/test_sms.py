@@ -127,9 +127,11 @@ def test_callback_without_an_on_call_decision_does_not_dial(twilio: Twilio) -> N
 class RefusesCalls(FakeTwilioHttp):
     """Twilio refusing every call (a blocked number, a wrong account setting), taking every SMS."""
 
+    refuse = True  # False: Twilio takes calls again
+
     def request(self, method: str, uri: str, params: Any = None, data: Any = None, headers: Any = None,
                 auth: Any = None, timeout: Any = None, allow_redirects: bool = False) -> Response:
-        self.status = 400 if uri.endswith("/Calls.json") else 201
+        self.status = 400 if self.refuse and uri.endswith("/Calls.json") else 201
         return super().request(method, uri, params, data, headers, auth, timeout, allow_redirects)
 
 
@@ -149,6 +151,29 @@ def test_a_refused_call_back_is_told_honestly(database_url: str, clock: FrozenCl
     ]
     kinds = [event["kind"] for event in app.extensions["ivr.store"].events(sms_session(app, CALLER))]
     assert "callback_failed" in kinds and "callback_failed_texted" in kinds and "callback_requested" not in kinds
+    app.extensions["ivr.store"].dispose()
+
+
+def test_a_ring_after_a_call_back_that_was_given_up_places_a_new_one(database_url: str, clock: FrozenClock) -> None:
+    """Not "Vi har redan ringt upp dig" when that call never went out: the outbox row's state decides."""
+    http = RefusesCalls()
+    notifier = TwilioNotifier("AC" + "0" * 32, "test-token-not-a-secret", http_client=http)
+    app = create_app(app_config(database_url, clock, NOTIFIER=notifier))
+    texter = Texter(Twilio(app.test_client()))
+    after_hours_viva_on_call(texter, clock)
+    calling = ["Vi ringer upp dig nu och kopplar dig till chef i beredskap. Svara när det ringer."]
+    assert texter.send("RING") == calling  # refused by Twilio: given up, the carer texted
+    assert texter.send("RING") == calling  # a new call-back, refused again: texted again
+    calls = [r for r in http.requests if r["path"].endswith("/Calls.json")]
+    failed = [r for r in http.requests if r["path"].endswith("/Messages.json") and r["data"]["To"] == CALLER]
+    assert (len(calls), len(failed)) == (2, 2)
+    http.refuse, http.requests = False, []  # Twilio takes calls again
+    assert texter.send("RING") == calling
+    assert texter.send("RING") == ["Vi har redan ringt upp dig. Skriv MENY för att börja om."]  # this one went out
+    assert [r["data"]["To"] for r in http.requests if r["path"].endswith("/Calls.json")] == [CALLER]
+    states = [row["state"] for row in app.extensions["ivr.store"].outbox.rows()
+              if row["kind"] == "callback"]
+    assert sorted(states) == ["dead", "dead", "queued"]
     app.extensions["ivr.store"].dispose()
 
 

@@ -5,8 +5,9 @@ calls (`from`), the keys pressed (`keys`, "-" = silence; `ja@0.92` or
 `"viva omsorg"@0.4` is speech with the recogniser's confidence, heard when the
 case turns speech input on with `speech: true`), how each <Dial> ends
 (`dial_status`) and what the on-call manager presses (`manager_keys`, default
-always 1); `expected` holds the outcome, the numbers dialled, the SMS count
-and every line of the transcript. A call that goes on by SMS (key 8) may give
+always 1), and which outcomes get the receipt if not line.yaml's
+(`receipt_outcomes`); `expected` holds the outcome, the numbers dialled, the
+SMS count and every line of the transcript. A call that goes on by SMS (key 8) may give
 the carer's texts after it (`then_sms`, as the SMS goldens' `sends`, on the
 same line and database; its manager always presses 1), and `expected.then_sms`
 holds that conversation as an SMS golden's `expected` does. A call that drops
@@ -47,7 +48,8 @@ from tests.test_sms_golden import observed as observed_sms
 GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 INPUTS = ("description", "at", "from", "speech", "keys", "dial_status", "manager_keys", "then_sms", "then_call",
-          "known_bug", "announcements", "known_incidents", "directory", "manager_sms", "tickets")
+          "known_bug", "announcements", "known_incidents", "directory", "manager_sms", "tickets",
+          "receipt_outcomes")
 # Fixed CallSids (each case runs on a fresh database): the receipt's code derives from the call, so the
 # SMS a golden shows is the same on every run. The second is for a case's call again (then_call).
 CALL_SID = "CA" + "90" * 16

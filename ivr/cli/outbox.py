@@ -15,7 +15,7 @@ def outbox() -> None:
 
 @outbox.command("list")
 @click.option("--state", help="Only this state: pending, sending, queued, sent, delivered, undelivered, failed, "
-                              "dead, logged.")
+                              "dead, logged, direct (sent without the database, recorded after).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Newest first.")
 @database_option
 def list_rows(state: str | None, limit: int, database_url: str | None) -> None:

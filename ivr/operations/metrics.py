@@ -289,14 +289,14 @@ def error_answered(channel: str) -> None:
 
 
 def sms_sent(kind: str) -> None:
-    """An SMS sent outside a conversation's events (a repair alert to the admins)."""
+    """An SMS the fault policy sent directly, without the database (ivr/outbox.send_unstored)."""
     metrics = _current()
     if metrics is not None:
         metrics.sms_sent.labels(kind).inc()
 
 
 def sms_failed(kind: str) -> None:
-    """An SMS outside a conversation's events that Twilio refused or could not take."""
+    """An SMS the fault policy sent directly that Twilio refused or could not take."""
     metrics = _current()
     if metrics is not None:
         metrics.sms_failed.labels(kind).inc()

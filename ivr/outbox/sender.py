@@ -14,6 +14,7 @@ from flows.line import Line
 from ivr import parts
 from ivr.notify import Notifier, NotifyError
 from ivr.operations.logs import mask_numbers
+from ivr.outbox.direct import DirectSends
 from ivr.store import Store, StoreError
 from ivr.store.outbox import CLAIM_BATCH, Claimed, Transition
 from ivr.tickets import Backend, TicketError, delivery
@@ -57,6 +58,8 @@ class Sender:
     # The line now (config, roster, admins) and its ticket backend, read at each use (channel "ticket").
     line: Callable[[], Line] | None = None
     tickets: Callable[[], Backend | None] | None = None
+    # The messages sent without the database, recorded at each round (ivr/outbox/direct.py).
+    direct: DirectSends | None = None
 
     @classmethod
     def for_app(cls, app: Flask) -> Sender:
@@ -93,6 +96,8 @@ class Sender:
         Then the messages overdue for delivery are followed up (ivr/outbox/escalation.py).
         """
         moment = now or self.clock()
+        if self.direct is not None:
+            self.direct.record(self.store.outbox, moment)
         rows = self.store.outbox.claim(moment, limit=CLAIM_BATCH)
         self._send(rows)
         if self.deadline is not None:

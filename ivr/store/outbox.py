@@ -8,6 +8,7 @@ to state, each move in its own short transaction:
                                          -> dead                  refused, or too many attempts
                                          -> logged                no Twilio account: logged only
     pending -> cancelled                                          the caller declined it (cancel(), in her turn)
+    direct                                                         sent without the database, recorded later
     queued | sent -> delivered | undelivered | failed              Twilio's status callbacks
 
 A claimed row whose lease runs out (its process was killed mid-send) is claimed
@@ -31,10 +32,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.store.schema import events_table, outbox_table, sessions_table
 
 if TYPE_CHECKING:
+    from ivr.outbox.direct import DirectSend
     from ivr.store.store import SessionRecord, Store
 
 # Long enough for one REST call with its timeout (ivr/notify.py); a killed sender's row is
@@ -43,7 +46,7 @@ LEASE = timedelta(seconds=60)
 CLAIM_BATCH = 20
 # Each state's place on the one way a message goes; a callback never moves a row back.
 RANK = {"pending": 0, "sending": 1, "queued": 2, "sent": 3,
-        "delivered": 4, "undelivered": 4, "failed": 4, "dead": 4, "logged": 4, "cancelled": 4}
+        "delivered": 4, "undelivered": 4, "failed": 4, "dead": 4, "logged": 4, "cancelled": 4, "direct": 4}
 FINAL = frozenset(state for state, rank in RANK.items() if rank == 4)
 ACCEPTED = frozenset({"queued", "sent"})
 # A message in these states is not delivered (yet); past its deadline it is followed up.
@@ -272,20 +275,59 @@ class OutboxStore:
         if done and self.escalation is not None:
             self.escalation.followed(done)
 
-    def by_key(self, key: str) -> dict[str, Any] | None:
-        """One row by its idempotency key (a ticket's note reads its incident ticket's id and state)."""
-        with self.store.transaction(read_only=True) as conn:
+    def by_key(self, key: str, via: SessionRecord | None = None) -> dict[str, Any] | None:
+        """One row by its idempotency key (a ticket's note reads its incident ticket's id and state).
+
+        via: a turn's record, to read in that turn's transaction (a RING reads its call-back's state).
+        """
+        with self.store.reading(via) as conn:
             row = conn.execute(select(outbox_table).where(outbox_table.c.key == key)).first()
         return None if row is None else dict(row._mapping)
 
+    def record_direct(self, sent: list[DirectSend], now: datetime) -> int:
+        """Rows for messages the fault policy sent without the database (ivr/outbox/direct.py); how many were new.
+
+        Each is final at once ("direct", or "logged"), blanked (no number, no text), under its key: a
+        replayed webhook that enqueues the same key adds nothing and sends nothing. Its "sent" audit
+        event, which the turn without the database could not store, is written with a new row.
+        """
+        dml = postgresql if self.store.backend == "postgresql" else sqlite
+        added = 0
+        with self.store.transaction() as conn:
+            for message in sent:
+                at = datetime.fromisoformat(message.at)
+                statement = (dml.insert(outbox_table).values(
+                    key=message.key[:200], kind=message.kind[:20], channel=message.channel[:10], target=None,
+                    body=None, session_id=(message.session_id or None) and message.session_id[:100],
+                    created_at=at, updated_at=now, state=message.state if message.state in RANK else "direct",
+                    attempts=1, next_attempt_at=at, provider_id=message.sid[:64] or None)
+                    .on_conflict_do_nothing(index_elements=[outbox_table.c.key]).returning(outbox_table.c.id))
+                if conn.execute(statement).scalar() is None:
+                    continue  # recorded already (by another process), or a turn enqueued the key meanwhile
+                added += 1
+                audit = message.audit or {}
+                if audit.get("sent"):
+                    _event(conn, message.session_id, str(audit["sent"]), audit.get("system"),
+                           {**(audit.get("data") or {}), "sid": message.sid, "direct": True}, at, message.channel)
+        return added
+
     def enqueue_alone(self, message: Outgoing, now: datetime, session_id: str | None = None) -> int | None:
         """A row decided outside any caller's turn (an alert of the sender's own); None if its key is there."""
+        added = self.enqueue_many([message], now, session_id)
+        return added[0] if added else None
+
+    def enqueue_many(self, messages: list[Outgoing], now: datetime, session_id: str | None = None) -> list[int]:
+        """Rows decided outside any caller's turn (an admin alert), in one transaction; the ids of the new ones."""
+        added: list[int] = []
         with self.store.transaction() as conn:
-            row_id = conn.execute(self.store.statements.enqueue, {
-                "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
-                "body": message.body(), "session_id": session_id, "at": now,
-                "next_at": now + message.delay}).scalar()
-        return None if row_id is None else int(row_id)
+            for message in messages:
+                row_id = conn.execute(self.store.statements.enqueue, {
+                    "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
+                    "body": message.body(), "session_id": session_id, "at": now,
+                    "next_at": now + message.delay}).scalar()
+                if row_id is not None:
+                    added.append(int(row_id))
+        return added
 
     def cancel(self, record: SessionRecord, key: str) -> bool:
         """In the caller's turn: give up a row of hers not tried yet (state "cancelled", blanked); False when

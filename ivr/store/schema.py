@@ -223,7 +223,8 @@ outbox_table = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # pending, sending (claimed, under a lease), queued, sent, delivered, undelivered, failed,
-    # dead (given up, never accepted), logged (no Twilio account: written to the log only)
+    # dead (given up, never accepted), logged (no Twilio account: written to the log only),
+    # direct (sent by the fault policy without the database, recorded once it answered again)
     Column("state", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),

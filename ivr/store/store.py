@@ -171,6 +171,8 @@ class Store:
         self.on_error: Callable[[], None] | None = None
         # The outbox sender's first try (ivr/outbox): the rows a committed turn added. Never raises.
         self.on_enqueued: Callable[[list[int]], None] | None = None
+        # Before each turn's transaction: record the messages sent without the database (ivr/outbox/direct.py).
+        self.before_turn: Callable[[], None] | None = None
         self.outbox = OutboxStore(self)
         self._sql = statements.BY_BACKEND[backend]
         self._fast = statements.precompile(self._sql, self.engine.dialect)  # the turn's, on the driver's cursor
@@ -225,6 +227,8 @@ class Store:
             _check_length("caller", caller, 32)
         sql = self._fast
         at = _aware(now)  # the turn's one moment
+        if self.before_turn is not None:
+            self.before_turn()  # never raises; a no-op unless a direct send waits to be recorded
         with self._transaction() as conn:
             # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
             # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
@@ -372,6 +376,10 @@ class Store:
     def statements(self) -> Statements:
         """The database's prepared statements, for the store's own modules (ivr/store/outbox.py)."""
         return self._sql
+
+    def reading(self, via: SessionRecord | None) -> AbstractContextManager[Connection]:
+        """The open turn's connection when given one, else a read-only transaction (the store's own modules)."""
+        return self._reading(via)
 
     def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Connection]:
         """A transaction for the store's own modules (ivr/store/outbox.py); failures become StoreError."""

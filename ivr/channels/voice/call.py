@@ -91,7 +91,7 @@ def run_turn(handle: Handler, token: str | None = None, offline: bool = False) -
                 # promises were not stored, so the fault policy sends them directly. (A failure before
                 # the answer runs the turn again below, which sends them then: never twice.)
                 if stored is not None and stored.queued:
-                    outbox.send_unstored(stored.queued)
+                    outbox.send_unstored(stored.queued, stored.id)
                 return twiml(response)
     # The same turn against the null store: it reads nothing and keeps nothing (ivr/store/null.py).
     g.ivr_turn = replace(turn_context(memory_only=True), store=NullStore())
