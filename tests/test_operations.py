@@ -257,7 +257,7 @@ def test_caller_not_on_the_staff_list_never_reaches_the_manager(twilio: Twilio, 
     clock.set("2026-11-25T22:00")
     body = call(twilio, "CA" + "e" * 32, OUTSIDER, *VIVA_AFTER_HOURS)
     assert ET.fromstring(body).find("Dial") is None
-    assert spoken(body).startswith("Ditt nummer finns inte i personallistan, så du kopplas inte till chef i beredskap.")
+    assert spoken(body).startswith("Jag ringer inte chef i beredskap nu. Ditt nummer finns inte i personallistan.")
     assert "IT-beredskap" not in spoken(body)
 
 
@@ -284,7 +284,7 @@ def test_wrong_pin_three_times_keeps_the_caller_from_the_manager(twilio: Twilio,
         body = twilio.post("/voice/input", CallSid="CA" + "9" * 32, From=OUTSIDER, To=LINE_NUMBER,
                            Digits="0000").data
     assert ET.fromstring(body).find("Dial") is None
-    assert spoken(body).startswith("Ditt nummer finns inte i personallistan")
+    assert spoken(body).startswith("Jag ringer inte chef i beredskap nu. Ditt nummer finns inte i personallistan")
 
 
 def test_sms_pin(twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:

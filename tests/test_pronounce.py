@@ -124,10 +124,12 @@ def test_wait_for_office_hours_says_the_time_in_words_and_the_number_slowly_twic
     twilio: Twilio, clock: FrozenClock
 ) -> None:
     clock.set("2026-11-25T22:00")
-    twilio.call("/voice")
+    # From a landline: no receipt SMS can follow, so the ending says the number itself.
+    landline = {"CallSid": "CA" + "5" * 32, "From": "+46141225099", "To": "+46141225000"}
+    twilio.post("/voice", **landline)
     body = b""
     for key in ("2", "2", "1", "2", "2"):  # Viva omsorg, one user: wait for office hours
-        body = twilio.call("/voice/input", Digits=key).data
+        body = twilio.post("/voice/input", Digits=key, **landline).data
     outcome = says(body)[-1]
     assert ssml_problems(outcome) == []
     times = outcome.findall("sub")
@@ -136,7 +138,7 @@ def test_wait_for_office_hours_says_the_time_in_words_and_the_number_slowly_twic
     assert [(node.text, node.get("rate")) for node in slow] == [("0 1 4 1, 2 2, 5 0, 4 7", "slow")] * 2
     pause = outcome.find("break")
     assert pause is not None and pause.get("time") == "500ms"
-    assert "klockan åtta på 0 1 4 1, 2 2, 5 0, 4 7, jag upprepar: 0 1 4 1" in spoken_text(outcome)
+    assert "klockan åtta. Ring dem då på 0 1 4 1, 2 2, 5 0, 4 7, jag upprepar: 0 1 4 1" in spoken_text(outcome)
 
 
 def test_a_text_without_hard_words_is_plain(app: Flask, twilio: Twilio) -> None:
