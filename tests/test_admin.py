@@ -387,7 +387,10 @@ def test_now_shows_calls_incidents_announcements_chain_and_health(console: Conso
     twilio.call("/voice/input", sid="CA" + "5" * 32, Digits="2")  # Viva omsorg, at its first step
     console.sign_in()
     page = console.get("/admin/").get_data(as_text=True)
-    assert re.search(r"<td>Viva omsorg</td><td>steg 1 av \d+</td><td>22.00</td>", page), page
+    row = re.search(r'<td>Viva omsorg</td><td>steg 1 av \d+</td><td><a href="(/admin/calls/\d+)">22.00<', page)
+    assert row is not None, page
+    told = console.get(row.group(1)).get_data(as_text=True)  # the call in progress opens its timeline
+    assert "Valde Viva omsorg." in told and "Inget utfall" in told
     assert "Pågående samtal (1)" in page
     assert "<strong>Viva</strong>: Viva ligger nere." in page
     assert "Databasen: fungerar" in page and "Senaste samtal eller sms: 2026-11-25 22.00" in page

@@ -255,6 +255,17 @@ class ConsoleStore:
                         next_at=None if last_one else mine[cuts[number + 1]].at))
         return found
 
+    def latest_starts(self, session_ids: list[str]) -> dict[str, int]:
+        """Each session's latest conversation (its start event's id): *Nu* links a call in progress to it."""
+        if not session_ids:
+            return {}
+        table = events_table
+        with self.store._transaction(read_only=True) as conn:
+            rows = conn.execute(select(table.c.session_id, func.max(table.c.id)).where(
+                table.c.session_id.in_(session_ids[:400]), table.c.kind.in_(START_KINDS))
+                .group_by(table.c.session_id)).all()
+        return {str(session_id): int(start) for session_id, start in rows}
+
     def history(self, since: datetime, until: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         """What people did (channel "admin": the console's audit, the manager's SMS words, IT-beredskapen's key;
         channel "test": a test call answered) in [since, until), newest first."""
