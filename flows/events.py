@@ -75,6 +75,8 @@ class EventKind(StrEnum):
     SESSION_LOOKED_UP = "session_looked_up"  # a receipt code looked up
     ONCALL_OVERRIDE_SET = "oncall_override_set"  # an on-call swap (`ivr oncall set` or the console)
     ONCALL_OVERRIDE_CLEARED = "oncall_override_cleared"
+    ADMIN_SESSION_REVOKED = "admin_session_revoked"  # an admin ended another's console session ("Inloggade nu")
+    TEST_CALL_REQUESTED = "test_call_requested"  # the console's test-call button (Beredskap): the call is queued
 
 
 @dataclass(frozen=True)

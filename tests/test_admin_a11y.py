@@ -19,8 +19,9 @@ from ivr.reports.svg import PALETTE
 from tests.test_admin import Console
 
 CSS = Path(ivr.admin.__file__).parent / "static" / "admin.css"
-SIGNED_IN_PAGES = ("/admin/", "/admin/driftinfo", "/admin/sok", "/admin/oncall", "/admin/report",
-                   "/admin/checklists", "/admin/checklists?lang=en")
+SIGNED_IN_PAGES = ("/admin/", "/admin/driftinfo", "/admin/calls", "/admin/incidenter", "/admin/historik",
+                   "/admin/inloggade", "/admin/oncall", "/admin/report", "/admin/checklists",
+                   "/admin/checklists?lang=en", "/admin/tillganglighet")
 
 
 class Page(HTMLParser):

@@ -10,7 +10,8 @@ from ivr.admin.headers import CSP
 from tests.test_admin import Console
 
 # A value for each route parameter (the routes' own converters decide what else is refused).
-SAMPLES = {"system": "viva", "swap_id": "1", "filename": "admin.css", "incident_id": "1"}
+SAMPLES = {"system": "viva", "swap_id": "1", "filename": "admin.css", "incident_id": "1", "call_id": "1",
+           "session_id": "0" * 64}
 
 
 def console_routes(app: Flask) -> list[tuple[str, set[str]]]:

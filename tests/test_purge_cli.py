@@ -92,3 +92,28 @@ def test_an_age_it_cannot_read_is_refused_with_the_examples(database: str, age: 
     code, output = purge(database, "--older-than", age, "--dry-run")
     assert code == 2 and "--older-than" in output and "1h, 1d, 1w" in output, output
     assert sessions(database) == 5
+
+
+def test_purge_clears_the_consoles_ended_sessions(database: str) -> None:
+    from ivr.store.console import ConsoleStore
+
+    store = Store(database)
+    console = ConsoleStore(store)
+    try:
+        person = {"who_key": "k", "who": "Anna Lind", "role": "admin", "method": "oidc"}
+        console.save_session("a" * 64, {}, NOW - timedelta(hours=10), NOW - timedelta(hours=2), person=person)
+        console.save_session("b" * 64, {}, NOW - timedelta(hours=1), NOW + timedelta(hours=7), person=person)
+        console.save_session("c" * 64, {}, NOW - timedelta(hours=1), NOW + timedelta(hours=7), person=person)
+        console.revoke_session("c" * 64, NOW - timedelta(minutes=5))  # signed out
+    finally:
+        store.dispose()
+    code, output = purge(database, "--dry-run")
+    assert code == 0 and "console_sessions 2" in output, output
+    code, output = purge(database)
+    assert code == 0 and "console_sessions 2" in output, output
+    store = Store(database)
+    try:
+        assert [person.session_id for person in ConsoleStore(store).signed_in(NOW)] == ["b" * 64]
+        assert ConsoleStore(store).purge_sessions(NOW) == 0
+    finally:
+        store.dispose()

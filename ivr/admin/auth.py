@@ -24,7 +24,8 @@ from ivr.privacy import pseudonym
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
-# The sign-in pages, OIDC's two and the stylesheet: everything else needs someone signed in.
+# The sign-in pages, OIDC's two, the stylesheet and the accessibility statement: everything else needs
+# someone signed in.
 PUBLIC_ENDPOINTS = frozenset({"admin.static", "admin.sign_in", "admin.enter_code", "admin.oidc_login",
                               "admin.oidc_callback", "admin.accessibility"})
 
@@ -41,7 +42,8 @@ class Role(StrEnum):
 
 ROLE_NAMES = {Role.ADMIN: "administratör", Role.MANAGER: "chef i beredskap", Role.READ_ONLY: "läsbehörighet"}
 # The POSTs each role may make (endpoints); an admin may make all but MANAGER_ONLY.
-EVERYONE_POSTS = frozenset({"admin.sign_out"})
+# Looking a caller's number up changes nothing: a POST only so that the number never stands in a URL.
+EVERYONE_POSTS = frozenset({"admin.sign_out", "admin.calls_by_number"})
 MANAGER_POSTS = EVERYONE_POSTS | {"admin.incident_acknowledge", "admin.incident_resolve"}
 MANAGER_ONLY = frozenset({"admin.incident_connect"})
 

@@ -31,6 +31,7 @@ class CallNow:
     system: str
     step: str
     since: datetime
+    call_id: int | None = None  # its timeline in the call log
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
     except KeyError:
         return (state.checklist, "okänt steg")
     if state.decision is not None:
-        return (checklist.name["sv"], "utfall: " + outcome_words(state.decision.outcome.value))
+        return (checklist.name["sv"], "utfall: " + outcome_words(state.decision.outcome.value))  # in words
     if state.notice:
         return (checklist.name["sv"], "hör driftinfo")
     step = state.step
@@ -73,10 +74,12 @@ def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
 def calls_now(line: Line, console: ConsoleStore, now: datetime) -> list[CallNow]:
     """Calls with a turn in the last IN_PROGRESS, by system and step."""
     calls = []
-    for row in console.calls_in_progress(now - IN_PROGRESS):
+    rows = console.calls_in_progress(now - IN_PROGRESS)
+    starts = console.latest_starts([str(row["id"]) for row in rows])
+    for row in rows:
         position = call_position(line, row["data"] or {})
         if position is not None:
-            calls.append(CallNow(position[0], position[1], row["updated_at"]))
+            calls.append(CallNow(position[0], position[1], row["updated_at"], starts.get(str(row["id"]))))
     return sorted(calls, key=lambda call: (call.system, call.step))
 
 

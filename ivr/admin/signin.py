@@ -1,10 +1,13 @@
 """The break-glass sign-in: a one-time code by SMS to a number on the admin list; and signing out.
 
 Off by default once OpenID Connect is configured (ivr/admin/oidc.py; IVR_ADMIN_SMS_SIGNIN turns it
-on). So that the page tells nobody who the admins are, every number takes the same path: a code
-is made, its HMAC kept, and a text queued in the outbox (ivr.outbox; sent after the commit, body
-blanked once delivered, the code never logged). A number that is not an admin's gets a text
-saying so, with no code. So that nobody can lock an admin out, the limits count per number *and*
+on). So that the page tells nobody who the admins are, every number takes the same path and the
+same time: the attempt counted, a code made and its HMAC kept (one transaction), the same page.
+Only an admin's number gets its text, queued in the outbox in that transaction and tried once the
+response has gone (so the Twilio request's time is not the answer's; body blanked once delivered,
+the code never logged). A number that is not an admin's is never texted at all (the lead's
+decision: the line must not text people who did not ask). A wrong code is audited the same way for
+every number. So that nobody can lock an admin out, the limits count per number *and*
 address (never per number alone), and each code belongs to the browser that asked for it: wrong
 tries from elsewhere cannot void it. The attempts are counted in the database, so the limits hold
 across gunicorn's workers.
@@ -87,9 +90,13 @@ def sign_in() -> Response | tuple[str, int]:
         log.warning("console: code requests over the limit (%s)", mask_numbers(number))
         return page(typed[:40], TOO_MANY, 429)
     slot = secrets.token_hex(16)
-    send_code(console, number, key, slot)
+    row = send_code(console, number, key, slot)
     session["pending"] = {"key": key, "who": mask_numbers(number), "slot": slot}
-    return redirect(url_for("admin.enter_code"))
+    response = redirect(url_for("admin.enter_code"))
+    if row is not None:
+        sender = app_sender(current_app)
+        response.call_on_close(lambda: sender.send_now([row]))  # after the answer has gone: no timing to read
+    return response
 
 
 def code_slot(key: str, slot: str) -> str:
@@ -97,23 +104,19 @@ def code_slot(key: str, slot: str) -> str:
     return hashlib.sha256(f"{key}|{slot}".encode()).hexdigest()
 
 
-def send_code(console: ConsoleStore, number: str, key: str, slot: str) -> None:
-    """Make a code, keep its HMAC, queue the text: the same steps for every number (see the module's text)."""
+def send_code(console: ConsoleStore, number: str, key: str, slot: str) -> int | None:
+    """Make a code and keep its HMAC for every number; queue its text for an admin's only (the module's text).
+    The outbox row to try once the answer has gone, if any."""
     context = turn_context()
     code = new_code()
-    console.save_code(code_slot(key, slot), code_hash(parts.settings().secret_key, key, code),
-                      context.now + timedelta(minutes=CODE_MINUTES))
+    message = None
     if key in admin_keys():
-        body = (f"Din kod till Felsökningslinjens konsol: {code}. Gäller i {CODE_MINUTES} minuter. "
-                "Har du inte bett om den, säg till IT-enheten.")
-    else:
-        body = ("Någon bad om en kod till Felsökningslinjens konsol för ditt nummer. Numret får inte logga in, "
-                "så ingen kod skickades. Du behöver inte göra något.")
-    message = Outgoing(kind="admin_code", key=f"admin_code:{slot}", target=number, text=body,
-                       sender=context.line.settings.line_number or "")
-    row = context.store.outbox.enqueue_alone(message, context.now)
-    if row is not None:
-        app_sender(current_app).send_now([row])  # after the commit, as a turn's messages go
+        message = Outgoing(kind="admin_code", key=f"admin_code:{slot}", target=number,
+                           text=(f"Din kod till Felsökningslinjens konsol: {code}. Gäller i {CODE_MINUTES} minuter. "
+                                 "Har du inte bett om den, säg till IT-enheten."),
+                           sender=context.line.settings.line_number or "")
+    return console.save_code(code_slot(key, slot), code_hash(parts.settings().secret_key, key, code),
+                             context.now + timedelta(minutes=CODE_MINUTES), message, context.now)
 
 
 @bp.route("/kod", methods=["GET", "POST"])
@@ -140,8 +143,8 @@ def enter_code() -> str | Response | tuple[str, int]:
     if result is CodeCheck.ACCEPTED and key in admin_keys():
         begin(Admin(key, who, Role.ADMIN, "sms"))
         return redirect(url_for("admin.now"))
-    if key in admin_keys():
-        audit(EventKind.ADMIN_SIGN_IN_REFUSED, {"reason": result.value}, admin=Admin(key, who))
+    # Every number's wrong code is audited alike (the same work whether the number is an admin's or not).
+    audit(EventKind.ADMIN_SIGN_IN_REFUSED, {"reason": result.value}, admin=Admin(key, who))
     return render_template("admin/enter_code.html", who=who,
                            error="Koden stämmer inte eller har gått ut. Försök igen, eller be om en ny kod."), 400
 

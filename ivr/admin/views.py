@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ivr.admin import announce, checklists, lookup, now, oidc, oncall, report, signin
+from ivr.admin import about, announce, calls, checklists, history, incidents, lookup, now, oidc, oncall, report, signin
 from ivr.admin.blueprint import bp
 
-__all__ = ["announce", "bp", "checklists", "lookup", "now", "oidc", "oncall", "report", "signin"]
+__all__ = ["about", "announce", "bp", "calls", "checklists", "history", "incidents", "lookup", "now", "oidc", "oncall",
+           "report", "signin"]

@@ -18,7 +18,8 @@ CHANNELS = {"voice": "samtal", "sms": "sms"}
 MESSAGE_STATES = {
     "pending": "väntar", "sending": "skickas", "queued": "köad hos Twilio", "sent": "skickad",
     "delivered": "levererad", "undelivered": "inte levererad", "failed": "misslyckades",
-    "dead": "gavs upp", "logged": "bara loggad (inget Twilio-konto)",
+    "dead": "gavs upp", "logged": "bara loggad, inget Twilio-konto",
+    "cancelled": "avbrutet, den som ringde tackade nej",
 }
 
 
@@ -27,3 +28,11 @@ def outcome(code: str | None) -> str:
     if not code:
         return "pågår eller avbrutet"
     return OUTCOMES.get(code, code.replace("_", " "))
+# The outbox's kinds (ivr/store/outbox.py rows) as the call log names them.
+MESSAGE_KINDS = {
+    "manager_sms": "sms till Chef i beredskap", "receipt": "kvitto till den som ringde",
+    "sms_handover": "steget med sms (tangent 8)", "ticket": "ärende i IT-portalen",
+    "ticket_note": "tillägg i incidentens ärende", "incident_sms": "sms till Chef i beredskap om incidenten",
+    "incident_fixed": "sms om att felet är åtgärdat", "callback": "uppringning", "it_call": "samtal till chefen",
+    "test_call": "provsamtal", "incident_news": "sms till chefen med nya uppgifter",
+}

@@ -250,6 +250,10 @@ def purge(older_than: str | None, dry_run: bool, yes: bool, config_dir: Path | N
     store = open_store(database_url)
     try:
         counts = store.purge(before, now - timedelta(hours=settings.forget_numbers_after_hours), dry_run=dry_run)
+        # The console's sessions that ended (expired or signed out) are useless at once: cleared whatever the age.
+        from ivr.store.console import ConsoleStore
+
+        counts["console_sessions"] = ConsoleStore(store).purge_sessions(now, dry_run=dry_run)
     finally:
         store.dispose()
     figures = ", ".join(f"{name} {count}" for name, count in counts.items())

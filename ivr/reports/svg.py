@@ -125,7 +125,7 @@ OUTCOME_SERIES = _series([*((outcome.value, outcome_heading(outcome)) for outcom
                           ("abandoned", "Avbrutna")])
 CHANNEL_SERIES = _series([("voice", "Samtal"), ("sms", "SMS")])
 ESCALATION_SERIES = _series([("on_call_connected", "Kopplad"), ("on_call_manager_sms", "Sms till chefen"),
-                             ("on_call_unanswered", "Övriga")])
+                             ("on_call_unanswered", "Varken kopplad eller sms")])
 
 
 def _figures(row: SystemFigures, series: Sequence[Series]) -> dict[str, int]:
@@ -148,7 +148,7 @@ def report_charts(report: Report, library: Library, weeks: Sequence[tuple[str, R
             OUTCOME_SERIES, [_row(row, _figures(row, OUTCOME_SERIES)) for row in rows]),
         "escalations": stacked_bar_chart(
             "Chef i beredskap: hur det gick", "Ärenden till chef i beredskap per system: kopplade, sms till "
-            "chefen, och övriga.", ESCALATION_SERIES,
+            "chefen, och de som varken kopplades eller gav ett sms (samtalet bröts innan).", ESCALATION_SERIES,
             [_row(row, _escalations(row)) for row in rows if row.on_call_manager]),
         "solved_by_step": stacked_bar_chart(
             "Löst vid vilket steg", "Hur många ärenden varje steg i checklistan löste.",

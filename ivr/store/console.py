@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
+from ivr.store.outbox import Outgoing
 from ivr.store.schema import (
     admin_attempts_table,
     admin_codes_table,
@@ -64,19 +65,61 @@ class LiveSession:
     seen_at: datetime
 
 
+CONVERSATION_CHANNELS = ("voice", "sms")  # the callers' channels (not "admin", "test")
+PEOPLE_CHANNELS = (ADMIN_CHANNEL, "test")  # what people did: the console, the manager's words, test calls
+START_KINDS = ("call_started", "sms_started")  # flows.events: a conversation begins (an SMS session holds many)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One call or SMS conversation: its events from its start event to the next one of its session."""
+
+    id: int  # its start event's id: the call log's address for it (never the number, never a CallSid)
+    session_id: str
+    channel: str
+    started_at: datetime
+    last_at: datetime
+    events: tuple[dict[str, Any], ...]
+    caller_key: str | None
+    ref: str | None  # the receipt's code, when the session's latest conversation carried one
+    latest: bool = True  # the session's latest conversation (the session's number and state are its)
+    next_at: datetime | None = None  # when the session's next conversation began (an SMS sender's next one)
+
+    @property
+    def system(self) -> str | None:
+        """The system chosen last (a caller may go back to the menu)."""
+        chosen = [event["system"] for event in self.events if event["kind"] == "system_chosen"]
+        return chosen[-1] if chosen else None
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome's code, or None when the conversation ended (or goes on) without one."""
+        found = [event["data"].get("outcome") for event in self.events if event["kind"] == "outcome"]
+        return str(found[-1]) if found and found[-1] else None
+
+
 @dataclass(frozen=True)
 class ConsoleStore:
     """The console's reads and writes on the line's store."""
 
     store: Store
 
-    def save_code(self, number_key: str, code_hash: str, expires_at: datetime) -> None:
-        """Keep a new code for a number, replacing any earlier one (only the newest works)."""
+    def save_code(self, number_key: str, code_hash: str, expires_at: datetime,
+                  message: Outgoing | None = None, now: datetime | None = None) -> int | None:
+        """Keep a new code for a number, replacing any earlier one (only the newest works); with `message`, its
+        text queued in the outbox in the same transaction. The outbox row's id (None: no message)."""
         _check_length("number key", number_key, 64)
         with self.store._transaction() as conn:
             conn.execute(delete(admin_codes_table).where(admin_codes_table.c.number_key == number_key))
             conn.execute(insert(admin_codes_table).values(number_key=number_key, code_hash=code_hash,
                                                           expires_at=_aware(expires_at), wrong_tries=0))
+            if message is None:
+                return None
+            moment = _aware(now or expires_at)
+            row_id = conn.execute(self.store.statements.enqueue, {
+                "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
+                "body": message.body(), "session_id": None, "at": moment, "next_at": moment + message.delay}).scalar()
+        return None if row_id is None else int(row_id)
 
     def take_code(self, number_key: str, code_hash: str, now: datetime, max_wrong: int) -> CodeCheck:
         """Use a code once: the right one is deleted as it is accepted; max_wrong wrong ones delete it too."""
@@ -151,6 +194,88 @@ class ConsoleStore:
         found: list[datetime] = [moment for moment in (session_at, event_at) if moment is not None]
         return max(found) if found else None
 
+    # -- the call log and the history (ivr/admin/calls.py, ivr/admin/history.py) ----------------------------
+
+    def conversations(self, since: datetime, until: datetime, limit: int = 2000) -> list[Conversation]:
+        """Calls and SMS conversations that began in [since, until), newest first (at most `limit`).
+
+        Read from the events: a voice session is one call; an SMS session (one per sender) holds every
+        conversation of that sender, each from its sms_started event on.
+        """
+        table = events_table
+        with self.store._transaction(read_only=True) as conn:
+            starts = conn.execute(select(table.c.id, table.c.session_id).where(
+                table.c.channel.in_(CONVERSATION_CHANNELS), table.c.kind.in_(START_KINDS),
+                table.c.at >= _aware(since), table.c.at < _aware(until)).order_by(table.c.id.desc())
+                .limit(limit)).all()
+            if not starts:
+                return []
+            found = self._conversations(conn, {int(row.id) for row in starts},
+                                        sorted({str(row.session_id) for row in starts}))
+        return sorted(found, key=lambda conversation: conversation.id, reverse=True)
+
+    def conversation(self, start_id: int) -> Conversation | None:
+        """One conversation by its start event's id."""
+        table = events_table
+        with self.store._transaction(read_only=True) as conn:
+            row = conn.execute(select(table.c.session_id).where(
+                table.c.id == start_id, table.c.kind.in_(START_KINDS),
+                table.c.channel.in_(CONVERSATION_CHANNELS))).first()
+            if row is None:
+                return None
+            found = self._conversations(conn, {start_id}, [str(row.session_id)])
+        return found[0] if found else None
+
+    def _conversations(self, conn: Any, wanted: set[int], session_ids: list[str]) -> list[Conversation]:
+        """The wanted conversations of these sessions: each session's events cut at its start events."""
+        table = events_table
+        found: list[Conversation] = []
+        for chunk in range(0, len(session_ids), 400):  # well under every database's bound on parameters
+            ids = session_ids[chunk:chunk + 400]
+            rows = conn.execute(select(table).where(table.c.session_id.in_(ids)).order_by(table.c.id)).all()
+            refs = dict(conn.execute(select(sessions_table.c.id, sessions_table.c.ref)
+                                     .where(sessions_table.c.id.in_(ids))).all())
+            by_session: dict[str, list[Any]] = {}
+            for row in rows:
+                by_session.setdefault(str(row.session_id), []).append(row)
+            for session_id, mine in by_session.items():
+                cuts = [index for index, row in enumerate(mine) if row.kind in START_KINDS]
+                for number, index in enumerate(cuts):
+                    start = mine[index]
+                    if int(start.id) not in wanted:
+                        continue
+                    last_one = number + 1 == len(cuts)
+                    part = mine[index:len(mine) if last_one else cuts[number + 1]]
+                    found.append(Conversation(
+                        id=int(start.id), session_id=session_id, channel=str(start.channel), started_at=start.at,
+                        last_at=part[-1].at, events=tuple(_event(row) for row in part),
+                        caller_key=next((str(row.caller_key) for row in part if row.caller_key), None),
+                        # The session keeps the latest receipt's code only: it belongs to its last conversation.
+                        ref=refs.get(session_id) if last_one else None, latest=last_one,
+                        next_at=None if last_one else mine[cuts[number + 1]].at))
+        return found
+
+    def latest_starts(self, session_ids: list[str]) -> dict[str, int]:
+        """Each session's latest conversation (its start event's id): *Nu* links a call in progress to it."""
+        if not session_ids:
+            return {}
+        table = events_table
+        with self.store._transaction(read_only=True) as conn:
+            rows = conn.execute(select(table.c.session_id, func.max(table.c.id)).where(
+                table.c.session_id.in_(session_ids[:400]), table.c.kind.in_(START_KINDS))
+                .group_by(table.c.session_id)).all()
+        return {str(session_id): int(start) for session_id, start in rows}
+
+    def history(self, since: datetime, until: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+        """What people did (channel "admin": the console's audit, the manager's SMS words, IT-beredskapen's key;
+        channel "test": a test call answered) in [since, until), newest first."""
+        table = events_table
+        with self.store._transaction(read_only=True) as conn:
+            rows = conn.execute(select(table).where(
+                table.c.channel.in_(PEOPLE_CHANNELS), table.c.at >= _aware(since), table.c.at < _aware(until))
+                .order_by(table.c.id.desc()).limit(limit)).all()
+        return [_event(row) for row in rows]
+
     # -- server-side sessions (ivr/admin/sessions.py) ------------------------------------------------------
 
     def session(self, session_id: str, now: datetime) -> LiveSession | None:
@@ -204,13 +329,22 @@ class ConsoleStore:
                                 .order_by(table.c.created_at.desc())).all()
         return [person for person in map(_signed_in, rows) if person is not None]
 
-    def purge_sessions(self, before: datetime) -> int:
-        """Delete sessions that ended (expired or revoked) before a moment."""
+    def purge_sessions(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete sessions that ended (expired or revoked) before a moment (`ivr purge`); dry_run: count only."""
         table = console_sessions_table
         moment = _aware(before)
-        with self.store._transaction() as conn:
-            return int(conn.execute(delete(table).where(
-                (table.c.expires_at < moment) | (table.c.revoked_at < moment))).rowcount)
+        ended = (table.c.expires_at < moment) | (table.c.revoked_at < moment)
+        with self.store._transaction(read_only=dry_run) as conn:
+            if dry_run:
+                return int(conn.execute(select(func.count()).select_from(table).where(ended)).scalar_one())
+            return int(conn.execute(delete(table).where(ended)).rowcount)
+
+
+def _event(row: Any) -> dict[str, Any]:
+    """An events row as Store.events() gives it."""
+    return {"id": int(row.id), "session_id": str(row.session_id), "at": row.at, "kind": str(row.kind),
+            "channel": str(row.channel), "system": row.system, "data": dict(row.data or {}),
+            "caller_key": row.caller_key}
 
 
 def _signed_in(row: Any) -> SignedIn | None:
