@@ -180,7 +180,7 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
 
 # Instructions that can only be done on the phone the carer may be calling from: such a step must be marked
 # `needs: [phone]`, or the line would offer key 5 and ask its question before she can answer it.
-PHONE_WORDS = re.compile(r"starta om telefonen|appar(na)? som är öppna|(logga|loggar) (in|ut).*(app|e-care)",
+PHONE_WORDS = re.compile(r"starta om telefonen|appar(na)? som är öppna|öppna appar|(logga|loggar) (in|ut).*(app|e-care)",
                          re.IGNORECASE)
 
 

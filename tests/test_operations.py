@@ -117,7 +117,7 @@ def report(twilio: Twilio, sid: str, caller: str) -> bytes:
 
 def test_other_reports_never_answer_for_the_caller(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     # The reproduction: two callers only chose Trygghetslarm and answered step 1; the third
-    # answers every step herself, "nej" to "Har fler användare samma problem?" included.
+    # answers every step herself, "nej" to "Har fler än du samma fel?" included.
     clock.set("2026-12-01T21:50")
     call(twilio, "CA" + "1" * 32, "+46701740880", "8", "2")
     clock.set("2026-12-01T21:55")
@@ -138,7 +138,7 @@ def test_reports_are_told_and_every_step_is_still_asked(app: Flask, twilio: Twil
         call(twilio, f"CA{index:032d}", f"+4670174060{index}", "2", "1", "1", "2", "2")
     body = call(twilio, "CA" + "9" * 32, "+46701740609", "2")
     assert "2 kollegor har anmält fel i Viva omsorg den senaste halvtimmen." in spoken(body)
-    assert "Steg 1 av 4" in spoken(body) and "Har fler användare samma problem?" in spoken(body)
+    assert "Steg 1 av 4" in spoken(body) and "Har fler än du samma fel?" in spoken(body)
     for key in ("2", "1", "2", "2"):
         body = twilio.post("/voice/input", CallSid="CA" + "9" * 32, From="+46701740609", To=LINE_NUMBER,
                            Digits=key).data
@@ -257,7 +257,7 @@ def test_caller_not_on_the_staff_list_never_reaches_the_manager(twilio: Twilio, 
     clock.set("2026-11-25T22:00")
     body = call(twilio, "CA" + "e" * 32, OUTSIDER, *VIVA_AFTER_HOURS)
     assert ET.fromstring(body).find("Dial") is None
-    assert spoken(body).startswith("Ditt nummer finns inte i personallistan, så du kopplas inte till chef i beredskap.")
+    assert spoken(body).startswith("Jag ringer inte chef i beredskap nu. Ditt nummer finns inte i personallistan.")
     assert "IT-beredskap" not in spoken(body)
 
 
@@ -284,7 +284,7 @@ def test_wrong_pin_three_times_keeps_the_caller_from_the_manager(twilio: Twilio,
         body = twilio.post("/voice/input", CallSid="CA" + "9" * 32, From=OUTSIDER, To=LINE_NUMBER,
                            Digits="0000").data
     assert ET.fromstring(body).find("Dial") is None
-    assert spoken(body).startswith("Ditt nummer finns inte i personallistan")
+    assert spoken(body).startswith("Jag ringer inte chef i beredskap nu. Ditt nummer finns inte i personallistan")
 
 
 def test_sms_pin(twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
