@@ -57,7 +57,7 @@ def test_check_refuses_a_step_too_long_or_too_costly_for_one_sms(tmp_path: Path)
     result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "error: sv: checklists/viva.yaml steps[0]: SMS is 207 characters; one message holds 160",
+        "error: sv: checklists/viva.yaml steps[0]: SMS is 200 characters; one message holds 160",
         "error: en: checklists/viva.yaml steps[0]: SMS has characters outside GSM-7 (–), which doubles its cost",
         "2 problem(s) found.",
     ]

@@ -233,9 +233,9 @@ class VoiceRenderer:
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
         filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
-        # An after-hours ending that does not reach the manager leads with that decision, then one reason.
-        lead = self.text("not_calling_on_call") if decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS else None
-        for text in (*preface, lead, why, decision.say[self.lang] if decision.say else None):
+        # An after-hours ending that does not reach the manager leads with that decision (in the preface,
+        # ivr/conversation/dispatch.not_calling), then one reason.
+        for text in (*preface, why, decision.say[self.lang] if decision.say else None):
             if text:
                 self.say(response, text)
         speak: VoiceResponse | Gather = self.gather(response, "/voice/input") if declinable else response
