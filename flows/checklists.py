@@ -16,7 +16,7 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TOP_KEYS = ("id", "key", "name", "description", "steps", "rules")
 TOP_OPTIONAL = ("aliases",)
 STEP_KEYS = ("id", "say", "ask")
-STEP_OPTIONAL = ("needs", "yes", "no", "unknown", "fact", "yes_means", "solved_say")
+STEP_OPTIONAL = ("needs", "yes", "no", "unknown", "fact", "yes_means", "solved_say", "notify")
 RULE_KEYS = ("outcome",)
 RULE_OPTIONAL = ("hours", "when", "contact", "supplier", "say", "why")
 # Outcomes a rule may choose; `resolved` comes from a step answered "solved", `deflected`
@@ -162,6 +162,7 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
         solved_say = problems.text(data["solved_say"], join(path, "solved_say")) if "solved_say" in data else None
         if solved_say is not None and Action.SOLVED not in (on_yes, on_no):
             problems.add(join(path, "solved_say"), "is never said: no answer to this step is 'solved'")
+        notify, notify_on = _notify(data, path, problems, on_unknown)
         steps.append(
             Step(
                 id=step_id, needs=_needs(data.get("needs", []), join(path, "needs"), problems),
@@ -169,7 +170,7 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
                 ask=problems.text(data.get("ask"), join(path, "ask")),
                 on_yes=on_yes, on_no=on_no, goto_yes=goto_yes, goto_no=goto_no,
                 fact=fact if isinstance(fact, str) else None, yes_means=yes_means, solved_say=solved_say,
-                on_unknown=on_unknown, goto_unknown=goto_unknown,
+                on_unknown=on_unknown, goto_unknown=goto_unknown, notify=notify, notify_on=notify_on,
             )
         )
         raw_needs = data.get("needs", [])
@@ -180,8 +181,8 @@ def _steps(value: Any, problems: Problems) -> tuple[Step, ...]:
 
 # Instructions that can only be done on the phone the carer may be calling from: such a step must be marked
 # `needs: [phone]`, or the line would offer key 5 and ask its question before she can answer it.
-PHONE_WORDS = re.compile(r"starta om telefonen|appar(na)? som är öppna|(logga|loggar) (in|ut).*(app|e-care)",
-                         re.IGNORECASE)
+PHONE_WORDS = re.compile(r"starta om telefonen|appar(na)? som är öppna|öppna appar"
+                         r"|(logga|loggar) (in|ut).*(app|e-care)", re.IGNORECASE)
 
 
 def _phone_marked(step: Step, path: str, problems: Problems) -> None:
@@ -189,6 +190,33 @@ def _phone_marked(step: Step, path: str, problems: Problems) -> None:
     said = step.say.get("sv", "")
     if "phone" not in step.needs and PHONE_WORDS.search(said):
         problems.add(join(path, "needs"), f"'{said}' is done on the caller's phone: mark it needs: [phone]")
+
+
+def _notify(data: Mapping[str, Any], path: str, problems: Problems, on_unknown: Action | None
+            ) -> tuple[str | None, bool]:
+    """`notify: {to: <contact id>, answer: yes|no}`: the answer on which the line sends the contact a message.
+
+    The contact is checked against config/line.yaml when the line loads (flows/line.py).
+    """
+    if "notify" not in data:
+        return None, False
+    where = join(path, "notify")
+    value = problems.mapping(data["notify"], where)
+    if value is None:
+        return None, False
+    problems.keys(value, where, ("to", "answer"), ())
+    to, answer = value.get("to"), value.get("answer")
+    if not isinstance(to, str) or not ID_PATTERN.match(to):
+        problems.add(join(where, "to"), "must be a contact id from config/line.yaml, such as 'valfardsteknik'")
+        to = None
+    answer = {"yes": True, "no": False, True: True, False: False}.get(answer)  # the file's yes/no are words
+    if answer is None:
+        problems.add(join(where, "answer"), "must be yes or no: the answer on which the line sends the message")
+        answer = False
+    if on_unknown is not None:
+        # "Vet inte" would leave the point neither done by her nor by the line.
+        problems.add(where, "a step that sends a message takes only yes and no (remove 'unknown:')")
+    return to, answer
 
 
 def _needs(value: Any, path: str, problems: Problems) -> frozenset[str]:

@@ -57,6 +57,8 @@ class EventKind(StrEnum):
     RECEIPT_FAILED = "receipt_failed"
     TICKET_FILED = "ticket_filed"  # the ITSM took the caller's ticket (or a note on her incident's ticket)
     TICKET_FAILED = "ticket_failed"  # ... or refused it for good / it waited past ivr/tickets/delivery.GIVE_UP
+    STEP_MESSAGE_SENT = "step_message_sent"  # a step's message for the caller (`notify:`) was accepted
+    STEP_MESSAGE_FAILED = "step_message_failed"  # ... or given up
     TICKET_DECLINED = "ticket_declined"  # the caller declined her ticket (key 9, INGET ÄRENDE); data: in_time
     MORE_TIME = "more_time"  # key 5: the caller asked for time on a step
     CONTINUED_BY_SMS = "continued_by_sms"  # key 8: the call handed its step over to an SMS conversation

@@ -99,3 +99,16 @@ def manager_sms(line: Line, decision: Decision, caller: str | None, at: datetime
     return line.messages.get("whisper", "sms", lang, time=f"{line.calendar.local(at):%H.%M}",
                              system=line.library.by_id(decision.checklist_id).name[lang],
                              facts=f"{facts}. " if facts else "", number=back)
+
+
+def group_sms(line: Line, checklist_id: str, facts: dict[str, Answer], caller: str | None, at: datetime) -> str:
+    """A step's message to a contact (`notify:`): the time, the system, the facts so far as the whisper says
+    them ("Nyckeln fungerar inte, inte heller med säkerhetsdosan."), who reported it."""
+    lang = line.settings.default_language
+    order = [step.fact for step in line.library.by_id(checklist_id).steps if step.fact]
+    said = " ".join(STATEMENTS[name][UNKNOWN if is_unknown(facts[name]) else bool(facts[name])][lang]
+                    for name in order if name in facts)
+    who = written_number(caller) if caller else line.messages.get("whisper", "unknown_caller", lang)
+    return line.messages.get("whisper", "group_sms", lang, time=f"{line.calendar.local(at):%H.%M}",
+                             system=line.library.by_id(checklist_id).name[lang], number=who,
+                             facts=f" {said}" if said else "")

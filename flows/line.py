@@ -82,4 +82,14 @@ def cross_check(library: Library, settings: Settings) -> list[str]:
                     f"{checklist.source}: rules[{index}].supplier: unknown supplier '{rule.supplier}' "
                     f"(config/line.yaml suppliers: {', '.join(settings.suppliers)})"
                 )
+        for index, step in enumerate(checklist.steps):
+            if step.notify is None:
+                continue
+            contact = settings.contacts.get(step.notify)
+            if contact is None:
+                problems.append(f"{checklist.source}: steps[{index}].notify.to: unknown contact '{step.notify}' "
+                                f"(config/line.yaml contacts: {', '.join(settings.contacts)})")
+            elif contact.sms is None:
+                problems.append(f"{checklist.source}: steps[{index}].notify.to: contact '{step.notify}' has no "
+                                "'sms' number in config/line.yaml to send the message to")
     return problems

@@ -109,6 +109,14 @@ class Step:
     # What "vet inte" does; None: this step has only yes and no (key 3 is a wrong key there).
     on_unknown: Action | None = None
     goto_unknown: str | None = None
+    # A message the line sends for the caller when she gives this answer (`notify:`), e.g. Swedlock's point 3
+    # to välfärdsteknikgruppen: a contact id of config/line.yaml with an `sms` number.
+    notify: str | None = None
+    notify_on: bool = False
+
+    def notifies(self, answer: Answer) -> bool:
+        """True when this answer makes the line send the step's message."""
+        return self.notify is not None and isinstance(answer, bool) and answer is self.notify_on
 
     @property
     def allows_unknown(self) -> bool:

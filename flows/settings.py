@@ -44,6 +44,7 @@ class Contact:
     id: str
     name: Text
     number: str | None  # E.164
+    sms: str | None = None  # E.164: where a step's `notify:` texts them (a group's shared mobile)
 
 
 @dataclass(frozen=True)
@@ -337,10 +338,11 @@ def _voices(value: Any, problems: Problems, languages: list[str]) -> dict[str, V
 
 def _contact(key: str, value: Any, problems: Problems, path: str, required_number: bool = False) -> Contact:
     entry = problems.mapping(value, path) or {}
-    problems.keys(entry, path, ("name", "number"), ())
+    problems.keys(entry, path, ("name", "number"), ("sms",))
     raw = entry.get("number")
     number = None if raw is None and not required_number else e164(raw, problems, join(path, "number"))
-    return Contact(key, problems.text(entry.get("name"), join(path, "name")), number)
+    sms = e164(entry["sms"], problems, join(path, "sms")) if entry.get("sms") is not None else None
+    return Contact(key, problems.text(entry.get("name"), join(path, "name")), number, sms)
 
 
 def _section(top: Any, name: str, defaults: dict[str, Any], problems: Problems) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import assert_never
 
 from flows.endings import offers_it_support
 from flows.engine import Expect, State, Turn
-from flows.facts import manager_sms
+from flows.facts import group_sms, manager_sms
 from flows.line import Line
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import national
@@ -216,6 +216,9 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
         for caller in (LONGEST_CALLER, None):
             yield (f"{lang}: config/messages.yaml whisper.sms ({checklist.source})",
                    manager_sms(line, decision, caller, LONGEST_MOMENT))
+        if any(step.notify for step in checklist.steps):  # a step's message for the caller (`notify:`)
+            yield (f"{lang}: config/messages.yaml whisper.group_sms ({checklist.source})",
+                   group_sms(line, checklist.id, facts, LONGEST_CALLER, LONGEST_MOMENT))
 
 
 def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:

@@ -26,6 +26,8 @@ def live_config(tmp_path: Path) -> Path:
                         'admins: ["070-123 45 98"]')
     it_on_call = 'number: "070-174 06 20"      # PLACEHOLDER: IT-beredskapen\'s number (PTS\' range for fiction)'
     line = line.replace(it_on_call, 'number: "0141-22 52 00"')
+    line = line.replace('sms: "070-174 06 21"       # PLACEHOLDER: the group\'s mobile (PTS\' range for fiction)',
+                        'sms: "070-123 45 21"')
     for index, contact in enumerate(("viva_support", "valfardsteknik", "larmansvarig", "superanvandare")):
         start = line.index(f"  {contact}:")
         end = line.index("number: null", start)

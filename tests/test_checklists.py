@@ -90,10 +90,10 @@ def steps_saying(words: str) -> list[tuple[str, Step]]:
 
 
 @pytest.mark.parametrize(("words", "need"), [
-    ("Stäm av med dina kollegor", "other_person"),  # a colleague: every such step
+    ("Fråga en kollega", "other_person"),  # a colleague: every such step
     ("starta om datorn", "long"),  # a computer restart takes longer than the gather timeout
     ("starta om telefonen", "phone"),  # the phone the carer is calling from
-    ("Stäng alla appar och sidor", "phone"),  # includes the call itself
+    ("Stäng alla öppna appar", "phone"),  # includes the call itself
     ("logga in igen", "phone"),  # in the app on the phone she may be calling from
     ("på en annan telefon", "other_person"),
 ])

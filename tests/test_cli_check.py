@@ -15,10 +15,10 @@ from ivr.cli import main
 def test_check_lists_the_nine_systems_and_exits_0() -> None:
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert lines[0].startswith("1  Viva ")
-    assert lines[8].startswith("9  Alfa e-Care ")
-    assert lines[-1] == "OK: 9 systems, 4 people in the on-call roster."
+    systems = [line for line in result.output.splitlines() if line[:1].isdigit()]  # each system's steps follow it
+    assert systems[0].startswith("1  Viva ")
+    assert systems[8].startswith("9  Alfa e-Care ")
+    assert result.output.splitlines()[-1] == "OK: 9 systems, 4 people in the on-call roster."
 
 
 def test_check_names_file_and_path_of_a_broken_checklist(tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_check_refuses_a_step_too_long_or_too_costly_for_one_sms(tmp_path: Path)
     result = CliRunner().invoke(main, ["check", "--checklists", str(checklists)])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "error: sv: checklists/viva.yaml steps[0]: SMS is 193 characters; one message holds 160",
+        "error: sv: checklists/viva.yaml steps[0]: SMS is 200 characters; one message holds 160",
         "error: en: checklists/viva.yaml steps[0]: SMS has characters outside GSM-7 (–), which doubles its cost",
         "2 problem(s) found.",
     ]
@@ -112,4 +112,17 @@ def test_check_refuses_an_unknown_rule_when_no_step_allows_vet_inte(tmp_path: Pa
         "error: checklists/viva_omsorg.yaml: rules[1].when.multiple_users: fact 'multiple_users' is never unknown: "
         "no step asking it has 'unknown:' (vet inte)",
         "1 problem(s) found.",
+    ]
+
+
+def test_check_lists_each_checklists_phone_screen_long_and_colleague_steps() -> None:
+    """Issue 23: which steps offer 8 and no 5 (phone), and which offer 5 again (long, colleague), at a glance."""
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    alfa = lines.index(next(line for line in lines if line.startswith("9  Alfa e-Care")))
+    assert lines[alfa + 1:alfa + 4] == [
+        "     phone:     2 close_apps, 3 restart_phone, 6 alfa_status, 8 login",
+        "     screen:    1 phone_network",
+        "     colleague: 4 other_phone, 5 multiple_users, 7 anyone_browses",
     ]

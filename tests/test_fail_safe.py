@@ -200,7 +200,7 @@ def test_database_dropped_mid_call_ends_at_the_checklists_outcome_with_screening
     body = follow(twilio, body, Digits="1")
     assert "Steg 3 av 3" in spoken(body)
     body = follow(twilio, body, Digits="1")
-    assert "Alla steg är gjorda" in spoken(body)
+    assert "Jag kopplar dig nu till chef i beredskap" in spoken(body)
     assert not unscreened_on_call_dials(body)
     whisper = ET.fromstring(body).find("Dial/Number")
     assert whisper is not None and whisper.text == ON_CALL[0]
@@ -282,7 +282,7 @@ def test_fallback_of_a_finished_after_hours_checklist_dials_on_call_screened(
     for key in ("1", "2", "1"):
         body = follow(twilio, body, Digits=key)
     answer = twilio.call("/voice/fallback", Digits="1", ErrorUrl=PUBLIC_URL + action(body), ErrorCode="11200").data
-    assert "Alla steg är gjorda" in spoken(answer)
+    assert "Jag kopplar dig nu till chef i beredskap" in spoken(answer)
     number = ET.fromstring(answer).find("Dial/Number")
     assert number is not None and str(number.get("url")).startswith("/voice/whisper?")
 

@@ -48,8 +48,8 @@ def test_lookup_shows_each_step_with_its_answer_the_outcome_and_times_after_the_
         "Steps:",
     ]
     assert lines[5:9] == [
-        "  2026-11-25 22:00:00  1. Har fler användare samma problem? -> nej",
-        "  2026-11-25 22:00:00  2. Har telefonen uppkoppling? -> ja",
+        "  2026-11-25 22:00:00  1. Har fler än du samma fel? -> nej",
+        "  2026-11-25 22:00:00  2. Ser du något av dem? -> ja",
         "  2026-11-25 22:00:00  3. Fungerar appen efter omstarten? -> nej",
         "  2026-11-25 22:00:00  4. Fungerar appen där? -> nej",
     ]

@@ -117,7 +117,7 @@ def report(twilio: Twilio, sid: str, caller: str) -> bytes:
 
 def test_other_reports_never_answer_for_the_caller(app: Flask, twilio: Twilio, clock: FrozenClock) -> None:
     # The reproduction: two callers only chose Trygghetslarm and answered step 1; the third
-    # answers every step herself, "nej" to "Har fler användare samma problem?" included.
+    # answers every step herself, "nej" to "Har fler än du samma fel?" included.
     clock.set("2026-12-01T21:50")
     call(twilio, "CA" + "1" * 32, "+46701740880", "8", "2")
     clock.set("2026-12-01T21:55")
@@ -138,7 +138,7 @@ def test_reports_are_told_and_every_step_is_still_asked(app: Flask, twilio: Twil
         call(twilio, f"CA{index:032d}", f"+4670174060{index}", "2", "1", "1", "2", "2")
     body = call(twilio, "CA" + "9" * 32, "+46701740609", "2")
     assert "2 kollegor har anmält fel i Viva omsorg den senaste halvtimmen." in spoken(body)
-    assert "Steg 1 av 4" in spoken(body) and "Har fler användare samma problem?" in spoken(body)
+    assert "Steg 1 av 4" in spoken(body) and "Har fler än du samma fel?" in spoken(body)
     for key in ("2", "1", "2", "2"):
         body = twilio.post("/voice/input", CallSid="CA" + "9" * 32, From="+46701740609", To=LINE_NUMBER,
                            Digits=key).data

@@ -72,7 +72,7 @@ def test_the_receipt_comes_after_the_outcome_is_heard_and_says_nothing_new_to_th
     heard = [entry["text"] for entry in one_user_viva_omsorg(app).transcript if entry["who"] == "line"]
     # The ending says the number comes by SMS instead of saying it (issue 23): the SMS carries it.
     assert heard[-1] == ("IT-supporten öppnar i morgon klockan åtta. "
-                         "Du får deras nummer och IT-portalen i ett sms nu. Hej då.")
+                         "Du får numret och IT-portalen i ett sms nu. Hej då.")
 
 
 def test_a_hidden_number_gets_no_receipt(app: Flask, after_hours: FrozenClock) -> None:

@@ -191,7 +191,7 @@ def test_cli_simulate_prints_a_transcript() -> None:
         simulate, ["--keys", "1 2 1 1", "--at", "2026-11-25T22:00"], catch_exceptions=False
     ).output
     assert "DU: 1" in output
-    assert "LINJEN: Alla steg är gjorda." in output
+    assert "LINJEN: Jag kopplar dig nu till chef i beredskap." in output
     assert "    CHEFEN: 1" in output
     assert output.endswith("Utfall/outcome: on_call_manager\n")
 

@@ -55,6 +55,11 @@ def main() -> None:
     """Felsökningslinjen: the troubleshooting phone and SMS line."""
 
 
+# `ivr check` lists, per checklist, the steps marked with each need (flows/model.NEEDS): phone steps offer 8 and
+# no 5, long and colleague steps offer 5 again.
+NEED_LABELS = (("phone", "phone:"), ("screen", "screen:"), ("long", "long:"), ("other_person", "colleague:"))
+
+
 @main.command()
 @checklists_option
 @config_option
@@ -79,6 +84,10 @@ def check(checklists_dir: Path | None, config_dir: Path | None, production: bool
         raise SystemExit(1)
     for checklist in line.library.checklists:
         click.echo(f"{checklist.key}  {checklist.name['sv']:<14} {len(checklist.steps)} steps  ({checklist.source})")
+        for need, label in NEED_LABELS:  # what each step needs besides the call: the keys the voice line offers
+            marked = [f"{index + 1} {step.id}" for index, step in enumerate(checklist.steps) if need in step.needs]
+            if marked:
+                click.echo(f"     {label:<10} {', '.join(marked)}")
     for start, end in line.roster.gaps(datetime.now(line.calendar.tz)):
         click.echo(f"warning: config/roster.yaml: nobody on call {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}; "
                    "the fallback list is used then", err=True)

@@ -21,6 +21,7 @@ from flows.phone import takes_sms
 from flows.routing import Decision
 from ivr.conversation import steps
 from ivr.conversation.call_back import call_back
+from ivr.conversation.group_message import send_step_message
 from ivr.conversation.hand_over import hand_over
 from ivr.conversation.incidents import known_incident, told_texts
 from ivr.conversation.intent import Act, Intent
@@ -55,6 +56,8 @@ from ivr.web.turn_context import turn_context
 
 # Texts that answer no question after an outcome: "Tack!", "ok", "ja", "nej", "vet inte".
 CLOSING = frozenset({Act.THANKS, Act.ACK, Act.YES, Act.NO, Act.DONT_KNOW})
+# After-hours endings that reach nobody: a call's ending leads with "Jag ringer inte chef i beredskap nu."
+NOT_CALLING = frozenset({Outcome.WAIT_FOR_OFFICE_HOURS, Outcome.SUPPLIER_OUTAGE, Outcome.IT_PORTAL})
 # While a caller has time (key 5), a short reminder this often says the line is still there.
 WAIT_ROUND_SECONDS = 30
 
@@ -243,11 +246,14 @@ def step_answered(record: SessionRecord, session: Session, turn: Turn, intent: I
         return [BadAnswer(again, acknowledged=intent.act in (Act.ACK, Act.THANKS))]
     new_turn = steps.answer(record, session.state, session.pin, answer)
     session.state = new_turn.state
+    # A step's message for her (Swedlock's point 3): sent in this turn, before anything that follows it.
+    told: tuple[Sentence, ...] = ((send_step_message(record, session, turn),)
+                                  if turn.step is not None and turn.step.notifies(answer) else ())
     if new_turn.decision is None:
-        return [Question(new_turn, first=turn.expect is Expect.GO_ON, can_text=can_text(record))]
+        return [Question(new_turn, told, first=turn.expect is Expect.GO_ON, can_text=can_text(record))]
     if session.pin.asking:
-        return [PinPrompt()]
-    return [finish(record, session, new_turn.decision)]
+        return [PinPrompt(told)]
+    return [finish(record, session, new_turn.decision, told)]
 
 
 def step_answer(turn: Turn, intent: Intent) -> Answer | None:
@@ -380,7 +386,7 @@ def pin_entered(record: SessionRecord, session: Session, turn: Turn, intent: Int
     return [finish(record, session, decided.decision)]
 
 
-def finish(record: SessionRecord, session: Session, decision: Decision) -> Part:
+def finish(record: SessionRecord, session: Session, decision: Decision, told: tuple[Sentence, ...] = ()) -> Part:
     """Record the outcome (a call's receipt with it, and its on-call chain), and say it."""
     decision = steps.finish(record, decision, session.line_number, session.state.answers)
     session.state = replace(session.state, decision=decision)  # the one given (a known incident)
@@ -392,8 +398,19 @@ def finish(record: SessionRecord, session: Session, decision: Decision) -> Part:
         if decision.outcome is Outcome.ON_CALL_MANAGER:
             numbers = start_on_call(session)
     locked: tuple[Sentence, ...] = (Text("pin_locked"),) if session.pin.locked else ()  # why no code is asked
-    return Finished(decision, locked, numbers[0] if numbers else "", record.id.removeprefix("voice:"),
+    return Finished(decision, told + not_calling(session, decision) + locked, numbers[0] if numbers else "",
+                    record.id.removeprefix("voice:"),
                     declinable=tickets.declinable(session.channel, decision), sms_follows=sms_follows)
+
+
+def not_calling(session: Session, decision: Decision) -> tuple[Sentence, ...]:
+    """After hours a call's ending that does not reach Chef i beredskap leads with that decision ("Jag ringer
+    inte chef i beredskap nu."), before its one reason: a caller who waited through every step hears first what
+    happens to her call. A text's endings give the reason with its consequence in one SMS ("..., så du kopplas
+    inte till chef i beredskap"), so they get no sentence (and no SMS) of their own."""
+    if session.channel != VOICE or turn_context().office_hours or decision.outcome not in NOT_CALLING:
+        return ()
+    return (Text("not_calling_on_call"),)
 
 
 def start_on_call(session: Session) -> list[str]:

@@ -94,7 +94,7 @@ def system_name(line: Line, system: str | None) -> str:
 
 
 def step_text(line: Line, system: str | None, step_id: object) -> str:
-    """"2. Har telefonen uppkoppling?": the step's number and question as the caller heard it."""
+    """"2. Ser du något av dem?": the step's number and question as the caller heard it."""
     try:
         checklist = line.library.by_id(str(system))
         index = checklist.step_index(str(step_id))

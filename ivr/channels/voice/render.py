@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Turn
 from flows.facts import statements
-from flows.key_hints import phone_note, step_hints
+from flows.key_hints import phone_note, phone_note_in_full, step_hints
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
@@ -169,8 +169,10 @@ class VoiceRenderer:
         if first:
             texts.append(self.text("chosen", system=turn.checklist.name[self.lang]))
         step, total = turn.position
-        hints = step_hints(turn.step, first if all_keys is None else all_keys, can_text)
-        note = phone_note(turn.step, can_text)  # a phone step: what to do before its question can be answered
+        every_key = first if all_keys is None else all_keys
+        hints = step_hints(turn.step, every_key, can_text)
+        # A phone step: what to do before its question can be answered; in full once a call, then short.
+        note = phone_note(turn.step, can_text, phone_note_in_full(turn, first, every_key))
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
                   *([self.text(note)] if note else []), turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
@@ -233,9 +235,9 @@ class VoiceRenderer:
         response = VoiceResponse()
         why = reason(self.line.messages, decision, "voice", self.lang)
         filed = self.text("ticket_filed") if decision.ticket else None  # the line filed her ticket
-        # An after-hours ending that does not reach the manager leads with that decision, then one reason.
-        lead = self.text("not_calling_on_call") if decision.outcome is Outcome.WAIT_FOR_OFFICE_HOURS else None
-        for text in (*preface, lead, why, decision.say[self.lang] if decision.say else None):
+        # An after-hours ending that does not reach the manager leads with that decision (in the preface,
+        # ivr/conversation/dispatch.not_calling), then one reason.
+        for text in (*preface, why, decision.say[self.lang] if decision.say else None):
             if text:
                 self.say(response, text)
         speak: VoiceResponse | Gather = self.gather(response, "/voice/input") if declinable else response
