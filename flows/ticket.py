@@ -31,6 +31,7 @@ OUTCOME_WORDS = {
     "it_portal": "Ärende till IT-portalen: hanteras nästa vardag.",
     "wait_for_office_hours": "Efter kontorstid: väntar på IT-supporten.",
     "on_call_unreached": "Chef i beredskap svarade inte (har fått sms). IT-supporten tar vid.",
+    "test": "TEST från `ivr ticket test`: gäller ingen medarbetare. Stäng ärendet.",  # the IT unit's own check
 }
 
 
@@ -99,7 +100,7 @@ def brief_line(system: str, outcome: str, code: str, incident: int | None = None
         return f"Felsökningslinjen: {system}, flera har samma fel (störning {incident})"[:BRIEF_MAX]
     short = {"it_support": "kopplad till IT-supporten", "it_portal": "ärende till IT-portalen",
              "wait_for_office_hours": "väntar på IT-supporten",
-             "on_call_unreached": "chef i beredskap nåddes inte"}[outcome]
+             "on_call_unreached": "chef i beredskap nåddes inte", "test": "TEST, stäng ärendet"}[outcome]
     text = f"Felsökningslinjen: {system}, {short} ({code})"
     if len(text) <= BRIEF_MAX:
         return text

@@ -16,33 +16,17 @@ from flask import Flask
 
 from flows.directory import Directory
 from flows.incidents import IncidentState
-from flows.ticket import Ticket
 from flows.ticket_settings import SPEC, TicketSettings
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.simulator.common import PUBLIC_URL
+from ivr.simulator.tickets import RecordingBackend
 from ivr.store.incidents import IncidentStore
 from tests.conftest import state_dir
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TOKEN = "golden-token-not-a-secret"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-
-
-class RecordingBackend:
-    """A ticket backend that keeps what it was given: the golden shows what IT support would read."""
-
-    name = "golden"
-
-    def __init__(self) -> None:
-        self.filed: list[dict[str, str]] = []
-
-    def create(self, ticket: Ticket, key: str) -> str:
-        self.filed.append({"created": ticket.brief, "text": ticket.text})
-        return f"G-{len(self.filed)}"
-
-    def add(self, remote_id: str, ticket: Ticket, key: str) -> None:
-        self.filed.append({"added_to": remote_id, "text": ticket.text})
 
 
 def after_decline_time(app: Flask) -> dict[str, Any] | None:

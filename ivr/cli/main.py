@@ -19,6 +19,7 @@ from ivr.cli.outbox import outbox
 from ivr.cli.printable import print_checklists
 from ivr.cli.report import report
 from ivr.cli.test_call import test_call
+from ivr.cli.ticket import ticket
 from ivr.cli.twilio_setup import twilio
 from ivr.folders import checklists_option, config_option, describe, line_folders
 from ivr.simulator.simulate import simulate
@@ -112,6 +113,7 @@ main.add_command(init)
 main.add_command(oncall)
 main.add_command(forget)
 main.add_command(outbox)
+main.add_command(ticket)
 
 
 @main.command()

@@ -183,6 +183,8 @@ class Record:
     sms: list[dict[str, Any]] = field(default_factory=list)  # SMS the app sent (its LogNotifier)
     calls_placed: list[dict[str, Any]] = field(default_factory=list)  # call-backs, likewise
     outcome: dict[str, Any] | None = None  # data of the session's last "outcome" event
+    # The tickets filed, or with no backend set up, the one the line would file (ivr/simulator/tickets.py).
+    tickets: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     # What a script held that the conversation never used: a golden case with leftovers is broken.

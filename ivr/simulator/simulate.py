@@ -35,6 +35,7 @@ from ivr.simulator.common import (
     prompt_keys,
 )
 from ivr.simulator.sms import SMS_PROMPT_HELP, ScriptedSends, SendSource, SmsPhone, SmsResult, prompt_sends
+from ivr.simulator.tickets import SMS, VOICE, record_tickets, tickets_of
 from ivr.simulator.voice import Phone, Result
 
 if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out until a call
@@ -161,11 +162,14 @@ def simulate(
         except ConfigError as exc:  # the checklists or settings fail the start-up check: its list of problems
             click.echo(str(exc), err=True)
             raise SystemExit(1) from None
+        record_tickets(app)  # a simulator never files a real ticket
         try:
             if sms_mode:
                 result = run_texts(app, moment, caller, texts, boss_keys, statuses, as_json)
+                result.tickets = tickets_of(app, moment, SMS, caller, result.outcome)
             else:
                 result = run_call(app, moment, caller, caller_keys, boss_keys, statuses, as_json)
+                result.tickets = tickets_of(app, moment, VOICE, result.call_sid, result.outcome)
         finally:
             parts.store(app).dispose()
     if as_json:

@@ -129,7 +129,7 @@ class ShiftedClock:
 class SmsResult(Record):
     """What happened in one simulated SMS conversation."""
 
-    JSON_ORDER = ("sender", "transcript", "replies", "calls_placed", "dialed", "sms", "outcome", "requests",
+    JSON_ORDER = ("sender", "transcript", "replies", "calls_placed", "dialed", "sms", "outcome", "tickets", "requests",
                   "errors", "unused_sends", "unused_manager_keys", "unused_dial_status")
 
     sender: str

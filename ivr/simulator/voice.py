@@ -50,7 +50,7 @@ Jump = tuple[str, str, dict[str, str]]  # the next request: URL, method, extra p
 class Result(Record):
     """What happened on one simulated call."""
 
-    JSON_ORDER = ("call_sid", "caller", "transcript", "dialed", "sms", "calls_placed", "outcome", "requests",
+    JSON_ORDER = ("call_sid", "caller", "transcript", "dialed", "sms", "calls_placed", "outcome", "tickets", "requests",
                   "errors", "unused_keys", "unused_manager_keys", "unused_dial_status")
 
     call_sid: str
