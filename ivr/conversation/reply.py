@@ -95,9 +95,10 @@ class BadAnswer:
 
 @dataclass(frozen=True)
 class PinPrompt:
-    """The staff-code question."""
+    """The staff-code question (first: before step 1, saying what the code is for)."""
 
     preface: tuple[Sentence, ...] = ()
+    first: bool = False
 
 
 @dataclass(frozen=True)

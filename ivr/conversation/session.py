@@ -24,20 +24,23 @@ class PinState:
     asking: bool = False
     tries: int = 0
     passed: bool = False
+    # Offered before step 1 (dispatch.staff_first): whatever she answered then, it is not asked again at the end.
+    asked: bool = False
     # This turn only (never stored): the code was not asked, or no more, because this number has had too
     # many wrong codes lately. The channel says so before the decision that stands.
     locked: bool = field(default=False, compare=False)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store and the carried state."""
-        return {"asking": self.asking, "tries": self.tries, "passed": self.passed}
+        return {"asking": self.asking, "tries": self.tries, "passed": self.passed, "asked": self.asked}
 
     @classmethod
     def from_data(cls, data: object) -> PinState:
         """Rebuild; anything that is not a stored PinState is a state with no code asked."""
         if not isinstance(data, dict):
             return cls()
-        return cls(bool(data.get("asking", False)), int(data.get("tries", 0)), bool(data.get("passed", False)))
+        return cls(bool(data.get("asking", False)), int(data.get("tries", 0)), bool(data.get("passed", False)),
+                   bool(data.get("asked", False)))
 
 
 @dataclass

@@ -193,15 +193,16 @@ class VoiceRenderer:
         return self.keypad_prompt([self.text("chosen", system=turn.checklist.name[self.lang]), *texts,
                                    self.text("notice_question")])
 
-    def pin_prompt(self, preface: Iterable[str] = ()) -> VoiceResponse:
-        """Ask a caller off the staff list for the staff code, ended by #."""
+    def pin_prompt(self, preface: Iterable[str] = (), first: bool = False) -> VoiceResponse:
+        """Ask a caller off the staff list for the staff code, ended by # (first: before step 1, with what
+        the code is for)."""
         response = VoiceResponse()
         voice = self.line.settings.voices[self.lang]
         gather = response.gather(
             action="/voice/input", method="POST", action_on_empty_result=True, finish_on_key="#",
             timeout=self.line.settings.gather_timeout * 2, language=voice.language,
         )
-        for text in [*preface, self.text("pin_prompt")]:
+        for text in [*preface, self.text("pin_prompt_first" if first else "pin_prompt")]:
             self.say(gather, text)
         return response
 

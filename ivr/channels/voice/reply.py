@@ -79,8 +79,8 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
                                             again.all_keys), voice)
             return render_part(Notice(again.turn, (Text(hint), *again.preface), again.told, again.announcement,
                                       again.again), voice)
-        case PinPrompt(preface):
-            return voice.pin_prompt(words(voice, preface))
+        case PinPrompt(preface, first):
+            return voice.pin_prompt(words(voice, preface), first=first)
         case PinRetry():
             return voice.pin_prompt([voice.text("pin_wrong")])
         case Finished(decision, preface, on_call, call, declinable, sms_follows):
