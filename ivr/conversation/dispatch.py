@@ -110,6 +110,9 @@ def welcome(record: SessionRecord, session: Session) -> Part:
     if session.turn > 0:
         return present(record, session, current(session))
     dropped = resumable(record)
+    if dropped is not None and dropped[1].lang != session.state.lang:
+        # She chose that language in the dropped call: the offer (and the menu, should she start over) use it.
+        session.state = engine.set_language(session.state, dropped[1].lang)
     notice: tuple[Sentence, ...] = (
         tuple(line_wide_notice(record, VOICE, session.state.lang)))
     if dropped is None:
