@@ -67,6 +67,23 @@ def handle(record: SessionRecord, session: Session, intent: Intent, fresh: bool 
 
     fresh: a new or restarted text conversation, where any text that names no system gets the menu.
     """
+    parts = answer_turn(record, session, intent, fresh)
+    return [phone_note_once(session, part) for part in parts] if session.channel == VOICE else parts
+
+
+def phone_note_once(session: Session, part: Part) -> Part:
+    """A call's first phone step says its note (8, or call again) in full, whatever steps came before: a call
+    resumed after a phone step has not heard it yet (the renderer alone would give it the short form)."""
+    if not isinstance(part, Question) or part.turn.step is None or "phone" not in part.turn.step.needs:
+        return part
+    if session.phone_noted:
+        return part
+    session.phone_noted = True
+    return replace(part, phone_full=True)
+
+
+def answer_turn(record: SessionRecord, session: Session, intent: Intent, fresh: bool) -> list[Part]:
+    """handle()'s decisions, before what a call says once."""
     if session.channel == SMS:
         command = text_command(record, session, intent)
         if command is not None:

@@ -69,6 +69,7 @@ class Question:
     first: bool = False
     can_text: bool = False  # key 8 may be offered
     all_keys: bool | None = None
+    phone_full: bool = False  # a call's phone step: its note in full (the first this call says)
 
 
 @dataclass(frozen=True)

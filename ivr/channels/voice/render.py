@@ -158,7 +158,7 @@ class VoiceRenderer:
         return self.keypad_prompt(texts)
 
     def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False, can_text: bool = False,
-                 all_keys: bool | None = None) -> VoiceResponse:
+                 all_keys: bool | None = None, phone_full: bool = False) -> VoiceResponse:
         """The current step: counter, instruction, question, key hints (flows/key_hints.py).
 
         first: the checklist's first question in this call (its name and every key);
@@ -172,7 +172,7 @@ class VoiceRenderer:
         every_key = first if all_keys is None else all_keys
         hints = step_hints(turn.step, every_key, can_text)
         # A phone step: what to do before its question can be answered; in full once a call, then short.
-        note = phone_note(turn.step, can_text, phone_note_in_full(turn, first, every_key))
+        note = phone_note(turn.step, can_text, phone_full or phone_note_in_full(turn, first, every_key))
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
                   *([self.text(note)] if note else []), turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
