@@ -95,10 +95,21 @@ def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
         line = app.extensions["ivr.line"]
         outcomes = frozenset(str(outcome) for outcome in case["receipt_outcomes"])
         app.extensions["ivr.line"] = replace(line, settings=replace(line.settings, receipt_outcomes=outcomes))
+    # `staff_pin: "7"`: a staff code in the environment (staff.pin_env), as an IT unit may set one; one digit,
+    # since a golden call presses one key per prompt.
+    name = app.extensions["ivr.line"].settings.staff_pin_env
+    saved = os.environ.get(name) if name else None
+    if case.get("staff_pin") is not None and name:
+        os.environ[name] = str(case["staff_pin"])
     try:
         yield app
     finally:
         app.extensions["ivr.store"].dispose()
+        if case.get("staff_pin") is not None and name:
+            if saved is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = saved
 
 
 def write_case(path: Path, case: dict[str, Any], inputs: tuple[str, ...], expected: dict[str, Any]) -> None:

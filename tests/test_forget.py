@@ -58,10 +58,11 @@ def rows(app: Flask, key: str, number: str) -> dict[str, int]:
 
 
 def test_forget_erases_one_caller_and_keeps_the_others(app: Flask, twilio: Twilio, database_url: str) -> None:
-    call(twilio, "CA" + "1" * 32, OUTSIDER, *VIVA_AFTER_HOURS)  # asked for the staff code ...
-    twilio.post("/voice/input", CallSid="CA" + "1" * 32, From=OUTSIDER, To="+46141225000", Digits="0000")  # wrong
-    for _ in range(2):  # two more wrong codes: the decision without it stands, a finished report
+    call(twilio, "CA" + "1" * 32, OUTSIDER, "1")  # asked for the staff code before step 1 ...
+    for _ in range(3):  # three wrong codes: on without it
         twilio.post("/voice/input", CallSid="CA" + "1" * 32, From=OUTSIDER, To="+46141225000", Digits="0000")
+    for key in VIVA_AFTER_HOURS[1:]:  # the steps: a finished report
+        twilio.post("/voice/input", CallSid="CA" + "1" * 32, From=OUTSIDER, To="+46141225000", Digits=key)
     text_line(twilio, OUTSIDER, "viva", "SM" + "1" * 32)  # and an SMS conversation
     call(twilio, "CA" + "2" * 32, CALLER, "1", "2")  # someone else, mid-call
     key = pseudonym(OUTSIDER, str(app.config["PSEUDONYM_KEY"]))

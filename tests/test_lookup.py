@@ -73,7 +73,7 @@ def test_lookup_names_the_staff_list_reason(database_url: str, clock: FrozenCloc
     app = create_app(app_config(database_url, clock))
     monkeypatch.setenv("IVR_STAFF_PIN", "7")
     try:
-        code = call_and_code(app, "1 2 1 1 7", caller="+46731234567")  # off the list, staff code right
+        code = call_and_code(app, "1 7 2 1 1", caller="+46731234567")  # off the list, staff code right
     finally:
         app.extensions["ivr.store"].dispose()
     status, output = lookup(database_url, code)

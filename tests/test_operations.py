@@ -261,41 +261,90 @@ def test_caller_not_on_the_staff_list_never_reaches_the_manager(twilio: Twilio, 
     assert "IT-beredskap" not in spoken(body)
 
 
-def test_staff_pin_lets_another_phone_escalate(twilio: Twilio, clock: FrozenClock,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def press(twilio: Twilio, sid: str, caller: str, *keys: str) -> bytes:
+    """Keys on a call already under way; the last TwiML."""
+    body = b""
+    for key in keys:
+        body = twilio.post("/voice/input", CallSid=sid, From=caller, To=LINE_NUMBER, Digits=key).data
+    return body
+
+
+def test_staff_pin_is_asked_before_the_first_step_and_lets_another_phone_escalate(
+        twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IVR_STAFF_PIN", "4711")
     clock.set("2026-11-25T22:00")
-    body = call(twilio, "CA" + "f" * 32, OUTSIDER, *VIVA_AFTER_HOURS)
-    assert "personalkod" in spoken(body)
+    body = call(twilio, "CA" + "f" * 32, OUTSIDER, "1")  # Viva chosen: the code comes before step 1
+    assert spoken(body).startswith("Ditt nummer finns inte i personallistan. Med din personalkod")
+    assert "Steg 1" not in spoken(body)
     gather = ET.fromstring(body).find("Gather")
     assert gather is not None and gather.get("finishOnKey") == "#"
-    body = twilio.post("/voice/input", CallSid="CA" + "f" * 32, From=OUTSIDER, To=LINE_NUMBER, Digits="1234").data
-    assert "Fel kod" in spoken(body)
-    body = twilio.post("/voice/input", CallSid="CA" + "f" * 32, From=OUTSIDER, To=LINE_NUMBER, Digits="4711").data
+    body = press(twilio, "CA" + "f" * 32, OUTSIDER, "1234")
+    assert spoken(body).startswith("Fel kod.") and "personalkod" in spoken(body)
+    body = press(twilio, "CA" + "f" * 32, OUTSIDER, "4711")
+    assert spoken(body).startswith("Koden stämmer. Viva.") and "Steg 1 av 3" in spoken(body)
+    body = press(twilio, "CA" + "f" * 32, OUTSIDER, *VIVA_AFTER_HOURS[1:])
     assert ET.fromstring(body).find("Dial/Number").text == "+46701740610"  # type: ignore[union-attr]
 
 
-def test_wrong_pin_three_times_keeps_the_caller_from_the_manager(twilio: Twilio, clock: FrozenClock,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_pin_three_times_keeps_the_caller_from_the_manager_and_is_not_asked_again(
+        twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IVR_STAFF_PIN", "4711")
     clock.set("2026-11-25T22:00")
-    call(twilio, "CA" + "9" * 32, OUTSIDER, *VIVA_AFTER_HOURS)
-    for _ in range(3):
-        body = twilio.post("/voice/input", CallSid="CA" + "9" * 32, From=OUTSIDER, To=LINE_NUMBER,
-                           Digits="0000").data
-    assert ET.fromstring(body).find("Dial") is None
+    call(twilio, "CA" + "9" * 32, OUTSIDER, "1")
+    body = press(twilio, "CA" + "9" * 32, OUTSIDER, "0000", "0000", "0000")
+    assert spoken(body).startswith("Fel kod. Ditt nummer finns inte i personallistan. Jag går igenom stegen med dig")
+    assert "Steg 1 av 3" in spoken(body)
+    body = press(twilio, "CA" + "9" * 32, OUTSIDER, *VIVA_AFTER_HOURS[1:])
+    assert ET.fromstring(body).find("Dial") is None and ET.fromstring(body).find("Gather") is None
     assert spoken(body).startswith("Jag ringer inte chef i beredskap nu. Ditt nummer finns inte i personallistan")
+    assert "personalkod" not in spoken(body)
+
+
+def test_skipping_the_code_goes_on_to_the_steps_as_not_staff(twilio: Twilio, clock: FrozenClock,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_STAFF_PIN", "4711")
+    clock.set("2026-11-25T22:00")
+    call(twilio, "CA" + "8" * 32, OUTSIDER, "1")
+    body = press(twilio, "CA" + "8" * 32, OUTSIDER, "")  # just #
+    assert spoken(body).startswith("Ditt nummer finns inte i personallistan. Jag går igenom stegen med dig")
+    body = press(twilio, "CA" + "8" * 32, OUTSIDER, *VIVA_AFTER_HOURS[1:])
+    assert ET.fromstring(body).find("Dial") is None and "personalkod" not in spoken(body)
+
+
+@pytest.mark.parametrize(("caller", "at"), [(STAFF, "2026-11-25T22:00"), (OUTSIDER, "2026-11-25T10:00")],
+                         ids=["staff_phone", "office_hours"])
+def test_the_code_is_asked_only_of_a_number_off_the_list_after_hours(
+        twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, caller: str, at: str) -> None:
+    monkeypatch.setenv("IVR_STAFF_PIN", "4711")
+    clock.set(at)
+    body = call(twilio, "CA" + "7" * 32, caller, "1")
+    assert "personal" not in spoken(body) and spoken(body).startswith("Viva.")
 
 
 def test_sms_pin(twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IVR_STAFF_PIN", "4711")
     clock.set("2026-11-25T22:00")
-    for index, body in enumerate(["viva", "nej", "ja"]):
-        text_line(twilio, OUTSIDER, body, f"SM{index}")
-    assert text_line(twilio, OUTSIDER, "ja", "SM3") == [
-        "Ditt nummer finns inte i personallistan. Svara med personalkoden för att nå chef i beredskap, annars NEJ."]
-    assert text_line(twilio, OUTSIDER, "4711", "SM4") == [
+    assert text_line(twilio, OUTSIDER, "viva", "SM0") == [
+        "Ditt nummer finns inte i personallistan. Med personalkoden når du chef i beredskap om stegen inte "
+        "hjälper. Svara med koden, annars NEJ."]
+    replies = text_line(twilio, OUTSIDER, "4711", "SM1")
+    assert replies[0] == "Koden stämmer." and "1/3" in replies[1]
+    for index, body in enumerate(["nej", "ja"]):
+        text_line(twilio, OUTSIDER, body, f"SM{index + 2}")
+    assert text_line(twilio, OUTSIDER, "ja", "SM4") == [
         "Alla steg är gjorda. Svara RING så ringer vi upp dig och kopplar dig till chef i beredskap."]
+
+
+def test_sms_pin_skipped_with_nej(twilio: Twilio, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_STAFF_PIN", "4711")
+    clock.set("2026-11-25T22:00")
+    text_line(twilio, OUTSIDER, "viva", "SM0")
+    replies = text_line(twilio, OUTSIDER, "NEJ", "SM1")
+    assert replies[0].startswith("Ditt nummer finns inte i personallistan. Jag går igenom stegen")
+    for index, body in enumerate(["nej", "ja"]):
+        text_line(twilio, OUTSIDER, body, f"SM{index + 2}")
+    last = text_line(twilio, OUTSIDER, "ja", "SM4")
+    assert "personalkod" not in " ".join(last) and "Ditt nummer finns inte i personallistan" in last[0]
 
 
 def test_staff_list_can_be_switched_off(database_url: str, clock: FrozenClock) -> None:

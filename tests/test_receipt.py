@@ -86,7 +86,7 @@ def test_a_phone_off_the_staff_list_gets_none_unless_it_keyed_the_staff_code(
 ) -> None:
     assert one_user_viva_omsorg(app, caller=OUTSIDER).sms == []
     monkeypatch.setenv("IVR_STAFF_PIN", "7")  # one digit: the simulated phone presses one key per prompt
-    result = Phone(app, caller=OUTSIDER).call("1 2 1 1 7", manager_keys="1", call_sid="CA" + "6" * 32)
+    result = Phone(app, caller=OUTSIDER).call("1 7 2 1 1", manager_keys="1", call_sid="CA" + "6" * 32)
     assert result.outcome is not None and result.outcome["outcome"] == "on_call_manager"
     assert [sms["to"] for sms in result.sms] == [OUTSIDER]
     # Sent when the manager pressed 1, saying so (not before the dial, when nobody knew yet).

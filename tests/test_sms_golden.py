@@ -46,7 +46,7 @@ from tests.golden_support import STOCKHOLM, UPDATE, after_decline_time, golden_a
 GOLDEN = Path(__file__).parent / "golden" / "sms"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 INPUTS = ("description", "at", "from", "sends", "dial_status", "manager_keys", "known_bug", "announcements",
-          "known_incidents", "tickets")
+          "known_incidents", "tickets", "staff_pin")
 LINE = load_line()
 # Chef i beredskap's numbers (everyone in the roster, and the two the line started with), E.164
 # and the national way (070-174 06 10): never in an SMS in callback mode.

@@ -49,7 +49,7 @@ GOLDEN = Path(__file__).parent / "golden" / "voice"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 INPUTS = ("description", "at", "from", "speech", "keys", "dial_status", "manager_keys", "then_sms", "then_call",
           "known_bug", "announcements", "known_incidents", "directory", "manager_sms", "tickets",
-          "receipt_outcomes")
+          "receipt_outcomes", "staff_pin")
 # Fixed CallSids (each case runs on a fresh database): the receipt's code derives from the call, so the
 # SMS a golden shows is the same on every run. The second is for a case's call again (then_call).
 CALL_SID = "CA" + "90" * 16

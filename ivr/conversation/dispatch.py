@@ -67,6 +67,23 @@ def handle(record: SessionRecord, session: Session, intent: Intent, fresh: bool 
 
     fresh: a new or restarted text conversation, where any text that names no system gets the menu.
     """
+    parts = answer_turn(record, session, intent, fresh)
+    return [phone_note_once(session, part) for part in parts] if session.channel == VOICE else parts
+
+
+def phone_note_once(session: Session, part: Part) -> Part:
+    """A call's first phone step says its note (8, or call again) in full, whatever steps came before: a call
+    resumed after a phone step has not heard it yet (the renderer alone would give it the short form)."""
+    if not isinstance(part, Question) or part.turn.step is None or "phone" not in part.turn.step.needs:
+        return part
+    if session.phone_noted:
+        return part
+    session.phone_noted = True
+    return replace(part, phone_full=True)
+
+
+def answer_turn(record: SessionRecord, session: Session, intent: Intent, fresh: bool) -> list[Part]:
+    """handle()'s decisions, before what a call says once."""
     if session.channel == SMS:
         command = text_command(record, session, intent)
         if command is not None:
@@ -74,7 +91,7 @@ def handle(record: SessionRecord, session: Session, intent: Intent, fresh: bool 
     turn = current(session)
     if intent.act is Act.HELP:
         return [Say((Text("help"),)), present(record, session, turn)]
-    if session.pin.asking and turn.decision is not None:
+    if session.pin.asking:  # before step 1 (staff_first) or after the last
         return pin_entered(record, session, turn, intent)
     if turn.expect is Expect.NOTHING:
         return after_outcome(record, session, turn, intent)
@@ -110,6 +127,9 @@ def welcome(record: SessionRecord, session: Session) -> Part:
     if session.turn > 0:
         return present(record, session, current(session))
     dropped = resumable(record)
+    if dropped is not None and dropped[1].lang != session.state.lang:
+        # She chose that language in the dropped call: the offer (and the menu, should she start over) use it.
+        session.state = engine.set_language(session.state, dropped[1].lang)
     notice: tuple[Sentence, ...] = (
         tuple(line_wide_notice(record, VOICE, session.state.lang)))
     if dropped is None:
@@ -133,8 +153,8 @@ def resume_answered(record: SessionRecord, session: Session, intent: Intent) -> 
         session.state = offered
         turn = engine.current(turn_context().line.library, offered)
         record.add_event(EventKind.RESUMED, {"step": step_id(turn)}, offered.checklist)
-        # A new call: the system's name and every key once more.
-        return Question(turn, first=True, can_text=can_text(record))
+        # A new call: the system's name and every key once more (and the staff code first, as at the start).
+        return staff_first(record, session, turn)
     if intent.act is Act.MENU:
         session.offer = None
         record.add_event(EventKind.RESUME_DECLINED, {"checklist": offered.checklist})
@@ -204,24 +224,41 @@ def choose(record: SessionRecord, session: Session, intent: Intent, first: bool,
     session.state = turn.state
     told = Text("incident", {"count": found.reports, "system": checklist.name[session.state.lang]})
     preface: tuple[Sentence, ...] = (told,) if found.incident and found.known is None else ()
-    preface += staff_first(record, session, checklist)
-    if turn.expect is Expect.GO_ON:
+    if turn.expect is Expect.GO_ON:  # the staff code or notice follows the announcement, before step 1
         if found.known is not None:
             return [Notice(turn, preface, told=tuple(told_texts(found.known, session.state.lang)))]
         return [Notice(turn, preface, announcement=str(found.announcement))]
-    return [Question(turn, preface, first=True, can_text=can_text(record))]
+    return [staff_first(record, session, turn, preface)]
 
 
-def staff_first(record: SessionRecord, session: Session, checklist: Checklist) -> tuple[Sentence, ...]:
-    """After hours, to a caller whose number cannot reach Chef i beredskap: say so before the first step,
-    not after all of them (her work phone may be the broken thing). With a staff code set, she hears that
-    she can key it in at the end."""
+def off_staff_list(record: SessionRecord, session: Session, checklist: Checklist | None) -> bool:
+    """After hours, a caller whose number (or code) cannot reach Chef i beredskap, on a checklist that could."""
     context = turn_context()
-    if context.office_hours or steps.routing(record, session.pin).may_escalate:
-        return ()
-    if not any(rule.outcome is Outcome.ON_CALL_MANAGER for rule in checklist.rules):
-        return ()
-    return (Text("staff_first_pin" if steps.staff_pin() else "staff_first"),)
+    if checklist is None or context.office_hours or steps.routing(record, session.pin).may_escalate:
+        return False
+    return any(rule.outcome is Outcome.ON_CALL_MANAGER for rule in checklist.rules)
+
+
+def staff_first(record: SessionRecord, session: Session, turn: Turn, preface: tuple[Sentence, ...] = ()) -> Part:
+    """Step 1 (or a resumed call's step), after what a caller off the staff list must know first: not after
+    every step, where it came before (her work phone may be the broken thing).
+
+    With a staff code configured she is asked for it now, once per checklist: the right code makes her staff
+    for this conversation, and whatever she answers it is not asked again at the end (steps.answer). Without
+    one, or with too many wrong codes from her number lately, she hears that the line cannot put her through.
+    """
+    question = Question(turn, preface, first=True, can_text=can_text(record))
+    if not off_staff_list(record, session, turn.checklist):
+        return question
+    if steps.staff_pin() is None or session.pin.asked:
+        return replace(question, preface=preface + (Text("staff_first"),))
+    session.pin.asked = True
+    if steps.locked_out(record):  # the lock-out of steps.py: this number gets no new guesses yet
+        record.add_event(EventKind.PIN_LOCKED, {}, session.state.checklist)
+        return replace(question, preface=preface + (Text("pin_locked"), Text("staff_first")))
+    session.pin.asking, session.pin.tries = True, 0
+    record.add_event(EventKind.PIN_ASKED, {}, session.state.checklist)
+    return PinPrompt(preface, first=True)
 
 
 # --- a step --------------------------------------------------------------------------------------------
@@ -250,7 +287,9 @@ def step_answered(record: SessionRecord, session: Session, turn: Turn, intent: I
     told: tuple[Sentence, ...] = ((send_step_message(record, session, turn),)
                                   if turn.step is not None and turn.step.notifies(answer) else ())
     if new_turn.decision is None:
-        return [Question(new_turn, told, first=turn.expect is Expect.GO_ON, can_text=can_text(record))]
+        if turn.expect is Expect.GO_ON:  # past the announcement: step 1, after the staff code or notice
+            return [staff_first(record, session, new_turn, told)]
+        return [Question(new_turn, told, can_text=can_text(record))]
     if session.pin.asking:
         return [PinPrompt(told)]
     return [finish(record, session, new_turn.decision, told)]
@@ -266,6 +305,8 @@ def step_answer(turn: Turn, intent: Intent) -> Answer | None:
 def present(record: SessionRecord, session: Session, turn: Turn, preface: tuple[Sentence, ...] = (),
             all_keys: bool = False) -> Part:
     """Whatever the conversation waits on, again."""
+    if session.pin.asking:
+        return PinPrompt(preface, first=turn.decision is None)
     if turn.expect is Expect.SYSTEM and session.offer is not None:
         return ResumeOffer(engine.current(turn_context().line.library, session.offer), preface)
     if turn.expect is Expect.SYSTEM:
@@ -376,8 +417,21 @@ def by_sms(record: SessionRecord, session: Session, turn: Turn) -> Part:
 
 
 def pin_entered(record: SessionRecord, session: Session, turn: Turn, intent: Intent) -> list[Part]:
-    """A staff code (or none): right -> route again as staff; else the decision without it stands."""
+    """A staff code (or none): right -> route again as staff; else the decision without it stands.
+
+    Asked before step 1, the right code makes her staff for the steps to come; a skip (# or NEJ), or the
+    last wrong one, leaves her as the notice without a code says.
+    """
     code = intent.code
+    if turn.decision is None:
+        result = steps.code_answered(record, session.state.checklist, session.pin, code or "", code is None)
+        if result is steps.PinResult.RETRY:
+            return [PinRetry()]
+        said: tuple[Sentence, ...] = (Text("pin_accepted"),)
+        if result is not steps.PinResult.ACCEPTED:
+            said = (Text("pin_locked" if session.pin.locked else "pin_wrong"),) if code is not None else ()
+            said += (Text("staff_first"),)
+        return [Question(turn, said, first=True, can_text=can_text(record))]
     decided = steps.pin_entered(record, turn, session.pin, code or "", skipped=code is None)
     if decided is None:
         return [PinRetry()]

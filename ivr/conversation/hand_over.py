@@ -16,7 +16,7 @@ from flows.engine import Turn
 from flows.events import EventKind
 from flows.sms_render import SmsRenderer
 from ivr import outbox
-from ivr.conversation.session import SMS, Session
+from ivr.conversation.session import SMS, PinState, Session
 from ivr.outbox import Outgoing
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
@@ -41,4 +41,6 @@ def hand_over(call_record: SessionRecord, session: Session, turn: Turn) -> None:
             if old is not None and old.checklist and old.decision is None:
                 record.add_event(EventKind.ABANDONED, {"reason": "replaced_by_call"}, old.checklist)
         record.add_event(EventKind.SMS_STARTED, {"after": "call", "step": state.step}, state.checklist)
-        record.data = Session(SMS, state, session.line_number).to_data()
+        # The staff code goes with her: passed (or offered) on the call, it is not asked again by SMS.
+        pin = PinState(passed=session.pin.passed, asked=session.pin.asked)
+        record.data = Session(SMS, state, session.line_number, pin).to_data()

@@ -69,6 +69,7 @@ class Question:
     first: bool = False
     can_text: bool = False  # key 8 may be offered
     all_keys: bool | None = None
+    phone_full: bool = False  # a call's phone step: its note in full (the first this call says)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,10 @@ class BadAnswer:
 
 @dataclass(frozen=True)
 class PinPrompt:
-    """The staff-code question."""
+    """The staff-code question (first: before step 1, saying what the code is for)."""
 
     preface: tuple[Sentence, ...] = ()
+    first: bool = False
 
 
 @dataclass(frozen=True)

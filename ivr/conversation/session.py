@@ -24,20 +24,23 @@ class PinState:
     asking: bool = False
     tries: int = 0
     passed: bool = False
+    # Offered before step 1 (dispatch.staff_first): whatever she answered then, it is not asked again at the end.
+    asked: bool = False
     # This turn only (never stored): the code was not asked, or no more, because this number has had too
     # many wrong codes lately. The channel says so before the decision that stands.
     locked: bool = field(default=False, compare=False)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready, for the store and the carried state."""
-        return {"asking": self.asking, "tries": self.tries, "passed": self.passed}
+        return {"asking": self.asking, "tries": self.tries, "passed": self.passed, "asked": self.asked}
 
     @classmethod
     def from_data(cls, data: object) -> PinState:
         """Rebuild; anything that is not a stored PinState is a state with no code asked."""
         if not isinstance(data, dict):
             return cls()
-        return cls(bool(data.get("asking", False)), int(data.get("tries", 0)), bool(data.get("passed", False)))
+        return cls(bool(data.get("asking", False)), int(data.get("tries", 0)), bool(data.get("passed", False)),
+                   bool(data.get("asked", False)))
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Session:
     waiting: int = 0  # key 5: rounds of quiet waiting so far on the current step (0: not waiting)
     by_sms: bool = False  # key 8: the conversation went on by SMS (not abandoned, never resumed by voice)
     offer: State | None = None  # a dropped call's engine state, offered before the menu
+    phone_noted: bool = False  # this call has said a phone step's note in full (dispatch.phone_note_once)
     # An SMS conversation's:
     last_replies: list[str] = field(default_factory=list)  # resent if Twilio retries a message
     ring_call: str | None = None  # the call placed after RING, so a second RING places none
@@ -99,7 +103,7 @@ class Session:
         return {"state": self.state.to_dict(), "misses": self.misses, "dial": self.dial.to_data(),
                 "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback,
                 "waiting": self.waiting, "by_sms": self.by_sms,
-                "offer": self.offer.to_dict() if self.offer is not None else None}
+                "offer": self.offer.to_dict() if self.offer is not None else None, "phone_noted": self.phone_noted}
 
     @classmethod
     def from_data(cls, channel: str, data: dict[str, Any]) -> Session:
@@ -115,7 +119,7 @@ class Session:
         return cls(VOICE, state, line_number, pin, int(data.get("misses", 0)), DialState.from_data(data.get("dial")),
                    int(data.get("turn", 0)), bool(data.get("ended", False)), bool(data.get("callback", False)),
                    int(data.get("waiting", 0)), bool(data.get("by_sms", False)),
-                   None if offer is None else State.from_dict(offer))
+                   None if offer is None else State.from_dict(offer), bool(data.get("phone_noted", False)))
 
     @classmethod
     def stored_state(cls, channel: str, data: dict[str, Any] | None) -> State | None:

@@ -72,14 +72,15 @@ def choose(record: SessionRecord, state: engine.State, checklist: Checklist) -> 
 
 
 def answer(record: SessionRecord, state: engine.State, pin: PinState, yes: Answer) -> Turn:
-    """An answer to the step (or to "go on?"); when it decides and only the staff code is missing, ask for it.
+    """An answer to the step (or to "go on?"); when it decides and only the staff code is missing, ask for it
+    (unless it was offered before step 1: dispatch.staff_first; then her answer then stands).
 
     The caller then sees pin.asking; otherwise a turn with a decision is finished with finish().
     """
     context = routing(record, pin)
     turn = engine.answer(turn_context().line.library, state, yes, context)
     record_turn(record, turn)
-    if turn.decision is not None and offers_pin(turn, context):
+    if turn.decision is not None and not pin.asked and offers_pin(turn, context):
         if locked_out(record):
             pin.locked = True
             record.add_event(EventKind.PIN_LOCKED, {}, turn.state.checklist)
@@ -96,25 +97,37 @@ def locked_out(record: SessionRecord) -> bool:
 
 
 def pin_entered(record: SessionRecord, standing: Turn, pin: PinState, entered: str, skipped: bool) -> Turn | None:
-    """An answer to the staff-code question: the turn that decides the conversation now, or None to ask again.
+    """An answer to the staff-code question after the steps: the turn that decides the conversation now, or None
+    to ask again.
 
     The right code routes the finished checklist again as staff; a wrong one is
     asked again up to MAX_PIN_TRIES; skipping leaves the decision that stood.
     """
+    result = code_answered(record, standing.state.checklist, pin, entered, skipped)
+    if result is PinResult.ACCEPTED:
+        return engine.reroute(turn_context().line.library, standing.state, routing(record, pin))
+    if result is PinResult.RETRY:
+        return None
+    return standing
+
+
+def code_answered(record: SessionRecord, checklist: str | None, pin: PinState, entered: str,
+                  skipped: bool) -> PinResult:
+    """One answer to the staff-code question, wherever it was asked: its audit events, and the wrong codes
+    counted against this number (pin.locked when it has had too many lately: no more tries)."""
     result = pin_attempt(pin, entered, skipped)
     if result is PinResult.ACCEPTED:
-        record.add_event(EventKind.PIN_ACCEPTED, {}, standing.state.checklist)
-        return engine.reroute(turn_context().line.library, standing.state, routing(record, pin))
+        record.add_event(EventKind.PIN_ACCEPTED, {}, checklist)
+        return result
     if not skipped:
         turn_context().store.wrong_pin(record, turn_context().now)
         if locked_out(record):
             pin.asking, pin.tries, pin.locked = False, 0, True
-            record.add_event(EventKind.PIN_LOCKED, {}, standing.state.checklist)
-            return standing
+            record.add_event(EventKind.PIN_LOCKED, {}, checklist)
+            return PinResult.GIVE_UP
     if result is PinResult.RETRY:
-        record.add_event(EventKind.PIN_REFUSED, {}, standing.state.checklist)
-        return None
-    return standing
+        record.add_event(EventKind.PIN_REFUSED, {}, checklist)
+    return result
 
 
 def pin_attempt(pin: PinState, entered: str, skipped: bool) -> PinResult:

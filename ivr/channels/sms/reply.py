@@ -81,8 +81,9 @@ def render_part(part: Part, sms: SmsRenderer) -> list[str]:
             if engine.accepts_unknown(turn):
                 name += "_unknown"  # the question again names VET INTE where the step takes it
             return [sms.text(name, text=turn.step.ask[sms.lang])]
-        case PinPrompt():
-            return [sms.text("pin_prompt")]
+        case PinPrompt(preface, first):
+            # Its preface too: Swedlock's "Jag har skickat meddelandet" comes before the code question.
+            return words(sms, preface) + [sms.text("pin_prompt_first" if first else "pin_prompt")]
         case PinRetry():
             return [sms.pin_retry()]
         case Finished(decision, preface, declinable=declinable):

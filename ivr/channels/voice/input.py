@@ -24,7 +24,7 @@ KEYS = {"1": Act.YES, "2": Act.NO, "3": Act.DONT_KNOW, "*": Act.REPEAT, "0": Act
 def read(session: Session, turn: Turn) -> Intent:
     """The intent of this request's Digits (or SpeechResult) at the turn the call waits on."""
     digits = request.form.get("Digits", "").strip()
-    if session.pin.asking and turn.decision is not None:
+    if session.pin.asking:  # before step 1 or after the last (ivr/conversation/dispatch.py staff_first)
         return Intent(Act.CODE if digits else Act.SILENCE, text=digits)  # # alone skips the code
     if turn.expect is not Expect.NOTHING:
         spoken = voice_speech.heard(turn, session.state.lang)

@@ -158,7 +158,7 @@ class VoiceRenderer:
         return self.keypad_prompt(texts)
 
     def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False, can_text: bool = False,
-                 all_keys: bool | None = None) -> VoiceResponse:
+                 all_keys: bool | None = None, phone_full: bool = False) -> VoiceResponse:
         """The current step: counter, instruction, question, key hints (flows/key_hints.py).
 
         first: the checklist's first question in this call (its name and every key);
@@ -172,7 +172,7 @@ class VoiceRenderer:
         every_key = first if all_keys is None else all_keys
         hints = step_hints(turn.step, every_key, can_text)
         # A phone step: what to do before its question can be answered; in full once a call, then short.
-        note = phone_note(turn.step, can_text, phone_note_in_full(turn, first, every_key))
+        note = phone_note(turn.step, can_text, phone_full or phone_note_in_full(turn, first, every_key))
         texts += [self.text("step_counter", step=step, total=total), turn.step.say[self.lang],
                   *([self.text(note)] if note else []), turn.step.ask[self.lang], *(self.text(hint) for hint in hints)]
         return self.keypad_prompt(texts)
@@ -193,15 +193,16 @@ class VoiceRenderer:
         return self.keypad_prompt([self.text("chosen", system=turn.checklist.name[self.lang]), *texts,
                                    self.text("notice_question")])
 
-    def pin_prompt(self, preface: Iterable[str] = ()) -> VoiceResponse:
-        """Ask a caller off the staff list for the staff code, ended by #."""
+    def pin_prompt(self, preface: Iterable[str] = (), first: bool = False) -> VoiceResponse:
+        """Ask a caller off the staff list for the staff code, ended by # (first: before step 1, with what
+        the code is for)."""
         response = VoiceResponse()
         voice = self.line.settings.voices[self.lang]
         gather = response.gather(
             action="/voice/input", method="POST", action_on_empty_result=True, finish_on_key="#",
             timeout=self.line.settings.gather_timeout * 2, language=voice.language,
         )
-        for text in [*preface, self.text("pin_prompt")]:
+        for text in [*preface, self.text("pin_prompt_first" if first else "pin_prompt")]:
             self.say(gather, text)
         return response
 

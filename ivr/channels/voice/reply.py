@@ -66,9 +66,9 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
             return voice.menu()  # a key names one system or none
         case ResumeOffer(turn, preface, welcome):
             return voice.resume_offer(turn, welcome=welcome, preface=words(voice, preface))
-        case Question(turn, preface, first, can_text, all_keys):
+        case Question(turn, preface, first, can_text, all_keys, phone_full):
             return voice.question(turn, words(voice, preface), first=first, can_text=can_text,
-                                  all_keys=all_keys if all_keys else None)
+                                  all_keys=all_keys if all_keys else None, phone_full=phone_full)
         case Notice(turn, preface, told, announcement):
             texts = list(told) or ([announcement] if announcement is not None else [])
             return voice.notice(turn, words(voice, preface) + texts)
@@ -79,8 +79,8 @@ def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
                                             again.all_keys), voice)
             return render_part(Notice(again.turn, (Text(hint), *again.preface), again.told, again.announcement,
                                       again.again), voice)
-        case PinPrompt(preface):
-            return voice.pin_prompt(words(voice, preface))
+        case PinPrompt(preface, first):
+            return voice.pin_prompt(words(voice, preface), first=first)
         case PinRetry():
             return voice.pin_prompt([voice.text("pin_wrong")])
         case Finished(decision, preface, on_call, call, declinable, sms_follows):
