@@ -19,12 +19,17 @@ from ivr.admin.history import GROUPS
 from ivr.admin.report import QUICK
 from ivr.admin.texts import EN
 from ivr.admin.words import CHANNELS, MESSAGE_STATES, OUTCOMES
-from tests.test_admin import Console, console  # noqa: F401  (the fixture)
+from tests.test_admin import Console
 from tests.test_admin_headers import console_routes
 
 ADMIN = Path(__file__).parent.parent / "ivr" / "admin"
 # t("...") or t('...') in a template: the literal's text (Jinja's string escapes are Python's).
 TEMPLATE_CALL = re.compile(r"""\bt\((?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)""", re.S)
+
+
+@pytest.fixture
+def console(app: Flask) -> Console:
+    return Console(app)
 
 
 def template_texts() -> set[str]:
