@@ -17,12 +17,13 @@ from ivr.admin.auth import ROLE_NAMES
 from ivr.admin.blueprint import NAV, TITLES
 from ivr.admin.history import GROUPS
 from ivr.admin.report import QUICK
+from ivr.admin.signin import SMS_OFF, TOO_MANY
 from ivr.admin.texts import EN
 from ivr.admin.words import CHANNELS, MESSAGE_STATES, OUTCOMES
-from tests.test_admin import Console
+from tests.test_admin import ADMIN, Console
 from tests.test_admin_headers import console_routes
 
-ADMIN = Path(__file__).parent.parent / "ivr" / "admin"
+ADMIN_DIR = Path(__file__).parent.parent / "ivr" / "admin"
 # t("...") or t('...') in a template: the literal's text (Jinja's string escapes are Python's).
 TEMPLATE_CALL = re.compile(r"""\bt\((?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)""", re.S)
 
@@ -34,7 +35,7 @@ def console(app: Flask) -> Console:
 
 def template_texts() -> set[str]:
     found = set()
-    for path in (ADMIN / "templates" / "admin").glob("*.html"):
+    for path in (ADMIN_DIR / "templates" / "admin").glob("*.html"):
         for match in TEMPLATE_CALL.finditer(path.read_text(encoding="utf-8")):
             found.add(ast.literal_eval(match.group("q") + match.group("text") + match.group("q")))
     return found
@@ -43,7 +44,7 @@ def template_texts() -> set[str]:
 def python_texts() -> set[str]:
     """The literal first argument of every t(...) call in ivr/admin/*.py."""
     found = set()
-    for path in ADMIN.glob("*.py"):
+    for path in ADMIN_DIR.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"
                     and node.args and isinstance(node.args[0], ast.Constant)):
@@ -59,7 +60,10 @@ def test_every_console_text_has_its_english() -> None:
     # The texts passed to t() by name: the words for codes, the nav, error titles, roles, states, choices.
     named = [*OUTCOMES.values(), *CHANNELS.values(), *MESSAGE_STATES.values(), *(label for _, label in NAV),
              *TITLES.values(), *ROLE_NAMES.values(), *STATE_WORDS.values(), *(name for name, _ in GROUPS.values()),
-             *(label for _, label in QUICK)]
+             *(label for _, label in QUICK), SMS_OFF, TOO_MANY,
+             "Koden stämmer inte eller har gått ut. Försök igen, eller be om en ny kod.",
+             "Välj en person i listan, eller skriv ett giltigt telefonnummer.",
+             "Välj i listan vem bytet gäller i stället för."]
     assert [word for word in named if word not in EN] == []
     # Placeholders match, so an English text never raises nor loses a value.
     names = re.compile(r"\{(\w+)\}")
@@ -109,6 +113,15 @@ def test_an_unknown_language_is_swedish_and_the_sign_in_page_follows_the_switch(
     console.get("/admin/sprak?lang=en")
     page = console.get("/admin/logga-in").get_data(as_text=True)
     assert '<html lang="en">' in page and "<h1>Sign in</h1>" in page and ">Send code</button>" in page
+    # A form's error in English too (the form macro's t()), and the sign-in goes on in English.
+    refused = console.post("/admin/logga-in", number="12")
+    assert "Type a phone number, for example 070-123 45 67." in refused.get_data(as_text=True)
+    console.get("/admin/logga-in")
+    sent = console.post("/admin/logga-in", number=ADMIN)
+    assert sent.status_code == 302
+    console.get("/admin/kod")
+    wrong = console.post("/admin/kod", code="000000").get_data(as_text=True)
+    assert "The code is wrong or has expired." in wrong and "Koden" not in wrong
 
 
 def test_the_csv_follows_the_language_and_keeps_the_outcome_code(console: Console) -> None:

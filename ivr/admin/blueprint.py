@@ -42,6 +42,10 @@ def signed_in() -> dict[str, object]:
     return {"admin": admin, "nav": nav_for(admin), "role_names": ROLE_NAMES, **words()}
 
 
+# `t` is a global too, so that imported macros (admin/_form.html's error_text) have it without the context.
+bp.add_app_template_global(t, "t")
+
+
 def words() -> dict[str, object]:
     """The console's language for a template: `t` for its texts, `ui_lang` for <html lang>, the switch's link."""
     lang = language()

@@ -57,6 +57,17 @@ EN: dict[str, str] = {
         "Try again. If it happens again, tell whoever runs the server. The error is in the log.",
     # Signing in.
     "Logga in": "Sign in",
+    "Inloggning med konto är inte inställd": "Signing in with an account is not set up",
+    "Konsolen har ingen inloggning med kommunens konton. Fråga IT-enheten.":
+        "The console has no sign-in with the municipal accounts. Ask the IT unit.",
+    "Kommunens inloggning svarar inte just nu. Försök igen om en stund.":
+        "The municipal sign-in is not answering right now. Try again in a while.",
+    "Konsolen har ingen inloggning med kommunens konton.": "The console has no sign-in with the municipal accounts.",
+    "Inloggningen avbröts eller gick inte att kontrollera. Försök igen.":
+        "The sign-in was cancelled or could not be checked. Try again.",
+    "{name} har ingen roll i konsolen. Be IT-enheten om behörighet.":
+        "{name} has no role in the console. Ask the IT unit for access.",
+    "Det gick inte att logga in": "Signing in did not work",
     "Logga in med ditt konto i kommunen. Vad du får göra i konsolen bestäms av din roll där.":
         "Sign in with your municipal account. Your role there decides what you may do in the console.",
     "Logga in med kommunens konto": "Sign in with the municipal account",
@@ -64,6 +75,18 @@ EN: dict[str, str] = {
     "Bara när kommunens inloggning inte fungerar.": "Only when the municipal sign-in does not work.",
     "Skriv ditt mobilnummer. Om numret får använda konsolen får du ett sms med en kod.":
         "Type your mobile number. If the number may use the console, you get a text with a code.",
+    "För många försök från din dator. Vänta en kvart och försök igen.":
+        "Too many attempts from your computer. Wait a quarter of an hour and try again.",
+    "Inloggning med sms-kod är avstängd. Logga in med kommunens konto.":
+        "Signing in with a text code is turned off. Sign in with the municipal account.",
+    "Koden stämmer inte eller har gått ut. Försök igen, eller be om en ny kod.":
+        "The code is wrong or has expired. Try again, or ask for a new code.",
+    "Välj en person i listan, eller skriv ett giltigt telefonnummer.":
+        "Choose a person in the list, or type a valid phone number.",
+    "Välj i listan vem bytet gäller i stället för.": "Choose in the list whom the swap replaces.",
+    "Den driftinfon finns inte längre.": "That service notice no longer exists.",
+    "Driftinfon kunde inte läggas ut. Sluttiden går inte att läsa: välj datum och tid.":
+        "The service notice could not be posted. The end time cannot be read: choose a date and time.",
     "Mobilnummer": "Mobile number", "Skicka kod": "Send code", "Skriv koden": "Type the code",
     "Om {who} får använda konsolen kommer ett sms med en kod dit nu. Koden gäller i 10 minuter.":
         "If {who} may use the console, a text with a code is on its way there now. The code is valid for 10 minutes.",
