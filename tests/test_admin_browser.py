@@ -406,3 +406,110 @@ def test_call_log_history_incidents_and_test_call_in_the_browser_pass_axe_at_128
     browser.get(evening.base + "/admin/finns-inte")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Sidan finns inte"
     assert len(checked) >= 20
+
+
+def downloaded(folder: Path, pattern: str) -> Path:
+    """The file Chromium saved in the folder (waiting until its download is complete)."""
+    import time
+
+    for _ in range(100):
+        done = [path for path in folder.glob(pattern) if not path.name.endswith(".crdownload")]
+        if done and not list(folder.glob("*.crdownload")):
+            return done[0]
+        time.sleep(0.1)
+    raise AssertionError(f"nothing downloaded to {folder}: {list(folder.iterdir())}")
+
+
+def test_the_call_logs_csv_downloads_in_chromium_with_the_filtered_calls(
+    browser: WebDriver, evening: Server, tmp_path: Path
+) -> None:
+    for _ in range(2):
+        after_hours_call(evening)
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    sign_in(browser, evening, tmp_path)
+    browser.get(evening.base + "/admin/calls?system=viva&fran=2026-11-25&till=2026-11-25")
+    link = browser.find_element(By.LINK_TEXT, "Ladda ner listan som CSV")
+    link.click()
+    saved = downloaded(folder, "samtal-*.csv")
+    assert saved.name == "samtal-20261125-20261125.csv"
+    raw = saved.read_bytes()
+    assert raw.startswith("\ufeff".encode())  # the BOM: Excel reads å, ä, ö right
+    rows = [line.split(";") for line in raw.decode("utf-8-sig").splitlines()]
+    assert rows[0] == ["start", "senast", "kanal", "system", "utfall", "utfallskod", "kod", "steg besvarade"]
+    assert len(rows) == 3
+    for row in rows[1:]:
+        assert row[0].startswith("2026-11-25 22:00") and row[2] == "samtal" and row[3] == "Viva"
+        assert row[4:6] == ["kopplad till chef i beredskap", "on_call_manager"]
+        assert row[7] == "3"  # the menu's key, then three steps answered
+    assert "+4670" not in raw.decode("utf-8-sig")  # never a number
+    # The same address with the browser's own session cookie: the headers a download gets.
+    cookie = browser.get_cookie("ivr_admin")
+    assert cookie is not None
+    request = urllib.request.Request(str(link.get_attribute("href")),
+                                     headers={"Cookie": f"ivr_admin={cookie['value']}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Disposition"] == "attachment; filename=samtal-20261125-20261125.csv"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.read() == raw
+    # A filter that finds nothing: the page says so and offers no file.
+    browser.get(evening.base + "/admin/calls?system=viva&kanal=sms")
+    assert browser.find_elements(By.LINK_TEXT, "Ladda ner listan som CSV") == []
+
+
+ENGLISH_PAGES = {"/admin/": "Now", "/admin/calls": "Calls", "/admin/incidenter": "Incidents",
+                 "/admin/driftinfo": "Service notices", "/admin/oncall": "On-call manager",
+                 "/admin/report?since=2026-11-23&until=2026-11-29": "Report", "/admin/historik": "History",
+                 "/admin/checklists": "The checklists in words", "/admin/inloggade": "Signed in now",
+                 "/admin/tillganglighet": "Accessibility statement for Felsökningslinjen's console",
+                 "/admin/finns-inte": "The page does not exist"}
+
+
+def test_the_english_switch_in_the_header_passes_axe_on_every_page(
+    browser: WebDriver, evening: Server, tmp_path: Path
+) -> None:
+    viva_call_taken_by_the_manager(evening)
+    checked: list[str] = []
+    browser.get(evening.base + "/admin/logga-in")
+    follow(browser, "In English")  # before signing in: the sign-in page itself
+    assert browser.current_url.endswith("/admin/logga-in")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
+    assert_accessible(browser, "sign-in in English", checked)
+    browser.find_element(By.ID, "number").send_keys("070-174 06 98")
+    press(browser, "Send code")
+    browser.find_element(By.ID, "code").send_keys(texted_code(tmp_path))
+    press(browser, "Sign in")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Now"
+    assert "outside office hours" in browser.find_element(By.ID, "clock").text
+    for path, heading in ENGLISH_PAGES.items():
+        browser.get(evening.base + path)
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", path
+        assert browser.find_element(By.TAG_NAME, "h1").text == heading, path
+        assert browser.find_element(By.CSS_SELECTOR, "a.skip").get_attribute("textContent") == "Skip to content"
+        assert "Sign out" in browser.find_element(By.TAG_NAME, "header").text
+        assert_accessible(browser, f"{path} in English", checked)
+    # The call log's words and a call's page in English; the timeline it quotes is marked Swedish.
+    browser.get(evening.base + "/admin/calls?system=viva")
+    [row] = browser.find_elements(By.CSS_SELECTOR, "#calls tbody tr")
+    assert "connected to the on-call manager" in row.text and "call" in row.text
+    page = browser.find_element(By.TAG_NAME, "html")
+    row.find_element(By.TAG_NAME, "a").click()
+    next_page(browser, page)
+    assert browser.find_element(By.ID, "timeline").get_attribute("lang") == "sv"
+    assert "connected to the on-call manager" in browser.find_element(By.ID, "facts").text
+    assert_accessible(browser, "a call in English", checked)
+    # A form's answer in English, and back to Swedish on the same page.
+    browser.get(evening.base + "/admin/incidenter")
+    assert "Viva: acknowledged" in browser.find_element(By.TAG_NAME, "main").text
+    press(browser, "Mark Viva as resolved")
+    assert "The incident about Viva is resolved." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert_accessible(browser, "incidents in English after resolving", checked)
+    follow(browser, "På svenska")
+    assert browser.current_url.endswith("/admin/incidenter")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Incidenter"
+    assert_accessible(browser, "incidents back in Swedish", checked)
+    assert len(checked) == len(ENGLISH_PAGES) + 4

@@ -1,9 +1,9 @@
 """Signing in to the console with the municipality's accounts, in a real browser against a real OpenID provider.
 
 The provider is oidc-provider-mock (PyPI), a complete OpenID Connect provider built on Authlib's
-server side, run in a thread on a loopback port with three accounts: an IT admin, a unit manager
-with read-only rights, and someone with no console role. Roles come from a group claim (its
-values group ids, as Entra's group claims are), mapped by the IVR_OIDC_* settings. The console
+server side, run in a thread on a loopback port with four accounts: an IT admin, a unit manager
+with read-only rights, a Chef i beredskap (the manager role), and someone with no console role. Roles come
+from a group claim (its values group ids, as Entra's group claims are), mapped by the IVR_OIDC_* settings. The console
 runs as `ivr serve` in its own process (tests/test_admin_browser.py), driven by Debian's Chromium.
 """
 
@@ -17,8 +17,22 @@ from pathlib import Path
 import pytest
 
 from tests.axe import assert_accessible
-from tests.test_admin_browser import CHROMEDRIVER, CHROMIUM, chromium, live_server, next_page
+from tests.conftest import LINE_NUMBER
+from tests.test_admin_browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    chromium,
+    live_server,
+    next_page,
+    outbox,
+    press,
+    signed_post,
+    viva_call_taken_by_the_manager,
+)
 from tests.test_failures import Server
+from tests.test_incidents import ANNA
+from tests.test_operations import VIVA_ON_CALL
+from tests.test_reload import TONIGHT
 
 pytestmark = [pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
                                  reason="chromium and chromedriver are not installed"),
@@ -31,10 +45,12 @@ from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 IT_GROUP = "5f0c2c1e-7b7a-4f7e-9d43-2c1a8e0b11aa"  # group ids, as Entra's group claim carries them
 UNIT_MANAGERS = "9a3e51d2-0c44-4b8f-a1f3-77d0e2c4b9c1"
+ON_CALL_MANAGERS = "3c7d9e42-5b1a-4c6f-8e2d-90a1b2c3d4e5"  # Chefer i beredskap
 ACCOUNTS = {
     "anna.it": {"name": "Anna Lind", "groups": [IT_GROUP, "other-group"]},
     "ulf.enhet": {"name": "Ulf Berg", "groups": [UNIT_MANAGERS]},
     "eva.ingen": {"name": "Eva Ek", "groups": ["other-group"]},
+    "anna.chef": {"name": "Anna Andersson", "groups": [ON_CALL_MANAGERS]},  # first on call (config/roster.yaml)
 }
 
 
@@ -53,14 +69,28 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-@pytest.fixture
-def console(provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    """`ivr serve` with OIDC configured (so the SMS code is off) and roles read from the groups claim."""
+def configure_oidc(provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OIDC configured (so the SMS code is off) and roles read from the groups claim."""
     for name, value in {"OIDC_ISSUER": provider, "OIDC_CLIENT_ID": "felsokningslinjen",
                         "OIDC_CLIENT_SECRET": "test-only-client-secret", "OIDC_ROLE_CLAIM": "groups",
-                        "OIDC_ROLE_ADMIN": IT_GROUP, "OIDC_ROLE_READ_ONLY": UNIT_MANAGERS}.items():
+                        "OIDC_ROLE_ADMIN": IT_GROUP, "OIDC_ROLE_READ_ONLY": UNIT_MANAGERS,
+                        "OIDC_ROLE_MANAGER": ON_CALL_MANAGERS}.items():
         monkeypatch.setenv(f"IVR_{name}", value)
+
+
+@pytest.fixture
+def console(provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """`ivr serve` with OIDC configured, on the real clock."""
+    configure_oidc(provider, monkeypatch)
     yield from live_server(tmp_path, monkeypatch, "from ivr.cli import main")
+
+
+@pytest.fixture
+def evening_console(provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """The same at a Wednesday 22:00 (after hours, Anna Andersson on call): tests/frozen_serve.py's clock."""
+    configure_oidc(provider, monkeypatch)
+    monkeypatch.setenv("IVR_TEST_FROZEN_CLOCK", TONIGHT)
+    yield from live_server(tmp_path, monkeypatch, "from tests.frozen_serve import main")
 
 
 def sign_in_as(browser: WebDriver, console: Server, account: str, checked: list[str] | None = None) -> None:
@@ -149,3 +179,86 @@ def test_nu_refreshes_its_figures_without_reloading_and_can_be_paused(browser: W
     pause.click()
     assert pause.get_attribute("aria-pressed") == "true" and pause.text == "Fortsätt uppdatera"
     assert_accessible(browser, "Nu, paused")
+
+
+def calls_to(tmp_path: Path, number: str, expected: int) -> list[dict[str, object]]:
+    """The calls the line placed to a number (the outbox file), once there are as many as expected."""
+    import time
+
+    for _ in range(50):
+        found = [m for m in outbox(tmp_path) if m["kind"] == "call" and m["to"] == number]
+        if len(found) >= expected:
+            break
+        time.sleep(0.1)
+    return found
+
+
+def test_the_manager_acknowledges_connects_it_on_call_and_resolves_an_incident_in_the_browser(
+    browser: WebDriver, evening_console: Server, tmp_path: Path
+) -> None:
+    server = evening_console
+    for index in range(3):  # three staff report Viva after hours and nobody presses 1: an open incident
+        sid = f"CA{index + 100:032d}"
+        signed_post(server, "/voice", CallSid=sid, From=f"+4670174060{index}", To=LINE_NUMBER)
+        for key in VIVA_ON_CALL:
+            signed_post(server, "/voice/input", CallSid=sid, From=f"+4670174060{index}", To=LINE_NUMBER, Digits=key)
+    checked: list[str] = []
+    sign_in_as(browser, server, "anna.chef")
+    assert "Inloggad: Anna Andersson (chef i beredskap)" in browser.find_element(By.TAG_NAME, "header").text
+    assert browser.find_elements(By.LINK_TEXT, "Inloggade nu") == []  # the administrators' page
+    browser.get(server.base + "/admin/incidenter")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "Viva: öppen" in main and "3 som ringt" in main
+    assert_accessible(browser, "incidents, an open one, for the manager", checked)
+    # Kvittera: the manager's KVITTERA as a button.
+    press(browser, "Kvittera Viva")
+    assert "Incidenten om Viva är kvitterad." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert "Viva: kvitterad" in browser.find_element(By.TAG_NAME, "main").text
+    assert "Anna Andersson" in browser.find_element(By.TAG_NAME, "main").text  # who acknowledged it
+    assert browser.find_elements(By.XPATH, "//button[text()='Kvittera Viva']") == []
+    assert_accessible(browser, "incidents, acknowledged", checked)
+    # Three callers: an established outage, so the line calls her at once (no question asked).
+    person = browser.find_element(By.CSS_SELECTOR, "select[name=person]")
+    assert person.find_element(By.CSS_SELECTOR, "option:checked").text == "Anna Andersson"  # herself by default
+    press(browser, "Koppla IT-beredskapen")
+    assert browser.find_elements(By.ID, "confirm") == []
+    assert "Linjen ringer Anna Andersson nu." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert len(calls_to(tmp_path, ANNA, 1)) == 1
+    press(browser, "Markera Viva som löst")
+    assert "Incidenten om Viva är löst. 0 som väntade får ett sms nu." in \
+        browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert "Viva: öppnad 2026-11-25 22.00, löst" in browser.find_element(By.ID, "resolved").text
+    assert_accessible(browser, "incidents, resolved", checked)
+    history(browser, server, "Markerade incidenten om Viva som löst i konsolen")
+    assert len(checked) == 3
+
+
+def history(browser: WebDriver, server: Server, expected: str) -> None:
+    """The history names the manager for each act, from the console."""
+    browser.get(server.base + "/admin/historik?slag=incidenter")
+    lines = browser.find_element(By.ID, "history").text
+    assert expected in lines and "Anna Andersson" in lines, lines
+
+
+def test_connecting_it_on_call_for_a_single_caller_asks_the_manager_once_more(
+    browser: WebDriver, evening_console: Server, tmp_path: Path
+) -> None:
+    server = evening_console
+    viva_call_taken_by_the_manager(server)  # one caller, and she took the call herself: an acknowledged incident
+    checked: list[str] = []
+    sign_in_as(browser, server, "anna.chef")
+    browser.get(server.base + "/admin/incidenter")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "Viva: kvitterad" in main and "1 som ringt" in main
+    press(browser, "Koppla IT-beredskapen")
+    confirm = browser.find_element(By.ID, "confirm")
+    assert confirm.get_attribute("role") == "alert"
+    assert "Viva: bara 1 samtal om felet. IT-beredskapen är för kritiska fel som drabbar flera." in confirm.text
+    assert_accessible(browser, "incidents, the confirmation asked", checked)
+    assert calls_to(tmp_path, ANNA, 0) == []  # nothing placed yet
+    press(browser, "Koppla IT-beredskapen ändå")
+    assert "Linjen ringer Anna Andersson nu." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert len(calls_to(tmp_path, ANNA, 1)) == 1
+    assert_accessible(browser, "incidents, IT on call requested", checked)
+    history(browser, server, "Anna Andersson Bad linjen koppla IT-beredskapen om Viva i konsolen")
+    assert len(checked) == 2

@@ -188,7 +188,7 @@ def test_upgrade_from_0002_keeps_session_and_event_data(url: str) -> None:
         engine.dispose()
     store = Store(url)
     try:
-        assert store.upgrade() == head() == "0011"
+        assert store.upgrade() == head() == "0012"
         assert schema_differences(store) == []
         record = store.get("sms:+46701234567")
         assert record is not None
@@ -207,5 +207,33 @@ def test_upgrade_from_0002_keeps_session_and_event_data(url: str) -> None:
         with store.engine.connect() as conn:
             types = {(column["name"], str(column["type"])) for column in inspect(conn).get_columns("sessions")}
         assert ("data", "JSONB" if store.backend == "postgresql" else "TEXT") in types
+    finally:
+        store.dispose()
+
+
+def test_the_call_logs_period_query_uses_the_events_at_index(tmp_path: Path) -> None:
+    """0012: the call log's read of a period (no system) is an index range on events.at, not a scan (SQLite's plan)."""
+    from sqlalchemy import event
+
+    from ivr.store.console import ConsoleStore
+
+    store = Store(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    try:
+        store.upgrade()
+        assert "events_at" in {index["name"] for index in inspect(store.engine).get_indexes("events")}
+        seen: list[tuple[str, object]] = []
+
+        def keep(conn: object, cursor: object, statement: str, parameters: object, *rest: object) -> None:
+            if "FROM events" in statement and "events.at >=" in statement:
+                seen.append((statement, parameters))
+
+        event.listen(store.engine, "before_cursor_execute", keep)
+        ConsoleStore(store).conversations(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC))
+        event.remove(store.engine, "before_cursor_execute", keep)
+        [(statement, parameters)] = seen
+        with store.engine.connect() as conn:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                          parameters))  # type: ignore[arg-type]
+        assert "INDEX events_at" in plan, plan
     finally:
         store.dispose()

@@ -150,13 +150,13 @@ def test_unserialisable_data_rolls_back(store: Store) -> None:
 
 
 def test_upgrade_twice_is_safe(store: Store) -> None:
-    assert store.upgrade() == head() == "0011"
+    assert store.upgrade() == head() == "0012"
     save(store, {"kept": True})
-    assert store.upgrade() == "0011"
+    assert store.upgrade() == "0012"
     record = store.get(SID)
     assert record is not None and record.data == {"kept": True}
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0011"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0012"]
 
 
 def test_upgrade_refuses_an_unknown_schema_version(store: Store) -> None:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from flows.events import EventKind
 from ivr.admin.auth import ROLE_NAMES, NotAllowed, Role, audit, current_admin
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import language, t
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
@@ -32,7 +33,8 @@ def accessibility() -> str:
     """Tillgänglighetsredogörelse (lagen om tillgänglighet till digital offentlig service): from the line's config."""
     settings = turn_context().line.settings
     return render_template("admin/accessibility.html", it_support=national(settings.it_support.number),
-                           it_support_name=settings.it_support.name.get("sv", "IT-supporten"),
+                           it_support_name=settings.it_support.name.get(language(), settings.it_support.name.get(
+                               "sv", "IT-supporten")),
                            portal=settings.it_portal_url, reviewed=LAST_REVIEWED)
 
 
@@ -62,8 +64,8 @@ def revoke(session_id: str) -> Response:
     console = ConsoleStore(context.store)
     whose = next((person for person in console.signed_in(context.now) if person.session_id == session_id[:64]), None)
     if whose is None or not console.revoke_session(whose.session_id, context.now):
-        flash("Den inloggningen är redan avslutad.")
+        flash(t("Den inloggningen är redan avslutad."))
     else:
         audit(EventKind.ADMIN_SESSION_REVOKED, {"whose": whose.who})
-        flash(f"Inloggningen för {whose.who} är avslutad.")
+        flash(t("Inloggningen för {who} är avslutad.", who=whose.who))
     return redirect(url_for("admin.signed_in_now"), 303)

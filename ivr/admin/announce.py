@@ -29,6 +29,7 @@ from flows.line import Line
 from flows.validate import notice_room
 from ivr.admin.auth import audit, current_admin
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
@@ -133,7 +134,7 @@ def announcements() -> tuple[str, int] | Response:
     # The text too: the announcement history shows what callers heard (IT's own words, never a caller's).
     audit(EventKind.ANNOUNCEMENT_POSTED, {"until": ends.isoformat() if ends else None,
                                           "characters": len(cleaned), "text": cleaned}, system=system)
-    flash(f"Driftinfo för {dict(system_choices(line)).get(system, system)} är publicerad.")
+    flash(t("Driftinfo för {system} är publicerad.", system=dict(system_choices(line)).get(system, system)))
     return redirect(url_for("admin.announcements"))
 
 
@@ -153,7 +154,7 @@ def extend(system: str) -> tuple[str, int] | Response:
     assert admin is not None
     context.store.announce(system, str(item["text"]), ends, context.now, by=f"admin:{admin.who}"[:64])
     audit(EventKind.ANNOUNCEMENT_EXTENDED, {"until": ends.isoformat()}, system=system)
-    flash(f"Driftinfon gäller nu till {ends:%Y-%m-%d %H.%M}.")
+    flash(t("Driftinfon gäller nu till {when}.", when=f"{ends:%Y-%m-%d %H.%M}"))
     return redirect(url_for("admin.announcements"))
 
 
@@ -163,9 +164,9 @@ def clear(system: str) -> Response:
     context = turn_context()
     if context.store.clear_announcement(system[:40]):
         audit(EventKind.ANNOUNCEMENT_CLEARED, system=system[:40])
-        flash("Driftinfon är borttagen.")
+        flash(t("Driftinfon är borttagen."))
     else:
-        flash("Den driftinfon var redan borttagen.")
+        flash(t("Den driftinfon var redan borttagen."))
     return redirect(url_for("admin.announcements"))
 
 

@@ -24,10 +24,10 @@ from ivr.privacy import pseudonym
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
-# The sign-in pages, OIDC's two, the stylesheet and the accessibility statement: everything else needs
-# someone signed in.
+# The sign-in pages, OIDC's two, the stylesheet, the accessibility statement and the language switch:
+# everything else needs someone signed in.
 PUBLIC_ENDPOINTS = frozenset({"admin.static", "admin.sign_in", "admin.enter_code", "admin.oidc_login",
-                              "admin.oidc_callback", "admin.accessibility"})
+                              "admin.oidc_callback", "admin.accessibility", "admin.switch_language"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ivr.admin.auth import ROLE_NAMES, NotAllowed, Role, current_admin, guard
+from ivr.admin.texts import SWITCH, language, t
 from ivr.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,23 @@ def nav_for(admin: object) -> list[tuple[str, str]]:
 def signed_in() -> dict[str, object]:
     """Every template knows who is signed in (the nav shows it, and the sign-out button) and the nav's pages."""
     admin = current_admin()
-    return {"admin": admin, "nav": nav_for(admin), "role_names": ROLE_NAMES}
+    return {"admin": admin, "nav": nav_for(admin), "role_names": ROLE_NAMES, **words()}
+
+
+# `t` is a global too, so that imported macros (admin/_form.html's error_text) have it without the context.
+bp.add_app_template_global(t, "t")
+
+
+def words() -> dict[str, object]:
+    """The console's language for a template: `t` for its texts, `ui_lang` for <html lang>, the switch's link."""
+    lang = language()
+    other, label = SWITCH[lang]
+    return {"t": t, "ui_lang": lang, "switch_to": other, "switch_label": label}
 
 
 def error_page(status: int, title: str, text: str) -> tuple[str, int]:
     """A plain page in Swedish with a way back; never a stack trace."""
-    return render_template("admin/error.html", title=title, text=text), status
+    return render_template("admin/error.html", title=t(title), text=t(text)), status
 
 
 @bp.errorhandler(CSRFError)
@@ -73,8 +85,8 @@ def unknown_console_path(error: HTTPException) -> tuple[str, int] | HTTPExceptio
     if not request.path.startswith(bp.url_prefix or "/admin"):
         return error  # Twilio's paths and others: as before
     admin = current_admin()
-    page = render_template("admin/error.html", title=TITLES[404], admin=admin, nav=nav_for(admin),
-                           role_names=ROLE_NAMES, text="Sidan finns inte. Välj en sida i menyn.")
+    page = render_template("admin/error.html", title=t(TITLES[404]), admin=admin, nav=nav_for(admin),
+                           role_names=ROLE_NAMES, text=t("Sidan finns inte. Välj en sida i menyn."), **words())
     return page, 404
 
 

@@ -24,8 +24,9 @@ from flows.refcode import ALPHABET, LENGTH, read
 from ivr.admin.auth import audit
 from ivr.admin.blueprint import bp
 from ivr.admin.codes import typed_number
+from ivr.admin.texts import t
 from ivr.admin.timeline import system_name, timeline
-from ivr.admin.words import CHANNELS, OUTCOMES, outcome
+from ivr.admin.words import CHANNELS, OUTCOMES, outcome, said
 from ivr.privacy import caller_key
 from ivr.store.console import ConsoleStore, Conversation
 from ivr.web.turn_context import turn_context
@@ -67,17 +68,17 @@ def filters(line: Line, today: date) -> Filters:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            problems.append(f"Datumet {text!r} går inte att läsa. Välj ett datum i kalendern.")
+            problems.append(t("Datumet {text} går inte att läsa. Välj ett datum i kalendern.", text=repr(text)))
             return default
 
     end = day("till", today)
     start = day("fran", end - timedelta(days=DEFAULT_DAYS - 1))
     if start > end:
-        problems.append("Från-datumet är efter till-datumet: visar bara till-datumet.")
+        problems.append(t("Från-datumet är efter till-datumet: visar bara till-datumet."))
         start = end
     system = args.get("system", "")[:40]
     if system and system not in {checklist.id for checklist in line.library.checklists}:
-        problems.append("Det systemet finns inte längre i checklistorna.")
+        problems.append(t("Det systemet finns inte längre i checklistorna."))
         system = ""
     channel = args.get("kanal", "")[:10]
     channel = channel if channel in CHANNELS else ""
@@ -86,7 +87,8 @@ def filters(line: Line, today: date) -> Filters:
     typed = args.get("kod", "").strip()[:40]
     code = read(typed) if typed else None
     if typed and code is None:
-        problems.append(f"Koden ska vara {LENGTH} tecken av {ALPHABET} (inga 0, O, 1 eller I).")
+        problems.append(t("Koden ska vara {n} tecken av {alphabet} (inga 0, O, 1 eller I).", n=LENGTH,
+                          alphabet=ALPHABET))
     who = args.get("vem", "")[:64]
     who = who if who.isalnum() else ""
     return Filters(start, end, system, channel, wanted, code or "", who, tuple(problems))
@@ -148,8 +150,9 @@ class Row:
 
 def rows(line: Line, conversations: list[Conversation]) -> list[Row]:
     return [Row(conversation.id, f"{line.calendar.local(conversation.started_at):%Y-%m-%d %H.%M}",
-                CHANNELS.get(conversation.channel, conversation.channel), system_name(line, conversation.system),
-                outcome(conversation.outcome), conversation.ref or "") for conversation in conversations]
+                t(CHANNELS.get(conversation.channel, conversation.channel)),
+                system_name(line, conversation.system), outcome(conversation.outcome), conversation.ref or "")
+            for conversation in conversations]
 
 
 @bp.get("/calls")
@@ -161,7 +164,8 @@ def calls() -> tuple[str, int]:
     status = 404 if (chosen.code and not found) else 200
     without_who: dict[str, Any] = {name: value for name, value in chosen.query().items() if name != "vem"}
     return render_template("admin/calls.html", filters=chosen, rows=rows(line, found[:SHOWN]), total=len(found),
-                           shown=SHOWN, systems=systems, channels=CHANNELS, outcomes=OUTCOMES, none=NONE,
+                           shown=SHOWN, systems=systems, channels=said(CHANNELS), outcomes=said(OUTCOMES),
+                           none=NONE,
                            csv_url=url_for("admin.calls_csv", **chosen.query()),
                            retention=line.settings.retention_days, number_error=None,
                            clear_who_url=url_for("admin.calls", **without_who)), status
@@ -174,9 +178,9 @@ def calls_by_number() -> BaseResponse | tuple[str, int]:
     if number is None:
         line = turn_context().line
         return render_template("admin/calls.html", filters=filters(line, line.calendar.local(
-            turn_context().now).date()), rows=[], total=0, shown=SHOWN, systems=[], channels=CHANNELS,
-            outcomes=OUTCOMES, none=NONE, csv_url=None, retention=line.settings.retention_days,
-            number_error="Skriv ett telefonnummer, till exempel 070-123 45 67.", clear_who_url=""), 400
+            turn_context().now).date()), rows=[], total=0, shown=SHOWN, systems=[], channels=said(CHANNELS),
+            outcomes=said(OUTCOMES), none=NONE, csv_url=None, retention=line.settings.retention_days,
+            number_error=t("Skriv ett telefonnummer, till exempel 070-123 45 67."), clear_who_url=""), 400
     kept: dict[str, Any] = {name: request.form.get(name, "")[:40] for name in ("fran", "till", "system", "kanal",
                                                                                 "utfall")}
     return redirect(url_for("admin.calls", **{k: v for k, v in kept.items() if v}, vem=caller_key(number)), 303)
@@ -189,11 +193,13 @@ def calls_csv() -> Response:
     chosen, found = found_calls()
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")  # Excel in Swedish opens ;-separated files as columns
-    writer.writerow(["start", "senast", "kanal", "system", "utfall", "utfallskod", "kod", "steg besvarade"])
+    # In the console's language, as the page the list came from; the outcome's code stays as `ivr report` has it.
+    writer.writerow([t(heading) for heading in ("start", "senast", "kanal", "system", "utfall", "utfallskod", "kod",
+                                                 "steg besvarade")])
     for conversation in found:
         writer.writerow([f"{line.calendar.local(conversation.started_at):%Y-%m-%d %H:%M:%S}",
                          f"{line.calendar.local(conversation.last_at):%Y-%m-%d %H:%M:%S}",
-                         CHANNELS.get(conversation.channel, conversation.channel),
+                         t(CHANNELS.get(conversation.channel, conversation.channel)),
                          system_name(line, conversation.system), outcome(conversation.outcome),
                          conversation.outcome or "", conversation.ref or "",
                          sum(1 for event in conversation.events if event["kind"] == EventKind.ANSWER)])

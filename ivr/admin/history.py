@@ -14,6 +14,7 @@ from flows.events import EventKind
 from flows.incidents import actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.admin.timeline import system_name
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
@@ -133,7 +134,7 @@ def history() -> str:
         try:
             return date.fromisoformat(text) if text else default
         except ValueError:
-            problems.append(f"Datumet {text!r} går inte att läsa. Välj ett datum i kalendern.")
+            problems.append(t("Datumet {text} går inte att läsa. Välj ett datum i kalendern.", text=repr(text)))
             return default
 
     end = day("till", today)

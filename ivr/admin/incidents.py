@@ -22,6 +22,7 @@ from flows.line import Line
 from flows.roster import Person
 from ivr.admin.auth import Admin, current_admin
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.admin.timeline import system_name
 from ivr.channels.sms.manager_sms import escalate, resolve
 from ivr.store import SessionRecord
@@ -82,7 +83,7 @@ def act(incident_id: int, action: str) -> tuple[str, int] | Response:
     if action == "connect":
         called = line.roster.people.get(request.form.get("person", ""))
         if called is None:
-            flash("Välj vem linjen ska ringa upp.")
+            flash(t("Välj vem linjen ska ringa upp."))
             return redirect(url_for("admin.incidents"), 303)
     # The manager's own conversation for the connect (the confirmation is hers, by SMS or here).
     session_id = f"admin:manager:{called.id}" if called else f"admin:incident:{incident_id}"
@@ -91,7 +92,7 @@ def act(incident_id: int, action: str) -> tuple[str, int] | Response:
         incidents = IncidentStore(context.store)
         found = incidents.get(incident_id, via=record)
         if found is None or not found.live(now, known_for):
-            flash("Incidenten är redan löst eller inte längre känd. Inget ändrades.")
+            flash(t("Incidenten är redan löst eller inte längre känd. Inget ändrades."))
             return redirect(url_for("admin.incidents"), 303)
         name = system_name(line, found.system)
         before = len(record.events)
@@ -113,18 +114,18 @@ def do(record: SessionRecord, found: Incident, action: str, admin: Admin, called
         IncidentStore(context.store).move(found.id, IncidentState.ACKNOWLEDGED, admin.who[:64], context.now,
                                           via=record)
         record.add_event(EventKind.INCIDENT_ACKNOWLEDGED, {"incident": found.id}, found.system)
-        return f"Incidenten om {name} är kvitterad. De som ringer om felet får höra att chefen vet."
+        return t("Incidenten om {system} är kvitterad. De som ringer om felet får höra att chefen vet.", system=name)
     if action == "resolve":
         resolve(record, found, admin.who[:64], line_number, name)
         texted = record.events[-1][1].get("texted", 0)
-        return f"Incidenten om {name} är löst. {texted} som väntade får ett sms nu."
+        return t("Incidenten om {system} är löst. {n} som väntade får ett sms nu.", system=name, n=texted)
     assert called is not None
     it_on_call = context.line.settings.it_on_call
     if it_on_call is None or not it_on_call.number:
-        return "IT-beredskapen har inget nummer i Felsökningslinjen. Ring dem själv."
+        return t("IT-beredskapen har inget nummer i Felsökningslinjen. Ring dem själv.")
     escalate(record, found, called, line_number, name)
     if any(kind == EventKind.INCIDENT_IT_REQUESTED for kind, _, _ in record.events):
-        return (f"Linjen ringer {called.name} nu. Tryck 1 i samtalet så kopplas du till IT-beredskapen.")
+        return t("Linjen ringer {who} nu. Tryck 1 i samtalet så kopplas du till IT-beredskapen.", who=called.name)
     return None
 
 

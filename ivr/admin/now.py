@@ -12,6 +12,7 @@ from flows.engine import StateError
 from flows.incidents import STATE_WORDS, actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.admin.words import outcome as outcome_words
 from ivr.conversation.session import VOICE, Session
 from ivr.operations.repair_alert import stamp_path
@@ -53,22 +54,24 @@ def call_position(line: Line, data: dict[str, Any]) -> tuple[str, str] | None:
     try:
         session = Session.from_data(VOICE, data)  # the one codec of a session's data
     except (StateError, TypeError, ValueError):
-        return ("(okänt)", "okänt steg")
+        return (t("(okänt)"), t("okänt steg"))
     if session.ended:
         return None
     state = session.state
     if not state.checklist:
-        return ("(inget valt ännu)", "menyn")
+        return (t("(inget valt ännu)"), t("menyn"))
     try:
         checklist = line.library.by_id(state.checklist)
     except KeyError:
-        return (state.checklist, "okänt steg")
+        return (state.checklist, t("okänt steg"))
     if state.decision is not None:
-        return (checklist.name["sv"], "utfall: " + outcome_words(state.decision.outcome.value))  # in words
+        said = outcome_words(state.decision.outcome.value)  # in words
+        return (checklist.name["sv"], t("utfall: {outcome}", outcome=said))
     if state.notice:
-        return (checklist.name["sv"], "hör driftinfo")
+        return (checklist.name["sv"], t("hör driftinfo"))
     step = state.step
-    return (checklist.name["sv"], f"steg {min(step + 1, len(checklist.steps))} av {len(checklist.steps)}")
+    total = len(checklist.steps)
+    return (checklist.name["sv"], t("steg {n} av {total}", n=min(step + 1, total), total=total))
 
 
 def calls_now(line: Line, console: ConsoleStore, now: datetime) -> list[CallNow]:

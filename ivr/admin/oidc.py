@@ -22,6 +22,7 @@ from flows.events import EventKind
 from ivr import parts
 from ivr.admin.auth import Admin, Role, audit
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.privacy import pseudonym
 from ivr.settings import OidcSettings
 
@@ -64,14 +65,14 @@ def name_of(claims: dict[str, Any], settings: OidcSettings) -> str:
 def oidc_login() -> Response | tuple[str, int]:
     """Off to the provider's sign-in page."""
     if parts.settings().oidc is None:
-        return render_template("admin/error.html", title="Inloggning med konto är inte inställd",
-                               text="Konsolen har ingen inloggning med kommunens konton. Fråga IT-enheten."), 404
+        return render_template("admin/error.html", title=t("Inloggning med konto är inte inställd"),
+                               text=t("Konsolen har ingen inloggning med kommunens konton. Fråga IT-enheten.")), 404
     client = oauth.create_client(PROVIDER)
     try:
         response: Response = client.authorize_redirect(url_for("admin.oidc_callback", _external=True))
     except Exception:  # noqa: BLE001 - the provider may be down: a page in Swedish, the details in the log
         log.exception("console: the OpenID provider's metadata could not be read")
-        return refused("Kommunens inloggning svarar inte just nu. Försök igen om en stund.", 502)
+        return refused(t("Kommunens inloggning svarar inte just nu. Försök igen om en stund."), 502)
     return response
 
 
@@ -80,13 +81,13 @@ def oidc_callback() -> Response | tuple[str, int]:
     """Back from the provider: check the token, sign the person in with their role, or refuse."""
     settings = parts.settings().oidc
     if settings is None:
-        return refused("Konsolen har ingen inloggning med kommunens konton.", 404)
+        return refused(t("Konsolen har ingen inloggning med kommunens konton."), 404)
     client = oauth.create_client(PROVIDER)
     try:
         token = client.authorize_access_token()
     except OAuthError as exc:
         log.warning("console: OpenID sign-in refused by the provider or the token check: %s", exc.error)
-        return refused("Inloggningen avbröts eller gick inte att kontrollera. Försök igen.", 400)
+        return refused(t("Inloggningen avbröts eller gick inte att kontrollera. Försök igen."), 400)
     claims: dict[str, Any] = dict(token.get("userinfo") or {})
     if settings.role_claim not in claims:  # some providers give only the userinfo endpoint the role claim
         claims.update(client.userinfo(token=token))
@@ -95,7 +96,7 @@ def oidc_callback() -> Response | tuple[str, int]:
     role = role_of(claims, settings)
     if role is None:
         audit(EventKind.ADMIN_SIGN_IN_REFUSED, {"reason": "no_role"}, admin=Admin(key, name, Role.READ_ONLY, "oidc"))
-        return refused(f"{name} har ingen roll i konsolen. Be IT-enheten om behörighet.", 403)
+        return refused(t("{name} har ingen roll i konsolen. Be IT-enheten om behörighet.", name=name), 403)
     from ivr.admin.signin import begin  # one way in for both sign-ins (signin imports the blueprint too)
 
     begin(Admin(key, name, role, "oidc"))
@@ -104,4 +105,4 @@ def oidc_callback() -> Response | tuple[str, int]:
 
 def refused(text: str, status: int) -> tuple[str, int]:
     """The console's error page for a sign-in that did not work."""
-    return render_template("admin/error.html", title="Det gick inte att logga in", text=text), status
+    return render_template("admin/error.html", title=t("Det gick inte att logga in"), text=text), status

@@ -18,6 +18,7 @@ from flows.oncall import GAP_DAYS, OncallChange, OncallError, merged, new_change
 from ivr import parts
 from ivr.admin.auth import Admin, current_admin, login_required
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.store import StoreError
 from ivr.store.console import admin_session_id
 from ivr.web.oncall_cache import changes_from_rows, row_values
@@ -165,7 +166,7 @@ def test_calls() -> list[dict[str, object]]:
         person = line.roster.people.get(str(row["key"]).split(":")[1])
         answered = bool(row["provider_id"]) and store.get(session_id(str(row["provider_id"]))) is not None
         found.append({"at": row["created_at"].astimezone(line.roster.tz), "who": person.name if person else "okänd",
-                      "state": MESSAGE_STATES.get(row["state"], row["state"]), "answered": answered})
+                      "state": t(MESSAGE_STATES.get(row["state"], row["state"])), "answered": answered})
     return found[:5]
 
 

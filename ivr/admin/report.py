@@ -13,6 +13,7 @@ from flows.moments import MomentError, parse_moment
 from ivr import parts
 from ivr.admin.auth import login_required
 from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
 from ivr.reports.report import build_report, csv_text, weekly_reports
 from ivr.reports.svg import report_charts
 from ivr.store import StoreError
@@ -41,7 +42,7 @@ def report() -> tuple[str, int]:
     try:
         events = parts.store().events()
     except StoreError:
-        return render_template("admin/report.html", error="Databasen svarar inte. Försök igen om en stund.",
+        return render_template("admin/report.html", error=t("Databasen svarar inte. Försök igen om en stund."),
                                since=since_text, until=until_text, charts={}, csv_url=None, quick=quick), 503
     result = build_report(events, line.library, since=start, until=end)
     charts = report_charts(result, line.library, weekly_reports(events, line.library, start, end, zone))

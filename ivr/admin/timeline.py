@@ -14,6 +14,7 @@ from typing import Any
 
 from flows.events import EventKind
 from flows.line import Line
+from ivr.admin.texts import t
 from ivr.admin.words import CHANNELS, MESSAGE_KINDS, MESSAGE_STATES, outcome
 from ivr.reports.lookup import answer_text, known_steps, step_text
 from ivr.reports.lookup import system_name as lookup_system_name
@@ -158,8 +159,9 @@ def timeline(line: Line, store: Store, conversation: Conversation) -> Timeline:
                 if conversation.started_at <= row["created_at"]
                 and (conversation.next_at is None or row["created_at"] < conversation.next_at)]
     caller = mask_numbers(record.caller) if record is not None and record.caller else \
-        "numret är glömt (samtalet är slut)"
+        t("numret är glömt (samtalet är slut)")
     if conversation.outcome is None:
         steps.append(Entry(None, "Inget utfall: samtalet slutade innan checklistan gjorde det.", "outcome"))
-    return Timeline(conversation, system_name(line, system), CHANNELS.get(conversation.channel, conversation.channel),
-                    outcome(conversation.outcome), caller, steps, messages)
+    channel = t(CHANNELS.get(conversation.channel, conversation.channel))
+    return Timeline(conversation, system_name(line, system), channel, outcome(conversation.outcome), caller, steps,
+                    messages)

@@ -1,6 +1,11 @@
-"""The console's words for the line's codes: outcomes, channels, message states, in plain Swedish."""
+"""The console's words for the line's codes: outcomes, channels, message states, in plain Swedish.
+
+Their English is in ivr/admin/texts.py; `outcome()` and `said()` give them in the console's language.
+"""
 
 from __future__ import annotations
+
+from ivr.admin.texts import t
 
 OUTCOMES = {
     "resolved": "löst med checklistan",
@@ -26,8 +31,13 @@ MESSAGE_STATES = {
 def outcome(code: str | None) -> str:
     """An outcome in words ("pågår" for none yet)."""
     if not code:
-        return "pågår eller avbrutet"
-    return OUTCOMES.get(code, code.replace("_", " "))
+        return t("pågår eller avbrutet")
+    return t(OUTCOMES.get(code, code.replace("_", " ")))
+
+
+def said(words: dict[str, str]) -> dict[str, str]:
+    """One of the word lists above in the console's language (for a template's choices)."""
+    return {code: t(text) for code, text in words.items()}
 # The outbox's kinds (ivr/store/outbox.py rows) as the call log names them.
 MESSAGE_KINDS = {
     "manager_sms": "sms till Chef i beredskap", "receipt": "kvitto till den som ringde",

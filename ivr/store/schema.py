@@ -110,6 +110,7 @@ events_table = Table(
     # A keyed hash of the caller's number (never the number): counts distinct reporters.
     Column("caller_key", String(64), nullable=True),
     Index("events_system_at", "system", "at"),
+    Index("events_at", "at"),  # the console's call log: conversations begun in a period, any system (0012)
 )
 
 # Known outages posted by IT staff: one per system, spoken or texted before the checklist.
