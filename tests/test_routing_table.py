@@ -107,7 +107,6 @@ SUPPLIERS: dict[str, str] = {
     "alfa_ecare": "alfa_ecare",
 }
 
-SWEDLOCK_MESSAGE = "välfärdsteknikgruppen"  # Swedlock point 3, said at every hour
 
 
 @dataclass(frozen=True)
@@ -186,11 +185,11 @@ CASES: list[Case] = [
     *_browse_cases("npo"),
     *_browse_cases("pascal"),
     *_browse_cases("cosmic_link"),
-    # Swedlock, points 3-4: a message to välfärdsteknikgruppen; after hours
+    # Swedlock, points 3-4: the message to välfärdsteknikgruppen is a step of its own (message_group, sent by the
+    # line or confirmed sent: tests/test_step_message.py), so the endings need no words about it; after hours
     # Chef i beredskap once the checklist is done.
     Case("swedlock", "checklist_done", {"key_works": False},
-         Want(Outcome.LOCAL_CONTACT, "valfardsteknik", SWEDLOCK_MESSAGE),
-         Want(Outcome.ON_CALL_MANAGER, say_sv=SWEDLOCK_MESSAGE)),
+         Want(Outcome.LOCAL_CONTACT, "valfardsteknik"), ON_CALL),
     # Trygghetslarm, point 4: several users cannot log in to the app.
     Case("trygghetslarm", "multiple_users_cannot_log_in",
          {"login_ok": False, "multiple_users": True}, IT_SUPPORT, ON_CALL),
