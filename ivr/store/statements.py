@@ -17,6 +17,7 @@ from sqlalchemy import Delete, Dialect, Insert, Select, String, Update, bindpara
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import ReturningDelete
 from sqlalchemy.sql.elements import ClauseElement
 
 from ivr.store.schema import (
@@ -40,7 +41,9 @@ class Statements:
     select_session: Select  # type: ignore[type-arg]
     insert_session: Insert
     update_session: Update
+    update_unread: Update  # a session written without reading it first: only if it is still as expected
     delete_session: Delete
+    delete_unread: ReturningDelete[Any]
     insert_event: Insert
     claim: Insert
     enqueue: Insert  # an outbox row, unless its idempotency key is already there
@@ -89,7 +92,19 @@ def _build(dml: ModuleType) -> Statements:
             ref=bindparam("ref"),
             # A session's caller never changes: a turn that does not know it (a late webhook) keeps it.
             caller_key=func.coalesce(bindparam("caller_key", type_=String(64)), sessions.c.caller_key)),
+        # A turn that did not read its row (ivr/channels/voice/call.py: the carried state held it) writes it only
+        # if the row still holds exactly what the turn started from; RETURNING gives the row's new seq for
+        # the turn's events, and no row says it was not (the turn then runs again on the locked read).
+        update_unread=update(sessions).where(sessions.c.id == bindparam("key"),
+                                             sessions.c.data == bindparam("expect")).values(
+            data=bindparam("data"), seq=sessions.c.seq + 1, updated_at=bindparam("now"), caller=bindparam("caller"),
+            # The receipt's code is the same for every turn of a call (reference_code(id)): unread, it is kept.
+            ref=func.coalesce(bindparam("ref", type_=String(8)), sessions.c.ref),
+            caller_key=func.coalesce(bindparam("caller_key", type_=String(64)), sessions.c.caller_key))
+        .returning(sessions.c.seq),
         delete_session=sessions.delete().where(sessions.c.id == bindparam("id")),
+        delete_unread=sessions.delete().where(sessions.c.id == bindparam("id"), sessions.c.data == bindparam("expect"))
+        .returning(sessions.c.seq),
         insert_event=insert(events_table).values(
             session_id=bindparam("session_id"), seq=bindparam("seq"), at=bindparam("at"), kind=bindparam("kind"),
             channel=bindparam("channel"), system=bindparam("system"), data=bindparam("data"),
@@ -255,7 +270,9 @@ class Compiled:
     select_session: Precompiled
     insert_session: Precompiled
     update_session: Precompiled
+    update_unread: Precompiled
     delete_session: Precompiled
+    delete_unread: Precompiled
     insert_event: Precompiled
     claim: Precompiled
     enqueue: Precompiled
