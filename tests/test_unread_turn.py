@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from ivr.store.statements import Precompiled
+from ivr.store.store import Store
 from tests.conftest import CALLER, Twilio
 from tests.twiml_helpers import spoken
 
@@ -84,3 +85,22 @@ def test_a_turn_after_the_call_ended_keeps_the_number_forgotten(
     assert reads_the_call(statements)
     record = app.extensions["ivr.store"].get(f"voice:{SID}")
     assert record is not None and record.caller is None and record.data is not None and record.data["ended"]
+
+
+def test_the_status_callback_is_one_transaction(app: Flask, twilio: Twilio, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = app.extensions["ivr.store"]
+    twilio.call("/voice")
+    transactions: list[bool] = []
+    begin = Store._transaction
+
+    def counted(self: Store, *, read_only: bool = False) -> Any:
+        transactions.append(read_only)
+        return begin(self, read_only=read_only)
+
+    monkeypatch.setattr(Store, "_transaction", counted)
+    twilio.call("/voice/status", CallStatus="completed", CallDuration="12")
+    assert transactions == [False]  # the locked read and the write, nothing before it
+    record = store.get(f"voice:{SID}")
+    assert record is not None and record.caller is None and record.data is not None and record.data["ended"]
+    twilio.call("/voice/status", sid="CA" + "3" * 32, CallStatus="completed")  # a call never stored
+    assert store.get("voice:CA" + "3" * 32) is None  # ... keeps no row
