@@ -7,6 +7,7 @@ JSON pass through the columns' own types (ivr.store.schema).
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -14,7 +15,6 @@ from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Delete, Dialect, Insert, Select, String, Update, bindparam, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ReturningDelete
@@ -61,11 +61,11 @@ def _build(dml: ModuleType) -> Statements:
     sessions, reporters, runs = sessions_table, incident_reporters_table, incident_runs_table
     columns = [sessions.c[name] for name in SESSION_COLUMNS]
     select_session = select(*columns).where(sessions.c.id == bindparam("id"))
-    if dml is postgresql:
+    if dml.__name__ == "sqlalchemy.dialects.postgresql":
         # One upsert creates a missing row (two first turns cannot both see "no row") and
         # row-locks it; DO UPDATE of nothing that changes, because DO NOTHING returns no row.
         lock_session: Select | Insert = (  # type: ignore[type-arg]
-            postgresql.insert(sessions)
+            dml.insert(sessions)
             .values(id=bindparam("id"), channel=bindparam("channel"), caller=bindparam("caller"), data=None,
                     seq=0, created_at=bindparam("now"), updated_at=bindparam("now"))
             .on_conflict_do_update(index_elements=[sessions.c.id], set_={"id": bindparam("id")})
@@ -157,7 +157,21 @@ def _build(dml: ModuleType) -> Statements:
     )
 
 
-BY_BACKEND = {"sqlite": _build(sqlite), "postgresql": _build(postgresql)}
+@functools.cache
+def for_backend(backend: str) -> Statements:
+    """The statements of one database ("sqlite" or "postgresql"), built on first use.
+
+    Why not both at import: measured (bench/README.md, December 2026), building PostgreSQL's
+    statements imported SQLAlchemy's PostgreSQL dialect into every SQLite worker, and the other
+    way round.
+    """
+    if backend == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return _build(postgresql)
+    from sqlalchemy.dialects import sqlite
+
+    return _build(sqlite)
 
 
 class Precompiled:

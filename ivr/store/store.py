@@ -230,7 +230,7 @@ class Store:
         # The outbox sender's first try (ivr/outbox): the rows a committed turn added. Never raises.
         self.on_enqueued: Callable[[list[int]], None] | None = None
         self.outbox = OutboxStore(self)
-        self._sql = statements.BY_BACKEND[backend]
+        self._sql = statements.for_backend(backend)
         self._fast = statements.precompile(self._sql, self.engine.dialect)  # the turn's, on the driver's cursor
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
