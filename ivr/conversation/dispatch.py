@@ -17,7 +17,6 @@ from flows.engine import Expect, Turn
 from flows.events import EventKind
 from flows.key_hints import takes_more_time
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
-from flows.phone import takes_sms
 from flows.routing import Decision
 from ivr.conversation import steps
 from ivr.conversation.call_back import call_back
@@ -131,7 +130,7 @@ def resume_answered(record: SessionRecord, session: Session, intent: Intent) -> 
         turn = engine.current(turn_context().line.library, offered)
         record.add_event(EventKind.RESUMED, {"step": step_id(turn)}, offered.checklist)
         # A new call: the system's name and every key once more.
-        return Question(turn, first=True, can_text=can_text(record))
+        return Question(turn, first=True, can_text=can_text(record, session))
     if intent.act is Act.MENU:
         session.offer = None
         record.add_event(EventKind.RESUME_DECLINED, {"checklist": offered.checklist})
@@ -206,7 +205,7 @@ def choose(record: SessionRecord, session: Session, intent: Intent, first: bool,
         if found.known is not None:
             return [Notice(turn, preface, told=tuple(told_texts(found.known, session.state.lang)))]
         return [Notice(turn, preface, announcement=str(found.announcement))]
-    return [Question(turn, preface, first=True, can_text=can_text(record))]
+    return [Question(turn, preface, first=True, can_text=can_text(record, session))]
 
 
 def staff_first(record: SessionRecord, session: Session, checklist: Checklist) -> tuple[Sentence, ...]:
@@ -244,7 +243,7 @@ def step_answered(record: SessionRecord, session: Session, turn: Turn, intent: I
     new_turn = steps.answer(record, session.state, session.pin, answer)
     session.state = new_turn.state
     if new_turn.decision is None:
-        return [Question(new_turn, first=turn.expect is Expect.GO_ON, can_text=can_text(record))]
+        return [Question(new_turn, first=turn.expect is Expect.GO_ON, can_text=can_text(record, session))]
     if session.pin.asking:
         return [PinPrompt()]
     return [finish(record, session, new_turn.decision)]
@@ -265,7 +264,7 @@ def present(record: SessionRecord, session: Session, turn: Turn, preface: tuple[
     if turn.expect is Expect.SYSTEM:
         return Menu(preface)
     if turn.expect is Expect.YES_NO:
-        return Question(turn, preface, can_text=can_text(record), all_keys=all_keys)
+        return Question(turn, preface, can_text=can_text(record, session), all_keys=all_keys)
     if turn.expect is Expect.GO_ON:
         text = announcement(record, session.state.checklist)
         known = (known_incident(record, session.state.checklist)
@@ -284,9 +283,10 @@ def announcement(record: SessionRecord, system: str | None) -> str | None:
     return str(found["text"]) if found else None
 
 
-def can_text(record: SessionRecord) -> bool:
+def can_text(record: SessionRecord, session: Session) -> bool:
     """True when key 8 can hand a call over to SMS: a number that takes SMS, and the database to keep it in."""
-    return record.channel == VOICE and bool(record.caller) and takes_sms(str(record.caller)) and durable()
+    return (record.channel == VOICE and bool(record.caller) and session.caller_takes_sms(str(record.caller))
+            and durable())
 
 
 def step_id(turn: Turn) -> str | None:
@@ -343,7 +343,7 @@ def still_waiting(record: SessionRecord, session: Session, turn: Turn) -> Part:
     rounds = wait_rounds()
     if session.waiting >= rounds:
         session.waiting = 0
-        return Question(turn, (Text("more_time_over"),), can_text=can_text(record))
+        return Question(turn, (Text("more_time_over"),), can_text=can_text(record, session))
     session.waiting += 1
     texts: tuple[Sentence, ...] = (Text(wait_text("more_time_reminder", turn)),)
     if session.waiting == rounds:
@@ -354,7 +354,7 @@ def still_waiting(record: SessionRecord, session: Session, turn: Turn) -> Part:
 def by_sms(record: SessionRecord, session: Session, turn: Turn) -> Part:
     """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there."""
     reason = ("hidden_number" if not record.caller else "no_database" if not durable()
-              else None if takes_sms(record.caller) else "no_sms_number")
+              else None if session.caller_takes_sms(record.caller) else "no_sms_number")
     if reason is not None:
         record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
                          session.state.checklist)
