@@ -101,7 +101,11 @@ def turns(app: Any, steps: list[dict[str, Any]], count: int, first_call: int) ->
     call = first_call
     while len(times) < count:
         call += 1
-        sid, caller = f"CA{call:032x}", f"+1555{call % 10_000_000:07d}"
+        # The process id in the call's sid and number: the counting run (a second process on the same database)
+        # makes new calls from new numbers, instead of replaying the timed run's finished calls (each stored
+        # call newer than its token) and being offered their resume.
+        run = os.getpid() % 2**32
+        sid, caller = f"CA{run:08x}{call:024x}", f"+1555{(call + run * 7919) % 10_000_000:07d}"
         seen: dict[str, str] = {}  # path -> the last URL (with its ?s= token) an answer of this call returned
         for step in steps:
             path = step["path"].replace("{CallSid}", sid).replace("{From}", caller)

@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import importlib.util
 import re
+import sys
+import types
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from holidays.countries.sweden import Sweden
 
 from flows.yamlfile import Problems, display_path, join, read_yaml, type_name
+
+
+def _sweden_only() -> type[holidays.HolidayBase]:
+    """holidays' Sweden, imported without the package holidays.countries, whose __init__ imports every country.
+
+    Why: measured (bench/README.md, December 2026), `holidays.countries.sweden` pulled in all ~250
+    country modules, 0.13 s of a worker's start and ~9 MiB of its memory, for the one country the line
+    uses. `import holidays` itself loads countries lazily (its EntityLoader); only the package
+    holidays.countries is eager. So that package stands in as an empty module while Sweden's is
+    imported, and is then taken away again: Sweden's module stays in sys.modules (where the lazy
+    loader behind `holidays.country_holidays("SE")` finds it), and a later full import of the package
+    runs its __init__ as usual and reuses it.
+    """
+    name = "holidays.countries"
+    if name not in sys.modules:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations is not None:
+            package = types.ModuleType(name)
+            package.__path__ = list(spec.submodule_search_locations)
+            sys.modules[name] = package
+            try:
+                importlib.import_module(f"{name}.sweden")
+            finally:
+                if sys.modules.get(name) is package:
+                    del sys.modules[name]
+    return cast(type[holidays.HolidayBase], importlib.import_module(f"{name}.sweden").Sweden)
+
+
+Sweden = _sweden_only()
 
 Interval = tuple[time, time]
 Hours = tuple[Interval, ...]

@@ -17,7 +17,6 @@ from flows.engine import Expect, Turn
 from flows.events import EventKind
 from flows.key_hints import takes_more_time
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
-from flows.phone import takes_sms
 from flows.routing import Decision
 from ivr.conversation import steps
 from ivr.conversation.call_back import call_back
@@ -247,7 +246,7 @@ def staff_first(record: SessionRecord, session: Session, turn: Turn, preface: tu
     for this conversation, and whatever she answers it is not asked again at the end (steps.answer). Without
     one, or with too many wrong codes from her number lately, she hears that the line cannot put her through.
     """
-    question = Question(turn, preface, first=True, can_text=can_text(record))
+    question = Question(turn, preface, first=True, can_text=can_text(record, session))
     if not off_staff_list(record, session, turn.checklist):
         return question
     if steps.staff_pin() is None or session.pin.asked:
@@ -289,7 +288,7 @@ def step_answered(record: SessionRecord, session: Session, turn: Turn, intent: I
     if new_turn.decision is None:
         if turn.expect is Expect.GO_ON:  # past the announcement: step 1, after the staff code or notice
             return [staff_first(record, session, new_turn, told)]
-        return [Question(new_turn, told, can_text=can_text(record))]
+        return [Question(new_turn, told, can_text=can_text(record, session))]
     if session.pin.asking:
         return [PinPrompt(told)]
     return [finish(record, session, new_turn.decision, told)]
@@ -312,7 +311,7 @@ def present(record: SessionRecord, session: Session, turn: Turn, preface: tuple[
     if turn.expect is Expect.SYSTEM:
         return Menu(preface)
     if turn.expect is Expect.YES_NO:
-        return Question(turn, preface, can_text=can_text(record), all_keys=all_keys)
+        return Question(turn, preface, can_text=can_text(record, session), all_keys=all_keys)
     if turn.expect is Expect.GO_ON:
         text = announcement(record, session.state.checklist)
         known = (known_incident(record, session.state.checklist)
@@ -331,9 +330,10 @@ def announcement(record: SessionRecord, system: str | None) -> str | None:
     return str(found["text"]) if found else None
 
 
-def can_text(record: SessionRecord) -> bool:
+def can_text(record: SessionRecord, session: Session) -> bool:
     """True when key 8 can hand a call over to SMS: a number that takes SMS, and the database to keep it in."""
-    return record.channel == VOICE and bool(record.caller) and takes_sms(str(record.caller)) and durable()
+    return (record.channel == VOICE and bool(record.caller) and session.caller_takes_sms(str(record.caller))
+            and durable())
 
 
 def step_id(turn: Turn) -> str | None:
@@ -390,7 +390,7 @@ def still_waiting(record: SessionRecord, session: Session, turn: Turn) -> Part:
     rounds = wait_rounds()
     if session.waiting >= rounds:
         session.waiting = 0
-        return Question(turn, (Text("more_time_over"),), can_text=can_text(record))
+        return Question(turn, (Text("more_time_over"),), can_text=can_text(record, session))
     session.waiting += 1
     texts: tuple[Sentence, ...] = (Text(wait_text("more_time_reminder", turn)),)
     if session.waiting == rounds:
@@ -401,7 +401,7 @@ def still_waiting(record: SessionRecord, session: Session, turn: Turn) -> Part:
 def by_sms(record: SessionRecord, session: Session, turn: Turn) -> Part:
     """Key 8: text the step the call is on and end the call; the SMS conversation goes on from there."""
     reason = ("hidden_number" if not record.caller else "no_database" if not durable()
-              else None if takes_sms(record.caller) else "no_sms_number")
+              else None if session.caller_takes_sms(record.caller) else "no_sms_number")
     if reason is not None:
         record.add_event(EventKind.SMS_HANDOVER_FAILED, {"reason": reason, "step": step_id(turn)},
                          session.state.checklist)
@@ -431,7 +431,7 @@ def pin_entered(record: SessionRecord, session: Session, turn: Turn, intent: Int
         if result is not steps.PinResult.ACCEPTED:
             said = (Text("pin_locked" if session.pin.locked else "pin_wrong"),) if code is not None else ()
             said += (Text("staff_first"),)
-        return [Question(turn, said, first=True, can_text=can_text(record))]
+        return [Question(turn, said, first=True, can_text=can_text(record, session))]
     decided = steps.pin_entered(record, turn, session.pin, code or "", skipped=code is None)
     if decided is None:
         return [PinRetry()]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows.engine import State, StateError
+from flows.phone import takes_sms
 from flows.routing import Decision
 
 VOICE, SMS = "voice", "sms"
@@ -82,9 +83,19 @@ class Session:
     by_sms: bool = False  # key 8: the conversation went on by SMS (not abandoned, never resumed by voice)
     offer: State | None = None  # a dropped call's engine state, offered before the menu
     phone_noted: bool = False  # this call has said a phone step's note in full (dispatch.phone_note_once)
+    # Whether the caller's number takes SMS (key 8), decided once per call from the number its first turn
+    # read (None: not yet). Why: measured (bench/README.md, December 2026), phonenumbers' parse and number
+    # type on every step turn were 6 % of the turn, for an answer that cannot change during the call.
+    sms_number: bool | None = None
     # An SMS conversation's:
     last_replies: list[str] = field(default_factory=list)  # resent if Twilio retries a message
     ring_call: str | None = None  # the call placed after RING, so a second RING places none
+
+    def caller_takes_sms(self, caller: str) -> bool:
+        """Whether the caller's number takes SMS: phonenumbers asked once per call, then carried."""
+        if self.sms_number is None:
+            self.sms_number = takes_sms(caller)
+        return self.sms_number
 
     @property
     def decision(self) -> Decision | None:
@@ -103,7 +114,8 @@ class Session:
         return {"state": self.state.to_dict(), "misses": self.misses, "dial": self.dial.to_data(),
                 "pin": self.pin.to_data(), "turn": self.turn, "ended": self.ended, "callback": self.callback,
                 "waiting": self.waiting, "by_sms": self.by_sms,
-                "offer": self.offer.to_dict() if self.offer is not None else None, "phone_noted": self.phone_noted}
+                "offer": self.offer.to_dict() if self.offer is not None else None, "phone_noted": self.phone_noted,
+                **({"sms_number": self.sms_number} if self.sms_number is not None else {})}
 
     @classmethod
     def from_data(cls, channel: str, data: dict[str, Any]) -> Session:
@@ -115,11 +127,12 @@ class Session:
             ring_call = data.get("callback")
             return cls(SMS, state, line_number, pin, last_replies=[str(r) for r in data.get("last_replies", [])],
                        ring_call=str(ring_call) if ring_call else None)
-        offer = data.get("offer")
+        offer, sms_number = data.get("offer"), data.get("sms_number")
         return cls(VOICE, state, line_number, pin, int(data.get("misses", 0)), DialState.from_data(data.get("dial")),
                    int(data.get("turn", 0)), bool(data.get("ended", False)), bool(data.get("callback", False)),
                    int(data.get("waiting", 0)), bool(data.get("by_sms", False)),
-                   None if offer is None else State.from_dict(offer), bool(data.get("phone_noted", False)))
+                   None if offer is None else State.from_dict(offer), bool(data.get("phone_noted", False)),
+                   sms_number=None if sms_number is None else bool(sms_number))
 
     @classmethod
     def stored_state(cls, channel: str, data: dict[str, Any] | None) -> State | None:

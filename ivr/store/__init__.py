@@ -1,5 +1,5 @@
 """The session store: sessions, their audit events, announcements and incident reports, with migrations."""
 
-from ivr.store.store import SessionRecord, Store, StoreError
+from ivr.store.store import SessionRecord, StaleSession, Store, StoreError
 
-__all__ = ["SessionRecord", "Store", "StoreError"]
+__all__ = ["SessionRecord", "StaleSession", "Store", "StoreError"]

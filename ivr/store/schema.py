@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, Text, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
 
 # JSON as stored: readable Swedish, no ASCII escapes. One encoder: json.dumps builds a new
@@ -56,6 +55,9 @@ class JSONData(TypeDecorator[dict[str, Any]]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """JSONB where the database has it (migration 0003); TEXT elsewhere."""
         if dialect.name == "postgresql":
+            # Imported here: a SQLite worker never loads SQLAlchemy's PostgreSQL dialect (ivr/store/statements.py).
+            from sqlalchemy.dialects.postgresql import JSONB
+
             return dialect.type_descriptor(JSONB(none_as_null=True))
         return dialect.type_descriptor(Text())
 

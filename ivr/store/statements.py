@@ -7,6 +7,7 @@ JSON pass through the columns' own types (ivr.store.schema).
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -14,9 +15,9 @@ from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Delete, Dialect, Insert, Select, String, Update, bindparam, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import ReturningDelete
 from sqlalchemy.sql.elements import ClauseElement
 
 from ivr.store.schema import (
@@ -40,7 +41,9 @@ class Statements:
     select_session: Select  # type: ignore[type-arg]
     insert_session: Insert
     update_session: Update
+    update_unread: Update  # a session written without reading it first: only if it is still as expected
     delete_session: Delete
+    delete_unread: ReturningDelete[Any]
     insert_event: Insert
     claim: Insert
     enqueue: Insert  # an outbox row, unless its idempotency key is already there
@@ -58,11 +61,11 @@ def _build(dml: ModuleType) -> Statements:
     sessions, reporters, runs = sessions_table, incident_reporters_table, incident_runs_table
     columns = [sessions.c[name] for name in SESSION_COLUMNS]
     select_session = select(*columns).where(sessions.c.id == bindparam("id"))
-    if dml is postgresql:
+    if dml.__name__ == "sqlalchemy.dialects.postgresql":
         # One upsert creates a missing row (two first turns cannot both see "no row") and
         # row-locks it; DO UPDATE of nothing that changes, because DO NOTHING returns no row.
         lock_session: Select | Insert = (  # type: ignore[type-arg]
-            postgresql.insert(sessions)
+            dml.insert(sessions)
             .values(id=bindparam("id"), channel=bindparam("channel"), caller=bindparam("caller"), data=None,
                     seq=0, created_at=bindparam("now"), updated_at=bindparam("now"))
             .on_conflict_do_update(index_elements=[sessions.c.id], set_={"id": bindparam("id")})
@@ -89,7 +92,19 @@ def _build(dml: ModuleType) -> Statements:
             ref=bindparam("ref"),
             # A session's caller never changes: a turn that does not know it (a late webhook) keeps it.
             caller_key=func.coalesce(bindparam("caller_key", type_=String(64)), sessions.c.caller_key)),
+        # A turn that did not read its row (ivr/channels/voice/call.py: the carried state held it) writes it only
+        # if the row still holds exactly what the turn started from; RETURNING gives the row's new seq for
+        # the turn's events, and no row says it was not (the turn then runs again on the locked read).
+        update_unread=update(sessions).where(sessions.c.id == bindparam("key"),
+                                             sessions.c.data == bindparam("expect")).values(
+            data=bindparam("data"), seq=sessions.c.seq + 1, updated_at=bindparam("now"), caller=bindparam("caller"),
+            # The receipt's code is the same for every turn of a call (reference_code(id)): unread, it is kept.
+            ref=func.coalesce(bindparam("ref", type_=String(8)), sessions.c.ref),
+            caller_key=func.coalesce(bindparam("caller_key", type_=String(64)), sessions.c.caller_key))
+        .returning(sessions.c.seq),
         delete_session=sessions.delete().where(sessions.c.id == bindparam("id")),
+        delete_unread=sessions.delete().where(sessions.c.id == bindparam("id"), sessions.c.data == bindparam("expect"))
+        .returning(sessions.c.seq),
         insert_event=insert(events_table).values(
             session_id=bindparam("session_id"), seq=bindparam("seq"), at=bindparam("at"), kind=bindparam("kind"),
             channel=bindparam("channel"), system=bindparam("system"), data=bindparam("data"),
@@ -142,7 +157,21 @@ def _build(dml: ModuleType) -> Statements:
     )
 
 
-BY_BACKEND = {"sqlite": _build(sqlite), "postgresql": _build(postgresql)}
+@functools.cache
+def for_backend(backend: str) -> Statements:
+    """The statements of one database ("sqlite" or "postgresql"), built on first use.
+
+    Why not both at import: measured (bench/README.md, December 2026), building PostgreSQL's
+    statements imported SQLAlchemy's PostgreSQL dialect into every SQLite worker, and the other
+    way round.
+    """
+    if backend == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return _build(postgresql)
+    from sqlalchemy.dialects import sqlite
+
+    return _build(sqlite)
 
 
 class Precompiled:
@@ -255,7 +284,9 @@ class Compiled:
     select_session: Precompiled
     insert_session: Precompiled
     update_session: Precompiled
+    update_unread: Precompiled
     delete_session: Precompiled
+    delete_unread: Precompiled
     insert_event: Precompiled
     claim: Precompiled
     enqueue: Precompiled

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, Row, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import URL, Connection, make_url
@@ -37,7 +37,7 @@ from ivr.store.schema import (
 )
 from ivr.store.statements import Compiled, Statements
 
-__all__ = ["SessionRecord", "Store", "StoreError", "sessions_table"]
+__all__ = ["SessionRecord", "StaleSession", "Store", "StoreError", "sessions_table"]
 
 # Seconds a SQLite writer waits (SQLite's busy handler) for another process's transaction before failing.
 SQLITE_BUSY_TIMEOUT_S = 10
@@ -59,6 +59,8 @@ ADMIN_ONCALL_SESSION = "admin:oncall"
 # hour, so a minute's staleness changes no count that matters, and a busy system's rows are
 # not rewritten on every answer.
 REPORT_REFRESH = timedelta(minutes=1)
+# A record's seq before a turn that did not read its row (Store.session's expect) has written it.
+UNREAD_SEQ = -1
 HIDDEN_CALLER = "hidden"  # the one key every hidden number's wrong staff codes are counted under
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,10 @@ log = logging.getLogger(__name__)
 
 class StoreError(RuntimeError):
     """The database is unreachable or failing."""
+
+
+class StaleSession(Exception):
+    """A turn written without reading its session found the row changed: rolled back, to run again on a read."""
 
 
 @dataclass
@@ -113,6 +119,58 @@ class SessionRecord:
         turn = self._turn
         claimed = turn.sql.claim.execute(turn.conn, {"sid": sid, "session_id": self.id, "at": turn.at}).first()
         return claimed is not None
+
+
+_UNSET: Any = object()
+
+
+class _UnreadRecord(SessionRecord):
+    """A session whose row was not read as its turn began (Store.session's expect): the turn holds its data.
+
+    Its seq and receipt code are read from the row only if something in the turn asks for them before
+    setting them (the ticket's decline, a receipt rewritten): most turns never do.
+    """
+
+    _seq: Any = _UNSET
+    _ref: Any = _UNSET
+
+    @classmethod
+    def start(cls, session_id: str, channel: str, caller: str | None) -> _UnreadRecord:
+        record = cls(id=session_id, channel=channel, caller=caller, data=None, seq=UNREAD_SEQ, created_at=None,
+                     updated_at=None)
+        record._seq = record._ref = _UNSET  # unknown until read (or set by the turn)
+        return record
+
+    def _read(self, name: str) -> Any:
+        value = getattr(self, name)
+        if value is _UNSET:
+            seq, ref = UNREAD_SEQ, None
+            if self._turn is not None:
+                row = self._turn.sql.select_session.execute(self._turn.conn, {"id": self.id}).first()
+                if row is not None:
+                    seq, ref = int(row.seq), row.ref
+            if self._seq is _UNSET:
+                self._seq = seq
+            if self._ref is _UNSET:
+                self._ref = ref
+            value = getattr(self, name)
+        return value
+
+    @property
+    def seq(self) -> int:
+        return int(self._read("_seq"))
+
+    @seq.setter
+    def seq(self, value: int) -> None:
+        self._seq = value
+
+    @property
+    def ref(self) -> str | None:
+        return cast(str | None, self._read("_ref"))
+
+    @ref.setter
+    def ref(self, value: str | None) -> None:
+        self._ref = value
 
 
 @dataclass(frozen=True)
@@ -174,7 +232,7 @@ class Store:
         # Before each turn's transaction: record the messages sent without the database (ivr/outbox/direct.py).
         self.before_turn: Callable[[], None] | None = None
         self.outbox = OutboxStore(self)
-        self._sql = statements.BY_BACKEND[backend]
+        self._sql = statements.for_backend(backend)
         self._fast = statements.precompile(self._sql, self.engine.dialect)  # the turn's, on the driver's cursor
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
@@ -218,9 +276,16 @@ class Store:
 
     @contextmanager
     def session(
-        self, session_id: str, channel: str, now: datetime, caller: str | None = None
+        self, session_id: str, channel: str, now: datetime, caller: str | None = None,
+        expect: dict[str, Any] | None = None,
     ) -> Iterator[SessionRecord]:
-        """Lock and read a session, yield it, then save it and its events in one transaction."""
+        """Lock and read a session, yield it, then save it and its events in one transaction.
+
+        expect: the session's data as the caller already holds it (a call's carried state). The row is
+        then not read: the record comes without data, caller or seq, and the turn's write goes through
+        only if the row still holds exactly `expect`; otherwise the transaction is rolled back and
+        StaleSession raised, and the caller runs the turn again without `expect` (the locked read).
+        """
         _check_length("session id", session_id, 100)
         _check_length("channel", channel, 10)
         if caller is not None:
@@ -230,19 +295,24 @@ class Store:
         if self.before_turn is not None:
             self.before_turn()  # never raises; a no-op unless a direct send waits to be recorded
         with self._transaction() as conn:
-            # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
-            # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
-            row = sql.lock_session.execute(conn, {"id": session_id, "channel": channel, "caller": caller,
-                                                  "now": at}).first()
-            is_new = row is None or row.data is None
-            record = _record(session_id, row, channel, caller)
+            if expect is None:
+                # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
+                # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
+                row = sql.lock_session.execute(conn, {"id": session_id, "channel": channel, "caller": caller,
+                                                      "now": at}).first()
+                is_new, row_exists = row is None or row.data is None, row is not None
+                record = _record(session_id, row, channel, caller)
+            else:
+                # The write below locks the row (PostgreSQL) or runs under BEGIN IMMEDIATE's lock (SQLite).
+                is_new, row_exists = False, True
+                record = _UnreadRecord.start(session_id, channel, caller)
             record._turn = _Turn(conn, sql, at)
             try:
                 yield record
             finally:
                 record.turn_enqueued = record._turn.enqueued
                 record._turn = None  # the transaction is gone once this block ends
-            self._save(conn, record, at, is_new, row_exists=row is not None)
+            self._save(conn, record, at, is_new, row_exists=row_exists, expect=expect)
         if self.on_commit is not None and record.events:
             self.on_commit(record.events)  # committed: only now did these happen
         if self.on_enqueued is not None and record.turn_enqueued:
@@ -319,32 +389,67 @@ class Store:
         """Close all pooled connections."""
         self.engine.dispose()
 
-    def _save(self, conn: Connection, record: SessionRecord, at: datetime, is_new: bool, row_exists: bool) -> None:
-        """Write the session row (or delete it) and append its queued events."""
+    def _save(self, conn: Connection, record: SessionRecord, at: datetime, is_new: bool, row_exists: bool,
+              expect: dict[str, Any] | None = None) -> None:
+        """Write the session row (or delete it) and append its queued events.
+
+        expect: the row was not read (Store.session); written only if it still holds this data, else StaleSession.
+        """
         sql = self._fast
-        seq = record.seq + 1
-        if record.delete or (is_new and record.data is None):
-            # A first turn that stored nothing leaves no row (nor the placeholder).
-            if row_exists:
-                sql.delete_session.execute(conn, {"id": record.id})
+        if expect is not None:
+            seq = self._save_unread(conn, record, at, expect)
         else:
-            # Written every turn, so that setting caller to None forgets a finished call's number.
-            if record.caller is not None:
-                _check_length("caller", record.caller, 32)
-            if record.ref is not None:
-                _check_length("reference code", record.ref, 8)
-            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
-                      "ref": record.ref, "caller_key": record.caller_key}
-            if row_exists:
-                sql.update_session.execute(conn, {"key": record.id, **values})
-            else:
-                sql.insert_session.execute(conn, {"id": record.id, **values})
+            seq = record.seq + 1
+            self._write_row(conn, record, at, seq, is_new, row_exists)
         if record.events:
             # One executemany for the turn's events.
             sql.insert_event.execute_many(conn, [
                 {"session_id": record.id, "seq": seq, "at": at, "kind": kind, "channel": record.channel,
                  "system": system, "data": data, "caller_key": record.caller_key}
                 for kind, data, system in record.events])
+
+    def _save_unread(self, conn: Connection, record: SessionRecord, at: datetime, expect: dict[str, Any]) -> int:
+        """The conditional write of a session not read this turn; its new seq, or StaleSession (nothing written)."""
+        sql = self._fast
+        if record.delete or record.data is None:
+            row = sql.delete_unread.execute(conn, {"id": record.id, "expect": expect}).first()
+        else:
+            ref = record.__dict__.get("_ref")  # set by this turn, or None: the row keeps its own (never read here)
+            ref = None if ref is _UNSET else ref
+            self._check_row(record.caller, ref)
+            row = sql.update_unread.execute(conn, {
+                "key": record.id, "expect": expect, "data": record.data, "now": at, "caller": record.caller,
+                "ref": ref, "caller_key": record.caller_key}).first()
+        if row is None:
+            raise StaleSession(record.id)
+        # RETURNING gives the updated row's new seq, or the deleted row's last one: the events' seq is the turn's.
+        seq = int(row.seq) + 1 if record.delete or record.data is None else int(row.seq)
+        record.seq = seq - 1
+        return seq
+
+    def _check_row(self, caller: str | None, ref: str | None) -> None:
+        if caller is not None:
+            _check_length("caller", caller, 32)
+        if ref is not None:
+            _check_length("reference code", ref, 8)
+
+    def _write_row(self, conn: Connection, record: SessionRecord, at: datetime, seq: int, is_new: bool,
+                   row_exists: bool) -> None:
+        """Write (insert, update or delete) a session's row as read at the start of its turn."""
+        sql = self._fast
+        if record.delete or (is_new and record.data is None):
+            # A first turn that stored nothing leaves no row (nor the placeholder).
+            if row_exists:
+                sql.delete_session.execute(conn, {"id": record.id})
+        else:
+            # Written every turn, so that setting caller to None forgets a finished call's number.
+            self._check_row(record.caller, record.ref)
+            values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
+                      "ref": record.ref, "caller_key": record.caller_key}
+            if row_exists:
+                sql.update_session.execute(conn, {"key": record.id, **values})
+            else:
+                sql.insert_session.execute(conn, {"id": record.id, **values})
 
     def enqueue(self, record: SessionRecord, message: Outgoing) -> int | None:
         """Write an outbound message in the open turn's transaction; its row id, or None if its key is there.
@@ -650,6 +755,10 @@ class Store:
                     raise
             if postgres:
                 self.outage.answered()
+        except StaleSession:
+            if postgres:
+                self.outage.answered()  # the database answered (the row was not as expected): rolled back
+            raise
         except outage.DatabaseDown as exc:
             if not isinstance(exc, outage.NoTimeLeft):
                 self.outage.failed(str(exc))

@@ -43,7 +43,9 @@ def _mac(key: bytes, call_sid: str, payload: bytes) -> bytes:
 
 def encode(data: dict[str, Any], call_sid: str, key: bytes) -> str:
     """A URL-safe token for this call's state."""
-    payload = zlib.compress(json.dumps(data, separators=(",", ":"), sort_keys=True).encode(), 9)
+    # The keys in the order given (Session.carried()), not sorted: a turn compares the state it carries with
+    # the stored row's JSON text (ivr/channels/voice/call.py), and the order of a step's answers is theirs.
+    payload = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 9)
     return base64.urlsafe_b64encode(_mac(key, call_sid, payload) + payload).decode().rstrip("=")
 
 

@@ -110,11 +110,11 @@ def status() -> Response:
         return twiml(VoiceResponse())
     store, now = turn_context().store, turn_context().now
     try:
-        record = store.get(f"voice:{call_sid()}")
-        if record is not None and record.data is not None:
-            with store.session(f"voice:{call_sid()}", "voice", now) as record:
-                if record.data is not None:
-                    voice_turns.call_ended(record, Session.from_data(VOICE, record.data))
+        # One transaction: the locked read and the write (a call never stored writes nothing; measured,
+        # a read-only transaction before it was a second BEGIN/COMMIT for every call's end).
+        with store.session(f"voice:{call_sid()}", "voice", now) as record:
+            if record.data is not None:
+                voice_turns.call_ended(record, Session.from_data(VOICE, record.data))
     except (StoreError, StateError, TypeError, ValueError) as exc:
         log.error("status callback not recorded: %s", exc)
     return twiml(VoiceResponse())
