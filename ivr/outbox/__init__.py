@@ -38,9 +38,9 @@ from ivr import parts
 from ivr.notify import NotifyError
 from ivr.operations import metrics
 from ivr.operations.state_folder import state_folder
-from ivr.outbox.direct import DIRECT, FILE_NAME, LOGGED, DirectSend, DirectSends
+from ivr.outbox.direct import DIRECT, FILE_NAME, LOGGED, DirectSends
 from ivr.store import SessionRecord, StoreError
-from ivr.store.outbox import Outgoing
+from ivr.store.outbox import DirectSend, Outgoing
 from ivr.web.turn_context import turn_context
 
 __all__ = ["Outgoing", "init_app", "send", "send_alone", "send_unstored"]

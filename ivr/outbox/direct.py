@@ -27,41 +27,19 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from ivr.store import StoreError
-from ivr.store.outbox import OutboxStore
+from ivr.store.outbox import DirectSend, OutboxStore
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "direct-sends.jsonl"
 DIRECT = "direct"  # the row's state: sent without the outbox, no delivery status will come
 LOGGED = "logged"  # no Twilio account: only written to the log, as the sender marks its rows
-
-
-@dataclass(frozen=True)
-class DirectSend:
-    """One message sent directly: enough to record its row, never its number or text."""
-
-    key: str
-    kind: str
-    channel: str
-    session_id: str | None
-    sid: str
-    at: str  # when it was sent (ISO 8601, with its offset)
-    state: str  # DIRECT or LOGGED
-    audit: dict[str, Any] | None = None  # the names of its audit events and their data (no numbers)
-
-    @classmethod
-    def from_json(cls, line: str) -> DirectSend | None:
-        try:
-            data = json.loads(line)
-            return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
-        except (ValueError, TypeError):
-            return None  # a line half-written by a process killed mid-write
 
 
 class DirectSends:

@@ -27,18 +27,73 @@ transaction that moves the first one (before its text is blanked), once.
 
 from __future__ import annotations
 
+import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.store.schema import events_table, outbox_table, sessions_table
 
-if TYPE_CHECKING:
-    from ivr.outbox.direct import DirectSend
-    from ivr.store.store import SessionRecord, Store
+
+@dataclass(frozen=True)
+class DirectSend:
+    """One message sent directly: enough to record its row, never its number or text."""
+
+    key: str
+    kind: str
+    channel: str
+    session_id: str | None
+    sid: str
+    at: str  # when it was sent (ISO 8601, with its offset)
+    state: str  # DIRECT or LOGGED
+    audit: dict[str, Any] | None = None  # the names of its audit events and their data (no numbers)
+
+    @classmethod
+    def from_json(cls, line: str) -> DirectSend | None:
+        try:
+            data = json.loads(line)
+            return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+        except (ValueError, TypeError):
+            return None  # a line half-written by a process killed mid-write
+
+
+
+# What the outbox needs of the store and of a turn's record, as protocols: store.py builds the OutboxStore
+# (store.outbox), so importing store.py from here would tie the two modules in a circle.
+class _OpenTurn(Protocol):
+    @property
+    def conn(self) -> Connection: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+
+class SessionRecord(Protocol):
+    """A turn's session record (ivr.store.store.SessionRecord), inside its transaction."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def _turn(self) -> _OpenTurn | None: ...
+
+
+class Store(Protocol):
+    """The store (ivr.store.store.Store) as the outbox uses it."""
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def statements(self) -> Any: ...
+
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Connection]: ...
+
+    def reading(self, via: Any) -> AbstractContextManager[Connection]: ...
 
 # Long enough for one REST call with its timeout (ivr/notify.py); a killed sender's row is
 # sent again this long after it was claimed.
