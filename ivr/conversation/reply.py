@@ -10,7 +10,7 @@ its own message table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flows.engine import Turn
 from flows.model import Checklist
@@ -27,6 +27,29 @@ class Text:
 
 
 Sentence = str | Text
+
+
+class Wording(Protocol):
+    """What a channel's renderer offers to word a Text: its message table and IT support's number."""
+
+    def text(self, name: str, /, **values: object) -> str: ...
+
+    def it_support_number(self) -> str: ...
+
+
+def words(renderer: Wording, sentences: tuple[Sentence, ...]) -> list[str]:
+    """The sentences in the channel's words: a str as it is, a Text from the channel's message table (with
+    IT support's number as that channel gives it where the text asks for it)."""
+    worded: list[str] = []
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            worded.append(sentence)
+            continue
+        values = dict(sentence.values)
+        if sentence.it_support:
+            values["it_support"] = renderer.it_support_number()
+        worded.append(renderer.text(sentence.name, **values))
+    return worded
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,10 @@ from ivr.conversation.reply import (
     Question,
     ResumeOffer,
     Say,
-    Sentence,
-    Text,
     Transfer,
     Wait,
     WhichSystem,
+    words,
 )
 from ivr.web.turn_context import turn_context
 
@@ -36,19 +35,6 @@ def render(parts: list[Part], lang: str) -> list[str]:
     """The texts for a turn's answer, in order (none: nothing is sent)."""
     sms = SmsRenderer(turn_context().line, lang)
     return [text for part in parts for text in render_part(part, sms)]
-
-
-def words(sms: SmsRenderer, sentences: tuple[Sentence, ...]) -> list[str]:
-    """The sentences as texts."""
-    return [sentence if isinstance(sentence, str) else worded(sms, sentence) for sentence in sentences]
-
-
-def worded(sms: SmsRenderer, text: Text) -> str:
-    """One message by name, with IT support's number as staff dial it where it asks for it."""
-    values = dict(text.values)
-    if text.it_support:
-        values["it_support"] = sms.it_support_number()
-    return sms.text(text.name, **values)
 
 
 def render_part(part: Part, sms: SmsRenderer) -> list[str]:

@@ -27,11 +27,11 @@ from ivr.conversation.reply import (
     Question,
     ResumeOffer,
     Say,
-    Sentence,
     Text,
     Transfer,
     Wait,
     WhichSystem,
+    words,
 )
 from ivr.web.turn_context import turn_context
 
@@ -40,19 +40,6 @@ def render(parts: list[Part], lang: str) -> VoiceResponse:
     """The TwiML for a turn's answer: a call's answer is one part."""
     assert len(parts) == 1, parts
     return render_part(parts[0], VoiceRenderer(turn_context().line, lang))
-
-
-def words(voice: VoiceRenderer, sentences: tuple[Sentence, ...]) -> list[str]:
-    """The sentences as this call says them."""
-    return [sentence if isinstance(sentence, str) else worded(voice, sentence) for sentence in sentences]
-
-
-def worded(voice: VoiceRenderer, text: Text) -> str:
-    """One message by name, with IT support's number for the ear where it asks for it."""
-    values = dict(text.values)
-    if text.it_support:
-        values["it_support"] = voice.it_support_number()
-    return voice.text(text.name, **values)
 
 
 def render_part(part: Part, voice: VoiceRenderer) -> VoiceResponse:
