@@ -107,7 +107,9 @@ class Server:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
                  "--chdir", str(chdir), "--log-level", "warning", app],
-                env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                # cwd: `python -m` puts its working directory first on sys.path, and gunicorn adds --chdir only
+                # when it is not there yet (PYTHONPATH): from the bench's own tree, a --base server ran this tree.
+                cwd=str(chdir), env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_DEADLINE_S
         while len(self.workers()) < workers or not self.answers():
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -19,16 +19,16 @@ import holidays
 from flows.yamlfile import Problems, display_path, join, read_yaml, type_name
 
 
-def _sweden_only() -> type[holidays.HolidayBase]:
+def _sweden_only() -> type[Any]:
     """holidays' Sweden, imported without the package holidays.countries, whose __init__ imports every country.
 
     Why: measured (bench/README.md, December 2026), `holidays.countries.sweden` pulled in all ~250
     country modules, 0.13 s of a worker's start and ~9 MiB of its memory, for the one country the line
     uses. `import holidays` itself loads countries lazily (its EntityLoader); only the package
     holidays.countries is eager. So that package stands in as an empty module while Sweden's is
-    imported, and is then taken away again: Sweden's module stays in sys.modules (where the lazy
-    loader behind `holidays.country_holidays("SE")` finds it), and a later full import of the package
-    runs its __init__ as usual and reuses it.
+    imported, and is then taken away again: Sweden's module stays in sys.modules, and a later full
+    import of the package (anything calling holidays.country_holidays) runs its __init__ as usual and
+    reuses it. The calendar calls Sweden's class itself for the same reason (OfficeCalendar._year).
     """
     name = "holidays.countries"
     if name not in sys.modules:
@@ -42,7 +42,7 @@ def _sweden_only() -> type[holidays.HolidayBase]:
             finally:
                 if sys.modules.get(name) is package:
                     del sys.modules[name]
-    return cast(type[holidays.HolidayBase], importlib.import_module(f"{name}.sweden").Sweden)
+    return cast(type[Any], importlib.import_module(f"{name}.sweden").Sweden)  # a HolidayBase
 
 
 Sweden = _sweden_only()
@@ -220,8 +220,9 @@ class Calendar:
     def _year(self, year: int) -> holidays.HolidayBase:
         """Holidays for one year, built once; expand=False keeps the cache per year."""
         if year not in self._holidays:
-            self._holidays[year] = holidays.country_holidays(
-                "SE",
+            # Sweden's class itself, as holidays.country_holidays("SE", ...) would call it: that lookup
+            # imports the package holidays.countries, and so every country (_sweden_only).
+            self._holidays[year] = Sweden(
                 years=year,
                 expand=False,
                 language="sv",
