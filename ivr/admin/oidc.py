@@ -13,9 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from flows.events import EventKind
@@ -28,8 +26,8 @@ from ivr.settings import OidcSettings
 
 log = logging.getLogger(__name__)
 
-oauth = OAuth()
 PROVIDER = "municipality"
+OAUTH = "ivr.oauth"  # app.extensions: Authlib's client registry, only when OIDC is set up
 # Strongest first: someone holding two roles' values gets the one that may do more.
 ORDER = (Role.ADMIN, Role.MANAGER, Role.READ_ONLY)
 
@@ -39,7 +37,12 @@ def init_app(app: Flask) -> None:
     settings = parts.settings(app).oidc
     if settings is None:
         return
-    oauth.init_app(app)
+    # Imported only here: Authlib costs every worker ~11 MiB and 0.06 s (bench/README.md, December 2026),
+    # which a line without OIDC (SMS codes only) never needs.
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth(app)
+    app.extensions[OAUTH] = oauth
     oauth.register(PROVIDER, client_id=settings.client_id, client_secret=settings.client_secret,
                    server_metadata_url=f"{settings.issuer}/.well-known/openid-configuration",
                    client_kwargs={"scope": "openid profile email"}, overwrite=True)
@@ -67,7 +70,7 @@ def oidc_login() -> Response | tuple[str, int]:
     if parts.settings().oidc is None:
         return render_template("admin/error.html", title=t("Inloggning med konto är inte inställd"),
                                text=t("Konsolen har ingen inloggning med kommunens konton. Fråga IT-enheten.")), 404
-    client = oauth.create_client(PROVIDER)
+    client = current_app.extensions[OAUTH].create_client(PROVIDER)
     try:
         response: Response = client.authorize_redirect(url_for("admin.oidc_callback", _external=True))
     except Exception:  # noqa: BLE001 - the provider may be down: a page in Swedish, the details in the log
@@ -82,7 +85,9 @@ def oidc_callback() -> Response | tuple[str, int]:
     settings = parts.settings().oidc
     if settings is None:
         return refused(t("Konsolen har ingen inloggning med kommunens konton."), 404)
-    client = oauth.create_client(PROVIDER)
+    from authlib.integrations.base_client.errors import OAuthError
+
+    client = current_app.extensions[OAUTH].create_client(PROVIDER)
     try:
         token = client.authorize_access_token()
     except OAuthError as exc:
