@@ -13,13 +13,14 @@ from datetime import timedelta
 from flows import engine
 from flows.engine import Expect, State, StateError
 from ivr.conversation.session import VOICE, Session
+from ivr.conversation.steps import durable
 from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context
 
 
 def can_resume(record: SessionRecord) -> bool:
     """True when this call could be offered again if it ends now: a number to know it by, and the database."""
-    return turn_context().store.durable and record.caller_key is not None
+    return durable() and record.caller_key is not None
 
 
 def resumable(record: SessionRecord) -> tuple[str, State] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from flows.events import EventKind
 from flows.line import Line
+from ivr.conversation.session import Session
 from ivr.operations.logs import mask_numbers
 from ivr.store import SessionRecord, Store
 
@@ -128,6 +129,5 @@ def outcome_text(line: Line, data: dict[str, Any]) -> str:
 
 def known_steps(record: SessionRecord, asked: set[str]) -> list[str]:
     """Steps the conversation holds answers to without an answer event: known from an incident."""
-    state = (record.data or {}).get("state")
-    answers = state.get("answers") if isinstance(state, dict) else None
-    return [step for step in (answers or {}) if step not in asked]
+    state = Session.stored_state(record.channel, record.data)  # the session's one codec
+    return [step for step in (state.answers if state else {}) if step not in asked]

@@ -22,6 +22,7 @@ from flows.line import line_zone
 from flows.moments import MomentError, parse_moment
 from flows.yamlfile import DataError
 from ivr import parts
+from ivr.conversation.session import SMS, VOICE
 from ivr.folders import checklists_option, config_option, line_folders
 from ivr.simulator.common import (
     DEFAULT_CALLER,
@@ -35,7 +36,7 @@ from ivr.simulator.common import (
     prompt_keys,
 )
 from ivr.simulator.sms import SMS_PROMPT_HELP, ScriptedSends, SendSource, SmsPhone, SmsResult, prompt_sends
-from ivr.simulator.tickets import SMS, VOICE, record_tickets, tickets_of
+from ivr.simulator.tickets import record_tickets, tickets_of
 from ivr.simulator.voice import Phone, Result
 
 if TYPE_CHECKING:  # `ivr check` imports this module: keep Flask and Twilio out until a call

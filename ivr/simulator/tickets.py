@@ -16,7 +16,7 @@ from flask import Flask
 from flows.routing import Decision
 from flows.ticket import Ticket, ticket_content
 from ivr import parts
-from ivr.conversation.session import SMS, VOICE, Session
+from ivr.conversation.session import VOICE, Session
 from ivr.privacy import reference_code, sms_session_id
 from ivr.tickets.filing import AT_FINISH
 
@@ -65,5 +65,3 @@ def tickets_of(app: Flask, moment: datetime, channel: str, party: str, outcome: 
                                 channel=channel, caller=None)
     return [{"filed": False, "created": ticket.brief, "text": ticket.text}]
 
-
-__all__ = ["SMS", "VOICE", "RecordingBackend", "record_tickets", "tickets_of"]
