@@ -6,6 +6,7 @@ one enum, so a misspelt kind is a type error, not a silently uncounted event.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -88,3 +89,19 @@ class Event:
     kind: EventKind
     data: dict[str, Any] = field(default_factory=dict)
     system: str | None = None
+
+
+def system_of(events: Iterable[Mapping[str, Any]]) -> str | None:
+    """The system a conversation is about: the last one chosen; else the last one any event names.
+
+    A resumed call (key 1 at "Välkommen tillbaka") and an SMS that goes on from a call (key 8) choose no
+    system: their first event names it.
+    """
+    named: str | None = None
+    chosen: str | None = None
+    for event in events:
+        if event["system"]:
+            named = str(event["system"])
+            if event["kind"] == EventKind.SYSTEM_CHOSEN:
+                chosen = named
+    return chosen or named

@@ -90,3 +90,22 @@ def test_a_malformed_code_says_what_a_code_looks_like(tmp_path: Path) -> None:
     status, output = lookup(f"sqlite:///{tmp_path / 'x.db'}", "K7M4Q0")
     assert status == 2
     assert "is not a receipt code" in output and "no 0, O, 1 or I" in output
+
+
+def test_lookup_of_a_resumed_call_says_its_earlier_answers_came_from_the_call_it_continues(
+    app: Flask, database_url: str, clock: FrozenClock
+) -> None:
+    clock.set("2026-11-25T22:00")
+    Phone(app).call("2 1 1", call_sid="CA" + "5" * 32)  # Viva omsorg: steps 1 and 2, then the call drops
+    clock.set("2026-11-25T22:10")
+    result = Phone(app).call("1 2 2", call_sid=CALL_SID)  # the same phone: key 1 goes on at step 3
+    [receipt] = [sms["body"] for sms in result.sms if sms["to"] == CALLER]
+    match = re.search(r"\b([A-Z0-9]{6})\b", receipt)
+    assert match is not None, receipt
+    status, output = lookup(database_url, match.group(1))
+    assert status == 0, output
+    assert "System: Viva omsorg" in output  # from the resume: the second call chose no system
+    assert "  1. Har fler än du samma fel? -> answered earlier, in the call this one continues" in output
+    assert "  2. Ser du något av dem? -> answered earlier, in the call this one continues" in output
+    assert "no longer in the checklist" not in output
+    assert "3. Fungerar appen efter omstarten? -> nej" in output

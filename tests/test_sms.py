@@ -292,3 +292,21 @@ def test_ring_after_office_hours_began_gives_it_support_instead(app: Flask, twil
         "Ring IT-supporten 0141-22 50 47 eller skapa ett ärende i IT-portalen: https://itportal.example.se"
     ]
     assert app.extensions["ivr.notifier"].sent == []
+
+
+def test_a_wrong_reply_to_the_notice_asks_again_without_reading_the_announcement_again(
+        app: Flask, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread keeps the announcement above the question: the question again, and no reads for words unsent."""
+    clock.set("2026-11-25T10:00")
+    store = app.extensions["ivr.store"]
+    store.announce("viva", "Viva ligger nere sedan 09.30.", None, clock(), by="test")
+    texter = Texter(Twilio(app.test_client()))
+    texter.send("hej")
+    [notice, question] = texter.send("1")
+    assert "Viva ligger nere sedan 09.30." in notice
+    reads: list[object] = []
+    announcements = type(store).announcements
+    monkeypatch.setattr(type(store), "announcements",
+                        lambda self, *args, **kwargs: reads.append(args) or announcements(self, *args, **kwargs))
+    assert texter.send("kanske") == [question]
+    assert reads == []

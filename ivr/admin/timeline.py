@@ -152,7 +152,7 @@ def timeline(line: Line, store: Store, conversation: Conversation) -> Timeline:
     record = store.get(conversation.session_id) if conversation.latest else None
     if record is not None:
         asked = {str(event["data"].get("step")) for event in conversation.events if event["kind"] == EventKind.ANSWER}
-        steps += [Entry(None, f"{step_text(line, system, step)} Besvarat av linjen (flera har nyss rapporterat felet).")
+        steps += [Entry(None, f"{step_text(line, system, step)} Besvarat tidigare, i samtalet som det här fortsätter.")
                   for step in known_steps(record, asked)]
     rows = store.outbox.rows(session_id=conversation.session_id, limit=200)
     messages = [message_entry(row) for row in reversed(rows)  # oldest first, as the steps

@@ -312,7 +312,11 @@ def present(record: SessionRecord, session: Session, turn: Turn, preface: tuple[
         return Menu(preface)
     if turn.expect is Expect.YES_NO:
         return Question(turn, preface, can_text=can_text(record, session), all_keys=all_keys)
+    if turn.expect is Expect.GO_ON and record.channel != VOICE:
+        # A text thread keeps the notice above the question, so it is only asked again: no reads for it.
+        return Notice(turn, preface, again=True)
     if turn.expect is Expect.GO_ON:
+        # A listener cannot scroll back: the call hears what was told again, read in this turn.
         text = announcement(record, session.state.checklist)
         known = (known_incident(record, session.state.checklist)
                  if text is None and session.state.checklist else None)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from flows.events import EventKind
+from flows.events import EventKind, system_of
 from flows.line import Line
 from ivr.conversation.session import Session
 from ivr.operations.logs import mask_numbers
@@ -49,7 +49,7 @@ def describe(line: Line, store: Store, record: SessionRecord, code: str) -> Iter
     def at(moment: datetime | None) -> str:
         return f"{line.calendar.local(moment):%Y-%m-%d %H:%M:%S}" if moment else "-"
 
-    system = next((event["system"] for event in events if event["kind"] == EventKind.SYSTEM_CHOSEN), None)
+    system = system_of(events)
     yield f"Code {code}: call {record.id.removeprefix('voice:')}"
     yield f"System: {system_name(line, system)}"
     yield f"Caller: {mask_numbers(record.caller) if record.caller else 'number forgotten (the call ended)'}"
@@ -68,7 +68,7 @@ def describe(line: Line, store: Store, record: SessionRecord, code: str) -> Iter
         elif kind in NOTED:
             yield f"  {at(event['at'])}  {NOTED[EventKind(kind)]}"
     for step in known_steps(record, asked):
-        yield f"  {step_text(line, system, step)} -> answered by the line (several recent reports)"
+        yield f"  {step_text(line, system, step)} -> answered earlier, in the call this one continues"
     if not any(event["kind"] == EventKind.OUTCOME for event in events):
         yield "Outcome: none (the call ended before the checklist did)"
     messages = store.outbox.rows(session_id=record.id)
@@ -128,6 +128,7 @@ def outcome_text(line: Line, data: dict[str, Any]) -> str:
 
 
 def known_steps(record: SessionRecord, asked: set[str]) -> list[str]:
-    """Steps the conversation holds answers to without an answer event: known from an incident."""
+    """Steps the conversation holds answers to without an answer event: carried over from the call it resumes or
+    continues by SMS (no step is answered from other callers' reports)."""
     state = Session.stored_state(record.channel, record.data)  # the session's one codec
     return [step for step in (state.answers if state else {}) if step not in asked]

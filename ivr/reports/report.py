@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO, assert_never
 
 from flows.events import EventKind
+from flows.events import system_of as events_system_of
 from flows.incidents import STATE_WORDS, Incident, IncidentState, actor_name
 from flows.model import UNKNOWN, Library, Outcome
 from flows.roster import Roster
@@ -211,11 +212,7 @@ def split_conversations(session_id: str, events: list[dict[str, Any]]) -> Iterat
 
 def system_of(conversation: Conversation) -> str | None:
     """The last system chosen; else the last one any event names (the choice came before the period)."""
-    chosen = conversation.kinds(EventKind.SYSTEM_CHOSEN)
-    if chosen and chosen[-1]["system"]:
-        return str(chosen[-1]["system"])
-    named = [event["system"] for event in conversation.events if event["system"]]
-    return str(named[-1]) if named else None
+    return events_system_of(conversation.events)
 
 
 def count(row: SystemFigures, conversation: Conversation, legs: dict[str, list[dict[str, Any]]]) -> None:

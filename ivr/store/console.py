@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
+from flows.events import system_of
 from ivr.store.outbox import Outgoing
 from ivr.store.schema import (
     admin_attempts_table,
@@ -87,9 +88,8 @@ class Conversation:
 
     @property
     def system(self) -> str | None:
-        """The system chosen last (a caller may go back to the menu)."""
-        chosen = [event["system"] for event in self.events if event["kind"] == "system_chosen"]
-        return chosen[-1] if chosen else None
+        """The system chosen last (a caller may go back to the menu); a resumed call's from its first event."""
+        return system_of(self.events)
 
     @property
     def outcome(self) -> str | None:

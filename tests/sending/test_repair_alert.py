@@ -6,9 +6,7 @@ client against a fake HTTP boundary, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,21 +16,8 @@ from ivr.cli import main
 from ivr.store import Store
 from tests.conftest import FrozenClock, Twilio
 from tests.fake_twilio_http import FakeTwilioHttp
-from tests.test_direct_sends import ADMIN, database_down
-from tests.test_outbox import CALL, NIGHT, sms_to, twilio_app
-
-
-@pytest.fixture
-def http() -> FakeTwilioHttp:
-    return FakeTwilioHttp()
-
-
-@pytest.fixture
-def app(database_url: str, clock: FrozenClock, http: FakeTwilioHttp, tmp_path: Path) -> Iterator[Flask]:
-    clock.set(NIGHT)
-    application = twilio_app(database_url, clock, http, STATE_DIR=str(tmp_path / "state"))
-    yield application
-    application.extensions["ivr.store"].dispose()
+from tests.sending.test_direct_sends import ADMIN, database_down
+from tests.test_outbox import CALL, sms_to
 
 
 def broken_turn(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,7 @@ from ivr.outbox.direct import FILE_NAME
 from ivr.store import Store, StoreError
 from tests.conftest import CALLER, FrozenClock, Twilio
 from tests.fake_twilio_http import FakeTwilioHttp
-from tests.test_outbox import CALL, MANAGER, NIGHT, action, sms_to, to_the_manager, twilio_app
+from tests.test_outbox import CALL, MANAGER, action, sms_to, to_the_manager, twilio_app
 
 ADMIN = "+46701740698"  # config/line.yaml's admins
 
@@ -44,19 +44,6 @@ def database_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def state_file(app: Flask) -> Path:
     return Path(app.config["STATE_DIR"]) / FILE_NAME
-
-
-@pytest.fixture
-def http() -> FakeTwilioHttp:
-    return FakeTwilioHttp()
-
-
-@pytest.fixture
-def app(database_url: str, clock: FrozenClock, http: FakeTwilioHttp, tmp_path: Path) -> Iterator[Flask]:
-    clock.set(NIGHT)
-    application = twilio_app(database_url, clock, http, STATE_DIR=str(tmp_path / "state"))
-    yield application
-    application.extensions["ivr.store"].dispose()
 
 
 def last_dial_result(twilio: Twilio) -> str:
