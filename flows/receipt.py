@@ -7,18 +7,13 @@ beredskap svarade inte och har fått ett sms."); every other outcome when it is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import national
-from flows.refcode import ALPHABET, LENGTH
 from flows.routing import Decision
 
-# The widest code for the length check: every symbol counts one septet, so any code will do.
-SAMPLE_CODE = ALPHABET[-1] * LENGTH
 # Outcomes whose receipt may say the line filed a ticket (on_call_manager: when nobody answered).
 TICKETED = frozenset({Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.WAIT_FOR_OFFICE_HOURS, Outcome.ON_CALL_MANAGER})
 # Outcomes that dial someone: their receipt waits for the dial's result, one of these.
@@ -58,25 +53,3 @@ def it_support_written(line: Line) -> str:
     """IT support's number as staff dial it (0141-22 50 47), or nothing when the line has none."""
     number = line.settings.it_support.number
     return national(number) if number else ""
-
-
-def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
-    """(where, text) for every receipt each checklist can end in, with the longest opening and code text."""
-    opening = {lang: line.calendar.budget_opening(moment, lang) for lang in line.settings.languages}
-    # Written once: each receipt wrote it again, ~1,100 phonenumbers parses at every start (`ivr check`).
-    it_support = it_support_written(line)
-    for lang in line.settings.languages:
-        for checklist in line.library.checklists:
-            decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]
-            decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
-                          for rule in checklist.rules]
-            # ... and with the line's ticket filed, for the outcomes that file one (ivr/tickets/filing.py).
-            decisions += [replace(decision, ticket=True) for decision in decisions if decision.outcome in TICKETED]
-            for decision in decisions:
-                for result in DIALLED.get(decision.outcome, (None,)):
-                    name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
-                    for saved in (True, False):
-                        text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang], result,
-                                            it_support)
-                        ticketed = "_ticket" if decision.ticket else ""
-                        yield f"{lang}: config/messages.yaml receipt.{name}{ticketed} ({checklist.source})", text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import assert_never
 
@@ -15,7 +15,8 @@ from flows.facts import caller_words, group_sms, manager_sms_with
 from flows.line import Line
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import national
-from flows.receipt import longest_receipts
+from flows.receipt import DIALLED, TICKETED, it_support_written, receipt_text
+from flows.refcode import ALPHABET, LENGTH
 from flows.routing import Blocked, Decision
 from flows.why import reason
 from ivr.channels.sms.cost import fits_one_segment
@@ -59,9 +60,8 @@ class SmsRenderer:
 
     @functools.cached_property
     def _it_support(self) -> str:
-        # Formatted once a renderer: `ivr check` asked for it ~580 times at each start, each a phonenumbers parse.
-        number = self.line.settings.it_support.number
-        return national(number) if number else ""
+        # Written once a renderer: `ivr check` asked for it ~580 times at each start, each a phonenumbers parse.
+        return it_support_written(self.line)
 
     def outcome(self, decision: Decision, moment: datetime, on_call_by: str, declinable: bool = False) -> list[str]:
         """The closing message(s) for a decision; each is one SMS. No dead ends: an office-hours ending with
@@ -251,3 +251,29 @@ def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
     ]
     for values in itertools.product(*choices):
         yield {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
+# The widest code for the receipts' length check: every symbol counts one septet, so any code will do.
+SAMPLE_CODE = ALPHABET[-1] * LENGTH
+
+
+def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
+    """(where, text) for every receipt each checklist can end in, with the longest opening and code text."""
+    opening = {lang: line.calendar.budget_opening(moment, lang) for lang in line.settings.languages}
+    # Written once: each receipt wrote it again, ~1,100 phonenumbers parses at every start (`ivr check`).
+    it_support = it_support_written(line)
+    for lang in line.settings.languages:
+        for checklist in line.library.checklists:
+            decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]
+            decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
+                          for rule in checklist.rules]
+            # ... and with the line's ticket filed, for the outcomes that file one (ivr/tickets/filing.py).
+            decisions += [replace(decision, ticket=True) for decision in decisions if decision.outcome in TICKETED]
+            for decision in decisions:
+                for result in DIALLED.get(decision.outcome, (None,)):
+                    name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
+                    for saved in (True, False):
+                        text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang], result,
+                                            it_support)
+                        ticketed = "_ticket" if decision.ticket else ""
+                        yield f"{lang}: config/messages.yaml receipt.{name}{ticketed} ({checklist.source})", text
