@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.model import FACTS, NEEDS, UNKNOWN, Action, Answer, Checklist, Hours, Library, Outcome, Rule, Step
-from flows.replies import Intent, normalise, parse
+from flows.names import normalise
 from flows.yamlfile import DataError, Problems, display_path, join, read_yaml
 
 MAX_STEPS = 12  # a caller listens to every step; more than this is a sign of a bad file
@@ -104,7 +104,8 @@ def parse_checklist(data: Any, source: str, expected_id: str | None = None) -> C
 
 
 def _aliases(value: Any, problems: Problems) -> tuple[str, ...]:
-    """Other words for the system, as texters write them; each must be a word no reply means otherwise."""
+    """Other words for the system, as texters write them. That none is a reply word ("ja", "ring") is the
+    channels' check (ivr/channels/sms/check.py): what a reply means is theirs."""
     if not isinstance(value, list):
         problems.add("aliases", "must be a list of words, e.g. [larm, trygghetslarmet]")
         return ()
@@ -115,9 +116,6 @@ def _aliases(value: Any, problems: Problems) -> tuple[str, ...]:
             problems.add(path, "must be a word with letters or digits")
         elif normalise(alias).isdigit():
             problems.add(path, f"'{alias}' is a number; texters choose systems by number from the menu")
-        elif parse(alias).intent is not Intent.TEXT:
-            # "ja", "ring", "meny" already mean something in every conversation.
-            problems.add(path, f"'{alias}' is already a reply ({parse(alias).intent.value}), not a system name")
         elif normalise(alias) in {normalise(a) for a in aliases}:
             problems.add(path, f"'{alias}' is listed twice")
         else:

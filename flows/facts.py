@@ -92,9 +92,19 @@ def facts_text(line: Line, decision: Decision, lang: str) -> str:
 def manager_sms(line: Line, decision: Decision, caller: str | None, at: datetime) -> str:
     """The SMS to the first on-call number when nobody accepted: the time, the system, every step done,
     the facts, and the number to call back written as people write it (caller None: a hidden number)."""
+    return manager_sms_with(line, decision, caller_words(line, caller), at)
+
+
+def caller_words(line: Line, caller: str | None) -> str:
+    """The manager's SMS on whom to call back: the number as people write it, or that it was hidden."""
     lang = line.settings.default_language
-    back = (line.messages.get("whisper", "sms_call_back", lang, number=written_number(caller)) if caller
+    return (line.messages.get("whisper", "sms_call_back", lang, number=written_number(caller)) if caller
             else line.messages.get("whisper", "sms_hidden", lang))
+
+
+def manager_sms_with(line: Line, decision: Decision, back: str, at: datetime) -> str:
+    """manager_sms with the caller's words (caller_words) already written."""
+    lang = line.settings.default_language
     facts = facts_text(line, decision, lang)
     return line.messages.get("whisper", "sms", lang, time=f"{line.calendar.local(at):%H.%M}",
                              system=line.library.by_id(decision.checklist_id).name[lang],

@@ -56,7 +56,7 @@ FACTS: dict[str, dict[str, str]] = {
     "key_works": {"sv": "nyckeln ok", "en": "key ok"},
 }
 
-# What a step needs besides the call itself; the voice line offers keys to match (flows/key_hints.py).
+# What a step needs besides the call itself; the voice line offers keys to match (ivr/channels/voice/key_hints.py).
 NEEDS: dict[str, str] = {
     # The phone the carer is calling from (restart it, close its apps): impossible during the call.
     "phone": "the phone the caller is calling from",

@@ -7,18 +7,13 @@ beredskap svarade inte och har fått ett sms."); every other outcome when it is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import national
-from flows.refcode import ALPHABET, LENGTH
 from flows.routing import Decision
 
-# The widest code for the length check: every symbol counts one septet, so any code will do.
-SAMPLE_CODE = ALPHABET[-1] * LENGTH
 # Outcomes whose receipt may say the line filed a ticket (on_call_manager: when nobody answered).
 TICKETED = frozenset({Outcome.IT_SUPPORT, Outcome.IT_PORTAL, Outcome.WAIT_FOR_OFFICE_HOURS, Outcome.ON_CALL_MANAGER})
 # Outcomes that dial someone: their receipt waits for the dial's result, one of these.
@@ -26,10 +21,11 @@ DIALLED = {Outcome.ON_CALL_MANAGER: ("connected", "unanswered"), Outcome.IT_SUPP
 
 
 def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: datetime, saved: bool = True,
-                 opening: str | None = None, result: str | None = None) -> str:
+                 opening: str | None = None, result: str | None = None, it_support: str | None = None) -> str:
     """The receipt for a decision; saved=False when the call's answers could not be stored (database down).
 
     opening: the "IT support opens ..." phrase to use instead of the one for `moment` (the length check).
+    it_support: IT support's number as written (national), when the caller has it already (the length check).
     result: for an outcome that dialled (DIALLED), "connected" or "unanswered"; moment is then its time.
     """
     settings = line.settings
@@ -39,7 +35,7 @@ def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: d
     supplier = settings.suppliers.get(str(decision.supplier))
     values = {
         "system": line.library.by_id(decision.checklist_id).name[lang],
-        "it_support": national(settings.it_support.number) if settings.it_support.number else "",
+        "it_support": it_support if it_support is not None else it_support_written(line),
         "portal": settings.it_portal_url,
         "contact": contact.name[lang] if contact else "",
         "supplier": supplier.name[lang] if supplier else "",
@@ -53,20 +49,7 @@ def receipt_text(line: Line, decision: Decision, lang: str, code: str, moment: d
     return line.messages.get("receipt", name, lang, **values)
 
 
-def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
-    """(where, text) for every receipt each checklist can end in, with the longest opening and code text."""
-    opening = {lang: line.calendar.budget_opening(moment, lang) for lang in line.settings.languages}
-    for lang in line.settings.languages:
-        for checklist in line.library.checklists:
-            decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]
-            decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
-                          for rule in checklist.rules]
-            # ... and with the line's ticket filed, for the outcomes that file one (ivr/tickets/filing.py).
-            decisions += [replace(decision, ticket=True) for decision in decisions if decision.outcome in TICKETED]
-            for decision in decisions:
-                for result in DIALLED.get(decision.outcome, (None,)):
-                    name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
-                    for saved in (True, False):
-                        text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang], result)
-                        ticketed = "_ticket" if decision.ticket else ""
-                        yield f"{lang}: config/messages.yaml receipt.{name}{ticketed} ({checklist.source})", text
+def it_support_written(line: Line) -> str:
+    """IT support's number as staff dial it (0141-22 50 47), or nothing when the line has none."""
+    number = line.settings.it_support.number
+    return national(number) if number else ""

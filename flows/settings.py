@@ -11,7 +11,6 @@ import phonenumbers
 
 from flows.directory import Directory, load_directory
 from flows.model import LANGUAGES, Outcome, Text
-from flows.pronounce import Term
 from flows.ticket_settings import TicketSettings, parse_tickets
 from flows.yamlfile import Problems, display_path, join, read_yaml
 
@@ -35,6 +34,16 @@ RECEIPT_KEYS = ("to", "outcomes")
 SPEECH_KEYS = ("enabled", "model", "min_confidence", "timeout_seconds")
 SPEECH_MODEL = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")  # Twilio's speechModel values: googlev2_telephony, ...
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")  # what Polly's <lang xml:lang> takes, e.g. en-GB
+
+
+@dataclass(frozen=True)
+class Term:
+    """How one word or name is said, as config/line.yaml's `pronunciation` writes it: as `say` instead of as
+    written, and/or in the language `lang`. Data only: the voice channel makes SSML of it
+    (ivr/channels/voice/pronounce.py)."""
+
+    say: str | None = None
+    lang: str | None = None  # BCP-47, e.g. "en-GB"
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ class Settings:
     speech_model: str = "googlev2_telephony"
     speech_min_confidence: float = 0.5  # below it the line asks again, by keys
     speech_timeout: int = 2  # seconds of silence that end an answer (speechTimeout)
-    # By language: words the voice says otherwise than written, or in another language (flows/pronounce.py).
+    # By language: words the voice says otherwise than written, or in another language (Term above).
     pronunciation: dict[str, dict[str, Term]] = field(default_factory=dict)
     tickets: TicketSettings = field(default_factory=TicketSettings)  # the IT-portal ticket (flows/ticket_settings.py)
 

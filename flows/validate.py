@@ -1,87 +1,25 @@
-"""One validation for `ivr check` and start-up: the data files, and every SMS the line can send."""
+"""The data files' validation: the line loads, or every problem, each naming file and field.
+
+What the channels refuse in a loaded line (an SMS too long, a reply word as an alias) is theirs to check:
+ivr/channels/check.py runs both for `ivr check`, start-up and `ivr reload`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from flows.line import Line, load_line
-from flows.sms_cost import SEGMENT_SEPTETS, TWO_SEGMENTS_SEPTETS, gsm7_septets, non_gsm7_characters
-from flows.sms_render import every_text
 from flows.yamlfile import DataError
-
-# A weekday, and the evening before a long holiday (the longest "IT support opens ..." phrase).
-CHECK_MOMENTS = ("2026-11-25T10:00", "2026-12-23T22:00")
-MIN_NOTICE_ROOM = 100  # characters left for IT's own text in the SMS outage notice
 
 
 def validate(checklists: Path, config: Path) -> tuple[Line | None, list[str]]:
-    """The line and every problem, each naming file and field; no line when the files do not load."""
+    """The line and its data problems (none when it loaded); no line when the files do not load."""
     try:
-        line = load_line(checklists, config)
+        return load_line(checklists, config), []
     except DataError as exc:
         return None, exc.problems
-    return line, sms_problems(line) + notice_problems(line)
 
 
 def problems_text(problems: list[str]) -> str:
     """The problems as `ivr check` prints them and start-up refuses with them."""
     return "\n".join([*(f"error: {problem}" for problem in problems), f"{len(problems)} problem(s) found."])
-
-
-def room(where: str) -> int:
-    """Septets a text may use: the receipt two SMS (it says what happened, what next and the code), the rest one."""
-    return TWO_SEGMENTS_SEPTETS if "config/messages.yaml receipt." in where else SEGMENT_SEPTETS
-
-
-def sms_problems(line: Line) -> list[str]:
-    """Texts that would not go out as one plain GSM-7 SMS; the longest of each kind is named."""
-    worst: dict[str, tuple[int, str]] = {}
-    seen: set[tuple[str, str]] = set()
-    for moment in CHECK_MOMENTS:
-        at = datetime.fromisoformat(moment).replace(tzinfo=line.calendar.tz)
-        for where, text in every_text(line, at):
-            if (where, text) in seen:
-                continue
-            seen.add((where, text))
-            septets = gsm7_septets(text)
-            if septets is None:
-                odd = " ".join(non_gsm7_characters(text))
-                problem = (SEGMENT_SEPTETS * 2, f"{where}: SMS has characters outside GSM-7 ({odd}), "
-                                                "which doubles its cost")
-            elif septets > room(where):
-                if room(where) == SEGMENT_SEPTETS:
-                    problem = (septets, f"{where}: SMS is {septets} characters; one message holds {SEGMENT_SEPTETS}")
-                else:
-                    problem = (septets, f"{where}: SMS is {septets} characters; two messages hold {room(where)}")
-            else:
-                continue
-            if problem[0] > worst.get(where, (0, ""))[0]:
-                worst[where] = problem
-    return [problem for _, problem in worst.values()]
-
-
-def notice_room(line: Line, system: str) -> int:
-    """Characters (GSM-7 septets) IT's announcement about a system may have for its SMS notice to fit one SMS."""
-    checklist = line.library.by_id(system)
-    used = [gsm7_septets(line.messages.get("sms", "notice", lang, system=checklist.name[lang], text=""))
-            for lang in line.settings.languages]
-    return SEGMENT_SEPTETS - max(SEGMENT_SEPTETS if septets is None else septets for septets in used)
-
-
-def notice_problems(line: Line) -> list[str]:
-    """The SMS outage notice's own wording must be plain GSM-7 and leave room for IT's text."""
-    problems = []
-    for lang in line.settings.languages:
-        for name in ("notice", "notice_all"):  # a system's notice, and the line-wide one before the menu
-            template = line.messages.get("sms", name, lang, system="", text="")
-            odd = non_gsm7_characters(template)
-            if odd:
-                problems.append(f"{lang}: config/messages.yaml sms.{name}: SMS has characters outside GSM-7 "
-                                f"({' '.join(odd)}), which doubles its cost")
-    for checklist in line.library.checklists:
-        room = notice_room(line, checklist.id)
-        if room < MIN_NOTICE_ROOM:
-            problems.append(f"config/messages.yaml sms.notice: leaves {room} characters for an announcement about "
-                            f"{checklist.name['sv']} ({checklist.source} name); at least {MIN_NOTICE_ROOM} must fit")
-    return problems

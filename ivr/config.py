@@ -10,8 +10,9 @@ from typing import Any
 from flask import Flask
 
 from flows.line import Line
-from flows.validate import problems_text, validate
+from flows.validate import problems_text
 from ivr import parts
+from ivr.channels.check import check_line
 from ivr.folders import app_folders
 from ivr.notify import LogNotifier, TwilioNotifier
 from ivr.operations.logs import use_json_logs, use_text_logs
@@ -132,7 +133,7 @@ def load_settings(app: Flask, test_config: dict[str, Any] | None, overrides: dic
 def checked_line(app: Flask) -> Line:
     """The checklists and settings, with the same validation as `ivr check`: never a start with texts it refuses."""
     settings = parts.settings(app)
-    line, problems = validate(Path(settings.checklists_dir), Path(settings.config_dir))
+    line, problems = check_line(Path(settings.checklists_dir), Path(settings.config_dir))
     if problems or line is None:
         raise ConfigError(problems_text(problems))
     return line

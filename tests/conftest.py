@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-import flows.validate
+import ivr.channels.check
 from flows.line import Line
 from ivr import create_app
 from ivr.notify import LogNotifier
@@ -77,7 +77,7 @@ class Twilio:
         return self.post(path, CallSid=sid, From=CALLER, To=LINE_NUMBER, **params)
 
 
-_validate = flows.validate.validate
+_validate = ivr.channels.check.check_line
 _validated: dict[tuple[str, str, str], tuple[Line | None, list[str]]] = {}
 
 
@@ -92,7 +92,7 @@ def _fingerprint(*folders: Path) -> str:
 
 
 def validate_once(checklists: Path, config: Path) -> tuple[Line | None, list[str]]:
-    """flows.validate.validate, once per test session for the same files (the line is immutable).
+    """ivr.channels.check.check_line, once per test session for the same files (the line is immutable).
 
     Why: every `app` fixture validated the whole line again, ~0.35 s each (bench/README.md).
     Files a test writes or changes give another key, so they are validated as they are.

@@ -314,7 +314,7 @@ def test_post_preview_extend_and_clear_an_announcement(console: Console, app: Fl
 def test_announcement_rules_are_ivr_announces(console: Console, app: Flask) -> None:
     console.sign_in()
     console.get("/admin/driftinfo")
-    # The shared rules (flows/announcements.py), their messages in the console's Swedish.
+    # The shared rules (ivr/operations/announcements.py), their messages in the console's Swedish.
     for form, message in [({"system": "viva", "text": "Viva “nere”"}, "de är inte vanliga sms-tecken: “ ”"),
                           ({"system": "okänt", "text": "Nere."}, "Välj ett system i listan."),
                           ({"system": "viva", "text": "x" * 150}, "får plats i ett sms med rubriken"),

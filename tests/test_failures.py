@@ -175,7 +175,8 @@ def test_a_call_continues_at_the_same_step_after_kill_9(server: Server) -> None:
     server.start()
     again = spoken(call("/voice/input", Digits="*"))
     assert "Steg 2 av 3." in again
-    # The same step, word for word; a repeat (*) then names every key in full once more (flows/key_hints.py).
+    # The same step, word for word; a repeat (*) then names every key in full once more
+    # (ivr/channels/voice/key_hints.py).
     assert before[-2:] == ["Ja 1, nej 2, vet inte 3.", "Mer tid 5."]
     assert again[:len(before) - 2] == before[:-2]
     assert again[len(before) - 2:] == ["Tryck 1 för ja, 2 för nej, 3 om du inte vet.",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flows.key_hints import (
+from flows.line import load_line
+from flows.model import Step
+from ivr.channels.voice.key_hints import (
     MORE_TIME,
     MORE_TIME_OR_SMS,
     MORE_TIME_SHORT,
@@ -15,8 +17,6 @@ from flows.key_hints import (
     phone_note,
     step_hints,
 )
-from flows.line import load_line
-from flows.model import Step
 
 LINE = load_line()
 LIBRARY = LINE.library

@@ -1,4 +1,4 @@
-"""How the voice says hard words (flows/pronounce.py), and the SSML it sends (ivr/channels/voice/ssml.py), as XML."""
+"""How the voice says hard words (ivr/channels/voice/pronounce.py), and the SSML it sends (ssml.py there), as XML."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 
 from flows.line import DEFAULT_CONFIG
-from flows.pronounce import Piece, Term, clock, heard, pieces
-from flows.settings import load_settings
+from flows.settings import Term, load_settings
 from flows.yamlfile import DataError
+from ivr.channels.voice.pronounce import Piece, clock, heard, pieces
 from ivr.simulator.voice import spoken_text
 from tests.conftest import FrozenClock, Twilio
 from tests.ssml_check import ssml_problems

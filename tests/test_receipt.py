@@ -14,9 +14,9 @@ from flask import Flask
 from flows.events import EventKind
 from flows.line import DEFAULT_CHECKLISTS, DEFAULT_CONFIG
 from flows.refcode import ALPHABET, read, spell
-from flows.sms_cost import TWO_SEGMENTS_SEPTETS, gsm7_septets
-from flows.validate import validate
 from ivr import create_app
+from ivr.channels.check import check_line
+from ivr.channels.sms.cost import TWO_SEGMENTS_SEPTETS, gsm7_septets
 from ivr.notify import TwilioNotifier
 from ivr.simulator.voice import Phone, Result
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, app_config
@@ -164,7 +164,7 @@ def test_ivr_check_refuses_a_receipt_that_does_not_fit_two_sms(config_copy: Path
                           '    sv: "Felsökningslinjen, {system}: IT-supporten svarade inte. ' + "Det är synd. " * 12)
     assert longer != text
     messages.write_text(longer, encoding="utf-8")
-    _, problems = validate(DEFAULT_CHECKLISTS, config_copy)
+    _, problems = check_line(DEFAULT_CHECKLISTS, config_copy)
     assert any("receipt.it_support_unanswered" in problem and "two messages hold 306" in problem
                for problem in problems), problems
 
@@ -173,5 +173,5 @@ def test_a_bad_receipt_setting_is_named(config_copy: Path) -> None:
     line_yaml = config_copy / "line.yaml"
     line_yaml.write_text(line_yaml.read_text(encoding="utf-8").replace("  to: staff ", "  to: everybody "),
                          encoding="utf-8")
-    _, problems = validate(DEFAULT_CHECKLISTS, config_copy)
+    _, problems = check_line(DEFAULT_CHECKLISTS, config_copy)
     assert any("receipt.to: must be one of: staff, everyone, nobody" in problem for problem in problems)

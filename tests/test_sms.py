@@ -14,12 +14,12 @@ from flask import Flask
 from twilio.http.response import Response
 
 from flows.line import load_line
-from flows.replies import normalise
-from flows.sms_cost import SEGMENT_SEPTETS, fits_one_segment, gsm7_septets, non_gsm7_characters
-from flows.sms_render import every_text
-from flows.system_names import find_system
-from flows.validate import room
+from flows.names import normalise
 from ivr import create_app
+from ivr.channels.sms.check import room
+from ivr.channels.sms.cost import SEGMENT_SEPTETS, fits_one_segment, gsm7_septets, non_gsm7_characters
+from ivr.channels.sms.render import every_text
+from ivr.conversation.system_names import find_system
 from ivr.notify import TwilioNotifier
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, sms_session
 from tests.fake_twilio_http import FakeTwilioHttp

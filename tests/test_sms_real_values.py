@@ -16,9 +16,9 @@ from flask import Flask
 
 from flows.calendar import Calendar, longest_opening
 from flows.line import Line, load_line
-from flows.sms_cost import SEGMENT_SEPTETS, gsm7_septets
-from flows.validate import CHECK_MOMENTS, sms_problems
 from ivr import create_app
+from ivr.channels.sms.check import CHECK_MOMENTS, sms_problems
+from ivr.channels.sms.cost import SEGMENT_SEPTETS, gsm7_septets
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config
 
 LINE = load_line()

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from flows.checklists import load_library
 from flows.line import DEFAULT_CHECKLISTS, load_line
-from flows.replies import Intent, parse, yes_no
-from flows.system_names import match_system
 from flows.yamlfile import DataError
 from ivr.cli import main
+from ivr.conversation.replies import Intent, parse, yes_no
+from ivr.conversation.system_names import match_system
 
 LINE = load_line()
 CHECKLISTS = LINE.library.checklists
@@ -134,7 +134,21 @@ def test_an_alias_that_is_another_systems_name_is_refused(tmp_path: Path) -> Non
     ("aliases", "problem"),
     [
         ("[ja]", "aliases[0]: 'ja' is already a reply (yes), not a system name"),
-        ("[ring]", "aliases[0]: 'ring' is already a reply (call), not a system name"),
+        ("[vivan, ring]", "aliases[1]: 'ring' is already a reply (call), not a system name"),
+    ],
+)
+def test_an_alias_that_is_a_reply_word_is_refused_by_ivr_check(tmp_path: Path, aliases: str, problem: str) -> None:
+    """The files load (an alias is data); the SMS channel's check refuses the word a reply already means."""
+    folder = copy_checklists(tmp_path, {"viva": ("\nsteps:\n", f"\naliases: {aliases}\nsteps:\n")})
+    load_library(folder)
+    result = CliRunner().invoke(main, ["check", "--checklists", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"error: checklists/viva.yaml: {problem}", "1 problem(s) found."]
+
+
+@pytest.mark.parametrize(
+    ("aliases", "problem"),
+    [
         ("['7']", "aliases[0]: '7' is a number; texters choose systems by number from the menu"),
         ("['!!']", "aliases[0]: must be a word with letters or digits"),
         ("[larm, Larm]", "aliases[1]: 'Larm' is listed twice"),

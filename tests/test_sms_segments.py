@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from flask import Flask
 
 from flows.line import load_line
-from flows.sms_cost import TWO_SEGMENTS_SEPTETS, fits_one_segment, gsm7_septets
-from flows.sms_render import BUILT_TEXTS, every_text
+from ivr.channels.sms.cost import TWO_SEGMENTS_SEPTETS, fits_one_segment, gsm7_septets
+from ivr.channels.sms.render import BUILT_TEXTS, every_text
 from ivr.cli import main
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio
 
@@ -79,7 +79,7 @@ def test_manager_sms_is_rendered_with_every_fact_and_a_15_digit_caller() -> None
 
 def test_outage_notice_is_one_segment_for_the_longest_announcement_allowed() -> None:
     """The notice a texter gets is one SMS; a longer announcement is refused when posted (below)."""
-    from flows.validate import notice_room
+    from ivr.channels.sms.check import notice_room
 
     for checklist in LINE.library.checklists:
         room = notice_room(LINE, checklist.id)

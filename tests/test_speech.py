@@ -1,4 +1,5 @@
-"""Speech input: what a SpeechResult stands for (flows/speech.py), the <Gather> that listens, its settings."""
+"""Speech input: what a SpeechResult stands for (ivr/channels/voice/speech_words.py), the <Gather> that listens,
+its settings."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from flask import Flask
 
 from flows.line import DEFAULT_CONFIG, load_line
 from flows.settings import load_settings
-from flows.speech import Heard, hints, said_as, speech_key
 from flows.yamlfile import DataError
 from ivr import create_app
+from ivr.channels.voice.speech_words import Heard, hints, said_as, speech_key
 from tests.conftest import FrozenClock, Twilio, app_config
 
 LINE = load_line()

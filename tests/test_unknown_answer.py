@@ -19,9 +19,9 @@ from flows.engine import Expect, State, StateError, Turn
 from flows.facts import facts_text, manager_sms
 from flows.line import load_line
 from flows.model import UNKNOWN, Action, Answer, Outcome, is_unknown
-from flows.replies import Intent, parse, yes_no
 from flows.routing import Context, Decision, all_steps_answered, facts_from, route
 from ivr.channels.voice import carried_state
+from ivr.conversation.replies import Intent, parse, yes_no
 
 LINE = load_line()
 LIBRARY = LINE.library

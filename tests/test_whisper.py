@@ -11,7 +11,7 @@ from flows.facts import STATEMENTS, WHO, statements
 from flows.line import load_line
 from flows.model import FACTS, LANGUAGES, UNKNOWN, Checklist, Outcome
 from flows.routing import Decision
-from flows.sms_render import fact_combinations
+from ivr.channels.sms.render import fact_combinations
 from ivr.channels.voice.render import VoiceRenderer
 from ivr.simulator.voice import spoken_text
 

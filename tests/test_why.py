@@ -9,8 +9,8 @@ import pytest
 from flows.line import load_line
 from flows.model import Checklist, Outcome
 from flows.routing import Blocked, Context, Decision, route
-from flows.sms_render import SmsRenderer
 from flows.why import reason
+from ivr.channels.sms.render import SmsRenderer
 
 LINE = load_line()
 AFTER_HOURS = Context(office_hours=False)

@@ -1,6 +1,6 @@
 """Announcements in the console: post (with a preview of what callers hear and read), extend, clear.
 
-The rules are `ivr announce`'s (flows/announcements.py check_post): plain GSM-7, one SMS
+The rules are `ivr announce`'s (ivr/operations/announcements.py check_post): plain GSM-7, one SMS
 with its heading, a known system or "alla" for the line-wide one.
 """
 
@@ -15,7 +15,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from flows.announcements import (
+from flows.events import EventKind
+from flows.line import Line
+from ivr.admin.auth import audit, current_admin
+from ivr.admin.blueprint import bp
+from ivr.admin.texts import t
+from ivr.channels.sms.check import notice_room
+from ivr.operations.announcements import (
     LINE_WIDE,
     MAX_TEXT,
     AnnouncementError,
@@ -24,18 +30,12 @@ from flows.announcements import (
     resolve_system,
     until_moment,
 )
-from flows.events import EventKind
-from flows.line import Line
-from flows.validate import notice_room
-from ivr.admin.auth import audit, current_admin
-from ivr.admin.blueprint import bp
-from ivr.admin.texts import t
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 
 LINE_WIDE_NAME = "Alla system"
 HISTORY_DAYS = 30  # the page's history of announcements reaches back this far (the audit keeps more)
-# The shared rules' messages (flows/announcements.py, English for `ivr announce`) in the console's Swedish.
+# The shared rules' messages (ivr/operations/announcements.py, English for `ivr announce`) in the console's Swedish.
 SWEDISH: list[tuple[str, Callable[[re.Match[str]], str]]] = [
     (r"the announcement text is empty", lambda m: "Skriv en text."),
     (r"the announcement is (\d+) characters; keep it under (\d+)",

@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import render_template, request
 
-from flows.announcements import LINE_WIDE
 from flows.events import EventKind
 from flows.incidents import actor_name
 from flows.line import Line
 from ivr.admin.blueprint import bp
 from ivr.admin.texts import t
 from ivr.admin.timeline import system_name
+from ivr.operations.announcements import LINE_WIDE
 from ivr.store.console import ConsoleStore
 from ivr.web.turn_context import turn_context
 

@@ -101,8 +101,8 @@ def incidents_now(line: Line, store: Store, now: datetime) -> list[IncidentNow]:
 
 def system_name(line: Line, system: str) -> str:
     """A checklist's Swedish name (the line-wide announcement is "Alla system")."""
-    from flows.announcements import LINE_WIDE
     from ivr.admin.announce import LINE_WIDE_NAME
+    from ivr.operations.announcements import LINE_WIDE
 
     if system == LINE_WIDE:
         return LINE_WIDE_NAME

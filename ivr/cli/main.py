@@ -69,12 +69,13 @@ NEED_LABELS = (("phone", "phone:"), ("screen", "screen:"), ("long", "long:"), ("
                    "addresses, contacts without a number, unknown voices.")
 def check(checklists_dir: Path | None, config_dir: Path | None, production: bool) -> None:
     """Validate every checklist and setting, and every SMS they make; exit 1 on any problem."""
-    from flows.validate import problems_text, validate
+    from flows.validate import problems_text
+    from ivr.channels.check import check_line
     from ivr.operations.production import contact_notes, production_problems
 
     folders = line_folders(config_dir, checklists_dir)
     # The same validation refuses to start the server (ivr.config.configure).
-    line, problems = validate(folders.checklists, folders.config)
+    line, problems = check_line(folders.checklists, folders.config)
     if line is not None and production:
         problems += production_problems(line, folders.checklists, folders.config)
     if problems or line is None:
@@ -180,7 +181,7 @@ def announce(system: str | None, text: str | None, until: str | None, clear: boo
               ivr announce alla "Nätet ligger nere i hela kommunen. IT-enheten arbetar med felet."
               ivr announce --clear viva
     """
-    from flows.announcements import LINE_WIDE, AnnouncementError, check_post, resolve_system
+    from ivr.operations.announcements import LINE_WIDE, AnnouncementError, check_post, resolve_system
 
     if line_wide:
         if text is not None:

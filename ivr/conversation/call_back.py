@@ -5,8 +5,8 @@ from __future__ import annotations
 from flows.events import EventKind
 from flows.model import Outcome
 from flows.routing import Decision
-from flows.sms_render import SmsRenderer
 from ivr import outbox
+from ivr.channels.sms.render import SmsRenderer
 from ivr.channels.voice.render import url as action_url
 from ivr.conversation.reply import Finished, Part, Say, Text
 from ivr.conversation.session import Session

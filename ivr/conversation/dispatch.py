@@ -15,9 +15,9 @@ from flows import engine
 from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Expect, Turn
 from flows.events import EventKind
-from flows.key_hints import takes_more_time
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.routing import Decision
+from ivr.channels.voice.key_hints import takes_more_time
 from ivr.conversation import steps
 from ivr.conversation.call_back import call_back
 from ivr.conversation.group_message import send_step_message

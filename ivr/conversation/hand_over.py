@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from flows.engine import Turn
 from flows.events import EventKind
-from flows.sms_render import SmsRenderer
 from ivr import outbox
+from ivr.channels.sms.render import SmsRenderer
 from ivr.conversation.session import SMS, PinState, Session
 from ivr.outbox import Outgoing
 from ivr.privacy import caller_key, sms_session_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flows.announcements import LINE_WIDE
+from ivr.operations.announcements import LINE_WIDE
 from ivr.store import SessionRecord, StoreError
 from ivr.web.turn_context import turn_context
 

@@ -16,9 +16,9 @@ import yaml
 from flows.fiction_numbers import fiction_range
 from flows.line import Line
 from flows.model import Hours
-from flows.say_voices import voice_problem
 from flows.settings import REGION
 from flows.yamlfile import display_path, join
+from ivr.channels.voice.say_voices import voice_problem
 
 MARK = "PLACEHOLDER"
 # RFC 2606 reserves example.com/.net/.org and the TLDs .example, .test, .invalid, .localhost (RFC 6761 says

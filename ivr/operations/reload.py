@@ -31,9 +31,10 @@ from typing import Any, cast
 from flask import Flask
 
 from flows.line import load_line
-from flows.validate import problems_text, validate
+from flows.validate import problems_text
 from flows.yamlfile import DataError
 from ivr import parts
+from ivr.channels.check import check_line
 from ivr.operations.state_folder import state_folder
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def request_reload(checklists: Path, config: Path, stamp: Path, now: datetime | 
     root = stamp.parent / SNAPSHOTS
     previous = read_stamp(stamp)
     version, copy = snapshot(checklists, config, root)
-    line, problems = validate(copy / "checklists", copy / "config")
+    line, problems = check_line(copy / "checklists", copy / "config")
     if problems or line is None:
         text = problems_text(problems)
         write_stamp(stamp, {**previous, "refused": {"at": at, "message": text, "version": version}})

@@ -2,7 +2,7 @@
 
 Read-only: the YAML is the source (checked by `ivr check`); this only says it the way the line
 does. The voice texts are the same messages in the same order as VoiceRenderer.question (the
-counter, the instruction, the question, the key hints of flows/key_hints.py); the SMS text is
+counter, the instruction, the question, the key hints of ivr/channels/voice/key_hints.py); the SMS text is
 SmsRenderer.step's; the routing sentences are `ivr print`'s (ivr/reports/printable.py). Pure: no
 Flask, no Twilio, no database.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from jinja2 import Environment, StrictUndefined
 
 from flows.engine import Expect, State, Turn
-from flows.key_hints import phone_note, step_hints
 from flows.line import Line
 from flows.model import Checklist
-from flows.sms_render import SmsRenderer
+from ivr.channels.sms.render import SmsRenderer
+from ivr.channels.voice.key_hints import phone_note, step_hints
 from ivr.reports.printable import routing_lines, step_notes
 
 HEADINGS = {

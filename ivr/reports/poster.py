@@ -1,7 +1,7 @@
 """`ivr print --poster`: one A4 page to pin up in a unit: the number, each system's key, the SMS words.
 
 From the same data the line speaks: the checklists' keys, names and aliases, config/line.yaml's number
-and IT support, and the SMS keywords flows.replies reads (the first word of each intent as typed).
+and IT support, and the SMS keywords ivr.conversation.replies reads (the first word of each intent as typed).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from jinja2 import Environment, StrictUndefined
 
 from flows.line import Line
-from flows.replies import KEYWORDS_AS_TYPED, Intent
+from ivr.conversation.replies import KEYWORDS_AS_TYPED, Intent
 
 # Swedish first (klarspråk), English second and smaller.
 POSTER_WORDS = {

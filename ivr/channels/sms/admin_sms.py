@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flows.announcements import AnnouncementError, check_notice, check_text, plain_sms
 from flows.events import EventKind
 from flows.line import Line
-from flows.replies import exact_system, normalise
+from flows.names import normalise
+from ivr.conversation.replies import exact_system
+from ivr.operations.announcements import AnnouncementError, check_notice, check_text, plain_sms
 from ivr.operations.logs import mask_numbers
 from ivr.privacy import caller_key
 from ivr.store.console import ConsoleStore

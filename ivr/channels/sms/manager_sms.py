@@ -17,9 +17,10 @@ from enum import StrEnum
 from flows.events import EventKind
 from flows.incidents import Incident, IncidentState
 from flows.line import Line
-from flows.replies import exact_system, normalise
+from flows.names import normalise
 from flows.roster import Person
 from ivr import outbox
+from ivr.conversation.replies import exact_system
 from ivr.privacy import caller_key
 from ivr.store import SessionRecord
 from ivr.store.incidents import IncidentStore

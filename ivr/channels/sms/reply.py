@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from flows import engine
-from flows.sms_render import SmsRenderer
+from ivr.channels.sms.render import SmsRenderer
 from ivr.conversation.reply import (
     BadAnswer,
     BadSystem,

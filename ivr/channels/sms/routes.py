@@ -10,18 +10,19 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows import engine
 from flows.engine import StateError
 from flows.events import EventKind
+from flows.names import normalise
 from flows.phone import phone_number
-from flows.replies import Intent as Said
-from flows.replies import normalise, parse
-from flows.sms_render import SmsRenderer
-from flows.system_names import MAX_CANDIDATES, match_system
 from ivr.channels.sms import manager_sms
 from ivr.channels.sms import reply as sms_reply
 from ivr.channels.sms.admin_sms import admin_command, is_admin_command
+from ivr.channels.sms.render import SmsRenderer
 from ivr.conversation import dispatch
 from ivr.conversation.intent import Act, Intent
 from ivr.conversation.line_notice import line_wide_notice
+from ivr.conversation.replies import Intent as Said
+from ivr.conversation.replies import parse
 from ivr.conversation.session import SMS, Session
+from ivr.conversation.system_names import MAX_CANDIDATES, match_system
 from ivr.privacy import caller_key, sms_session_id
 from ivr.store import SessionRecord
 from ivr.web.turn_context import turn_context

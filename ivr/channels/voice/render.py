@@ -14,14 +14,14 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from flows.endings import OFFERED_IT_SUPPORT, offers_it_support
 from flows.engine import Turn
 from flows.facts import statements
-from flows.key_hints import phone_note, phone_note_in_full, step_hints
 from flows.line import Line
 from flows.model import Outcome
 from flows.phone import spoken_number
-from flows.pronounce import pieces
 from flows.routing import Decision
-from flows.speech import hints, said_as
 from flows.why import reason
+from ivr.channels.voice.key_hints import phone_note, phone_note_in_full, step_hints
+from ivr.channels.voice.pronounce import pieces
+from ivr.channels.voice.speech_words import hints, said_as
 from ivr.channels.voice.ssml import ssml
 from ivr.channels.voice.twiml import Prompt, PromptTemplate
 
@@ -69,7 +69,7 @@ class VoiceRenderer:
         return self.line.messages.get("voice", name, self.lang, **values)
 
     def say(self, node: VoiceResponse | Gather, text: str, lang: str | None = None) -> None:
-        """<Say> with the configured voice for the language, its hard words in SSML (flows/pronounce.py)."""
+        """<Say> with the configured voice for the language, its hard words in SSML (voice/pronounce.py)."""
         lang = lang or self.lang
         voice = self.line.settings.voices[lang]
         found = pieces(text, lang, self.line.settings.pronunciation.get(lang, {}))
@@ -159,7 +159,7 @@ class VoiceRenderer:
 
     def question(self, turn: Turn, preface: Iterable[str] = (), first: bool = False, can_text: bool = False,
                  all_keys: bool | None = None, phone_full: bool = False) -> VoiceResponse:
-        """The current step: counter, instruction, question, key hints (flows/key_hints.py).
+        """The current step: counter, instruction, question, key hints (ivr/channels/voice/key_hints.py).
 
         first: the checklist's first question in this call (its name and every key);
         all_keys: name every key (default: when first); can_text: key 8 may be offered.

@@ -1,4 +1,4 @@
-"""A caller's speech (Twilio's SpeechResult and Confidence) as the key it stands for (flows/speech.py).
+"""A caller's speech (Twilio's SpeechResult and Confidence) as the key it stands for (speech_words.py).
 
 The transcript itself is never stored or logged: a carer may say a client's
 name, and the line keeps no personal data about anyone.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import request
 
 from flows.engine import Expect, Turn
-from flows.speech import Heard, said_as, speech_key
+from ivr.channels.voice.speech_words import Heard, said_as, speech_key
 from ivr.web.turn_context import turn_context
 
 

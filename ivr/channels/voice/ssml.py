@@ -1,4 +1,4 @@
-"""Pronunciation pieces (flows/pronounce.py) as SSML children of a <Say>, through the twilio builders.
+"""Pronunciation pieces (ivr/channels/voice/pronounce.py) as SSML children of a <Say>, through the twilio builders.
 
 Polly's standard voices (Polly.Astrid, Polly.Amy) take <sub>, <lang>, <prosody>
 and <break>. The builders keep text between children as the previous child's
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from twilio.twiml.voice_response import Say, SsmlLang
 
-from flows.pronounce import Piece
+from ivr.channels.voice.pronounce import Piece
 
 NUMBER_RATE = "slow"  # a phone number is written down as it is heard
 NUMBER_PAUSE = "500ms"  # before it is said again

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import assert_never
 
 from flows.endings import offers_it_support
 from flows.engine import Expect, State, Turn
-from flows.facts import group_sms, manager_sms
+from flows.facts import caller_words, group_sms, manager_sms_with
 from flows.line import Line
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.phone import national
-from flows.receipt import longest_receipts
+from flows.receipt import DIALLED, TICKETED, it_support_written, receipt_text
+from flows.refcode import ALPHABET, LENGTH
 from flows.routing import Blocked, Decision
-from flows.sms_cost import fits_one_segment
-from flows.system_names import MAX_CANDIDATES
 from flows.why import reason
+from ivr.channels.sms.cost import fits_one_segment
+from ivr.conversation.system_names import MAX_CANDIDATES
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,12 @@ class SmsRenderer:
 
     def it_support_number(self) -> str:
         """IT support's number as staff dial it: 0141-22 50 47."""
-        number = self.line.settings.it_support.number
-        return national(number) if number else ""
+        return self._it_support
+
+    @functools.cached_property
+    def _it_support(self) -> str:
+        # Written once a renderer: `ivr check` asked for it ~580 times at each start, each a phonenumbers parse.
+        return it_support_written(self.line)
 
     def outcome(self, decision: Decision, moment: datetime, on_call_by: str, declinable: bool = False) -> list[str]:
         """The closing message(s) for a decision; each is one SMS. No dead ends: an office-hours ending with
@@ -132,18 +138,25 @@ BUILT_TEXTS = ("menu", "step", "step_unknown", "notice", "notice_all", "answer_h
                "answer_hint_unknown", "bad_answer_unknown", "which_system")
 
 
-def every_text(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
-    """(where, text) for every SMS the line can send, for the cost check and `ivr check`."""
+def every_text(line: Line, moment: datetime, timeless: bool = True) -> Iterator[tuple[str, str]]:
+    """(where, text) for every SMS the line can send, for the cost check and `ivr check`.
+
+    timeless=False leaves out the texts that take no moment (the menu, the steps, the manager's SMS at
+    LONGEST_MOMENT): the same at every moment, a second moment of the check need not build them again.
+    """
     for lang in line.settings.languages:
         sms = SmsRenderer(line, lang)
-        yield f"{lang}: menu", sms.menu()
+        if timeless:
+            yield f"{lang}: menu", sms.menu()
         yield from sms_section_texts(sms, moment)
         for checklist in line.library.checklists:
-            yield from checklist_texts(sms, checklist, moment)
-            yield from manager_sms_texts(line, checklist, lang)
-        yield f"{lang}: config/messages.yaml whisper.incident_sms", line.messages.get(
-            "whisper", "incident_sms", lang, count=LONGEST_COUNT, system=longest_system(line, lang), time=LONGEST_TIME
-        )
+            yield from checklist_texts(sms, checklist, moment, timeless)
+            if timeless:
+                yield from manager_sms_texts(line, checklist, lang)
+        if timeless:
+            yield f"{lang}: config/messages.yaml whisper.incident_sms", line.messages.get(
+                "whisper", "incident_sms", lang, count=LONGEST_COUNT, system=longest_system(line, lang),
+                time=LONGEST_TIME)
     yield from longest_receipts(line, moment)
 
 
@@ -180,17 +193,20 @@ def sms_section_texts(sms: SmsRenderer, moment: datetime) -> Iterator[tuple[str,
     yield f"{lang}: config/messages.yaml sms.which_system", sms.text("which_system", items=sms.items(longest))
 
 
-def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) -> Iterator[tuple[str, str]]:
-    """Each step of a checklist, and each outcome its steps and rules can end in."""
+def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime,
+                    timeless: bool = True) -> Iterator[tuple[str, str]]:
+    """Each step of a checklist (timeless: see every_text), and each outcome its steps and rules can end in."""
     lang = sms.lang
     for index, step in enumerate(checklist.steps):
-        turn = Turn(State(lang, checklist.id, index), Expect.YES_NO, checklist, step)
-        yield f"{lang}: {checklist.source} steps[{index}]", sms.step(turn)
-        hints = ("answer_hint_unknown", "bad_answer_unknown") if step.allows_unknown else ("answer_hint", "bad_answer")
-        for hint in hints:
-            # The question again, after "ok" or a text not understood: reported as the step's (its `ask`),
-            # so a step too long for one SMS is one problem, the longest of its texts.
-            yield f"{lang}: {checklist.source} steps[{index}]", sms.text(hint, text=step.ask[lang])
+        if timeless:
+            turn = Turn(State(lang, checklist.id, index), Expect.YES_NO, checklist, step)
+            yield f"{lang}: {checklist.source} steps[{index}]", sms.step(turn)
+            hints = (("answer_hint_unknown", "bad_answer_unknown") if step.allows_unknown
+                     else ("answer_hint", "bad_answer"))
+            for hint in hints:
+                # The question again, after "ok" or a text not understood: reported as the step's (its `ask`),
+                # so a step too long for one SMS is one problem, the longest of its texts.
+                yield f"{lang}: {checklist.source} steps[{index}]", sms.text(hint, text=step.ask[lang])
         if step.solved_say:
             decision = Decision(Outcome.RESOLVED, checklist.id, {}, say=step.solved_say)
             for text in sms.outcome(decision, moment, "callback"):
@@ -202,7 +218,9 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime) ->
             decisions += [Decision(rule.outcome, checklist.id, {}, say=rule.say, blocked=blocked)
                           for blocked in Blocked]
         for decision in decisions:
-            for mode in ("callback", "text_number"):
+            # How the SMS line reaches Chef i beredskap changes only that outcome's texts: the others once.
+            modes = ("callback", "text_number") if decision.outcome is Outcome.ON_CALL_MANAGER else ("callback",)
+            for mode in modes:
                 for text in sms.pieces(decision, moment, mode):
                     yield f"{lang}: {checklist.source} rules[{index}]", text
 
@@ -211,11 +229,13 @@ def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[t
     """whisper.sms as the voice line sends it when nobody accepts: every caller form and fact combination."""
     if lang != line.settings.default_language:
         return  # the manager's SMS is always in the line's first language
+    # The caller's words once for all fact combinations: each was a phonenumbers parse, ~2,500 at every start.
+    callers = (caller_words(line, LONGEST_CALLER), caller_words(line, None))
     for facts in fact_combinations(checklist):
         decision = Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts)
-        for caller in (LONGEST_CALLER, None):
+        for caller in callers:
             yield (f"{lang}: config/messages.yaml whisper.sms ({checklist.source})",
-                   manager_sms(line, decision, caller, LONGEST_MOMENT))
+                   manager_sms_with(line, decision, caller, LONGEST_MOMENT))
         if any(step.notify for step in checklist.steps):  # a step's message for the caller (`notify:`)
             yield (f"{lang}: config/messages.yaml whisper.group_sms ({checklist.source})",
                    group_sms(line, checklist.id, facts, LONGEST_CALLER, LONGEST_MOMENT))
@@ -231,3 +251,29 @@ def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
     ]
     for values in itertools.product(*choices):
         yield {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
+# The widest code for the receipts' length check: every symbol counts one septet, so any code will do.
+SAMPLE_CODE = ALPHABET[-1] * LENGTH
+
+
+def longest_receipts(line: Line, moment: datetime) -> Iterator[tuple[str, str]]:
+    """(where, text) for every receipt each checklist can end in, with the longest opening and code text."""
+    opening = {lang: line.calendar.budget_opening(moment, lang) for lang in line.settings.languages}
+    # Written once: each receipt wrote it again, ~1,100 phonenumbers parses at every start (`ivr check`).
+    it_support = it_support_written(line)
+    for lang in line.settings.languages:
+        for checklist in line.library.checklists:
+            decisions = [Decision(Outcome.RESOLVED, checklist.id, {}), Decision(Outcome.DEFLECTED, checklist.id, {})]
+            decisions += [Decision(rule.outcome, checklist.id, {}, rule.contact, rule.supplier)
+                          for rule in checklist.rules]
+            # ... and with the line's ticket filed, for the outcomes that file one (ivr/tickets/filing.py).
+            decisions += [replace(decision, ticket=True) for decision in decisions if decision.outcome in TICKETED]
+            for decision in decisions:
+                for result in DIALLED.get(decision.outcome, (None,)):
+                    name = f"{decision.outcome.value}_{result}" if result else decision.outcome.value
+                    for saved in (True, False):
+                        text = receipt_text(line, decision, lang, SAMPLE_CODE, moment, saved, opening[lang], result,
+                                            it_support)
+                        ticketed = "_ticket" if decision.ticket else ""
+                        yield f"{lang}: config/messages.yaml receipt.{name}{ticketed} ({checklist.source})", text

@@ -2,17 +2,17 @@
 
 A carer in a car or a client's home writes "ja det funkar nu", "nä" or "ok",
 not "1". `parse` reads the first meaningful word, with a negation after it
-("det funkar inte" is no); system names are matched in flows/system_names.py.
+("det funkar inte" is no); system names are matched in ivr/conversation/system_names.py.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 from flows.model import Checklist
+from flows.names import normalise, plain
 
 
 class Intent(StrEnum):
@@ -40,17 +40,9 @@ class Reply:
     lang: str | None = None  # for Intent.LANGUAGE
 
 
-def normalise(text: str) -> str:
-    """Case-, space-, punctuation- and diacritic-tolerant form: " Viva Omsorg. " -> "vivaomsorg"."""
-    return "".join(word for word in words(text) if word != "?")
-
-
 def words(text: str) -> list[str]:
     """Lower-case words without diacritics, and question marks: "Nej, det FUNKAR inte!" -> nej det funkar inte."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    letters = re.sub(r"['’`´]", "", letters)  # "don't" -> "dont"
-    return re.findall(r"[^\W_]+|\?", letters)
+    return re.findall(r"[^\W_]+|\?", plain(text))
 
 
 def squeeze(word: str) -> str:
@@ -159,7 +151,7 @@ def yes_no(text: str) -> bool | None:
 def exact_system(checklists: tuple[Checklist, ...], text: str) -> Checklist | None:
     """A checklist only by its exact digit, name or id (for commands, where a guess would be wrong).
 
-    Names people text are matched forgivingly in flows/system_names.py; this one never guesses.
+    Names people text are matched forgivingly in ivr/conversation/system_names.py; this one never guesses.
     """
     word = normalise(text)
     for checklist in checklists:

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from flows.settings import Term
+
 Kind = Literal["text", "sub", "lang", "number"]
 
 # A phone number as flows.phone.spoken_number writes it: at least six single digits, in groups.
@@ -34,14 +36,6 @@ _SV_TENS = {2: "tjugo", 3: "trettio", 4: "fyrtio", 5: "femtio"}
 _EN_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
             "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
 _EN_TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty"}
-
-
-@dataclass(frozen=True)
-class Term:
-    """How one word or name is said: as `say` instead of as written, and/or in the language `lang`."""
-
-    say: str | None = None
-    lang: str | None = None  # BCP-47, e.g. "en-GB"
 
 
 @dataclass(frozen=True)

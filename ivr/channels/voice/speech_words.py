@@ -15,15 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flows.model import Checklist
-from flows.pronounce import Term
-from flows.replies import Intent, normalise, parse
-from flows.system_names import find_system
+from flows.names import normalise
+from flows.settings import Term
+from ivr.conversation.replies import Intent, parse
+from ivr.conversation.system_names import find_system
 
 YES, NO, DONT_KNOW, REPEAT, MENU, LANGUAGE = "1", "2", "3", "*", "0", "#"
 MORE_TIME, BY_SMS = "5", "8"  # the agreed keys for "I need more time" and "continue by SMS" at a step
 
 ANSWER_KEYS = {Intent.YES: YES, Intent.NO: NO, Intent.DONT_KNOW: DONT_KNOW}
-# Words the recogniser is told to expect (<Gather hints>); what they mean is read by flows/replies.parse.
+# Words the recogniser is told to expect (<Gather hints>); what they mean is read by ivr/conversation/replies.parse.
 ANSWER_HINTS = {"sv": ("ja", "jo", "japp", "absolut", "nej", "nä", "nix"),
                 "en": ("yes", "yeah", "yep", "no", "nope")}
 DONT_KNOW_HINTS = {"sv": ("vet inte", "vet ej", "ingen aning", "osäker"),
@@ -70,7 +71,7 @@ def speech_key(text: str, confidence: float, threshold: float, lang: str, at_men
                 phrase = written
         found = find_system(checklists, phrase)
         return Heard(str(found.key) if found else None)
-    # Yes, no and "vet inte" are read as the SMS line reads a text (flows/replies.py): one reading of an
+    # Yes, no and "vet inte" are read as the SMS line reads a text (ivr/conversation/replies.py): one reading of an
     # answer for every channel, so "ja det funkar" or "nej då" mean the same spoken as typed.
     answer = ANSWER_KEYS.get(parse(text).intent)
     if answer is not None:

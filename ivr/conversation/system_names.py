@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from flows.model import Checklist
-from flows.replies import FILLERS, normalise, squeeze, words
+from flows.names import normalise
+from ivr.conversation.replies import FILLERS, squeeze, words
 
 MIN_PREFIX = 3  # "npo", "alf": shorter fragments are too ambiguous to start a checklist
 FUZZY_MIN_LENGTH = 4  # below this a near spelling is noise ("ala" is not Alfa)

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from flows.line import Line
 from flows.moments import MomentError, parse_until
-from flows.sms_cost import SEGMENT_SEPTETS, char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
-from flows.validate import notice_room
+from ivr.channels.sms.check import notice_room
+from ivr.channels.sms.cost import SEGMENT_SEPTETS, char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
 
 MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report
 # The line-wide announcement (e.g. the network is down everywhere), heard and texted before the menu.
@@ -55,7 +55,7 @@ def line_wide_room(line: Line) -> int:
 
 def resolve_system(line: Line, name: str) -> str:
     """A checklist's id from its id, key or name as typed, or LINE_WIDE for "alla"; AnnouncementError if neither."""
-    from flows.replies import exact_system
+    from ivr.conversation.replies import exact_system
 
     if name.strip().lower() in LINE_WIDE_WORDS:
         return LINE_WIDE
