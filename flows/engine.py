@@ -177,6 +177,12 @@ def accepts_unknown(turn: Turn) -> bool:
     return turn.expect is Expect.YES_NO and turn.step is not None and turn.step.allows_unknown
 
 
+def takes_more_time(step: Step) -> bool:
+    """More time (key 5, MER TID) works here: not on a step done on the phone the call is on, which ends
+    the call; waiting on the line cannot help it."""
+    return "phone" not in step.needs
+
+
 def answer(library: Library, state: State, yes: Answer, context: Context) -> Turn:
     """Record an answer to the current step (or to "go on?") and move on or decide.
 

@@ -17,7 +17,6 @@ from flows.engine import Expect, Turn
 from flows.events import EventKind
 from flows.model import UNKNOWN, Answer, Checklist, Outcome
 from flows.routing import Decision
-from ivr.channels.voice.key_hints import takes_more_time
 from ivr.conversation import steps
 from ivr.conversation.call_back import call_back
 from ivr.conversation.group_message import send_step_message
@@ -267,7 +266,7 @@ def step_answered(record: SessionRecord, session: Session, turn: Turn, intent: I
     """A key or text in answer to a step (or to "go through it anyway?")."""
     if intent.act is Act.REPEAT:
         return [present(record, session, turn, all_keys=True)]  # asked again: every key
-    if intent.act is Act.MORE_TIME and turn.expect is Expect.YES_NO and turn.step and takes_more_time(turn.step):
+    if intent.act is Act.MORE_TIME and turn.expect is Expect.YES_NO and turn.step and engine.takes_more_time(turn.step):
         return [more_time(record, session, turn)]  # on a phone step 5 is no answer: the step is asked again
     if intent.act is Act.BY_SMS and turn.expect is Expect.YES_NO:
         return [by_sms(record, session, turn)]
@@ -368,7 +367,7 @@ def no_input(record: SessionRecord, session: Session, turn: Turn) -> Part:
 def waits_on_silence(session: Session, turn: Turn) -> bool:
     """A call's first silence on a step marked `long` (a computer restarting): wait as key 5 does."""
     return (session.channel == VOICE and turn.expect is Expect.YES_NO and turn.step is not None
-            and "long" in turn.step.needs and takes_more_time(turn.step) and session.misses == 0)
+            and "long" in turn.step.needs and engine.takes_more_time(turn.step) and session.misses == 0)
 
 
 def wait_rounds() -> int:

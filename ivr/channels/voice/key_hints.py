@@ -20,7 +20,7 @@ further key is added here and nowhere else.
 
 from __future__ import annotations
 
-from flows.engine import Turn
+from flows.engine import Turn, takes_more_time
 from flows.model import Step
 
 YES_NO = "yes_no"
@@ -62,11 +62,6 @@ def phone_note_in_full(turn: Turn, first: bool, all_keys: bool) -> bool:
         return True
     here = turn.checklist.step_index(turn.step.id)
     return not any("phone" in step.needs for step in turn.checklist.steps[:here])
-
-
-def takes_more_time(step: Step) -> bool:
-    """Key 5 works here: not on a step done on the phone the call is on."""
-    return "phone" not in step.needs
 
 
 def step_hints(step: Step, all_keys: bool, can_text: bool) -> list[str]:
