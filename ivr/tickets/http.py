@@ -8,11 +8,15 @@ under its lease (ivr/store/outbox.py), never a caller.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from ivr.tickets import TicketError
+
+# requests is imported at the first ticket sent, not with the backends: it is ~126 modules and
+# ~5 MiB of every worker (with urllib3 and charset_normalizer, measured December 2026), and a
+# worker imports the backends (the outbox's sender) whether or not its line files tickets by HTTP.
+if TYPE_CHECKING:
+    import requests
 
 USER_AGENT = "Felsokningslinjen-tickets/1"
 
@@ -20,6 +24,8 @@ USER_AGENT = "Felsokningslinjen-tickets/1"
 def send_json(method: str, url: str, body: bytes, *, timeout: float, auth: tuple[str, str] | None = None,
               headers: dict[str, str] | None = None) -> Any:
     """The parsed JSON answer (None for an empty one) to a 2xx; TicketError for anything else."""
+    import requests
+
     sent = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT,
             **(headers or {})}
     try:
