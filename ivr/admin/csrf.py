@@ -1,8 +1,8 @@
 """The console's CSRF check: Flask-WTF's token on every POST, with an answer a person can act on.
 
 Flask-WTF (and WTForms, which it imports) is imported at the console's first form, not with the
-app: ~48 modules and ~1.1 MiB of every worker and ~0.03 s of its start (measured December 2026),
-which Twilio's webhooks never use (they are checked by their signature, ivr/web/signature.py).
+app: 30 modules and ~0.5 MiB of every worker (measured December 2026 on a started app), which
+Twilio's webhooks never use (they are checked by their signature, ivr/web/signature.py).
 So no CSRFProtect.init_app (it imports Flask-WTF at start, and adds a before_request to every
 webhook that did nothing here): its settings are set below, its check and its token are
 called by the console alone.

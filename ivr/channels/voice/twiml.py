@@ -67,8 +67,8 @@ class PromptTemplate:
 def attribute_text(text: str) -> str:
     """text escaped for a double-quoted XML attribute, as xml.sax.saxutils.escape(text, {'"': "&quot;"}) does.
 
-    Not imported from xml.sax: its package is 8 modules and ~0.5 MiB of every worker (measured
-    December 2026), and nothing else a worker runs imports it.
+    Not imported from xml.sax: its package is 8 modules and ~0.2 MiB of every worker (measured
+    December 2026 on a started app), and nothing else a worker runs imports it.
     """
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace('"', "&quot;")
 
