@@ -12,7 +12,8 @@ from ivr.operations.logs import mask_numbers
 # Twilio's REST client (and requests, under it) is imported at the first message sent, not with this
 # module: 138 modules, ~3.6 MiB of every worker and ~0.05 s CPU of its start (measured December 2026
 # on a started app), which a worker without a Twilio account never uses, and one with it needs only
-# when it sends. A turn needs only NotifyError and the Protocol below (tests/test_worker_imports.py).
+# when it sends (its first message pays the import once, inside that turn's first try). A turn needs
+# only NotifyError and the Protocol below (tests/test_worker_imports.py).
 if TYPE_CHECKING:
     from twilio.http import HttpClient
     from twilio.rest import Client
