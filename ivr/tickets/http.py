@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ivr.tickets import TicketError
 
-# requests is imported at the first ticket sent, not with the backends: 126 modules (with urllib3 and
-# charset_normalizer), ~3.4 MiB of every worker and ~0.05 s CPU of its start (measured December 2026
-# on a started app); every worker imports the backends (the outbox's sender), whatever its backend.
+# requests is imported at the first ticket sent, not with this module: 126 modules (with urllib3 and
+# charset_normalizer), ~3.4 MiB of a worker and ~0.05 s CPU of its start (measured December 2026 on a
+# started app), which a worker whose line files tickets by HTTP loads at start (the outbox's sender
+# asks backend_for) but needs only when a ticket is sent.
 if TYPE_CHECKING:
     import requests
 
