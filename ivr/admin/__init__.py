@@ -2,8 +2,8 @@
 
 Pages are a Flask blueprint with Jinja templates and one stylesheet (no front-end build).
 Every page but the sign-in needs a signed-in admin (ivr/admin/auth.py guards the whole
-blueprint); every POST carries a CSRF token (Flask-WTF's CSRFProtect, applied to this
-blueprint only: Twilio's webhooks are checked by their signature instead).
+blueprint); every POST carries a CSRF token (Flask-WTF's check, called by this blueprint's
+guard only, ivr/admin/csrf.py: Twilio's webhooks are checked by their signature instead).
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
 from ivr import parts
-from ivr.admin import headers, oidc, sessions
+from ivr.admin import csrf, headers, oidc, sessions
 from ivr.admin.blueprint import unknown_console_path
 from ivr.admin.views import bp
 
 __all__ = ["bp", "init_app"]
-
-csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
@@ -33,13 +30,9 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",  # Lax: a link from a mail to /admin still finds the session
         SESSION_COOKIE_NAME="ivr_admin",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
-        # Checked only where the console asks (auth.py), never on the webhooks.
-        WTF_CSRF_CHECK_DEFAULT=False,
-        # The token lives as long as the signed-in session, not an hour: the Now page stays open all day.
-        WTF_CSRF_TIME_LIMIT=None,
     )
     sessions.init_app(app)  # server-side: the cookie holds only an id (ivr/admin/sessions.py)
-    csrf.init_app(app)
+    csrf.init_app(app)  # checked only where the console asks (auth.py), never on the webhooks
     oidc.init_app(app)
     headers.init_app(app)
     app.register_blueprint(bp)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, render_template, request
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ivr.admin.auth import ROLE_NAMES, NotAllowed, Role, current_admin, guard
+from ivr.admin.csrf import CsrfRefused
 from ivr.admin.texts import SWITCH, language, t
 from ivr.store import StoreError
 
@@ -58,8 +58,8 @@ def error_page(status: int, title: str, text: str) -> tuple[str, int]:
     return render_template("admin/error.html", title=t(title), text=t(text)), status
 
 
-@bp.errorhandler(CSRFError)
-def csrf_refused(error: CSRFError) -> tuple[str, int]:
+@bp.errorhandler(CsrfRefused)
+def csrf_refused(error: CsrfRefused) -> tuple[str, int]:
     """A form without the right token: an old tab, or a page on another site posting here."""
     log.warning("console: CSRF token refused on %s: %s", request.path, error.description)
     return error_page(400, "Formuläret gick inte att skicka",
