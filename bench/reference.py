@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inprocess import STARTUP_CODE  # one start-up measurement for both benches (bench/ is on sys.path)
+from inprocess import STARTUP_CODE, compiled  # one start-up measurement for both benches (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
@@ -247,10 +247,10 @@ def startup(env: dict[str, str], count: int, root: Path = ROOT) -> dict[str, Any
     """Fresh interpreters: process start to the first 200 (median wall), imports + create_app inside, and
     the same process importing flask, sqlalchemy and twilio's TwiML alone (median wall)."""
     walls, inside, libraries = [], [], []
+    environment = compiled(root, {**os.environ, **env, "PYTHONPATH": str(root)})
     for _ in range(count):
         started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", FIRST_200_CODE], cwd=root,
-                             env={**os.environ, **env, "PYTHONPATH": str(root)},
+        out = subprocess.run([sys.executable, "-c", FIRST_200_CODE], cwd=root, env=environment,
                              capture_output=True, text=True, timeout=120, check=True)
         walls.append(time.perf_counter() - started)
         split = json.loads(out.stdout.strip().splitlines()[-1])
