@@ -4,9 +4,12 @@ Why not SQLAlchemy's Connection and pool around every transaction (measured, ben
 2026): the pool's checkout and check-in (its queue and lock, the record, the reset's rollback), the
 Connection and its Transaction objects and the begin event that sent BEGIN IMMEDIATE were ~12 % of a
 turn's Python in cProfile (SQLite). Here a transaction pops a connection off a list and appends it
-back. The engine's pool still makes each new connection (its connect events: SQLite's WAL and
-pragmas, psycopg's autocommit, the request's deadline on PostgreSQL's connect), detached from the
-pool at once: it is then ours alone, to close ourselves (nothing is left to the garbage collector).
+back: SQLAlchemy's Python calls per turn 173 -> 9.5 (what is left: the columns' bind processors), all
+calls per turn 3539 -> 3258 on bench/ref_turn.py's Viva script (cProfile, 2000 turns, SQLite; with the
+incident read precompiled). The engine's pool still makes each new connection (its connect events:
+SQLite's WAL and pragmas, psycopg's autocommit, the request's deadline on PostgreSQL's connect),
+detached from the pool at once: it is then ours alone, and the store closes it (Store.dispose, a
+failed transaction on PostgreSQL): nothing is left to the garbage collector.
 
 A statement that is not precompiled (ivr/store/statements.py) still runs on SQLAlchemy's Connection,
 made over the same driver connection and so in the same transaction (Held.connection()).
@@ -70,14 +73,17 @@ class Connections:
         self._keep = keep
         self._idle: list[Held] = []
         # A forked worker must neither use nor close the connections it inherited (closing would end the
-        # parent's sessions): it forgets them (psycopg's own cleanup skips another process's connection).
+        # parent's sessions): it sets them aside, still referenced (ivr serve --production's master
+        # disposes the store before forking, so there are none unless it opened one again).
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _forget(ref))
 
     def take(self) -> Held:
         """An idle connection, else a new one (the driver's error, or outage.DatabaseDown, if none can be made)."""
-        if self._idle:
-            return self._idle.pop()
+        try:
+            return self._idle.pop()  # list.pop is atomic: two threads never get the same one
+        except IndexError:
+            pass
         fairy = self._engine.raw_connection()
         fairy.detach()
         return Held(fairy)

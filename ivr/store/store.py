@@ -272,7 +272,7 @@ class Store:
     def upgrade(self) -> str:
         """Run the schema migrations up to this program's head; safe to run again. The revision."""
         try:
-            with self._transaction() as conn:
+            with self._connection() as conn:
                 if self.backend == "postgresql":
                     # Two processes starting at once must not both migrate: the second waits
                     # here, then finds the schema at head. Held until this transaction ends.
@@ -283,7 +283,7 @@ class Store:
 
     def check_schema(self) -> str:
         """The schema's revision if the database answers and is at the head migration; else StoreError."""
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             revision = migrate.current(conn)
         if revision != migrate.head():
             # E.g. a database dropped and recreated empty: every webhook would fail.
@@ -292,7 +292,7 @@ class Store:
 
     def ping(self) -> None:
         """Check that the database answers."""
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             conn.execute(select(1)).scalar_one()
 
     @contextmanager
@@ -315,7 +315,7 @@ class Store:
         at = _aware(now)  # the turn's one moment
         if self.before_turn is not None:
             self.before_turn()  # never raises; a no-op unless a direct send waits to be recorded
-        with self._driver_transaction() as held:
+        with self._transaction() as held:
             dbapi = held.dbapi
             if expect is None:
                 # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
@@ -375,13 +375,13 @@ class Store:
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
-        with self._driver_transaction(read_only=True) as held:
+        with self._transaction(read_only=True) as held:
             row = self._fast.select_session.execute(held.dbapi, {"id": session_id}).first()
         return None if row is None else _record(session_id, row, row.channel, None)
 
     def sessions_by_ref(self, ref: str) -> list[SessionRecord]:
         """The sessions whose receipt carried this code, oldest first (one indexed range; usually one)."""
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             rows = conn.execute(self._sql.select_by_ref, {"ref": ref}).all()
         return [_record(row.id, row, row.channel, None) for row in rows]
 
@@ -390,7 +390,7 @@ class Store:
         query = select(events_table).order_by(events_table.c.id)
         if session_id is not None:
             query = query.where(events_table.c.session_id == session_id)
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             rows = conn.execute(query).all()
         return [
             {
@@ -520,7 +520,7 @@ class Store:
 
     def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Connection]:
         """A transaction for the store's own modules (ivr/store/outbox.py); failures become StoreError."""
-        return self._transaction(read_only=read_only)
+        return self._connection(read_only=read_only)
 
     def report(self, record: SessionRecord, system: str, at: datetime, window: timedelta) -> None:
         """Count a caller as a reporter about a system, in the open turn's transaction (an upsert each)."""
@@ -583,13 +583,13 @@ class Store:
         _check_length("announcement author", by, 64)
         values = {"text": text, "until": None if until is None else _aware(until), "created_at": _aware(now),
                   "created_by": by}
-        with self._transaction() as conn:
+        with self._connection() as conn:
             conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
             conn.execute(insert(announcements_table).values(system=system, **values))
 
     def clear_announcement(self, system: str) -> bool:
         """Remove a system's announcement; False if there was none."""
-        with self._transaction() as conn:
+        with self._connection() as conn:
             result = conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
         return bool(result.rowcount)
 
@@ -611,7 +611,7 @@ class Store:
         _check_length("swap author", by, 64)
         row = {**values, "starts_at": _aware(values["starts_at"]), "ends_at": _aware(values["ends_at"]),
                "created_at": _aware(now), "created_by": by}
-        with self._transaction() as conn:
+        with self._connection() as conn:
             new_id = conn.execute(insert(oncall_overrides_table).values(**row)
                                   .returning(oncall_overrides_table.c.id)).scalar_one()
             audit = {"by": by, "id": new_id, "person": values.get("person"), "replaces": values.get("replaces"),
@@ -627,7 +627,7 @@ class Store:
         _check_length("swap author", by, 64)
         moment = _aware(now)
         table = oncall_overrides_table
-        with self._transaction() as conn:
+        with self._connection() as conn:
             changed = conn.execute(update(table).where(table.c.id == override_id, table.c.cleared_at.is_(None),
                                                        table.c.ends_at > moment)
                                    .values(cleared_at=moment)).rowcount
@@ -642,7 +642,7 @@ class Store:
         table = oncall_overrides_table
         query = (select(table).where(table.c.ends_at > _aware(now), table.c.cleared_at.is_(None))
                  .order_by(table.c.id))
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             return [dict(row._mapping) for row in conn.execute(query).all()]
 
     def purge(self, before: datetime, forget_callers_before: datetime, *, dry_run: bool = False) -> dict[str, int]:
@@ -651,7 +651,7 @@ class Store:
         dry_run: the same statements, rolled back, so the counts are exactly what a real purge would take.
         """
         cutoff, forget = _aware(before), _aware(forget_callers_before)
-        with self._transaction() as conn:
+        with self._connection() as conn:
             counts = {
                 "sessions": conn.execute(delete(sessions_table).where(sessions_table.c.updated_at < cutoff)).rowcount,
                 "events": conn.execute(delete(events_table).where(events_table.c.at < cutoff)).rowcount,
@@ -712,7 +712,7 @@ class Store:
         everywhere else; an SMS conversation's id is the hash too. dry_run: counted, then rolled back.
         """
         sms_id = f"sms:{caller_key}"
-        with self._transaction() as conn:
+        with self._connection() as conn:
             ids = set(conn.execute(select(sessions_table.c.id).where(
                 (sessions_table.c.caller == number) | (sessions_table.c.caller_key == caller_key)
                 | (sessions_table.c.id == sms_id))).scalars())
@@ -747,7 +747,7 @@ class Store:
         if via is not None and via._turn is not None:
             yield via._turn.conn  # its errors become StoreError where that transaction ends
             return
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             yield conn
 
     @contextmanager
@@ -756,23 +756,23 @@ class Store:
         if via is not None and via._turn is not None:
             yield via._turn.dbapi  # its errors become StoreError where that transaction ends
             return
-        with self._driver_transaction(read_only=True) as held:
+        with self._transaction(read_only=True) as held:
             yield held.dbapi
 
     @contextmanager
-    def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+    def _connection(self, *, read_only: bool = False) -> Iterator[Connection]:
         """A committed-on-success transaction on SQLAlchemy's Connection; database failures become StoreError.
 
         The store's own modules and its commands; a turn's transaction (session()) runs on the driver's
         connection, and makes this Connection only for a statement that is not precompiled.
         """
-        with self._driver_transaction(read_only=read_only) as held:
+        with self._transaction(read_only=read_only) as held:
             conn = held.connection(self._begun)
             yield conn
             conn.commit()  # the driver's commit; then the one below finds no transaction and does nothing
 
     @contextmanager
-    def _driver_transaction(self, *, read_only: bool = False) -> Iterator[Held]:
+    def _transaction(self, *, read_only: bool = False) -> Iterator[Held]:
         """A committed-on-success transaction on one of the store's driver connections; failures become StoreError.
 
         The one way into the database. Its BEGIN and COMMIT are sent on the driver's connection
