@@ -233,7 +233,7 @@ class Store:
         else:
             if "connect_timeout" not in parsed.query:
                 kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-            # No pool_pre_ping: _checkout() pings a pooled connection itself, under the request's deadline.
+            # No pool_pre_ping: _checkout()'s BEGIN finds a dead connection, under the request's deadline.
             kwargs["json_serializer"] = dumps  # JSONB gets the same compact, readable text as SQLite
         try:
             # Parameters hold callers' phone numbers: keep them out of errors and logs.
@@ -408,7 +408,7 @@ class Store:
         ]
 
     def dispose(self) -> None:
-        """Close all pooled connections."""
+        """Close every idle connection: the store's own (ivr/store/connections.py) and the engine's pool."""
         self._held.close_all()
         self.engine.dispose()
 
@@ -906,8 +906,8 @@ class Store:
         if self.backend == "postgresql" and not connected:
             self.outage.failed(_short(exc))
             return StoreError(f"database error: {_short(exc)}")
-        # A connection that drops after its ping is not tried again here: the turn's work (an SMS sent)
-        # may have begun. SQLAlchemy has invalidated the pool; the call goes on from its carried state.
+        # A connection that drops after its BEGIN is not tried again here: the turn's work (an SMS sent)
+        # may have begun. It was closed (_end_failed); the call goes on from its carried state.
         return StoreError(f"database error: {_short(exc)}")
 
     def _failed(self) -> None:
@@ -973,6 +973,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
+        # The store's transactions send their own BEGIN (Store._checkout; ivr_begun here): this is for a
+        # Connection taken from the engine directly (the checkpoint, tools, tests).
         # IMMEDIATE takes the write lock up front: a read-modify-write cannot interleave
         # with another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
         options = conn.get_execution_options()
