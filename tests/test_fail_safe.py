@@ -302,17 +302,30 @@ def broken_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flows.engine, "current", explode)
 
 
-def fault_app(database_url: str, clock: FrozenClock, tmp_path: Path) -> Flask:
-    return create_app(app_config(database_url, clock, NOTIFIER=LogNotifier(), ALERT_STAMP=str(tmp_path / "alert")))
+@pytest.fixture
+def fault_app(database_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Callable[[], Flask]]:
+    """Makes the test's app; its store is disposed at teardown, whatever the test did (a store left to the
+    garbage collector leaves its PostgreSQL connections open: psycopg warns, and the warning fails a later test)."""
+    made: list[Flask] = []
+
+    def make() -> Flask:
+        made.append(create_app(app_config(database_url, clock, NOTIFIER=LogNotifier(),
+                                          ALERT_STAMP=str(tmp_path / "alert"))))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["ivr.store"].dispose()
 
 
 @pytest.mark.usefixtures("broken_engine")
 def test_the_last_resort_answer_names_it_supports_number_from_line_yaml(
-    database_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fault_app: Callable[[], Flask],
 ) -> None:
     import ivr.channels.voice.fallback
 
-    app = fault_app(database_url, clock, tmp_path)
+    app = fault_app()
     line = app.extensions["ivr.line"]
     elsewhere = "+46317001234"  # not the shipped 0141-22 50 47: the answer must read line.yaml's
     app.extensions["ivr.line"] = dataclasses.replace(line, settings=dataclasses.replace(
@@ -328,9 +341,9 @@ def test_the_last_resort_answer_names_it_supports_number_from_line_yaml(
 
 @pytest.mark.usefixtures("broken_engine")
 def test_unexpected_error_after_hours_offers_the_manager_the_call_only_screened(
-    database_url: str, clock: FrozenClock, tmp_path: Path
+    database_url: str, clock: FrozenClock, tmp_path: Path, fault_app: Callable[[], Flask]
 ) -> None:
-    app = fault_app(database_url, clock, tmp_path)
+    app = fault_app()
     twilio = Twilio(app.test_client())
     clock.set("2026-11-25T22:00")
     twilio.call("/voice")
@@ -354,26 +367,25 @@ def test_unexpected_error_after_hours_offers_the_manager_the_call_only_screened(
     assert verbs(bridged) == ["Hangup"]
     sent = app.extensions["ivr.notifier"].sent
     assert [m["to"] for m in sent] == [ADMIN] and "oväntat fel" in sent[0]["body"]
-    app.extensions["ivr.store"].dispose()
 
 
 @pytest.mark.usefixtures("broken_engine")
 def test_unexpected_error_in_office_hours_connects_to_it_support(
-    database_url: str, clock: FrozenClock, tmp_path: Path
+    database_url: str, clock: FrozenClock, tmp_path: Path, fault_app: Callable[[], Flask]
 ) -> None:
-    app = fault_app(database_url, clock, tmp_path)
+    app = fault_app()
     twilio = Twilio(app.test_client())
     twilio.call("/voice")
     body = twilio.call("/voice/input", Digits="1").data
     assert ET.fromstring(body).find("Dial").text == "+46141225047"  # type: ignore[union-attr]
-    app.extensions["ivr.store"].dispose()
 
 
 def test_every_fault_path_dials_on_call_only_screened(
-    database_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fault_app: Callable[[], Flask],
 ) -> None:
     """The TwiML of every fallback and error path, after hours and in office hours: no unscreened on-call dial."""
-    app = fault_app(database_url, clock, tmp_path)
+    app = fault_app()
     offline = create_app(app_config(unopenable(tmp_path), clock, DB_AUTO_UPGRADE=False,
                                     ALERT_STAMP=str(tmp_path / "a2")))
     bodies: list[bytes] = []
@@ -404,7 +416,6 @@ def test_every_fault_path_dials_on_call_only_screened(
     assert len(dials) > 10
     for body in bodies:
         assert not unscreened_on_call_dials(body), body
-    app.extensions["ivr.store"].dispose()
     offline.extensions["ivr.store"].dispose()
 
 

@@ -7,12 +7,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import inspect, text
 
 from ivr.store.migrate import head
+from ivr.store.statements import Precompiled
 from ivr.store.store import SessionRecord, Store, StoreError
 from tests.conftest_db import database_params, fresh_url, open_store
 
@@ -322,8 +324,10 @@ def test_unusable_urls_are_store_errors_without_the_password(url: str) -> None:
 
 def test_errors_do_not_carry_phone_numbers(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # A statement that fails with the caller's number as a bound parameter.
-    def failing_save(self: Store, conn: Connection, record: SessionRecord, *args: object, **kwargs: object) -> None:
-        conn.execute(text("SELECT x FROM no_such_table WHERE c = :c"), {"c": record.caller})
+    def failing_save(self: Store, dbapi: Any, record: SessionRecord, *args: object, **kwargs: object) -> None:
+        # On the driver's connection, as the turn's own statements (ivr/store/statements.py).
+        Precompiled(text("SELECT x FROM no_such_table WHERE c = :c"), self.engine.dialect).execute(
+            dbapi, {"c": record.caller})
 
     monkeypatch.setattr(Store, "_save", failing_save)
     with pytest.raises(StoreError) as info:

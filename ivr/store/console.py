@@ -1,6 +1,6 @@
 """What the /admin console keeps and reads: sign-in codes, attempt counts, its audit events, the line's state now.
 
-Every query goes through the Store's one transaction path (Store._transaction), so the
+Every query goes through the Store's one transaction path (Store._connection, on Store._transaction), so the
 console shares the webhooks' engine, its SQLite locking and its error handling.
 """
 
@@ -109,7 +109,7 @@ class ConsoleStore:
         """Keep a new code for a number, replacing any earlier one (only the newest works); with `message`, its
         text queued in the outbox in the same transaction. The outbox row's id (None: no message)."""
         _check_length("number key", number_key, 64)
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             conn.execute(delete(admin_codes_table).where(admin_codes_table.c.number_key == number_key))
             conn.execute(insert(admin_codes_table).values(number_key=number_key, code_hash=code_hash,
                                                           expires_at=_aware(expires_at), wrong_tries=0))
@@ -124,7 +124,7 @@ class ConsoleStore:
     def take_code(self, number_key: str, code_hash: str, now: datetime, max_wrong: int) -> CodeCheck:
         """Use a code once: the right one is deleted as it is accepted; max_wrong wrong ones delete it too."""
         table = admin_codes_table
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             row = conn.execute(select(table).where(table.c.number_key == number_key)).first()
             if row is None:
                 return CodeCheck.NONE
@@ -152,7 +152,7 @@ class ConsoleStore:
         since = moment - window
         for bucket in limits:
             _check_length("attempt bucket", bucket, 100)
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             if self.store.backend == "postgresql":
                 # Count and insert under one lock, as SQLite's BEGIN IMMEDIATE does: two workers cannot
                 # both pass the last free attempt. Sign-ins are rare; one lock for all is enough.
@@ -170,7 +170,7 @@ class ConsoleStore:
               system: str | None = None) -> None:
         """One audit event for an admin's action: by the admin's keyed hash and masked number, never the number."""
         _check_length("event kind", kind, 40)
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             conn.execute(insert(events_table).values(
                 session_id=admin_session_id(who_key), seq=0, at=_aware(now), kind=kind, channel=ADMIN_CHANNEL,
                 system=system, data={"by": who, **(data or {})}, caller_key=who_key))
@@ -178,7 +178,7 @@ class ConsoleStore:
     def calls_in_progress(self, since: datetime) -> list[dict[str, Any]]:
         """Voice sessions with a caller's turn since a moment and no outcome yet: their state."""
         table = sessions_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             rows = conn.execute(select(table.c.id, table.c.data, table.c.updated_at)
                                 .where(table.c.channel == "voice", table.c.updated_at >= _aware(since),
                                        table.c.data.is_not(None))).all()
@@ -186,7 +186,7 @@ class ConsoleStore:
 
     def last_activity(self) -> datetime | None:
         """When a webhook last stored a turn (the newest session update or event)."""
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             session_at = conn.execute(select(func.max(sessions_table.c.updated_at))).scalar_one()
             event_at = conn.execute(select(func.max(events_table.c.at))
                                     .where(events_table.c.channel != ADMIN_CHANNEL)).scalar_one()
@@ -203,7 +203,7 @@ class ConsoleStore:
         conversation of that sender, each from its sms_started event on.
         """
         table = events_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             starts = conn.execute(select(table.c.id, table.c.session_id).where(
                 table.c.channel.in_(CONVERSATION_CHANNELS), table.c.kind.in_(START_KINDS),
                 table.c.at >= _aware(since), table.c.at < _aware(until)).order_by(table.c.id.desc())
@@ -217,7 +217,7 @@ class ConsoleStore:
     def conversation(self, start_id: int) -> Conversation | None:
         """One conversation by its start event's id."""
         table = events_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             row = conn.execute(select(table.c.session_id).where(
                 table.c.id == start_id, table.c.kind.in_(START_KINDS),
                 table.c.channel.in_(CONVERSATION_CHANNELS))).first()
@@ -260,7 +260,7 @@ class ConsoleStore:
         if not session_ids:
             return {}
         table = events_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             rows = conn.execute(select(table.c.session_id, func.max(table.c.id)).where(
                 table.c.session_id.in_(session_ids[:400]), table.c.kind.in_(START_KINDS))
                 .group_by(table.c.session_id)).all()
@@ -270,7 +270,7 @@ class ConsoleStore:
         """What people did (channel "admin": the console's audit, the manager's SMS words, IT-beredskapen's key;
         channel "test": a test call answered) in [since, until), newest first."""
         table = events_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             rows = conn.execute(select(table).where(
                 table.c.channel.in_(PEOPLE_CHANNELS), table.c.at >= _aware(since), table.c.at < _aware(until))
                 .order_by(table.c.id.desc()).limit(limit)).all()
@@ -281,7 +281,7 @@ class ConsoleStore:
     def session(self, session_id: str, now: datetime) -> LiveSession | None:
         """The session under an id if it is alive (not revoked, not expired)."""
         table = console_sessions_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             row = conn.execute(select(table).where(table.c.id == session_id, table.c.revoked_at.is_(None),
                                                    table.c.expires_at > _aware(now))).first()
         if row is None:
@@ -294,7 +294,7 @@ class ConsoleStore:
         table = console_sessions_table
         moment = _aware(now)
         text = json.dumps(data, separators=(",", ":"))
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             if replaces is not None and replaces != session_id:
                 conn.execute(update(table).where(table.c.id == replaces, table.c.revoked_at.is_(None))
                              .values(revoked_at=moment))
@@ -310,20 +310,20 @@ class ConsoleStore:
     def touch_session(self, session_id: str, now: datetime) -> None:
         """Note that a session was used (the list of who is signed in shows it)."""
         table = console_sessions_table
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             conn.execute(update(table).where(table.c.id == session_id).values(seen_at=_aware(now)))
 
     def revoke_session(self, session_id: str, now: datetime) -> bool:
         """End a session now (sign-out, or an admin ending another's): its cookie opens nothing after this."""
         table = console_sessions_table
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             return bool(conn.execute(update(table).where(table.c.id == session_id, table.c.revoked_at.is_(None))
                                      .values(revoked_at=_aware(now))).rowcount)
 
     def signed_in(self, now: datetime) -> list[SignedIn]:
         """Everyone signed in now, newest first ("Inloggade nu")."""
         table = console_sessions_table
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             rows = conn.execute(select(table).where(table.c.who_key.is_not(None), table.c.revoked_at.is_(None),
                                                    table.c.expires_at > _aware(now))
                                 .order_by(table.c.created_at.desc())).all()
@@ -334,7 +334,7 @@ class ConsoleStore:
         table = console_sessions_table
         moment = _aware(before)
         ended = (table.c.expires_at < moment) | (table.c.revoked_at < moment)
-        with self.store._transaction(read_only=dry_run) as conn:
+        with self.store._connection(read_only=dry_run) as conn:
             if dry_run:
                 return int(conn.execute(select(func.count()).select_from(table).where(ended)).scalar_one())
             return int(conn.execute(delete(table).where(ended)).rowcount)

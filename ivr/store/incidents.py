@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from flows.incidents import Incident, IncidentState
 from ivr.store.schema import dumps, incident_callers_table, incident_reporters_table, incidents_table
+from ivr.store.statements import driver
 from ivr.store.store import SessionRecord, Store, _aware, _check_length
 
 CALLERS, INCIDENTS, REPORTERS = incident_callers_table, incidents_table, incident_reporters_table
@@ -48,17 +49,28 @@ class IncidentStore:
         if via is not None and via._turn is not None:
             yield via._turn.conn
             return
-        with self.store._transaction() as conn:
+        with self.store._connection() as conn:
             yield conn
 
     def live(self, system: str, now: datetime, known_for: timedelta,
              via: SessionRecord | None = None) -> Incident | None:
-        """The system's incident that is still known (not resolved, news within known_for), if any."""
-        with self._conn(via) as conn:
-            row = conn.execute(select(INCIDENTS).where(
-                INCIDENTS.c.system == system, INCIDENTS.c.state != IncidentState.RESOLVED.value,
-                INCIDENTS.c.updated_at > _aware(now - known_for)).order_by(INCIDENTS.c.id.desc()).limit(1)).first()
-            return None if row is None else self._incident(conn, row._mapping)
+        """The system's incident that is still known (not resolved, news within known_for), if any.
+
+        Precompiled, on the driver's connection: it is read on every turn that chooses a system, and on
+        SQLAlchemy's execute (three statements with a live incident) it was ~9 % of such a turn (measured,
+        bench/README.md, December 2026; cProfile of bench/ref_turn.py's Viva script: 0.87 -> 0.05 s in 400 reads).
+        """
+        sql = self.store.compiled
+        with self.store.driver_reading(via) as dbapi:
+            row = sql.live_incident.execute(dbapi, {"system": system, "since": _aware(now - known_for)}).first()
+            return None if row is None else self._counted(dbapi, row._asdict())
+
+    def is_caller(self, record: SessionRecord, incident_id: int) -> bool:
+        """Is this caller among the incident's callers already? Read in her turn (ivr/tickets/filing.py)."""
+        with self.store.driver_reading(record) as dbapi:
+            found = self.store.compiled.incident_caller.execute(
+                dbapi, {"incident": incident_id, "caller_key": caller_key_of(record)}).first()
+        return found is not None
 
     def live_ones(self, now: datetime, known_for: timedelta, via: SessionRecord | None = None) -> list[Incident]:
         """Every live incident, newest news first (the manager's SMS words act on these)."""
@@ -70,7 +82,7 @@ class IncidentStore:
 
     def live_counts(self, now: datetime, known_for: timedelta) -> dict[str, int]:
         """How many live incidents in each state (/metrics reads it at each scrape: one grouped count)."""
-        with self.store._transaction(read_only=True) as conn:
+        with self.store._connection(read_only=True) as conn:
             rows = conn.execute(select(INCIDENTS.c.state, func.count()).where(
                 INCIDENTS.c.state != IncidentState.RESOLVED.value,
                 INCIDENTS.c.updated_at > _aware(now - known_for)).group_by(INCIDENTS.c.state)).all()
@@ -190,11 +202,13 @@ class IncidentStore:
 
     def _incident(self, conn: Connection, row: Any) -> Incident:
         """An incident row with its callers counted."""
-        callers, waiting = conn.execute(select(
-            func.count(), func.coalesce(func.sum(func.cast(CALLERS.c.notify, INCIDENTS.c.id.type)), 0),
-        ).where(CALLERS.c.incident_id == row["id"])).one()
-        places = conn.execute(select(CALLERS.c.workplace).distinct().where(
-            and_(CALLERS.c.incident_id == row["id"], CALLERS.c.workplace.is_not(None)))).scalars().all()
+        return self._counted(driver(conn), row)
+
+    def _counted(self, dbapi: Any, row: Any) -> Incident:
+        """An incident row with its callers counted (precompiled: live() reads it on a turn)."""
+        sql = self.store.compiled
+        callers, waiting = sql.incident_counts.execute(dbapi, {"incident": row["id"]}).one()
+        places = [place for (place,) in sql.incident_places.execute(dbapi, {"incident": row["id"]})]
         return Incident(
             id=int(row["id"]), system=str(row["system"]), state=IncidentState(row["state"]),
             opened_at=row["opened_at"], updated_at=row["updated_at"], acknowledged_at=row["acknowledged_at"],

@@ -95,6 +95,11 @@ class Store(Protocol):
 
     def reading(self, via: Any) -> AbstractContextManager[Connection]: ...
 
+    def driver_reading(self, via: Any) -> AbstractContextManager[Any]: ...
+
+    @property
+    def compiled(self) -> Any: ...
+
 # Long enough for one REST call with its timeout (ivr/notify.py); a killed sender's row is
 # sent again this long after it was claimed.
 LEASE = timedelta(seconds=60)
@@ -338,6 +343,18 @@ class OutboxStore:
         with self.store.reading(via) as conn:
             row = conn.execute(select(outbox_table).where(outbox_table.c.key == key)).first()
         return None if row is None else dict(row._mapping)
+
+    def owner(self, key: str, via: SessionRecord) -> str | None:
+        """The conversation that decided a row (by its key), read in this turn's transaction (a replay finds
+        itself): a ticket's note or not (ivr/tickets/filing.py)."""
+        with self.store.driver_reading(via) as dbapi:
+            found = self.store.compiled.outbox_owner.execute(dbapi, {"key": key}).first()
+        return None if found is None else found.session_id
+
+    def ticket_keys(self, record: SessionRecord) -> list[str]:
+        """The keys of the ticket rows this conversation decided (its own, or its incident's), in its turn."""
+        with self.store.driver_reading(record) as dbapi:
+            return [key for (key,) in self.store.compiled.ticket_keys.execute(dbapi, {"session_id": record.id})]
 
     def record_direct(self, sent: list[DirectSend], now: datetime) -> int:
         """Rows for messages the fault policy sent without the database (ivr/outbox/direct.py); how many were new.

@@ -20,11 +20,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ReturningDelete
 from sqlalchemy.sql.elements import ClauseElement
 
+from flows.incidents import IncidentState
 from ivr.store.schema import (
     announcements_table,
     events_table,
+    incident_callers_table,
     incident_reporters_table,
     incident_runs_table,
+    incidents_table,
     outbox_table,
     processed_messages_table,
     sessions_table,
@@ -54,11 +57,18 @@ class Statements:
     select_announcements: Select  # type: ignore[type-arg]
     select_by_ref: Select  # type: ignore[type-arg]
     latest_by_caller: Select  # type: ignore[type-arg]  # a caller's latest session of a channel, since a moment
+    live_incident: Select  # type: ignore[type-arg]  # a system's latest incident not resolved, with news since
+    incident_counts: Select  # type: ignore[type-arg]  # an incident's callers, and those waiting for its SMS
+    incident_places: Select  # type: ignore[type-arg]  # an incident's callers' distinct workplaces
+    incident_caller: Select  # type: ignore[type-arg]  # one caller's row in an incident, if she is in it
+    outbox_owner: Select  # type: ignore[type-arg]  # the conversation that decided an outbox row (by its key)
+    ticket_keys: Select  # type: ignore[type-arg]  # a conversation's ticket rows' keys
 
 
 def _build(dml: ModuleType) -> Statements:
     """The statements, with the upserts of dml (sqlalchemy.dialects.sqlite or .postgresql)."""
     sessions, reporters, runs = sessions_table, incident_reporters_table, incident_runs_table
+    incidents, callers, outbox = incidents_table, incident_callers_table, outbox_table
     columns = [sessions.c[name] for name in SESSION_COLUMNS]
     select_session = select(*columns).where(sessions.c.id == bindparam("id"))
     if dml.__name__ == "sqlalchemy.dialects.postgresql":
@@ -154,6 +164,19 @@ def _build(dml: ModuleType) -> Statements:
         # One range of the sessions_ref index.
         select_by_ref=select(sessions.c.id, *columns).where(sessions.c.ref == bindparam("ref"))
         .order_by(sessions.c.created_at),
+        live_incident=select(incidents).where(
+            incidents.c.system == bindparam("system"), incidents.c.state != IncidentState.RESOLVED.value,
+            incidents.c.updated_at > bindparam("since")).order_by(incidents.c.id.desc()).limit(1),
+        incident_counts=select(
+            func.count(), func.coalesce(func.sum(func.cast(callers.c.notify, incidents.c.id.type)), 0))
+        .where(callers.c.incident_id == bindparam("incident")),
+        incident_places=select(callers.c.workplace).distinct().where(
+            callers.c.incident_id == bindparam("incident"), callers.c.workplace.is_not(None)),
+        incident_caller=select(callers.c.caller_key).where(
+            callers.c.incident_id == bindparam("incident"), callers.c.caller_key == bindparam("caller_key")),
+        outbox_owner=select(outbox.c.session_id).where(outbox.c.key == bindparam("key")),
+        ticket_keys=select(outbox.c.key).where(outbox.c.session_id == bindparam("session_id"),
+                                               outbox.c.channel == "ticket"),
     )
 
 
@@ -183,9 +206,9 @@ class Precompiled:
     was ~15 % of a turn in the profile. Here the SQL text, the parameter order and the
     columns' own bind and result processors (UTCDateTime, JSONData, the dialect's JSONB) are
     taken from SQLAlchemy's compilation once, so values are converted exactly as before;
-    per execution only the processors and the driver run. It runs on the connection of the
-    store's transaction (the same BEGIN IMMEDIATE on SQLite, the same transaction on
-    PostgreSQL); the driver's errors are the store's to turn into StoreError.
+    per execution only the processors and the driver run. It runs on the driver's connection of
+    the store's transaction (ivr/store/connections.py); the driver's errors are the store's to
+    turn into StoreError.
     """
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, *, for_executemany: bool = False) -> None:
@@ -216,9 +239,9 @@ class Precompiled:
             return [values[name] for name in self.order]
         return {name: values[name] for name in self.names}
 
-    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Rows:
-        """Run once; the rows it returns (RETURNING or SELECT), already read."""
-        cursor = _cursor(conn)
+    def execute(self, dbapi: Any, params: Mapping[str, Any] | None = None) -> Rows:
+        """Run once on the driver's connection; the rows it returns (RETURNING or SELECT), already read."""
+        cursor = dbapi.cursor()
         try:
             cursor.execute(self.sql, self.arguments(params or {}))
             return Rows([self._row(raw) for raw in cursor.fetchall()] if self.row is not None else [],
@@ -226,9 +249,9 @@ class Precompiled:
         finally:
             cursor.close()
 
-    def execute_many(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+    def execute_many(self, dbapi: Any, params: list[dict[str, Any]]) -> None:
         """Run once per parameter set, in one call to the driver (no rows back)."""
-        cursor = _cursor(conn)
+        cursor = dbapi.cursor()
         try:
             cursor.executemany(self.sql, [self.arguments(values) for values in params])
         finally:
@@ -270,10 +293,11 @@ class Rows(list[Any]):
         return list(self)
 
 
-def _cursor(conn: Connection) -> Any:
+def driver(conn: Connection) -> Any:
+    """The driver's connection under SQLAlchemy's: a precompiled statement in that Connection's transaction."""
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
-    return dbapi.cursor()
+    return dbapi
 
 
 @dataclass(frozen=True)
@@ -296,6 +320,12 @@ class Compiled:
     select_run: Precompiled
     select_announcements: Precompiled
     latest_by_caller: Precompiled
+    live_incident: Precompiled
+    incident_counts: Precompiled
+    incident_places: Precompiled
+    incident_caller: Precompiled
+    outbox_owner: Precompiled
+    ticket_keys: Precompiled
 
 
 def precompile(sql: Statements, dialect: Dialect) -> Compiled:

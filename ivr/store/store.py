@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from flows.events import EventKind
 from ivr.store import migrate, outage, statements
+from ivr.store.connections import Connections, Held
 from ivr.store.outbox import OutboxStore, Outgoing
 from ivr.store.schema import (
     admin_attempts_table,
@@ -117,7 +118,7 @@ class SessionRecord:
             raise RuntimeError("claim() only works inside Store.session()")
         _check_length("message sid", sid, 64)
         turn = self._turn
-        claimed = turn.sql.claim.execute(turn.conn, {"sid": sid, "session_id": self.id, "at": turn.at}).first()
+        claimed = turn.sql.claim.execute(turn.dbapi, {"sid": sid, "session_id": self.id, "at": turn.at}).first()
         return claimed is not None
 
 
@@ -146,7 +147,7 @@ class _UnreadRecord(SessionRecord):
         if value is _UNSET:
             seq, ref = UNREAD_SEQ, None
             if self._turn is not None:
-                row = self._turn.sql.select_session.execute(self._turn.conn, {"id": self.id}).first()
+                row = self._turn.sql.select_session.execute(self._turn.dbapi, {"id": self.id}).first()
                 if row is not None:
                     seq, ref = int(row.seq), row.ref
             if self._seq is _UNSET:
@@ -173,14 +174,31 @@ class _UnreadRecord(SessionRecord):
         self._ref = value
 
 
-@dataclass(frozen=True)
 class _Turn:
-    """An open session's transaction: its connection, the database's statements, the turn's moment."""
+    """An open session's transaction: its driver connection, the database's statements, the turn's moment."""
 
-    conn: Connection
-    sql: Compiled
-    at: datetime
-    enqueued: list[int] = field(default_factory=list)  # outbox rows this turn added, tried after its commit
+    __slots__ = ("held", "sql", "at", "enqueued", "_engine", "_conn")
+
+    def __init__(self, held: Held, engine: Engine, sql: Compiled, at: datetime) -> None:
+        self.held = held
+        self.sql = sql
+        self.at = at
+        self.enqueued: list[int] = []  # outbox rows this turn added, tried after its commit
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    @property
+    def dbapi(self) -> Any:
+        """The driver's connection: the precompiled statements run on it."""
+        return self.held.dbapi
+
+    @property
+    def conn(self) -> Connection:
+        """SQLAlchemy's Connection in the same transaction, for a statement not precompiled (made on first use:
+        most turns run precompiled statements only)."""
+        if self._conn is None:
+            self._conn = self.held.connection(self._engine)
+        return self._conn
 
 
 class Store:
@@ -215,7 +233,7 @@ class Store:
         else:
             if "connect_timeout" not in parsed.query:
                 kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-            # No pool_pre_ping: _checkout() pings a pooled connection itself, under the request's deadline.
+            # No pool_pre_ping: _checkout()'s BEGIN finds a dead connection, under the request's deadline.
             kwargs["json_serializer"] = dumps  # JSONB gets the same compact, readable text as SQLite
         try:
             # Parameters hold callers' phone numbers: keep them out of errors and logs.
@@ -237,6 +255,9 @@ class Store:
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         self.outage = outage.Outage()  # this process's memory that PostgreSQL does not answer
+        self._held = Connections(self.engine)  # every transaction's connection (ivr/store/connections.py)
+        # SQLAlchemy's Connection over a transaction the store began itself: its begin sends nothing.
+        self._begun: Engine = self.engine.execution_options(ivr_begun=True)
         if backend == "sqlite":
             _configure_sqlite(self.engine)
         else:
@@ -251,7 +272,7 @@ class Store:
     def upgrade(self) -> str:
         """Run the schema migrations up to this program's head; safe to run again. The revision."""
         try:
-            with self._transaction() as conn:
+            with self._connection() as conn:
                 if self.backend == "postgresql":
                     # Two processes starting at once must not both migrate: the second waits
                     # here, then finds the schema at head. Held until this transaction ends.
@@ -262,7 +283,7 @@ class Store:
 
     def check_schema(self) -> str:
         """The schema's revision if the database answers and is at the head migration; else StoreError."""
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             revision = migrate.current(conn)
         if revision != migrate.head():
             # E.g. a database dropped and recreated empty: every webhook would fail.
@@ -271,7 +292,7 @@ class Store:
 
     def ping(self) -> None:
         """Check that the database answers."""
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             conn.execute(select(1)).scalar_one()
 
     @contextmanager
@@ -294,25 +315,26 @@ class Store:
         at = _aware(now)  # the turn's one moment
         if self.before_turn is not None:
             self.before_turn()  # never raises; a no-op unless a direct send waits to be recorded
-        with self._transaction() as conn:
+        with self._transaction() as held:
+            dbapi = held.dbapi
             if expect is None:
                 # SQLite: BEGIN IMMEDIATE already holds the database's write lock, so a plain read
                 # is enough. PostgreSQL: an upsert that creates a missing row and row-locks it.
-                row = sql.lock_session.execute(conn, {"id": session_id, "channel": channel, "caller": caller,
-                                                      "now": at}).first()
+                row = sql.lock_session.execute(dbapi, {"id": session_id, "channel": channel, "caller": caller,
+                                                       "now": at}).first()
                 is_new, row_exists = row is None or row.data is None, row is not None
                 record = _record(session_id, row, channel, caller)
             else:
                 # The write below locks the row (PostgreSQL) or runs under BEGIN IMMEDIATE's lock (SQLite).
                 is_new, row_exists = False, True
                 record = _UnreadRecord.start(session_id, channel, caller)
-            record._turn = _Turn(conn, sql, at)
+            turn = record._turn = _Turn(held, self._begun, sql, at)
             try:
                 yield record
             finally:
-                record.turn_enqueued = record._turn.enqueued
+                record.turn_enqueued = turn.enqueued
                 record._turn = None  # the transaction is gone once this block ends
-            self._save(conn, record, at, is_new, row_exists=row_exists, expect=expect)
+            self._save(dbapi, record, at, is_new, row_exists=row_exists, expect=expect)
         if self.on_commit is not None and record.events:
             self.on_commit(record.events)  # committed: only now did these happen
         if self.on_enqueued is not None and record.turn_enqueued:
@@ -333,7 +355,7 @@ class Store:
         _check_length("session id", session_id, 100)
         if caller is not None:
             _check_length("caller", caller, 32)
-        row = turn.sql.lock_session.execute(turn.conn, {"id": session_id, "channel": channel, "caller": caller,
+        row = turn.sql.lock_session.execute(turn.dbapi, {"id": session_id, "channel": channel, "caller": caller,
                                                         "now": turn.at}).first()
         record = _record(session_id, row, channel, caller)
         record._turn = turn
@@ -341,25 +363,25 @@ class Store:
             yield record
         finally:
             record._turn = None
-        self._save(turn.conn, record, turn.at, row is None or row.data is None, row_exists=row is not None)
+        self._save(turn.dbapi, record, turn.at, row is None or row.data is None, row_exists=row is not None)
 
     def latest_by_caller(self, caller_key: str, channel: str, since: datetime, exclude: str,
                          via: SessionRecord | None = None) -> tuple[str, dict[str, Any]] | None:
         """A caller's latest session of a channel updated since a moment (not `exclude`): its id and data."""
-        with self._reading(via) as conn:
-            row = self._fast.latest_by_caller.execute(conn, {"caller_key": caller_key, "channel": channel,
+        with self._reading_driver(via) as dbapi:
+            row = self._fast.latest_by_caller.execute(dbapi, {"caller_key": caller_key, "channel": channel,
                                                              "since": _aware(since), "exclude": exclude}).first()
         return None if row is None or row.data is None else (str(row.id), dict(row.data))
 
     def get(self, session_id: str) -> SessionRecord | None:
         """Read a session without locking it; None if there is none."""
-        with self._transaction(read_only=True) as conn:
-            row = self._fast.select_session.execute(conn, {"id": session_id}).first()
+        with self._transaction(read_only=True) as held:
+            row = self._fast.select_session.execute(held.dbapi, {"id": session_id}).first()
         return None if row is None else _record(session_id, row, row.channel, None)
 
     def sessions_by_ref(self, ref: str) -> list[SessionRecord]:
         """The sessions whose receipt carried this code, oldest first (one indexed range; usually one)."""
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             rows = conn.execute(self._sql.select_by_ref, {"ref": ref}).all()
         return [_record(row.id, row, row.channel, None) for row in rows]
 
@@ -368,7 +390,7 @@ class Store:
         query = select(events_table).order_by(events_table.c.id)
         if session_id is not None:
             query = query.where(events_table.c.session_id == session_id)
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             rows = conn.execute(query).all()
         return [
             {
@@ -386,10 +408,11 @@ class Store:
         ]
 
     def dispose(self) -> None:
-        """Close all pooled connections."""
+        """Close every idle connection: the store's own (ivr/store/connections.py) and the engine's pool."""
+        self._held.close_all()
         self.engine.dispose()
 
-    def _save(self, conn: Connection, record: SessionRecord, at: datetime, is_new: bool, row_exists: bool,
+    def _save(self, dbapi: Any, record: SessionRecord, at: datetime, is_new: bool, row_exists: bool,
               expect: dict[str, Any] | None = None) -> None:
         """Write the session row (or delete it) and append its queued events.
 
@@ -397,27 +420,27 @@ class Store:
         """
         sql = self._fast
         if expect is not None:
-            seq = self._save_unread(conn, record, at, expect)
+            seq = self._save_unread(dbapi, record, at, expect)
         else:
             seq = record.seq + 1
-            self._write_row(conn, record, at, seq, is_new, row_exists)
+            self._write_row(dbapi, record, at, seq, is_new, row_exists)
         if record.events:
             # One executemany for the turn's events.
-            sql.insert_event.execute_many(conn, [
+            sql.insert_event.execute_many(dbapi, [
                 {"session_id": record.id, "seq": seq, "at": at, "kind": kind, "channel": record.channel,
                  "system": system, "data": data, "caller_key": record.caller_key}
                 for kind, data, system in record.events])
 
-    def _save_unread(self, conn: Connection, record: SessionRecord, at: datetime, expect: dict[str, Any]) -> int:
+    def _save_unread(self, dbapi: Any, record: SessionRecord, at: datetime, expect: dict[str, Any]) -> int:
         """The conditional write of a session not read this turn; its new seq, or StaleSession (nothing written)."""
         sql = self._fast
         if record.delete or record.data is None:
-            row = sql.delete_unread.execute(conn, {"id": record.id, "expect": expect}).first()
+            row = sql.delete_unread.execute(dbapi, {"id": record.id, "expect": expect}).first()
         else:
             ref = record.__dict__.get("_ref")  # set by this turn, or None: the row keeps its own (never read here)
             ref = None if ref is _UNSET else ref
             self._check_row(record.caller, ref)
-            row = sql.update_unread.execute(conn, {
+            row = sql.update_unread.execute(dbapi, {
                 "key": record.id, "expect": expect, "data": record.data, "now": at, "caller": record.caller,
                 "ref": ref, "caller_key": record.caller_key}).first()
         if row is None:
@@ -433,23 +456,23 @@ class Store:
         if ref is not None:
             _check_length("reference code", ref, 8)
 
-    def _write_row(self, conn: Connection, record: SessionRecord, at: datetime, seq: int, is_new: bool,
+    def _write_row(self, dbapi: Any, record: SessionRecord, at: datetime, seq: int, is_new: bool,
                    row_exists: bool) -> None:
         """Write (insert, update or delete) a session's row as read at the start of its turn."""
         sql = self._fast
         if record.delete or (is_new and record.data is None):
             # A first turn that stored nothing leaves no row (nor the placeholder).
             if row_exists:
-                sql.delete_session.execute(conn, {"id": record.id})
+                sql.delete_session.execute(dbapi, {"id": record.id})
         else:
             # Written every turn, so that setting caller to None forgets a finished call's number.
             self._check_row(record.caller, record.ref)
             values = {"channel": record.channel, "caller": record.caller, "data": record.data, "seq": seq, "now": at,
                       "ref": record.ref, "caller_key": record.caller_key}
             if row_exists:
-                sql.update_session.execute(conn, {"key": record.id, **values})
+                sql.update_session.execute(dbapi, {"key": record.id, **values})
             else:
-                sql.insert_session.execute(conn, {"id": record.id, **values})
+                sql.insert_session.execute(dbapi, {"id": record.id, **values})
 
     def enqueue(self, record: SessionRecord, message: Outgoing) -> int | None:
         """Write an outbound message in the open turn's transaction; its row id, or None if its key is there.
@@ -467,7 +490,7 @@ class Store:
         _check_length("outbox key", message.key, 200)
         _check_length("outbox kind", message.kind, 20)
         _check_length("outbox target", message.target, 200)
-        row_id = turn.sql.enqueue.execute(turn.conn, {
+        row_id = turn.sql.enqueue.execute(turn.dbapi, {
             "key": message.key, "kind": message.kind, "channel": message.channel, "target": message.target,
             "body": message.body(), "session_id": record.id, "at": turn.at,
             "next_at": turn.at + message.delay}).scalar()
@@ -486,9 +509,18 @@ class Store:
         """The open turn's connection when given one, else a read-only transaction (the store's own modules)."""
         return self._reading(via)
 
+    def driver_reading(self, via: SessionRecord | None) -> AbstractContextManager[Any]:
+        """As reading(), the driver's connection: for precompiled statements (the store's own modules)."""
+        return self._reading_driver(via)
+
+    @property
+    def compiled(self) -> Compiled:
+        """The precompiled statements, for the store's own modules (ivr/store/incidents.py, outbox.py)."""
+        return self._fast
+
     def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Connection]:
         """A transaction for the store's own modules (ivr/store/outbox.py); failures become StoreError."""
-        return self._transaction(read_only=read_only)
+        return self._connection(read_only=read_only)
 
     def report(self, record: SessionRecord, system: str, at: datetime, window: timedelta) -> None:
         """Count a caller as a reporter about a system, in the open turn's transaction (an upsert each)."""
@@ -500,9 +532,9 @@ class Store:
         refresh_before = moment - REPORT_REFRESH
         # Hidden numbers have no key: they extend the run but count as no one.
         if record.caller_key is not None:
-            turn.sql.upsert_reporter.execute(turn.conn, {"system": system, "caller_key": record.caller_key,
+            turn.sql.upsert_reporter.execute(turn.dbapi, {"system": system, "caller_key": record.caller_key,
                                                          "at": moment, "refresh_before": refresh_before})
-        turn.sql.upsert_run.execute(turn.conn, {"system": system, "at": moment, "run_from": moment - window,
+        turn.sql.upsert_run.execute(turn.dbapi, {"system": system, "at": moment, "run_from": moment - window,
                                                 "refresh_before": refresh_before})
 
     def reporter_count(self, system: str, since: datetime, until: datetime, also: str | None = None,
@@ -511,23 +543,23 @@ class Store:
 
         Reads one index range of one row per reporter: its cost does not grow with the number of calls.
         """
-        with self._reading(via) as conn:
-            total, mine = self._fast.count_reporters.execute(conn, {
+        with self._reading_driver(via) as dbapi:
+            total, mine = self._fast.count_reporters.execute(dbapi, {
                 "system": system, "since": _aware(since), "until": _aware(until), "me": also}).one()
         return int(total) + (1 if also is not None and not mine else 0)
 
     def other_reporters(self, system: str, since: datetime, until: datetime, me: str | None,
                         via: SessionRecord | None = None) -> int:
         """Distinct reporters about a system in [since, until] other than `me` (a caller key; None: hidden)."""
-        with self._reading(via) as conn:
-            total, mine = self._fast.count_reporters.execute(conn, {
+        with self._reading_driver(via) as dbapi:
+            total, mine = self._fast.count_reporters.execute(dbapi, {
                 "system": system, "since": _aware(since), "until": _aware(until), "me": me}).one()
         return int(total) - int(mine)
 
     def incident_run(self, system: str, via: SessionRecord | None = None) -> tuple[datetime, datetime] | None:
         """The first and last report of a system's latest run of reports, if there was one."""
-        with self._reading(via) as conn:
-            row = self._fast.select_run.execute(conn, {"system": system}).first()
+        with self._reading_driver(via) as dbapi:
+            row = self._fast.select_run.execute(dbapi, {"system": system}).first()
         return None if row is None else (row.first_at, row.last_at)
 
     def wrong_pin(self, record: SessionRecord, at: datetime) -> None:
@@ -551,21 +583,21 @@ class Store:
         _check_length("announcement author", by, 64)
         values = {"text": text, "until": None if until is None else _aware(until), "created_at": _aware(now),
                   "created_by": by}
-        with self._transaction() as conn:
+        with self._connection() as conn:
             conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
             conn.execute(insert(announcements_table).values(system=system, **values))
 
     def clear_announcement(self, system: str) -> bool:
         """Remove a system's announcement; False if there was none."""
-        with self._transaction() as conn:
+        with self._connection() as conn:
             result = conn.execute(delete(announcements_table).where(announcements_table.c.system == system))
         return bool(result.rowcount)
 
     def announcements(self, now: datetime, via: SessionRecord | None = None) -> dict[str, dict[str, Any]]:
         """Announcements in force now, by system (expired ones are ignored, not deleted)."""
         moment = _aware(now)
-        with self._reading(via) as conn:
-            rows = self._fast.select_announcements.execute(conn).all()
+        with self._reading_driver(via) as dbapi:
+            rows = self._fast.select_announcements.execute(dbapi).all()
         return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
                 for system, text, until, created_at, created_by in rows if until is None or until > moment}
 
@@ -579,7 +611,7 @@ class Store:
         _check_length("swap author", by, 64)
         row = {**values, "starts_at": _aware(values["starts_at"]), "ends_at": _aware(values["ends_at"]),
                "created_at": _aware(now), "created_by": by}
-        with self._transaction() as conn:
+        with self._connection() as conn:
             new_id = conn.execute(insert(oncall_overrides_table).values(**row)
                                   .returning(oncall_overrides_table.c.id)).scalar_one()
             audit = {"by": by, "id": new_id, "person": values.get("person"), "replaces": values.get("replaces"),
@@ -595,7 +627,7 @@ class Store:
         _check_length("swap author", by, 64)
         moment = _aware(now)
         table = oncall_overrides_table
-        with self._transaction() as conn:
+        with self._connection() as conn:
             changed = conn.execute(update(table).where(table.c.id == override_id, table.c.cleared_at.is_(None),
                                                        table.c.ends_at > moment)
                                    .values(cleared_at=moment)).rowcount
@@ -610,7 +642,7 @@ class Store:
         table = oncall_overrides_table
         query = (select(table).where(table.c.ends_at > _aware(now), table.c.cleared_at.is_(None))
                  .order_by(table.c.id))
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             return [dict(row._mapping) for row in conn.execute(query).all()]
 
     def purge(self, before: datetime, forget_callers_before: datetime, *, dry_run: bool = False) -> dict[str, int]:
@@ -619,7 +651,7 @@ class Store:
         dry_run: the same statements, rolled back, so the counts are exactly what a real purge would take.
         """
         cutoff, forget = _aware(before), _aware(forget_callers_before)
-        with self._transaction() as conn:
+        with self._connection() as conn:
             counts = {
                 "sessions": conn.execute(delete(sessions_table).where(sessions_table.c.updated_at < cutoff)).rowcount,
                 "events": conn.execute(delete(events_table).where(events_table.c.at < cutoff)).rowcount,
@@ -680,7 +712,7 @@ class Store:
         everywhere else; an SMS conversation's id is the hash too. dry_run: counted, then rolled back.
         """
         sms_id = f"sms:{caller_key}"
-        with self._transaction() as conn:
+        with self._connection() as conn:
             ids = set(conn.execute(select(sessions_table.c.id).where(
                 (sessions_table.c.caller == number) | (sessions_table.c.caller_key == caller_key)
                 | (sessions_table.c.id == sms_id))).scalars())
@@ -715,18 +747,39 @@ class Store:
         if via is not None and via._turn is not None:
             yield via._turn.conn  # its errors become StoreError where that transaction ends
             return
-        with self._transaction(read_only=True) as conn:
+        with self._connection(read_only=True) as conn:
             yield conn
 
     @contextmanager
-    def _transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
-        """A committed-on-success transaction; database failures become StoreError.
+    def _reading_driver(self, via: SessionRecord | None) -> Iterator[Any]:
+        """As _reading, the driver's connection: for precompiled statements."""
+        if via is not None and via._turn is not None:
+            yield via._turn.dbapi  # its errors become StoreError where that transaction ends
+            return
+        with self._transaction(read_only=True) as held:
+            yield held.dbapi
 
-        The one way into the database. On SQLite the engine's begin event starts writers with
-        BEGIN IMMEDIATE (read_only: a plain BEGIN); a writer that finds another's lock waits
-        in SQLite's busy handler, up to SQLITE_BUSY_TIMEOUT_S. On PostgreSQL every wait ends at the
-        request's deadline, and a process that found the database not answering does not wait on it
-        again for a while (ivr/store/outage.py).
+    @contextmanager
+    def _connection(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """A committed-on-success transaction on SQLAlchemy's Connection; database failures become StoreError.
+
+        The store's own modules and its commands; a turn's transaction (session()) runs on the driver's
+        connection, and makes this Connection only for a statement that is not precompiled.
+        """
+        with self._transaction(read_only=read_only) as held:
+            conn = held.connection(self._begun)
+            yield conn
+            conn.commit()  # the driver's commit; then the one below finds no transaction and does nothing
+
+    @contextmanager
+    def _transaction(self, *, read_only: bool = False) -> Iterator[Held]:
+        """A committed-on-success transaction on one of the store's driver connections; failures become StoreError.
+
+        The one way into the database. Its BEGIN and COMMIT are sent on the driver's connection
+        (ivr/store/connections.py says why): on SQLite, writers begin with BEGIN IMMEDIATE (read_only: a
+        plain BEGIN), and a writer that finds another's lock waits in SQLite's busy handler, up to
+        SQLITE_BUSY_TIMEOUT_S. On PostgreSQL every wait ends at the request's deadline, and a process
+        that found the database not answering does not wait on it again for a while (ivr/store/outage.py).
         """
         postgres = self.backend == "postgresql"
         if postgres:
@@ -738,21 +791,15 @@ class Store:
         watch: outage.Watch | None = None
         connected = False
         try:
-            with ExitStack() as stack:
-                conn, watch = self._checkout(stack)
-                connected = True
-                if read_only:
-                    conn.execution_options(ivr_read_only=True)
-                try:
-                    with conn.begin():
-                        yield conn
-                except self._driver_error:
-                    # A precompiled statement failed on the driver's cursor, where SQLAlchemy's own
-                    # check for a lost connection never saw it: on PostgreSQL (a deadline reached,
-                    # a server gone) the connection is not put back into the pool.
-                    if postgres:
-                        conn.invalidate()
-                    raise
+            held, watch = self._checkout(read_only)
+            connected = True
+            try:
+                yield held
+                held.dbapi.commit()
+            except BaseException as exc:
+                self._end_failed(held, exc, watch)
+                raise
+            self._release(held, watch)
             if postgres:
                 self.outage.answered()
         except StaleSession:
@@ -773,39 +820,77 @@ class Store:
         except (SQLAlchemyError, self._driver_error) as exc:
             raise self._database_error(exc, connected, watch) from exc
 
-    def _checkout(self, stack: ExitStack) -> tuple[Connection, outage.Watch | None]:
-        """A connection for one transaction, watched until the request's deadline (PostgreSQL).
+    def _end_failed(self, held: Held, exc: BaseException, watch: outage.Watch | None) -> None:
+        """A transaction that failed (or was abandoned): rolled back and its connection kept, or closed.
 
-        PostgreSQL: the transaction's own BEGIN is its first round trip, and it is what finds a
-        connection that died in the pool (a server restart): the pool is then discarded and a new
-        connection made once, within the same deadline. So a turn whose connection dropped is made
-        again before any of its work is done (nothing happens twice). Why no ping: measured, the
-        ping was one of six round trips a turn (bench/README.md, December 2026), and psycopg sent
-        its own BEGIN as a separate round trip anyway; the connections run in psycopg's autocommit
-        mode (_configure_postgresql) so that this BEGIN is ours, and psycopg's commit() and
-        rollback() still end the transaction it opened.
+        On PostgreSQL a driver's error (a deadline reached, a server gone) closes the connection: it is
+        never given back in an unknown state. Otherwise the transaction is rolled back on it (still
+        watched: a rollback waits no longer than the request may); a rollback that fails closes it too.
         """
+        if self.backend == "postgresql" and isinstance(exc, (self._driver_error, DBAPIError)):
+            if watch is not None:
+                watch.disarm()
+            held.close()
+            return
+        try:
+            held.dbapi.rollback()
+        except self._driver_error as failed:
+            log.warning("rollback failed, the connection is closed: %s", _short(failed))
+            if watch is not None:
+                watch.disarm()
+            held.close()
+            return
+        self._release(held, watch)
+
+    def _release(self, held: Held, watch: outage.Watch | None) -> None:
+        """A connection whose transaction ended, given back: the watch first stops (its timer must not shut
+        an idle connection down), and a connection it did shut down is closed instead."""
+        if watch is not None:
+            watch.disarm()
+            if watch.fired:
+                held.close()
+                return
+        self._held.give_back(held)
+
+    def _checkout(self, read_only: bool) -> tuple[Held, outage.Watch | None]:
+        """A connection with its transaction begun, watched until the request's deadline (PostgreSQL).
+
+        SQLite: BEGIN IMMEDIATE (a writer) or BEGIN, sent here. PostgreSQL: the transaction's own BEGIN
+        is its first round trip, and it is what finds a connection that died in the pool (a server
+        restart): the pool is then discarded and a new connection made once, within the same deadline.
+        So a turn whose connection dropped is made again before any of its work is done (nothing happens
+        twice). Why no ping: measured, the ping was one of six round trips a turn (bench/README.md,
+        December 2026), and psycopg sent its own BEGIN as a separate round trip anyway; the connections
+        run in psycopg's autocommit mode (_configure_postgresql) so that this BEGIN is ours, and psycopg's
+        commit() and rollback() still end the transaction it opened.
+        """
+        if self.backend != "postgresql":
+            held = self._held.take()
+            try:
+                held.dbapi.execute("BEGIN" if read_only else SQLITE_BEGIN_WRITE)
+            except BaseException:
+                held.close()
+                raise
+            return held, None
         for attempt in (1, 2):
-            with ExitStack() as this_try:
-                conn = this_try.enter_context(self.engine.connect())
-                if self.backend != "postgresql":
-                    stack.push(this_try.pop_all())
-                    return conn, None
-                dbapi = conn.connection.dbapi_connection
-                assert dbapi is not None
-                watch = this_try.enter_context(outage.watched(dbapi.fileno))
-                try:
-                    dbapi.execute("BEGIN")
-                except self._driver_error as exc:
-                    if attempt == 2 or (watch is not None and watch.fired) or not self._disconnected(exc, dbapi):
-                        conn.invalidate()  # never back into the pool in an unknown state
-                        raise
-                    log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
-                    conn.invalidate()
-                    self.engine.dispose()
-                    continue
-                stack.push(this_try.pop_all())
-                return conn, watch
+            seconds = outage.remaining()  # None: no deadline (a command), no watch; NoTimeLeft: none left
+            held = self._held.take()
+            watch = None if seconds is None else outage.Watch(held.dbapi.fileno(), seconds)
+            try:
+                held.dbapi.execute("BEGIN")
+            except BaseException as exc:
+                retry = (attempt == 1 and isinstance(exc, self._driver_error) and not (watch and watch.fired)
+                         and self._disconnected(exc, held.dbapi))
+                if watch is not None:
+                    watch.disarm()
+                held.close()  # never given back in an unknown state
+                if not retry:
+                    raise
+                log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
+                self._held.close_all()
+                self.engine.dispose()
+                continue
+            return held, watch
         raise AssertionError("unreachable")
 
     def _disconnected(self, exc: Exception, dbapi: Any) -> bool:
@@ -821,8 +906,8 @@ class Store:
         if self.backend == "postgresql" and not connected:
             self.outage.failed(_short(exc))
             return StoreError(f"database error: {_short(exc)}")
-        # A connection that drops after its ping is not tried again here: the turn's work (an SMS sent)
-        # may have begun. SQLAlchemy has invalidated the pool; the call goes on from its carried state.
+        # A connection that drops after its BEGIN is not tried again here: the turn's work (an SMS sent)
+        # may have begun. It was closed (_end_failed); the call goes on from its carried state.
         return StoreError(f"database error: {_short(exc)}")
 
     def _failed(self) -> None:
@@ -888,11 +973,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
+        # The store's transactions send their own BEGIN (Store._checkout; ivr_begun here): this is for a
+        # Connection taken from the engine directly (the checkpoint, tools, tests).
         # IMMEDIATE takes the write lock up front: a read-modify-write cannot interleave
         # with another process's, and there is no lock upgrade to fail with SQLITE_BUSY.
         options = conn.get_execution_options()
-        if options.get("ivr_autocommit"):
-            return  # a checkpoint: no transaction at all
+        if options.get("ivr_autocommit") or options.get("ivr_begun"):
+            return  # a checkpoint: no transaction at all; or begun by the store on the driver's connection
         conn.exec_driver_sql("BEGIN" if options.get("ivr_read_only") else SQLITE_BEGIN_WRITE)
 
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from flows.events import EventKind
 from flows.model import Answer, Outcome
 from flows.routing import Decision
@@ -34,9 +32,7 @@ from ivr.conversation.incidents import incidents, known_for
 from ivr.conversation.session import Session
 from ivr.privacy import reference_code
 from ivr.store import SessionRecord
-from ivr.store.incidents import caller_key_of
 from ivr.store.outbox import Outgoing
-from ivr.store.schema import incident_callers_table, outbox_table
 from ivr.web.turn_context import turn_context
 
 # Outcomes that send the caller to IT support at their end (on_call_manager only when nobody answered).
@@ -94,9 +90,11 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
 
     record.ref = record.ref or reference_code(record.id)
     live = incidents().live(decision.checklist_id, context.now, known_for(), via=record)
+    # She joins the incident after the outcome is decided: counted here unless she is among its callers already.
+    callers = live.callers + (0 if incidents().is_caller(record, live.id) else 1) if live else None
     ticket = ticket_content(context.line, decision, answers, outcome=outcome, at=context.now, code=record.ref,
                             channel=channel, caller=record.caller if settings.caller_number else None,
-                            callers=live.callers + (0 if counted(record, live.id) else 1) if live else None,
+                            callers=callers,
                             workplaces=len(live.workplaces) if live else None, incident=live.id if live else None)
     store = context.store
 
@@ -113,7 +111,7 @@ def file_ticket(record: SessionRecord, decision: Decision, answers: dict[str, An
         store.enqueue(record, row("ticket", own))
     else:
         parent = f"ticket:incident:{live.id}"
-        if store.enqueue(record, row("ticket", parent)) is None and owner(record, parent) != record.id:
+        if store.enqueue(record, row("ticket", parent)) is None and store.outbox.owner(parent, record) != record.id:
             store.enqueue(record, row("ticket_note", own, parent))
     return replace(decision, ticket=True)
 
@@ -135,28 +133,9 @@ def decline(record: SessionRecord, decision: Decision) -> bool:
     """
     if not record.in_turn:
         return False
-    turn = record._turn
-    assert turn is not None
-    keys = turn.conn.execute(select(outbox_table.c.key).where(
-        outbox_table.c.session_id == record.id, outbox_table.c.channel == "ticket")).scalars().all()
-    cancelled = [key for key in keys if turn_context().store.outbox.cancel(record, key)]
+    outbox = turn_context().store.outbox
+    cancelled = [key for key in outbox.ticket_keys(record) if outbox.cancel(record, key)]
     record.add_event(EventKind.TICKET_DECLINED, {"code": record.ref, "in_time": bool(cancelled)},
                      decision.checklist_id)
     return bool(cancelled)
 
-
-def counted(record: SessionRecord, incident: int) -> bool:
-    """Is this caller among the incident's callers already? (She joins it after the outcome is decided.)"""
-    turn = record._turn
-    assert turn is not None
-    return turn.conn.execute(select(incident_callers_table.c.caller_key).where(
-        incident_callers_table.c.incident_id == incident,
-        incident_callers_table.c.caller_key == caller_key_of(record))).first() is not None
-
-
-def owner(record: SessionRecord, key: str) -> str | None:
-    """The conversation that decided an outbox row, read in this turn's transaction (a replay finds itself)."""
-    turn = record._turn
-    assert turn is not None
-    found = turn.conn.execute(select(outbox_table.c.session_id).where(outbox_table.c.key == key)).first()
-    return None if found is None else found.session_id
