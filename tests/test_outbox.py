@@ -364,8 +364,7 @@ def test_each_server_process_retries_in_its_own_thread(database_url: str, clock:
         assert len(sms_to(http, CALLER)) == 2
     finally:
         app.extensions["ivr.outbox_worker"].stop.set()
-        # The thread may be inside a transaction: disposed before it ends, the store would keep the connection
-        # that transaction gives back, left open to the garbage collector (psycopg warns, failing a later test).
+        # The thread may be inside a transaction: it ends before the store is disposed, not during a later test.
         for thread in threading.enumerate():
             if thread.name == "ivr-outbox":
                 thread.join(10)

@@ -99,3 +99,15 @@ def test_a_postgresql_connection_lost_mid_turn_is_closed_and_the_next_turn_gets_
     got = store.get(SID)
     assert got is not None and got.data == {"steg": 1}
     assert len(connections) == 2
+
+
+def test_a_transaction_that_ends_after_dispose_closes_its_connection(store: Store) -> None:
+    """Another thread's transaction (the outbox worker's) still open at dispose: its connection is closed as
+    it comes back, not kept idle for a store nobody will dispose again."""
+    connections = made(store)
+    with store.session(SID, "voice", T0) as record:
+        record.data = {"steg": 1}
+        store.dispose()  # the app shuts down meanwhile
+    assert len(connections) == 1 and is_closed(connections[0])
+    assert store.get(SID) is not None  # a store used after dispose opens a new one
+    assert len(connections) == 2

@@ -35,9 +35,10 @@ KEEP_IDLE = 5
 class Held:
     """One driver connection of the store's, and (made on demand) SQLAlchemy's Connection over it."""
 
-    __slots__ = ("dbapi", "_fairy")
+    __slots__ = ("dbapi", "_fairy", "generation")
 
-    def __init__(self, fairy: Any) -> None:
+    def __init__(self, fairy: Any, generation: int) -> None:
+        self.generation = generation  # Connections.close_all() since it was made: one taken before is not kept
         self._fairy = fairy  # the pool's proxy, detached: what SQLAlchemy's Connection is made over
         self.dbapi: Any = fairy.dbapi_connection  # the driver's own connection: precompiled statements, BEGIN, COMMIT
 
@@ -72,6 +73,7 @@ class Connections:
         self._engine = engine
         self._keep = keep
         self._idle: list[Held] = []
+        self._generation = 0
         # A forked worker must neither use nor close the connections it inherited (closing would end the
         # parent's sessions): it sets them aside, still referenced (ivr serve --production's master
         # disposes the store before forking, so there are none unless it opened one again).
@@ -86,17 +88,20 @@ class Connections:
             pass
         fairy = self._engine.raw_connection()
         fairy.detach()
-        return Held(fairy)
+        return Held(fairy, self._generation)
 
     def give_back(self, held: Held) -> None:
-        """A connection whose transaction has ended, idle again (or closed: one SQLAlchemy invalidated, a surplus)."""
-        if held.usable and len(self._idle) < self._keep:
+        """A connection whose transaction has ended, idle again; or closed: one SQLAlchemy invalidated, a surplus,
+        or one taken before close_all() (a transaction of another thread that ended after Store.dispose, or
+        after the pool was found dead), which nothing would close again."""
+        if held.usable and held.generation == self._generation and len(self._idle) < self._keep:
             self._idle.append(held)
         else:
             held.close()
 
     def close_all(self) -> None:
-        """Close every idle connection (Store.dispose, or a pool found dead)."""
+        """Close every idle connection, and each one in use as it comes back (Store.dispose, or a pool found dead)."""
+        self._generation += 1
         idle, self._idle = self._idle, []
         for held in idle:
             held.close()
