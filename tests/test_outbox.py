@@ -363,11 +363,8 @@ def test_each_server_process_retries_in_its_own_thread(database_url: str, clock:
         worker.stop.set()
         assert len(sms_to(http, CALLER)) == 2
     finally:
-        app.extensions["ivr.outbox_worker"].stop.set()
         # The thread may be inside a transaction: it ends before the store is disposed, not during a later test.
-        for thread in threading.enumerate():
-            if thread.name == "ivr-outbox":
-                thread.join(10)
+        app.extensions["ivr.outbox_worker"].shut_down()
         app.extensions["ivr.store"].dispose()
 
 

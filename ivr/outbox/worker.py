@@ -31,6 +31,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         self.stop = threading.Event()
 
     def ensure_started(self) -> None:
@@ -41,7 +42,14 @@ class Worker:
             if self._pid == os.getpid():
                 return
             self._pid = os.getpid()
-            threading.Thread(target=self.run, name="ivr-outbox", daemon=True).start()
+            self._thread = threading.Thread(target=self.run, name="ivr-outbox", daemon=True)
+            self._thread.start()
+
+    def shut_down(self, seconds: float = 10.0) -> None:
+        """Stop the thread and wait for its round to end: a transaction it is in ends before the store goes."""
+        self.stop.set()
+        if self._thread is not None and self._pid == os.getpid():
+            self._thread.join(seconds)
 
     def run(self) -> None:
         """Send due rows until stopped; a failing database is logged and tried again next round."""
