@@ -828,17 +828,13 @@ class Store:
         watched: a rollback waits no longer than the request may); a rollback that fails closes it too.
         """
         if self.backend == "postgresql" and isinstance(exc, (self._driver_error, DBAPIError)):
-            if watch is not None:
-                watch.disarm()
-            held.close()
+            self._discard(held, watch)
             return
         try:
             held.dbapi.rollback()
         except self._driver_error as failed:
             log.warning("rollback failed, the connection is closed: %s", _short(failed))
-            if watch is not None:
-                watch.disarm()
-            held.close()
+            self._discard(held, watch)
             return
         self._release(held, watch)
 
@@ -847,10 +843,17 @@ class Store:
         an idle connection down), and a connection it did shut down is closed instead."""
         if watch is not None:
             watch.disarm()
-            if watch.fired:
+            if watch.fired:  # read after disarm(): it cannot fire any more
                 held.close()
                 return
         self._held.give_back(held)
+
+    @staticmethod
+    def _discard(held: Held, watch: outage.Watch | None) -> None:
+        """A connection in an unknown state, closed, never given back; its watch stopped first."""
+        if watch is not None:
+            watch.disarm()
+        held.close()
 
     def _checkout(self, read_only: bool) -> tuple[Held, outage.Watch | None]:
         """A connection with its transaction begun, watched until the request's deadline (PostgreSQL).
@@ -881,9 +884,7 @@ class Store:
             except BaseException as exc:
                 retry = (attempt == 1 and isinstance(exc, self._driver_error) and not (watch and watch.fired)
                          and self._disconnected(exc, held.dbapi))
-                if watch is not None:
-                    watch.disarm()
-                held.close()  # never given back in an unknown state
+                self._discard(held, watch)
                 if not retry:
                     raise
                 log.warning("a pooled database connection was dead: the pool is discarded, trying a new one")
