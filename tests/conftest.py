@@ -24,7 +24,7 @@ from flows.line import Line
 from ivr import create_app
 from ivr.notify import LogNotifier
 from ivr.store import Store
-from tests.conftest_db import database_params, make_url, reset
+from tests.conftest_db import database_params, empty_at_head, make_url
 
 TOKEN = "test-token-not-a-secret"
 PUBLIC_URL = "https://ivr.test.invalid"
@@ -140,10 +140,15 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture(params=database_params())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """SQLite always; PostgreSQL too when IVR_TEST_DATABASE_URL is set."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path) -> Iterator[str]:
+    """An empty database at the schema's head, as the line leaves it at its first start: SQLite always (a copy
+    of the session's migrated file), PostgreSQL too when IVR_TEST_DATABASE_URL is set (its tables emptied).
+    Migrations themselves are tested on empty databases (tests/test_migrations.py, conftest_db.fresh_url)."""
     url = make_url(request.param, tmp_path)
-    reset(url)
+    if request.param == "sqlite":
+        from_template(url, migrated_sqlite)
+    else:
+        empty_at_head(url)
     yield url
 
 
@@ -178,9 +183,8 @@ def from_template(database_url: str, template: Path) -> None:
 
 
 @pytest.fixture
-def app(database_url: str, clock: FrozenClock, migrated_sqlite: Path) -> Iterator[Flask]:
+def app(database_url: str, clock: FrozenClock) -> Iterator[Flask]:
     """The app on a fresh database."""
-    from_template(database_url, migrated_sqlite)
     application = create_app(app_config(database_url, clock))
     yield application
     application.extensions["ivr.store"].dispose()

@@ -43,6 +43,14 @@ def after_decline_time(app: Flask) -> dict[str, Any] | None:
             "sms": [str(sent["body"]) for sent in notifier.sent[seen:] if sent["kind"] == "sms"]}
 
 
+def read_case(path: Path) -> dict[str, Any]:
+    """One case file, as yaml.safe_load reads it, on libyaml's parser where PyYAML has it (the pure-Python
+    parser took ~3 s of CPU in each golden module: every case is read at collection and by its test)."""
+    case = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    assert isinstance(case, dict), f"{path.name}: not a mapping"
+    return case
+
+
 @contextmanager
 def golden_app(case: dict[str, Any], database_url: str) -> Iterator[Flask]:
     """A fresh app on the given database with the clock frozen at the case's `at` (Stockholm time).

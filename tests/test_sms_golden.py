@@ -26,11 +26,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from flask import Flask
 from twilio.request_validator import RequestValidator
@@ -41,7 +41,7 @@ from ivr.privacy import sms_session_id
 from ivr.simulator.common import Entry, ScriptedKeys
 from ivr.simulator.simulate import simulate
 from ivr.simulator.sms import ScriptedSends, SmsPhone, SmsResult, parse_send
-from tests.golden_support import STOCKHOLM, UPDATE, after_decline_time, golden_app, write_case
+from tests.golden_support import STOCKHOLM, UPDATE, after_decline_time, golden_app, read_case, write_case
 
 GOLDEN = Path(__file__).parent / "golden" / "sms"
 CASES = sorted(GOLDEN.glob("*.yaml"))
@@ -57,11 +57,6 @@ WEDNESDAY_EVENING = datetime(2026, 11, 25, 22, 0, tzinfo=STOCKHOLM)
 CHAIN = [person.number for person in LINE.roster.chain_at(WEDNESDAY_EVENING)]  # who is tried then
 
 
-def load(path: Path) -> dict[str, Any]:
-    """One case file."""
-    case = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(case, dict), f"{path.name}: not a mapping"
-    return case
 
 
 def replay(case: dict[str, Any], database_url: str) -> tuple[SmsResult, dict[str, Any] | None]:
@@ -116,7 +111,7 @@ def texted_on_call_number(texts: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
 def test_sms_golden(path: Path, database_url: str, request: pytest.FixtureRequest) -> None:
-    case = load(path)
+    case = read_case(path)
     assert {"description", "at", "from", "sends"} <= set(case), f"{path.name}: inputs missing"
     assert set(case) <= {*INPUTS, "expected"}, f"{path.name}: unknown keys"
     if case.get("known_bug"):
@@ -139,9 +134,10 @@ def test_sms_golden(path: Path, database_url: str, request: pytest.FixtureReques
 # --- what the goldens must cover -----------------------------------------------------------
 
 
-def expected_cases() -> list[tuple[str, dict[str, Any]]]:
-    """(name, case) for every golden that is not a known bug."""
-    return [(path.stem, case) for path in CASES if not (case := load(path)).get("known_bug")]
+@cache
+def expected_cases() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(name, case) for every golden that is not a known bug; read once for the tests below (not to be changed)."""
+    return tuple((path.stem, case) for path in CASES if not (case := read_case(path)).get("known_bug"))
 
 
 def test_golden_cases_exist() -> None:

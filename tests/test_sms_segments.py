@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,13 +33,16 @@ KINDS = {
 }
 
 
+@cache
+def every_text_at(moment: str) -> tuple[tuple[str, str], ...]:
+    """Every text the line can send at a moment (Stockholm time), rendered once for all the tests below."""
+    return tuple(every_text(LINE, datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/Stockholm"))))
+
+
 def texts_of(kind: str) -> list[tuple[str, str]]:
     """Every rendering of one kind, at a weekday and before a long holiday."""
-    found = []
-    for moment in ("2026-11-25T10:00", "2026-12-23T22:00"):
-        at = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Europe/Stockholm"))
-        found += [(where, text) for where, text in every_text(LINE, at) if KINDS[kind] in where]
-    return found
+    return [(where, text) for moment in ("2026-11-25T10:00", "2026-12-23T22:00")
+            for where, text in every_text_at(moment) if KINDS[kind] in where]
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from flask import Flask
 from twilio.request_validator import RequestValidator
@@ -41,7 +40,7 @@ from ivr.simulator.common import Entry, ScriptedKeys
 from ivr.simulator.simulate import simulate
 from ivr.simulator.sms import ScriptedSends, ShiftedClock, SmsPhone, SmsResult
 from ivr.simulator.voice import Phone, Result
-from tests.golden_support import UPDATE, after_decline_time, golden_app, write_case
+from tests.golden_support import UPDATE, after_decline_time, golden_app, read_case, write_case
 from tests.ssml_check import ssml_problems
 from tests.test_sms_golden import observed as observed_sms
 
@@ -130,7 +129,7 @@ def observed(result: Result, texts: SmsResult | None = None, again: Result | Non
 
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
 def test_voice_golden(path: Path, database_url: str, request: pytest.FixtureRequest) -> None:
-    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    case = read_case(path)
     assert {"description", "at", "from", "keys"} <= set(case), f"{path.name}: inputs missing"
     if case.get("known_bug"):
         request.applymarker(pytest.mark.xfail(reason=str(case["known_bug"]), strict=True))

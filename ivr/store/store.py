@@ -251,7 +251,7 @@ class Store:
         self.before_turn: Callable[[], None] | None = None
         self.outbox = OutboxStore(self)
         self._sql = statements.for_backend(backend)
-        self._fast = statements.precompile(self._sql, self.engine.dialect)  # the turn's, on the driver's cursor
+        self._fast = statements.precompiled(backend, self.engine.dialect)  # the turn's, on the driver's cursor
         # pool.connect() may raise the driver's own error for a failed connect, unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         self.outage = outage.Outage()  # this process's memory that PostgreSQL does not answer
