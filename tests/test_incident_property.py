@@ -27,7 +27,7 @@ from flows.model import UNKNOWN, Answer, Outcome
 from flows.routing import Context, route
 from ivr import create_app
 from ivr.store.incidents import IncidentStore
-from tests.conftest import LINE_NUMBER, FrozenClock, Twilio, app_config, local
+from tests.conftest import LINE_NUMBER, FrozenClock, Twilio, app_config, from_template, local
 
 EXAMPLES = int(os.environ.get("INCIDENT_EXAMPLES", "25"))
 SYSTEMS = ["1", "2", "4", "8"]  # Viva, Viva omsorg, NPÖ, Trygghetslarm: each has a several-users step
@@ -92,14 +92,18 @@ def calls() -> st.SearchStrategy[list[tuple[int, str, list[str]]]]:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(story=calls(), states=st.lists(st.sampled_from(STATES), min_size=len(SYSTEMS), max_size=len(SYSTEMS)))
 def test_chef_i_beredskap_only_from_the_callers_own_answers(
-        tmp_path_factory: Any, story: list[tuple[str, list[str], bool]], states: list[IncidentState | None]) -> None:
-    run(Path(tmp_path_factory.mktemp("incident")), story, dict(zip(SYSTEM_IDS.values(), states, strict=True)))
+        tmp_path_factory: Any, migrated_sqlite: Path, story: list[tuple[str, list[str], bool]],
+        states: list[IncidentState | None]) -> None:
+    run(Path(tmp_path_factory.mktemp("incident")), migrated_sqlite, story, dict(zip(SYSTEM_IDS.values(), states, strict=True)))
 
 
-def run(folder: Path, story: list[tuple[str, list[str], bool]],
+def run(folder: Path, template: Path, story: list[tuple[str, list[str], bool]],
         states: dict[str, IncidentState | None] | None = None) -> Line:
     clock = FrozenClock(local("2026-11-25T22:00"))
-    app = create_app(app_config(f"sqlite:///{folder / 'line.sqlite3'}", clock))
+    url = f"sqlite:///{folder / 'line.sqlite3'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    from_template(url, template)  # a fresh line: a copy of the migrated template
+    app = create_app(app_config(url, clock))
     try:
         line = Line(app)
         incidents = IncidentStore(app.extensions["ivr.store"])
@@ -123,13 +127,13 @@ def run(folder: Path, story: list[tuple[str, list[str], bool]],
         app.extensions["ivr.store"].dispose()
 
 
-def test_the_property_is_checked_on_incidents_that_reach_the_manager(tmp_path: Path) -> None:
+def test_the_property_is_checked_on_incidents_that_reach_the_manager(tmp_path: Path, migrated_sqlite: Path) -> None:
     """Not vacuous: three Viva omsorg callers with several users make an incident and are each checked."""
     several = ["1", "1", "2", "2"]  # several users, network fine, restart no, other phone no
-    line = run(tmp_path / "a", [("2", several, False), ("2", several, False), ("2", several, False),
+    line = run(tmp_path / "a", migrated_sqlite, [("2", several, False), ("2", several, False), ("2", several, False),
                                 ("2", ["2", "1", "2", "2"], False)])
     assert line.checked == 3
     assert len(line.incident_sms()) == 1
     # The manager presses 1 on the first: the next two (going through anyway) are not put through again.
-    line = run(tmp_path / "b", [("2", several, True), ("2", ["1", *several], False), ("2", ["1", *several], False)])
+    line = run(tmp_path / "b", migrated_sqlite, [("2", several, True), ("2", ["1", *several], False), ("2", ["1", *several], False)])
     assert line.checked == 1 and line.acknowledged == {"viva_omsorg"}

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
-from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, local, sms_session
+from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, from_template, local, sms_session
 
 EXAMPLES = int(os.environ.get("SITUATION_EXAMPLES", "40"))
 # Answers more often than the rest, so that many examples get through a whole checklist.
@@ -113,15 +113,18 @@ class Caller:
     after_hours=st.booleans(),
 )
 def test_on_call_only_after_every_step_with_more_time_sms_and_resume(
-    tmp_path_factory: Any, system: str, actions: list[str], after_hours: bool,
+    tmp_path_factory: Any, migrated_sqlite: Path, system: str, actions: list[str], after_hours: bool,
 ) -> None:
-    run(Path(tmp_path_factory.mktemp("situation")), system, actions, after_hours)
+    run(Path(tmp_path_factory.mktemp("situation")), migrated_sqlite, system, actions, after_hours)
 
 
-def run(folder: Path, system: str, actions: list[str], after_hours: bool = True) -> Caller:
-    """One caller's whole story on a fresh line; the caller, with what it checked."""
+def run(folder: Path, template: Path, system: str, actions: list[str], after_hours: bool = True) -> Caller:
+    """One caller's whole story on a fresh line (a copy of the migrated template); the caller, with what it checked."""
     clock = FrozenClock(local("2026-11-25T22:00" if after_hours else "2026-11-25T10:00"))
-    app = create_app(app_config(f"sqlite:///{folder / 'line.sqlite3'}", clock))
+    url = f"sqlite:///{folder / 'line.sqlite3'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    from_template(url, template)
+    app = create_app(app_config(url, clock))
     try:
         caller = Caller(app)
         caller.dial_line()
@@ -139,11 +142,11 @@ def run(folder: Path, system: str, actions: list[str], after_hours: bool = True)
         app.extensions["ivr.store"].dispose()
 
 
-def test_the_check_is_made_on_calls_that_reach_chef_i_beredskap(tmp_path: Path) -> None:
+def test_the_check_is_made_on_calls_that_reach_chef_i_beredskap(tmp_path: Path, migrated_sqlite: Path) -> None:
     """Not vacuous: a resumed call, a call gone on by SMS, and a call with more time do get checked."""
     # Viva omsorg: several users, network; dropped at step 3; called again, 1 goes on; no, no.
-    assert run(tmp_path / "resumed", "2", ["1", "1", "drop", "1", "2", "2"]).checked == 1
+    assert run(tmp_path / "resumed", migrated_sqlite, "2", ["1", "1", "drop", "1", "2", "2"]).checked == 1
     # Viva omsorg: 8 at step 3, then by SMS: nej, nej, RING.
-    assert run(tmp_path / "sms", "2", ["1", "1", "8", "sms:nej", "sms:nej", "sms:RING"]).checked == 1
+    assert run(tmp_path / "sms", migrated_sqlite, "2", ["1", "1", "8", "sms:nej", "sms:nej", "sms:RING"]).checked == 1
     # Viva: more time, silence, then every step.
-    assert run(tmp_path / "waited", "1", ["5", "-", "2", "5", "1", "1"]).checked == 1
+    assert run(tmp_path / "waited", migrated_sqlite, "1", ["5", "-", "2", "5", "1", "1"]).checked == 1
