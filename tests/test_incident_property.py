@@ -94,7 +94,8 @@ def calls() -> st.SearchStrategy[list[tuple[int, str, list[str]]]]:
 def test_chef_i_beredskap_only_from_the_callers_own_answers(
         tmp_path_factory: Any, migrated_sqlite: Path, story: list[tuple[str, list[str], bool]],
         states: list[IncidentState | None]) -> None:
-    run(Path(tmp_path_factory.mktemp("incident")), migrated_sqlite, story, dict(zip(SYSTEM_IDS.values(), states, strict=True)))
+    run(Path(tmp_path_factory.mktemp("incident")), migrated_sqlite, story,
+        dict(zip(SYSTEM_IDS.values(), states, strict=True)))
 
 
 def run(folder: Path, template: Path, story: list[tuple[str, list[str], bool]],
@@ -135,5 +136,6 @@ def test_the_property_is_checked_on_incidents_that_reach_the_manager(tmp_path: P
     assert line.checked == 3
     assert len(line.incident_sms()) == 1
     # The manager presses 1 on the first: the next two (going through anyway) are not put through again.
-    line = run(tmp_path / "b", migrated_sqlite, [("2", several, True), ("2", ["1", *several], False), ("2", ["1", *several], False)])
+    line = run(tmp_path / "b", migrated_sqlite,
+               [("2", several, True), ("2", ["1", *several], False), ("2", ["1", *several], False)])
     assert line.checked == 1 and line.acknowledged == {"viva_omsorg"}
