@@ -1,6 +1,6 @@
 """A started worker imports no package that only a real send, a ticket backend or the console needs
 (ivr/notify.py, ivr/tickets/http.py, ivr/tickets/backends.py, ivr/admin/csrf.py, ivr/channels/voice/twiml.py),
-and its turns import none either.
+nor, on SQLite, SQLAlchemy's PostgreSQL dialect (ivr/store/outbox.py); and its turns import none either.
 
 Run in a fresh interpreter: the test suite itself has imported all of them long before.
 """
@@ -14,13 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ivr.store import Store
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "worker-imports-token"
 BASE = "https://ivr.imports.invalid"
 # Each of these cost every worker memory and start-up time (see the modules named above).
 NOT_AT_START = ["twilio.rest", "requests", "urllib3", "charset_normalizer", "flask_wtf", "wtforms", "xml.sax",
                 "smtplib",  # the e-mail backend's: config/line.yaml files no tickets (backend: none)
-                "rapidfuzz"]  # a misspelt system name's: loaded by a worker's first text that is no digit
+                "rapidfuzz",  # a misspelt system name's: loaded by a worker's first text that is no digit
+                "sqlalchemy.dialects.postgresql"]  # the workers here are SQLite's (ivr/store/outbox.py)
 # Imported by every worker: the check sees imports at all.
 ALWAYS = ["sqlalchemy", "twilio.twiml.voice_response"]
 
@@ -59,9 +62,19 @@ print(json.dumps(seen))
 
 
 def worker(tmp_path: Path, mode: str, **env: str) -> dict[str, Any]:
-    """What a worker started from the environment had imported, after create_app() (and after turns)."""
+    """What a worker started from the environment had imported, after create_app() (and after turns).
+
+    The database is at head already, as a worker finds it (the master, `ivr db upgrade` or the first start
+    migrated it): the migrations themselves import SQLAlchemy's PostgreSQL dialect for its JSONB type.
+    """
+    url = f"sqlite:///{tmp_path / 'imports.db'}"
+    store = Store(url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()
     environment = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_PUBLIC_URL": BASE,
-                   "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'imports.db'}",
+                   "IVR_DATABASE_URL": url,
                    "IVR_PSEUDONYM_KEY": "imports-pseudonym-key", "IVR_STATE_DIR": str(tmp_path / "state"), **env}
     if "TWILIO_ACCOUNT_SID" not in env:
         environment.pop("TWILIO_ACCOUNT_SID", None)  # never send anything to Twilio from a test
