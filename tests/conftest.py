@@ -179,6 +179,7 @@ def from_template(database_url: str, template: Path) -> None:
     if database_url.startswith("sqlite:///"):
         target = Path(database_url.removeprefix("sqlite:///"))
         if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)  # as the store makes a new file's folder
             shutil.copyfile(template, target)
 
 

@@ -102,7 +102,6 @@ def run(folder: Path, template: Path, story: list[tuple[str, list[str], bool]],
         states: dict[str, IncidentState | None] | None = None) -> Line:
     clock = FrozenClock(local("2026-11-25T22:00"))
     url = f"sqlite:///{folder / 'line.sqlite3'}"
-    folder.mkdir(parents=True, exist_ok=True)
     from_template(url, template)  # a fresh line: a copy of the migrated template
     app = create_app(app_config(url, clock))
     try:

@@ -122,7 +122,6 @@ def run(folder: Path, template: Path, system: str, actions: list[str], after_hou
     """One caller's whole story on a fresh line (a copy of the migrated template); the caller, with what it checked."""
     clock = FrozenClock(local("2026-11-25T22:00" if after_hours else "2026-11-25T10:00"))
     url = f"sqlite:///{folder / 'line.sqlite3'}"
-    folder.mkdir(parents=True, exist_ok=True)
     from_template(url, template)
     app = create_app(app_config(url, clock))
     try:

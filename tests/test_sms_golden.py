@@ -57,8 +57,6 @@ WEDNESDAY_EVENING = datetime(2026, 11, 25, 22, 0, tzinfo=STOCKHOLM)
 CHAIN = [person.number for person in LINE.roster.chain_at(WEDNESDAY_EVENING)]  # who is tried then
 
 
-
-
 def replay(case: dict[str, Any], database_url: str) -> tuple[SmsResult, dict[str, Any] | None]:
     """Run one case's conversation against a fresh app on the given database (and, with `tickets:`, the
     outbox once the caller can no longer decline: tests/golden_support.after_decline_time)."""

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ivr.store import Store
+from tests.conftest import from_template
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "worker-imports-token"
@@ -61,18 +61,15 @@ print(json.dumps(seen))
 """
 
 
-def worker(tmp_path: Path, mode: str, **env: str) -> dict[str, Any]:
+def worker(tmp_path: Path, template: Path, mode: str, **env: str) -> dict[str, Any]:
     """What a worker started from the environment had imported, after create_app() (and after turns).
 
-    The database is at head already, as a worker finds it (the master, `ivr db upgrade` or the first start
-    migrated it): the migrations themselves import SQLAlchemy's PostgreSQL dialect for its JSONB type.
+    The database is at head already (a copy of the migrated template), as a worker finds it (the master,
+    `ivr db upgrade` or the first start migrated it): the migrations themselves import SQLAlchemy's
+    PostgreSQL dialect for its JSONB type.
     """
     url = f"sqlite:///{tmp_path / 'imports.db'}"
-    store = Store(url)
-    try:
-        store.upgrade()
-    finally:
-        store.dispose()
+    from_template(url, template)
     environment = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_PUBLIC_URL": BASE,
                    "IVR_DATABASE_URL": url,
                    "IVR_PSEUDONYM_KEY": "imports-pseudonym-key", "IVR_STATE_DIR": str(tmp_path / "state"), **env}
@@ -85,8 +82,9 @@ def worker(tmp_path: Path, mode: str, **env: str) -> dict[str, Any]:
     return result
 
 
-def test_a_worker_and_its_turns_import_no_sending_client_nor_the_console_s_forms(tmp_path: Path) -> None:
-    seen = worker(tmp_path, "turns")
+def test_a_worker_and_its_turns_import_no_sending_client_nor_the_console_s_forms(
+        tmp_path: Path, migrated_sqlite: Path) -> None:
+    seen = worker(tmp_path, migrated_sqlite, "turns")
     assert seen["notifier"] == "LogNotifier"
     assert seen["start"] == sorted(ALWAYS)
     assert seen["statuses"] == [200] * len(seen["statuses"]) and len(seen["statuses"]) == 7
@@ -96,7 +94,8 @@ def test_a_worker_and_its_turns_import_no_sending_client_nor_the_console_s_forms
     assert seen["console"] == [200, True, True]
 
 
-def test_a_worker_with_a_twilio_account_imports_its_rest_client_only_to_send(tmp_path: Path) -> None:
-    seen = worker(tmp_path, "start", TWILIO_ACCOUNT_SID="AC" + "0" * 32)
+def test_a_worker_with_a_twilio_account_imports_its_rest_client_only_to_send(
+        tmp_path: Path, migrated_sqlite: Path) -> None:
+    seen = worker(tmp_path, migrated_sqlite, "start", TWILIO_ACCOUNT_SID="AC" + "0" * 32)
     assert seen["notifier"] == "TwilioNotifier"
     assert seen["start"] == sorted(ALWAYS)
