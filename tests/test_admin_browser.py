@@ -148,8 +148,7 @@ def start_chromium() -> WebDriver:
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=420,900"):
         options.add_argument(argument)
     driver: WebDriver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
-    return driver
+    return driver  # its implicit wait is set for each test's tab (fresh_tab)
 
 
 def outbox(tmp_path: Path) -> list[dict[str, Any]]:
