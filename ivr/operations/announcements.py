@@ -8,7 +8,7 @@ from datetime import datetime
 from flows.line import Line
 from flows.moments import MomentError, parse_until
 from ivr.channels.sms.check import notice_room
-from ivr.channels.sms.cost import SEGMENT_SEPTETS, char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters
+from ivr.channels.sms.cost import char_septets, fits_one_segment, gsm7_septets, non_gsm7_characters, room_left
 
 MAX_TEXT = 300  # spoken in under half a minute; an announcement is a headline, not a report
 # The line-wide announcement (e.g. the network is down everywhere), heard and texted before the menu.
@@ -49,8 +49,7 @@ def check_notice(line: Line, system: str, text: str) -> None:
 
 def line_wide_room(line: Line) -> int:
     """Characters the line-wide text may have for its SMS ("Driftinfo för alla system: ...") to fit one SMS."""
-    used = [gsm7_septets(line.messages.get("sms", "notice_all", lang, text="")) for lang in line.settings.languages]
-    return SEGMENT_SEPTETS - max(SEGMENT_SEPTETS if septets is None else septets for septets in used)
+    return room_left(line.messages.get("sms", "notice_all", lang, text="") for lang in line.settings.languages)
 
 
 def resolve_system(line: Line, name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows.line import Line
-from ivr.channels.sms.cost import SEGMENT_SEPTETS, TWO_SEGMENTS_SEPTETS, gsm7_septets, non_gsm7_characters
+from ivr.channels.sms.cost import SEGMENT_SEPTETS, TWO_SEGMENTS_SEPTETS, gsm7_septets, non_gsm7_characters, room_left
 from ivr.channels.sms.render import every_text
 from ivr.conversation.replies import Intent, parse
 
@@ -76,9 +76,8 @@ def sms_problems(line: Line) -> list[str]:
 def notice_room(line: Line, system: str) -> int:
     """Characters (GSM-7 septets) IT's announcement about a system may have for its SMS notice to fit one SMS."""
     checklist = line.library.by_id(system)
-    used = [gsm7_septets(line.messages.get("sms", "notice", lang, system=checklist.name[lang], text=""))
-            for lang in line.settings.languages]
-    return SEGMENT_SEPTETS - max(SEGMENT_SEPTETS if septets is None else septets for septets in used)
+    return room_left(line.messages.get("sms", "notice", lang, system=checklist.name[lang], text="")
+                     for lang in line.settings.languages)
 
 
 def notice_problems(line: Line) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 from gsm0338.charset import BASIC_CHARACTER_SET_EXTENSION
 
@@ -47,3 +49,10 @@ def fits_one_segment(text: str) -> bool:
     """True for a GSM-7 text of at most 160 septets."""
     septets = gsm7_septets(text)
     return septets is not None and septets <= SEGMENT_SEPTETS
+
+
+def room_left(headings: Iterable[str]) -> int:
+    """Septets one SMS has left after the longest of these (a heading in each language); a heading outside
+    GSM-7 leaves none."""
+    return SEGMENT_SEPTETS - max(SEGMENT_SEPTETS if septets is None else septets
+                                 for septets in map(gsm7_septets, headings))
