@@ -177,3 +177,20 @@ def test_database_down_still_answers_a_text(clock: FrozenClock) -> None:
     assert texts == ["Tyvärr blev det ett tekniskt fel. Ring IT-supporten 0141-22 50 47 eller skapa ett ärende: "
                      "https://itportal.example.se"]
     app.extensions["ivr.store"].dispose()
+
+
+def test_a_callsid_longer_than_twilios_still_gets_its_own_call(
+    app: Flask, twilio: Twilio, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Twilio's are 34 characters; the store keeps 100. Two long ones alike in their first 64 are two calls.
+    first, second = ("CA" + "7" * 120 + "a", "CA" + "7" * 120 + "b")
+    clock.set("2026-11-25T22:00")
+    for sid in (first, second):
+        assert "Viva 1" in spoken(twilio.call("/voice", sid=sid).data)
+    body = b""
+    for key in ("1", "2", "1", "1"):
+        body = twilio.call("/voice/input", sid=first, Digits=key).data
+    assert ET.fromstring(body).find("Dial/Number").text == "+46701740610"  # type: ignore[union-attr]
+    # The second call is still at the menu: 1 chooses Viva, it does not answer a step of the first call's.
+    assert "Viva" in spoken(twilio.call("/voice/input", sid=second, Digits="1").data)
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]
