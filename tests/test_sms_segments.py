@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -11,9 +13,19 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
+from flows.facts import manager_sms
 from flows.line import load_line
+from flows.model import Answer, Checklist, Outcome
+from flows.routing import Decision
 from ivr.channels.sms.cost import TWO_SEGMENTS_SEPTETS, fits_one_segment, gsm7_septets
-from ivr.channels.sms.render import BUILT_TEXTS, every_text
+from ivr.channels.sms.render import (
+    BUILT_TEXTS,
+    LONGEST_CALLER,
+    LONGEST_MOMENT,
+    every_text,
+    fact_combinations,
+    fact_shapes,
+)
 from ivr.cli import main
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio
 
@@ -133,3 +145,27 @@ def test_refusal_of_typographic_announcement_by_sms_is_itself_plain_sms(app: Fla
     replies = [node.text or "" for node in ET.fromstring(response.data).iter("Message")]
     assert len(replies) == 1 and "U+2019" in replies[0]  # the character named, not sent
     assert fits_one_segment(replies[0]), replies[0]
+
+
+@pytest.mark.parametrize("groups", [
+    None,  # the shipped wording
+    {"fact_yes": "Ja, det stämmer att {text}", "fact_no": "{text}", "fact_unknown": "Vet ej: {text} (frågat)"},
+])
+def test_the_manager_sms_check_sees_the_longest_text_and_every_character_of_all_fact_combinations(
+        groups: dict[str, str] | None) -> None:
+    # The start-up check builds one set of facts per shape (render.fact_shapes), not every combination.
+    line = LINE
+    if groups is not None:
+        wording = {name: {"sv": text, "en": text} for name, text in groups.items()}
+        whisper = {**LINE.messages.texts["whisper"], **wording}
+        line = replace(LINE, messages=replace(LINE.messages, texts={**LINE.messages.texts, "whisper": whisper}))
+
+    def texts(checklist: Checklist, facts_sets: Iterable[dict[str, Answer]]) -> list[str]:
+        return [manager_sms(line, Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts), LONGEST_CALLER,
+                            LONGEST_MOMENT) for facts in facts_sets]
+
+    for checklist in line.library.checklists:
+        every, shapes = texts(checklist, fact_combinations(checklist)), texts(checklist, fact_shapes(checklist))
+        assert len(shapes) <= 7 and set(shapes) <= set(every)
+        assert max(map(len, shapes)) == max(map(len, every)), checklist.id
+        assert set("".join(shapes)) == set("".join(every)), checklist.id

@@ -226,31 +226,55 @@ def checklist_texts(sms: SmsRenderer, checklist: Checklist, moment: datetime,
 
 
 def manager_sms_texts(line: Line, checklist: Checklist, lang: str) -> Iterator[tuple[str, str]]:
-    """whisper.sms as the voice line sends it when nobody accepts: every caller form and fact combination."""
+    """whisper.sms as the voice line sends it when nobody accepts: every caller form, each shape of its facts."""
     if lang != line.settings.default_language:
         return  # the manager's SMS is always in the line's first language
     # The caller's words once for all fact combinations: each was a phonenumbers parse, ~2,500 at every start.
     callers = (caller_words(line, LONGEST_CALLER), caller_words(line, None))
-    for facts in fact_combinations(checklist):
+    for facts in fact_shapes(checklist):
         decision = Decision(Outcome.ON_CALL_MANAGER, checklist.id, facts)
         for caller in callers:
             yield (f"{lang}: config/messages.yaml whisper.sms ({checklist.source})",
                    manager_sms_with(line, decision, caller, LONGEST_MOMENT))
-        if any(step.notify for step in checklist.steps):  # a step's message for the caller (`notify:`)
+    if any(step.notify for step in checklist.steps):  # a step's message for the caller (`notify:`), by answer
+        for facts in fact_combinations(checklist):
             yield (f"{lang}: config/messages.yaml whisper.group_sms ({checklist.source})",
                    group_sms(line, checklist.id, facts, LONGEST_CALLER, LONGEST_MOMENT))
 
 
-def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
-    """Every set of facts a decision on the checklist can hold: each fact absent, yes, no, or unknown where a step
-    asking it takes "vet inte"."""
+def fact_answers(checklist: Checklist) -> tuple[list[str], list[tuple[Answer, ...]]]:
+    """The checklist's facts, sorted, and the answers each can hold: yes, no, and unknown where a step asking it
+    takes "vet inte"."""
     names = sorted({step.fact for step in checklist.steps if step.fact})
     may_be_unknown = {step.fact for step in checklist.steps if step.fact and step.allows_unknown}
-    choices: list[tuple[Answer | None, ...]] = [
-        (None, True, False, UNKNOWN) if name in may_be_unknown else (None, True, False) for name in names
-    ]
+    return names, [(True, False, UNKNOWN) if name in may_be_unknown else (True, False) for name in names]
+
+
+def fact_combinations(checklist: Checklist) -> Iterator[dict[str, Answer]]:
+    """Every set of facts a decision on the checklist can hold: each fact absent or one of its answers."""
+    names, answers = fact_answers(checklist)
+    choices: list[tuple[Answer | None, ...]] = [(None, *held) for held in answers]
     for values in itertools.product(*choices):
         yield {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
+def fact_shapes(checklist: Checklist) -> Iterator[dict[str, Answer]]:
+    """Facts for the manager's SMS length check: every fact present, one set for each set of answer groups
+    ("Ja: ...", "Nej: ...", "Okänt: ...") the checklist can fill.
+
+    The SMS names each fact by its label whatever the answer (flows/facts.py, facts_text), grouped by answer.
+    A fact left out only shortens it (", label" or a group less), and with every fact present the length and
+    the characters depend only on which groups are filled: these sets hold the longest text and every
+    character of all fact_combinations (tests/test_sms_segments.py compares them). Was every combination,
+    ~2,500 texts and ~0.07 s at every start (the shipped files).
+    """
+    names, answers = fact_answers(checklist)
+    shapes: set[frozenset[Answer]] = set()
+    for values in itertools.product(*answers):
+        shape = frozenset(values)
+        if shape not in shapes:
+            shapes.add(shape)
+            yield dict(zip(names, values, strict=True))
 
 
 # The widest code for the receipts' length check: every symbol counts one septet, so any code will do.
