@@ -4,6 +4,8 @@ the store on the driver's connection, connections reused, and every one closed b
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, event, text
 
+from ivr.store import connections, outage
+from ivr.store.connections import Connections, Held
 from ivr.store.store import Store, StoreError
 from tests.conftest_db import database_params, open_store
 
@@ -111,3 +115,69 @@ def test_a_transaction_that_ends_after_dispose_closes_its_connection(store: Stor
     assert len(connections) == 1 and is_closed(connections[0])
     assert store.get(SID) is not None  # a store used after dispose opens a new one
     assert len(connections) == 2
+
+
+def test_at_most_max_open_connections_and_a_transaction_waits_for_one(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'capped.sqlite3'}")
+    pool = Connections(engine, max_open=2)
+    first, second = pool.take(), pool.take()
+    try:
+        token = outage.set_deadline(0.2)
+        try:
+            started = time.monotonic()
+            with pytest.raises(outage.NoTimeLeft):
+                pool.take()  # a webhook waits until its request's deadline, no longer
+            assert 0.15 < time.monotonic() - started < 2
+        finally:
+            outage.reset_deadline(token)
+
+        taken: list[Held] = []
+        waiter = threading.Thread(target=lambda: taken.append(pool.take()))
+        waiter.start()
+        time.sleep(0.1)
+        assert not taken  # waiting: two are open
+        pool.give_back(first)
+        waiter.join(5)
+        assert taken == [first]  # the one given back, not a third
+
+        waiter = threading.Thread(target=lambda: taken.append(pool.take()))
+        waiter.start()
+        time.sleep(0.1)
+        assert len(taken) == 1
+        second.close()  # closed: room to make one
+        waiter.join(5)
+        assert len(taken) == 2 and taken[1] not in (first, second)
+    finally:
+        for held in (first, *taken[1:]):
+            held.close()
+        engine.dispose()
+
+
+def test_a_turn_that_finds_every_connection_in_use_fails_by_its_deadline_without_blaming_the_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(connections, "MAX_OPEN", 1)
+    store = open_store("sqlite", tmp_path)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.session(SID, "voice", T0) as record:
+            record.data = {"steg": 1}
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        token = outage.set_deadline(0.2)
+        try:
+            with pytest.raises(StoreError):
+                store.get("voice:other")
+        finally:
+            outage.reset_deadline(token)
+        assert not store.outage.down  # the database answered: the line was only busy
+    finally:
+        release.set()
+        holder.join(5)
+    assert store.get(SID) is not None  # the connection came back and is used again
+    store.dispose()

@@ -11,6 +11,8 @@ SQLite's WAL and pragmas, psycopg's autocommit, the request's deadline on Postgr
 detached from the pool at once: it is then ours alone, and the store closes it (Store.dispose, a
 failed transaction on PostgreSQL): nothing is left to the garbage collector.
 
+As that pool did, at most MAX_OPEN are open at once; a transaction beyond them waits for one (below).
+
 A statement that is not precompiled (ivr/store/statements.py) still runs on SQLAlchemy's Connection,
 made over the same driver connection and so in the same transaction (Held.connection()).
 """
@@ -19,28 +21,41 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+
+from ivr.store import outage
 
 log = logging.getLogger(__name__)
 
 # Idle connections kept: as SQLAlchemy's default pool_size. A sync worker uses one at a time; a threaded
 # server's extra ones beyond this are closed as they come back.
 KEEP_IDLE = 5
+# Open at once, idle or in use: as SQLAlchemy's pool allowed (pool_size 5 + max_overflow 10). A sync worker
+# never gets near it; a threaded server (`ivr serve` without --production) in a burst waits for one instead
+# of opening one per thread until PostgreSQL refuses them all (max_connections).
+MAX_OPEN = 15
+# How long a transaction without a request's deadline (a command, the outbox thread) waits for one: as
+# SQLAlchemy's pool_timeout. A webhook waits until its request's deadline only (ivr/store/outage.py).
+WAIT_S = 30.0
 
 
 class Held:
     """One driver connection of the store's, and (made on demand) SQLAlchemy's Connection over it."""
 
-    __slots__ = ("dbapi", "_fairy", "generation")
+    __slots__ = ("dbapi", "_fairy", "generation", "_on_close")
 
-    def __init__(self, fairy: Any, generation: int) -> None:
+    def __init__(self, fairy: Any, generation: int, on_close: Callable[[], None] | None = None) -> None:
         self.generation = generation  # Connections.close_all() since it was made: one taken before is not kept
         self._fairy = fairy  # the pool's proxy, detached: what SQLAlchemy's Connection is made over
         self.dbapi: Any = fairy.dbapi_connection  # the driver's own connection: precompiled statements, BEGIN, COMMIT
+        self._on_close = on_close  # told once, at the first close: one open connection fewer
 
     def connection(self, engine: Engine) -> Connection:
         """SQLAlchemy's Connection over this driver connection, inside the transaction already begun on it.
@@ -64,14 +79,20 @@ class Held:
             self.dbapi.close()
         except Exception as exc:  # noqa: BLE001 - closing a broken connection must not hide the error that broke it
             log.debug("closing a database connection failed: %s", exc)
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
 
 class Connections:
     """The idle driver connections of one store, newest last."""
 
-    def __init__(self, engine: Engine, keep: int = KEEP_IDLE) -> None:
+    def __init__(self, engine: Engine, keep: int = KEEP_IDLE, max_open: int | None = None) -> None:
         self._engine = engine
         self._keep = keep
+        self._max_open = MAX_OPEN if max_open is None else max_open
+        self._open = 0  # made and not yet closed, idle or in use
+        self._changed = threading.Condition()  # a connection given back or closed: one may be taken or made
         self._idle: list[Held] = []
         self._generation = 0
         # A forked worker must neither use nor close the connections it inherited (closing would end the
@@ -81,21 +102,56 @@ class Connections:
         os.register_at_fork(after_in_child=lambda: _forget(ref))
 
     def take(self) -> Held:
-        """An idle connection, else a new one (the driver's error, or outage.DatabaseDown, if none can be made)."""
+        """An idle connection, else a new one (the driver's error, or outage.DatabaseDown, if none can be made).
+
+        With MAX_OPEN open, it waits for one to come back: until the request's deadline (then
+        outage.NoTimeLeft, which does not mark the database down: it answered), or WAIT_S without one.
+        """
         try:
             return self._idle.pop()  # list.pop is atomic: two threads never get the same one
         except IndexError:
             pass
-        fairy = self._engine.raw_connection()
+        with self._changed:
+            if self._open >= self._max_open:
+                held = self._wait_for_one()
+                if held is not None:
+                    return held
+            self._open += 1
+        try:
+            fairy = self._engine.raw_connection()
+        except BaseException:
+            self._closed()
+            raise
         fairy.detach()
-        return Held(fairy, self._generation)
+        return Held(fairy, self._generation, self._closed)
+
+    def _wait_for_one(self) -> Held | None:
+        """With the lock held and MAX_OPEN open: an idle one as soon as one is given back, or None once one
+        was closed (room to make one)."""
+        left = outage.remaining()
+        until = time.monotonic() + (WAIT_S if left is None else left)
+        while self._open >= self._max_open:
+            if self._idle:
+                return self._idle.pop()
+            wait = until - time.monotonic()
+            if wait <= 0 or not self._changed.wait(wait):
+                log.warning("all %d database connections in use: a transaction gave up waiting", self._max_open)
+                raise outage.NoTimeLeft(f"all {self._max_open} database connections in use")
+        return None
+
+    def _closed(self) -> None:
+        with self._changed:
+            self._open -= 1
+            self._changed.notify()
 
     def give_back(self, held: Held) -> None:
         """A connection whose transaction has ended, idle again; or closed: one SQLAlchemy invalidated, a surplus,
         or one taken before close_all() (a transaction of another thread that ended after Store.dispose, or
         after the pool was found dead), which nothing would close again."""
         if held.usable and held.generation == self._generation and len(self._idle) < self._keep:
-            self._idle.append(held)
+            with self._changed:
+                self._idle.append(held)
+                self._changed.notify()
         else:
             held.close()
 
@@ -116,3 +172,6 @@ def _forget(ref: weakref.ref[Connections]) -> None:
     if connections is not None:
         _inherited.extend(connections._idle)
         connections._idle = []
+        # None of the parent's are this process's to count (its threads' did not come along), nor its lock.
+        connections._open = 0
+        connections._changed = threading.Condition()
