@@ -238,30 +238,40 @@ form = {"CallSid": "CA" + "0" * 32, "From": "+46701740699", "To": "+46141225000"
 signature = RequestValidator("bench-token").compute_signature("https://line.example/voice", form)
 status = app.test_client().post("/voice", data=form, headers={"X-Twilio-Signature": signature}).status_code
 assert status == 200, status
-app.extensions["ivr.store"].dispose()""")
+first_200_at = time.time()
+app.extensions["ivr.store"].dispose()""").replace(
+    '"create_app_s": t2 - t1}', '"create_app_s": t2 - t1, "first_200_at": first_200_at}')
 # The libraries alone: what create_app() is compared with.
 LIBRARIES_CODE = "import flask, sqlalchemy, twilio.twiml.voice_response"
 
 
 def startup(env: dict[str, str], count: int, root: Path = ROOT) -> dict[str, Any]:
-    """Fresh interpreters: process start to the first 200 (median wall), imports + create_app inside, and
-    the same process importing flask, sqlalchemy and twilio's TwiML alone (median wall)."""
-    walls, inside, libraries = [], [], []
+    """Fresh interpreters: process start to the first 200 (median), imports + create_app inside, the whole
+    process to its exit, and a process importing flask, sqlalchemy and twilio's TwiML alone (median wall).
+
+    To the first 200 is read from the wall clock the child reads after its 200 (one machine, one clock):
+    the whole process also holds the interpreter's exit, ~0.1 s of it a last garbage collection of the
+    loaded line (measured December 2026), which is not start-up. The ratio to the libraries compares
+    whole processes, as it always did.
+    """
+    walls, first_200, inside, libraries = [], [], [], []
     environment = compiled(root, {**os.environ, **env, "PYTHONPATH": str(root)})
     for _ in range(count):
+        spawned = time.time()
         started = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", FIRST_200_CODE], cwd=root, env=environment,
                              capture_output=True, text=True, timeout=120, check=True)
         walls.append(time.perf_counter() - started)
         split = json.loads(out.stdout.strip().splitlines()[-1])
+        first_200.append(split["first_200_at"] - spawned)
         inside.append(split["import_s"] + split["create_app_s"])
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", LIBRARIES_CODE], cwd=root, capture_output=True, timeout=60, check=True)
         libraries.append(time.perf_counter() - started)
-    return {"process_s": statistics.median(walls), "import_and_create_app_s": statistics.median(inside),
-            "libraries_s": statistics.median(libraries),
+    return {"first_200_s": statistics.median(first_200), "process_s": statistics.median(walls),
+            "import_and_create_app_s": statistics.median(inside), "libraries_s": statistics.median(libraries),
             "ratio_to_libraries": statistics.median(walls) / statistics.median(libraries),
-            "runs_s": [round(w, 3) for w in walls]}
+            "runs_s": [round(w, 3) for w in first_200]}
 
 
 def turn_child(which: str, script: Path, env: dict[str, str], turns: int, peer: Path,
@@ -463,8 +473,9 @@ def main() -> None:
         if key in figures:
             s = figures[key]
             print(f"  {key[8:]:<14} imports + create_app {s['import_and_create_app_s']:.3f} s, "
-                  f"process start to first 200 {s['process_s']:.3f} s (runs {s['runs_s']}); "
-                  f"flask + sqlalchemy + twilio alone {s['libraries_s']:.3f} s: {s['ratio_to_libraries']:.1f}x")
+                  f"process start to first 200 {s['first_200_s']:.3f} s (runs {s['runs_s']}); "
+                  f"whole process {s['process_s']:.3f} s against flask + sqlalchemy + twilio alone "
+                  f"{s['libraries_s']:.3f} s: {s['ratio_to_libraries']:.1f}x")
     print("\n== in-process WSGI turn (median; environ built beforehand) ==")
     for r in figures["inprocess"]:
         trips = f", {r['round_trips_per_turn']:.2f} libpq round trips/turn" if "round_trips_per_turn" in r else ""
