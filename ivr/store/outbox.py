@@ -34,9 +34,10 @@ from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, func, select, update
 
-from ivr.store.schema import events_table, outbox_table, sessions_table
+from ivr.store.schema import outbox_table
+from ivr.store.statements import Compiled, claim_outbox, driver, outbox_due
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Store(Protocol):
     def reading(self, via: Any) -> AbstractContextManager[Connection]: ...
 
     def driver_reading(self, via: Any) -> AbstractContextManager[Any]: ...
+
+    def driver_writing(self, via: Any) -> AbstractContextManager[Any]: ...
 
     @property
     def compiled(self) -> Any: ...
@@ -212,37 +215,43 @@ class OutboxStore:
         self.escalation: Escalation | None = None  # set by the app's sender (ivr/outbox)
 
     def claim(self, now: datetime, ids: list[int] | None = None, limit: int = CLAIM_BATCH) -> list[Claimed]:
-        """Take due rows (or these of them) for one attempt each, under a lease; none another sender holds.
-
-        SQLite: one UPDATE ... RETURNING inside BEGIN IMMEDIATE (the store's write transaction), so two
-        processes cannot take the same row. PostgreSQL: the rows are picked FOR UPDATE SKIP LOCKED, so
-        several workers and hosts each take different rows without waiting on each other.
-        """
-        table = outbox_table
-        due = or_(and_(table.c.state == "pending", table.c.next_attempt_at <= now),
-                  and_(table.c.state == "sending", table.c.lease_until < now))
-        pick = select(table.c.id).where(due)
+        """Take due rows (or these of them) for one attempt each, under a lease; none another sender holds
+        (one UPDATE ... RETURNING: statements.claim_outbox says how)."""
         if ids is not None:
-            pick = pick.where(table.c.id.in_(ids))
-        pick = pick.order_by(table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
-        statement = (update(table).where(table.c.id.in_(pick.scalar_subquery()))
-                     .values(state="sending", attempts=table.c.attempts + 1, lease_until=now + LEASE, updated_at=now)
-                     .returning(table))
+            return self._claim_these(now, ids[:limit])
+        table = outbox_table
+        statement = claim_outbox(select(table.c.id).where(outbox_due()).order_by(table.c.next_attempt_at).limit(limit))
         with self.store.transaction() as conn:
-            rows = conn.execute(statement).all()
+            rows = conn.execute(statement, {"now": now, "lease_until": now + LEASE}).all()
+        return sorted((_claimed(row) for row in rows), key=lambda claimed: claimed.id)
+
+    def _claim_these(self, now: datetime, ids: list[int]) -> list[Claimed]:
+        """claim() of a turn's own rows, its first try: each by its id, with the same rule, precompiled.
+
+        Why precompiled: the first try runs in the webhook that decided the message, and on SQLAlchemy's
+        execute the claim and accepted() were ~30 % of such a turn (the outcome turns, the slowest kind:
+        cProfile of bench/inprocess.py, December 2026).
+        """
+        sql = self.store.compiled
+        with self.store.driver_writing(None) as dbapi:
+            rows = [row for row_id in ids
+                    for row in sql.claim_one.execute(dbapi, {"row": row_id, "now": now, "lease_until": now + LEASE})]
         return sorted((_claimed(row) for row in rows), key=lambda claimed: claimed.id)
 
     def accepted(self, row_id: int, now: datetime, provider_id: str, state: str) -> Transition | None:
-        """The provider took the message (state: queued, sent, or logged); writes its "sent" audit event."""
-        with self.store.transaction() as conn:
-            row = _locked(conn, row_id)
+        """The provider took the message (state: queued, sent, or logged); writes its "sent" audit event.
+
+        Precompiled, on the driver's connection: it follows every first try (see _claim_these).
+        """
+        sql = self.store.compiled
+        with self.store.driver_writing(None) as dbapi:
+            row = sql.outbox_row.execute(dbapi, {"row": row_id}).first()
             if row is None or row.provider_id not in (None, provider_id):
                 return None
             new = state if RANK[state] > RANK[row.state] else row.state
-            conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
-                provider_id=provider_id, state=new, lease_until=None, last_error=None, updated_at=now,
-                **_blanked(new)))
-            _audit(conn, row, "sent", {"sid": provider_id}, now)
+            (sql.accept_row_blanked if new in FINAL else sql.accept_row).execute(
+                dbapi, {"row": row_id, "provider_id": provider_id, "state": new, "now": now})
+            _audit(sql, dbapi, row, "sent", {"sid": provider_id}, now)
         # "accepted" for metrics: Twilio has it, whatever status it answered; "logged" is no acceptance.
         return Transition(row_id, row.kind, row.state, "accepted" if state in ACCEPTED else state)
 
@@ -260,7 +269,7 @@ class OutboxStore:
             done = self._follow_up(conn, row, "dead", now)
             conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(
                 state="dead", lease_until=None, last_error=error[:200], updated_at=now, **_blanked("dead")))
-            _audit(conn, row, "failed", {"error": error[:200]}, now)
+            _audit(self.store.compiled, driver(conn), row, "failed", {"error": error[:200]}, now)
         self._followed(done)
         return Transition(row_id, row.kind, row.state, "dead")
 
@@ -328,7 +337,8 @@ class OutboxStore:
                 "body": message.body(), "session_id": row.session_id, "at": now,
                 "next_at": now + message.delay}).scalar()
         if new_id is not None or follow.message is None:  # a replay that found its row writes no event again
-            _event(conn, row.session_id, follow.event, follow.system, follow.data, now, row.channel)
+            _event(self.store.compiled, driver(conn), row.session_id, follow.event, follow.system, follow.data, now,
+                   row.channel)
         return [(follow, None if new_id is None else int(new_id))]
 
     def _followed(self, done: list[tuple[FollowUp, int | None]]) -> None:
@@ -381,8 +391,9 @@ class OutboxStore:
                 added += 1
                 audit = message.audit or {}
                 if audit.get("sent"):
-                    _event(conn, message.session_id, str(audit["sent"]), audit.get("system"),
-                           {**(audit.get("data") or {}), "sid": message.sid, "direct": True}, at, message.channel)
+                    _event(self.store.compiled, driver(conn), message.session_id, str(audit["sent"]),
+                           audit.get("system"), {**(audit.get("data") or {}), "sid": message.sid, "direct": True},
+                           at, message.channel)
         return added
 
     def enqueue_alone(self, message: Outgoing, now: datetime, session_id: str | None = None) -> int | None:
@@ -467,24 +478,24 @@ def _blanked(state: str) -> dict[str, Any]:
     return {"target": None, "body": None} if state in FINAL else {}
 
 
-def _audit(conn: Connection, row: Any, which: str, extra: dict[str, Any], now: datetime) -> None:
+def _audit(sql: Compiled, dbapi: Any, row: Any, which: str, extra: dict[str, Any], now: datetime) -> None:
     """Write the row's "sent" or "failed" event to its session's log, as the deciding turn would have."""
     audit = (row.body or {}).get("audit") or {}
     kind = audit.get(which)
     if kind:
-        _event(conn, row.session_id, kind, audit.get("system"), {**(audit.get("data") or {}), **extra}, now,
+        _event(sql, dbapi, row.session_id, kind, audit.get("system"), {**(audit.get("data") or {}), **extra}, now,
                row.channel)
 
 
-def _event(conn: Connection, session_id: str | None, kind: str, system: str | None, data: dict[str, Any],
+def _event(sql: Compiled, dbapi: Any, session_id: str | None, kind: str, system: str | None, data: dict[str, Any],
            now: datetime, fallback_channel: str) -> None:
-    """One event in a session's log, written outside its turns (the session may be gone: then seq 0)."""
+    """One event in a session's log, written outside its turns (the session may be gone: then seq 0).
+
+    Precompiled, on the driver's connection of the transaction (under SQLAlchemy's: statements.driver).
+    """
     if session_id is None:
         return
-    session = conn.execute(select(sessions_table.c.seq, sessions_table.c.channel, sessions_table.c.caller_key)
-                           .where(sessions_table.c.id == session_id)).first()
+    session = sql.session_meta.execute(dbapi, {"session_id": session_id}).first()
     seq, channel, key = (session.seq, session.channel, session.caller_key) if session else (0, fallback_channel, None)
-    conn.execute(insert(events_table).values(
-        session_id=session_id, seq=seq, at=now, kind=kind, channel=channel, system=system, data=data,
-        caller_key=key))
-
+    sql.insert_event.execute(dbapi, {"session_id": session_id, "seq": seq, "at": now, "kind": kind,
+                                     "channel": channel, "system": system, "data": data, "caller_key": key})

@@ -14,11 +14,26 @@ from dataclasses import dataclass, fields
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Delete, Dialect, Insert, Select, String, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    Delete,
+    Dialect,
+    Insert,
+    Select,
+    String,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.dml import ReturningDelete
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.dml import ReturningDelete, ReturningUpdate
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from flows.incidents import IncidentState
 from ivr.store.schema import (
@@ -63,6 +78,17 @@ class Statements:
     incident_caller: Select  # type: ignore[type-arg]  # one caller's row in an incident, if she is in it
     outbox_owner: Select  # type: ignore[type-arg]  # the conversation that decided an outbox row (by its key)
     ticket_keys: Select  # type: ignore[type-arg]  # a conversation's ticket rows' keys
+    # A caller joining an incident (IncidentStore.join): her row, added or refreshed, and the incident's news.
+    caller_notify: Select  # type: ignore[type-arg]
+    insert_caller: Insert
+    update_caller: Update
+    touch_incident: Update
+    # The outbox's first try after a turn (OutboxStore.claim with ids, accepted) and its audit events.
+    claim_one: ReturningUpdate[Any]  # one row for one attempt, if it is due and no other sender holds it
+    outbox_row: Select  # type: ignore[type-arg]  # one row, locked for the transaction (PostgreSQL)
+    accept_row: Update
+    accept_row_blanked: Update  # ... reaching a final state: its number and text go
+    session_meta: Select  # type: ignore[type-arg]  # what an event written outside a turn takes from its session
 
 
 def _build(dml: ModuleType) -> Statements:
@@ -89,6 +115,9 @@ def _build(dml: ModuleType) -> Statements:
     # One range of the (system, last_at) index: one row per reporter, not per call.
     in_window = (reporters.c.system == bindparam("system"), reporters.c.last_at >= bindparam("since"),
                  reporters.c.last_at <= bindparam("until"))
+    # Twilio (or the log) took an outbox message: its id and state; no lease, no error left.
+    accept: dict[str, Any] = {"provider_id": bindparam("provider_id"), "state": bindparam("state"), "lease_until": None,
+              "last_error": None, "updated_at": bindparam("now")}
     return Statements(
         lock_session=lock_session,
         select_session=select_session,
@@ -177,7 +206,48 @@ def _build(dml: ModuleType) -> Statements:
         outbox_owner=select(outbox.c.session_id).where(outbox.c.key == bindparam("key")),
         ticket_keys=select(outbox.c.key).where(outbox.c.session_id == bindparam("session_id"),
                                                outbox.c.channel == "ticket"),
+        caller_notify=select(callers.c.notify).where(
+            callers.c.incident_id == bindparam("incident"), callers.c.caller_key == bindparam("caller_key")),
+        insert_caller=insert(callers).values(
+            incident_id=bindparam("incident"), caller_key=bindparam("caller_key"), notify=bindparam("notify"),
+            session_id=bindparam("session_id"), at=bindparam("at"), facts=bindparam("facts"),
+            workplace=bindparam("workplace"), lang=bindparam("lang")),
+        # WHERE by "incident" and "who": the SET values keep their columns' own names.
+        update_caller=update(callers).where(
+            callers.c.incident_id == bindparam("incident"), callers.c.caller_key == bindparam("who")).values(
+            notify=bindparam("notify"), session_id=bindparam("session_id"), at=bindparam("at"),
+            facts=bindparam("facts"), workplace=bindparam("workplace"), lang=bindparam("lang")),
+        touch_incident=update(incidents).where(incidents.c.id == bindparam("incident")).values(
+            updated_at=bindparam("at")),
+        claim_one=claim_outbox(select(outbox.c.id).where(outbox.c.id == bindparam("row"), outbox_due())),
+        outbox_row=select(outbox).where(outbox.c.id == bindparam("row")).with_for_update(),
+        accept_row=update(outbox).where(outbox.c.id == bindparam("row")).values(**accept),
+        accept_row_blanked=update(outbox).where(outbox.c.id == bindparam("row")).values(
+            **accept, target=None, body=None),
+        session_meta=select(sessions.c.seq, sessions.c.channel, sessions.c.caller_key)
+        .where(sessions.c.id == bindparam("session_id")),
     )
+
+
+def outbox_due() -> ColumnElement[bool]:
+    """The outbox rows a sender may take at :now: pending and due, or claimed by a sender whose lease ran out."""
+    outbox = outbox_table
+    return or_(and_(outbox.c.state == "pending", outbox.c.next_attempt_at <= bindparam("now")),
+               and_(outbox.c.state == "sending", outbox.c.lease_until < bindparam("now")))
+
+
+def claim_outbox(pick: Select) -> ReturningUpdate[Any]:  # type: ignore[type-arg]
+    """The rows pick selects, taken for one attempt each under a lease until :lease_until, as they were.
+
+    SQLite: inside BEGIN IMMEDIATE (the store's write transaction), so two processes cannot take the same row.
+    PostgreSQL: picked FOR UPDATE SKIP LOCKED, so several workers and hosts each take different rows without
+    waiting on each other.
+    """
+    outbox = outbox_table
+    return (update(outbox).where(outbox.c.id.in_(pick.with_for_update(skip_locked=True).scalar_subquery()))
+            .values(state="sending", attempts=outbox.c.attempts + 1, lease_until=bindparam("lease_until"),
+                    updated_at=bindparam("now"))
+            .returning(outbox))
 
 
 @functools.cache
@@ -326,6 +396,15 @@ class Compiled:
     incident_caller: Precompiled
     outbox_owner: Precompiled
     ticket_keys: Precompiled
+    caller_notify: Precompiled
+    insert_caller: Precompiled
+    update_caller: Precompiled
+    touch_incident: Precompiled
+    claim_one: Precompiled
+    outbox_row: Precompiled
+    accept_row: Precompiled
+    accept_row_blanked: Precompiled
+    session_meta: Precompiled
 
 
 def precompile(sql: Statements, dialect: Dialect) -> Compiled:

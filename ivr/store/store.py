@@ -368,7 +368,7 @@ class Store:
     def latest_by_caller(self, caller_key: str, channel: str, since: datetime, exclude: str,
                          via: SessionRecord | None = None) -> tuple[str, dict[str, Any]] | None:
         """A caller's latest session of a channel updated since a moment (not `exclude`): its id and data."""
-        with self._reading_driver(via) as dbapi:
+        with self._driver(via, read_only=True) as dbapi:
             row = self._fast.latest_by_caller.execute(dbapi, {"caller_key": caller_key, "channel": channel,
                                                              "since": _aware(since), "exclude": exclude}).first()
         return None if row is None or row.data is None else (str(row.id), dict(row.data))
@@ -511,7 +511,12 @@ class Store:
 
     def driver_reading(self, via: SessionRecord | None) -> AbstractContextManager[Any]:
         """As reading(), the driver's connection: for precompiled statements (the store's own modules)."""
-        return self._reading_driver(via)
+        return self._driver(via, read_only=True)
+
+    def driver_writing(self, via: SessionRecord | None) -> AbstractContextManager[Any]:
+        """The open turn's driver connection when given one, else a write transaction of its own: for
+        precompiled statements that write (the store's own modules)."""
+        return self._driver(via, read_only=False)
 
     @property
     def compiled(self) -> Compiled:
@@ -543,7 +548,7 @@ class Store:
 
         Reads one index range of one row per reporter: its cost does not grow with the number of calls.
         """
-        with self._reading_driver(via) as dbapi:
+        with self._driver(via, read_only=True) as dbapi:
             total, mine = self._fast.count_reporters.execute(dbapi, {
                 "system": system, "since": _aware(since), "until": _aware(until), "me": also}).one()
         return int(total) + (1 if also is not None and not mine else 0)
@@ -551,14 +556,14 @@ class Store:
     def other_reporters(self, system: str, since: datetime, until: datetime, me: str | None,
                         via: SessionRecord | None = None) -> int:
         """Distinct reporters about a system in [since, until] other than `me` (a caller key; None: hidden)."""
-        with self._reading_driver(via) as dbapi:
+        with self._driver(via, read_only=True) as dbapi:
             total, mine = self._fast.count_reporters.execute(dbapi, {
                 "system": system, "since": _aware(since), "until": _aware(until), "me": me}).one()
         return int(total) - int(mine)
 
     def incident_run(self, system: str, via: SessionRecord | None = None) -> tuple[datetime, datetime] | None:
         """The first and last report of a system's latest run of reports, if there was one."""
-        with self._reading_driver(via) as dbapi:
+        with self._driver(via, read_only=True) as dbapi:
             row = self._fast.select_run.execute(dbapi, {"system": system}).first()
         return None if row is None else (row.first_at, row.last_at)
 
@@ -596,7 +601,7 @@ class Store:
     def announcements(self, now: datetime, via: SessionRecord | None = None) -> dict[str, dict[str, Any]]:
         """Announcements in force now, by system (expired ones are ignored, not deleted)."""
         moment = _aware(now)
-        with self._reading_driver(via) as dbapi:
+        with self._driver(via, read_only=True) as dbapi:
             rows = self._fast.select_announcements.execute(dbapi).all()
         return {system: {"text": text, "until": until, "created_at": created_at, "by": created_by}
                 for system, text, until, created_at, created_by in rows if until is None or until > moment}
@@ -751,12 +756,13 @@ class Store:
             yield conn
 
     @contextmanager
-    def _reading_driver(self, via: SessionRecord | None) -> Iterator[Any]:
-        """As _reading, the driver's connection: for precompiled statements."""
+    def _driver(self, via: SessionRecord | None, *, read_only: bool) -> Iterator[Any]:
+        """The open turn's driver connection when given one, else a transaction of its own: for precompiled
+        statements."""
         if via is not None and via._turn is not None:
             yield via._turn.dbapi  # its errors become StoreError where that transaction ends
             return
-        with self._transaction(read_only=True) as held:
+        with self._transaction(read_only=read_only) as held:
             yield held.dbapi
 
     @contextmanager
