@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 
 from flask import Flask
@@ -52,8 +53,16 @@ class Worker:
             self._thread.join(seconds)
 
     def run(self) -> None:
-        """Send due rows until stopped; a failing database is logged and tried again next round."""
-        while not self.stop.wait(self.poll_seconds):
+        """Send due rows until stopped; a failing database is logged and tried again next round.
+
+        The first round comes at a random point of the interval, the next ones an interval apart. Every
+        worker of every host starts within moments of the others (a deploy, a restart, their first
+        requests), and pollers that wake together leave every due row to whichever claims first, round
+        after round: the others' threads idle (tests/test_two_hosts.py saw one host's never send).
+        """
+        wait = random.uniform(0, self.poll_seconds)
+        while not self.stop.wait(wait):
+            wait = self.poll_seconds
             try:
                 while self.sender.send_due() == CLAIM_BATCH and not self.stop.is_set():
                     pass  # a full batch: there may be more
