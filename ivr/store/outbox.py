@@ -245,7 +245,7 @@ class OutboxStore:
         """
         sql = self.store.compiled
         with self.store.driver_writing(None) as dbapi:
-            row = sql.outbox_row.execute(dbapi, {"row": row_id}).first()
+            row = _locked(sql, dbapi, row_id)
             if row is None or row.provider_id not in (None, provider_id):
                 return None
             new = state if RANK[state] > RANK[row.state] else row.state
@@ -258,7 +258,7 @@ class OutboxStore:
     def failed(self, row_id: int, now: datetime, error: str, retry_at: datetime | None) -> Transition | None:
         """An attempt failed: try again at retry_at, or (None) give up, writing the "failed" audit event."""
         with self.store.transaction() as conn:
-            row = _locked(conn, row_id)
+            row = _locked(self.store.compiled, driver(conn), row_id)
             if row is None or row.state != "sending":
                 return None  # a status callback or another sender got there first
             if retry_at is not None:
@@ -280,7 +280,7 @@ class OutboxStore:
         if new is None or not provider_id:
             return None
         with self.store.transaction() as conn:
-            row = _locked(conn, row_id)
+            row = _locked(self.store.compiled, driver(conn), row_id)
             # provider_id NULL: the callback beat the REST answer, or that answer was lost in a timeout
             # (the row then waits for a retry): either way Twilio has the message, and nothing is resent.
             if row is None or row.provider_id not in (None, provider_id) or RANK[new] <= RANK[row.state]:
@@ -311,7 +311,7 @@ class OutboxStore:
         count = 0
         for row_id in candidates:
             with self.store.transaction() as conn:
-                row = _locked(conn, row_id)
+                row = _locked(self.store.compiled, driver(conn), row_id)
                 if row is None or row.state not in UNDELIVERED_YET or not (row.body or {}).get("next"):
                     continue  # delivered meanwhile, or another worker followed it up
                 done = self._follow_up(conn, row, "late", now)
@@ -468,9 +468,9 @@ class OutboxStore:
             return [dict(row._mapping) for row in conn.execute(query).all()]
 
 
-def _locked(conn: Connection, row_id: int) -> Any:
+def _locked(sql: Compiled, dbapi: Any, row_id: int) -> Any:
     """A row, locked for this transaction (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database)."""
-    return conn.execute(select(outbox_table).where(outbox_table.c.id == row_id).with_for_update()).first()
+    return sql.outbox_row.execute(dbapi, {"row": row_id}).first()
 
 
 def _blanked(state: str) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class Statements:
     touch_incident: Update
     # The outbox's first try after a turn (OutboxStore.claim with ids, accepted) and its audit events.
     claim_one: ReturningUpdate[Any]  # one row for one attempt, if it is due and no other sender holds it
-    outbox_row: Select  # type: ignore[type-arg]  # one row, locked for the transaction (PostgreSQL)
+    outbox_row: Select  # type: ignore[type-arg]  # one row, locked for the transaction (outbox._locked)
     accept_row: Update
     accept_row_blanked: Update  # ... reaching a final state: its number and text go
     session_meta: Select  # type: ignore[type-arg]  # what an event written outside a turn takes from its session
@@ -116,8 +116,8 @@ def _build(dml: ModuleType) -> Statements:
     in_window = (reporters.c.system == bindparam("system"), reporters.c.last_at >= bindparam("since"),
                  reporters.c.last_at <= bindparam("until"))
     # Twilio (or the log) took an outbox message: its id and state; no lease, no error left.
-    accept: dict[str, Any] = {"provider_id": bindparam("provider_id"), "state": bindparam("state"), "lease_until": None,
-              "last_error": None, "updated_at": bindparam("now")}
+    accept: dict[str, Any] = {"provider_id": bindparam("provider_id"), "state": bindparam("state"),
+                              "lease_until": None, "last_error": None, "updated_at": bindparam("now")}
     return Statements(
         lock_session=lock_session,
         select_session=select_session,
@@ -421,7 +421,7 @@ def precompiled(backend: str, dialect: Dialect) -> Compiled:
     """precompile() once a process for each kind of database, at a Store's creation.
 
     Why: a process that opens several stores (the test suite makes ~2,000; `ivr` commands run in one
-    process) compiled the same 22 statements for each, ~6 ms a store (December 2026). A Store's
+    process) compiled the same statements (22 then) for each, ~6 ms a store (December 2026). A Store's
     dialect has not connected yet when it is made (no server version read), and every Store of a
     backend creates its engine with the same options, so the compilation is the same for all of them.
     """
