@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_wait import text_once
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 UNITS = ("felsokningslinjen.service", "felsokningslinjen-purge.service", "felsokningslinjen-purge.timer")
 SERVICES = UNITS[:2]
@@ -255,16 +257,6 @@ def request(port: int, method: str, target: str, *, tls: bool = True, source: st
     return response
 
 
-def logged(path: Path, line: str, within_s: float = 5.0) -> str:
-    """The log's text once it holds `line`, or as it stands after `within_s`."""
-    deadline = time.monotonic() + within_s
-    while True:
-        text = path.read_text("utf-8")
-        if line in text or time.monotonic() > deadline:
-            return text
-        time.sleep(0.05)
-
-
 @needs_nginx
 @needs_openssl
 def test_nginx_passes_twilios_url_unchanged_guards_admin_and_logs_no_state(
@@ -299,7 +291,8 @@ def test_nginx_passes_twilios_url_unchanged_guards_admin_and_logs_no_state(
     assert request(tls, "POST", f"/voice/input?s={SECRET}", body="CallSid=CA3").status == 502
 
     # nginx writes a request's access line after the response has left, so the last line may lag the reply.
-    access = logged(folder / "logs" / "felsokningslinjen.access.log", '"POST /voice/input HTTP/1.1" 502')
+    access_log = folder / "logs" / "felsokningslinjen.access.log"
+    access = text_once(lambda: access_log.read_text("utf-8"), '"POST /voice/input HTTP/1.1" 502')
     assert '"POST /voice/input HTTP/1.1" 200' in access and '"POST /voice/input HTTP/1.1" 502' in access
     assert '"GET /admin/logga-in HTTP/1.1" 403' in access
     for log in (folder / "logs").iterdir():

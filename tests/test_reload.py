@@ -24,6 +24,7 @@ from ivr import create_app
 from ivr.cli import main
 from ivr.operations.reload import config_status
 from tests.conftest import CALLER, LINE_NUMBER, FrozenClock, Twilio, app_config, local
+from tests.log_wait import text_once
 from tests.test_failures import Server, free_port
 
 ANNA, BENGT, CECILIA = "+46701740610", "+46701740612", "+46701740613"
@@ -88,10 +89,8 @@ def server(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 def wait_for_log(server: Server, text: str, count: int = 1) -> None:
-    deadline = time.monotonic() + 20
-    while server.log_text().count(text) < count:
-        assert time.monotonic() < deadline, f"no '{text}' in the log:\n{server.log_text()}"
-        time.sleep(0.1)
+    log = text_once(server.log_text, text, count=count, within_s=20)
+    assert log.count(text) >= count, f"no '{text}' in the log:\n{log}"
 
 
 def test_reload_and_sighup_reach_every_worker_and_a_bad_yaml_is_refused(server: Server, config: Path) -> None:

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from click.testing import CliRunner
 from flows.line import DEFAULT_CONFIG
 from ivr.cli import main
 from ivr.operations.state_folder import state_folder
+from tests.log_wait import text_once
 from tests.test_failures import ROOT, Server, free_port
 from tests.test_reload import ANNA, BENGT, TONIGHT, first_on_call, set_override
 
@@ -65,10 +65,8 @@ def place(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def wait_for_log(server: Server, text: str, count: int = 1) -> str:
     """The whole log once it holds text count times (Server.log_text() is only its tail)."""
-    deadline = time.monotonic() + 20
-    while (whole := server.log.read_text(errors="replace")).count(text) < count:
-        assert time.monotonic() < deadline, f"no '{text}' in the log:\n{whole[-6000:]}"
-        time.sleep(0.1)
+    whole = text_once(lambda: server.log.read_text(errors="replace"), text, count=count, within_s=20)
+    assert whole.count(text) >= count, f"no '{text}' in the log:\n{whole[-6000:]}"
     return whole
 
 

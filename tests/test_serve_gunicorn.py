@@ -13,6 +13,7 @@ import pytest
 
 from ivr.cli.production import control_socket_settings
 from tests.conftest import CALLER, LINE_NUMBER
+from tests.log_wait import text_once
 from tests.test_failures import Server, free_port
 
 needs_gunicorn = pytest.mark.skipif(importlib.util.find_spec("gunicorn") is None,
@@ -35,14 +36,6 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-def logged(server: Server, text: str) -> str:
-    """The log once it holds text (gunicorn writes the access line after the response)."""
-    deadline = time.monotonic() + 5
-    while text not in server.log_text() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return server.log_text()
 
 
 @needs_gunicorn
@@ -83,7 +76,7 @@ def test_the_access_log_has_each_request_as_json_without_its_query_or_number(ser
     body = server.post("/voice?probe=state-that-must-not-be-logged", CallSid="CA" + "5" * 32, From=CALLER,
                        To=LINE_NUMBER)
     assert "<Gather" in body
-    log = logged(server, '"path": "/voice"')
+    log = text_once(server.log_text, '"path": "/voice"')  # gunicorn writes the access line after the response
     access = [entry for entry in json_lines(server) if entry["logger"] == "gunicorn.access"]
     posted = [entry for entry in access if entry["method"] == "POST"]
     assert len(posted) == 1, access
@@ -99,7 +92,7 @@ def test_gunicorn_and_the_app_write_only_json_lines(server: Server) -> None:
     server.start()
     server.post("/voice", CallSid="CA" + "6" * 32, From=CALLER, To=LINE_NUMBER)
     server.post("/voice/input", CallSid="CA" + "6" * 32, From=CALLER, To=LINE_NUMBER, Digits="7")
-    logged(server, '"path": "/voice/input"')
+    text_once(server.log_text, '"path": "/voice/input"')
     entries = json_lines(server)  # every line, gunicorn's own among them
     loggers = {str(entry["logger"]) for entry in entries}
     assert {"gunicorn.error", "gunicorn.access"} <= loggers, loggers
